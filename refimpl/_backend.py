@@ -1,0 +1,41 @@
+"""The one array-module switch: NumPy for CPU arrays, CuPy for GPU arrays.
+
+Every op asks ``get_array_module(*arrays)`` for its module, so the same code runs on
+either device. Arrays never move between devices behind the caller's back: mixing a
+NumPy and a CuPy array in one op raises ``DeviceMismatchError``.
+"""
+import numpy
+
+try:  # CuPy is optional; refimpl needs only NumPy.
+    import cupy
+except Exception:  # pragma: no cover - depends on the machine (ImportError, CUDA errors)
+    cupy = None
+
+
+class DeviceMismatchError(ValueError):
+    """Arrays from different devices (NumPy host vs CuPy GPU) met in one operation."""
+
+
+def is_cupy_array(array):
+    return cupy is not None and isinstance(array, cupy.ndarray)
+
+
+def get_array_module(*arrays):
+    """Return ``cupy`` if any argument is a CuPy array, else ``numpy``.
+
+    Raises DeviceMismatchError when NumPy and CuPy arrays are mixed.
+    """
+    on_gpu = [is_cupy_array(a) for a in arrays if hasattr(a, "dtype")]
+    if any(on_gpu):
+        if not all(on_gpu) and any(isinstance(a, numpy.ndarray) and a.ndim > 0 for a in arrays):
+            kinds = [type(a).__module__ + "." + type(a).__name__ for a in arrays]
+            raise DeviceMismatchError(f"arrays on different devices in one operation: {kinds}")
+        return cupy
+    return numpy
+
+
+def device_of(array):
+    """'cpu' or 'cuda:N' for an array."""
+    if is_cupy_array(array):
+        return f"cuda:{array.device.id}"
+    return "cpu"

@@ -1,0 +1,294 @@
+"""The backward engine: one traversal, ordered by generation, shared by ``backward`` and ``grad``.
+
+A function's generation is one more than the newest of its inputs, so processing
+functions from the highest generation down visits every function after all of its
+consumers: the gradient of each of its outputs is complete when it runs.
+"""
+import heapq
+
+from . import _backend, _mode, semantics as _semantics
+from .function import FREED_GRAPH_MESSAGE
+from .variable import Variable
+
+NO_GRAD_FN_MESSAGE = "element {index} of tensors does not require grad and does not have a grad_fn"
+IMPLICIT_SEED_MESSAGE = "grad can be implicitly created only for scalar outputs"
+UNUSED_INPUT_MESSAGE = ("One of the differentiated Tensors appears to not have been used in the "
+                        "graph. Set allow_unused=True if this is the desired behavior.")
+INPUT_NO_GRAD_MESSAGE = "One of the differentiated Tensors does not require grad"
+
+
+def _as_list(value, what):
+    if value is None:
+        return None
+    if isinstance(value, Variable) or hasattr(value, "shape"):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise TypeError(f"{what} must be a Variable or a sequence of Variables, got {type(value).__name__}")
+
+
+def _as_grad_variable(value, like, what):
+    """A seed gradient as a Variable with ``like``'s shape, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, Variable):
+        xp = _backend.get_array_module(like.data)
+        value = Variable._make_output(xp.asarray(value, dtype=like.dtype), None)
+    if value.shape != like.shape:
+        raise RuntimeError(f"Mismatch in shape: {what} has a shape of {value.shape} and output "
+                           f"has a shape of {like.shape}.")
+    return value
+
+
+def _ones_like(variable):
+    xp = _backend.get_array_module(variable.data)
+    return Variable._make_output(xp.ones_like(variable.data), None)
+
+
+def _zeros(shape, dtype, like):
+    xp = _backend.get_array_module(like)
+    return Variable._make_output(xp.zeros(shape, dtype=dtype), None)
+
+
+def _add_grads(a, b, create_graph):
+    if a is None:
+        return b
+    if create_graph:
+        return a + b
+    return Variable._make_output(a.data + b.data, None)
+
+
+def _relevant_functions(outputs, wanted_ids):
+    """Ids of the functions on some path from ``outputs`` to a Variable in ``wanted_ids``."""
+    functions, stack, seen = [], [y.creator for y in outputs if y.creator is not None], set()
+    while stack:
+        function = stack.pop()
+        if id(function) in seen:
+            continue
+        seen.add(id(function))
+        functions.append(function)
+        stack.extend(x.creator for x in function.inputs if x.creator is not None)
+    functions.sort(key=lambda f: f.generation)
+    relevant = set()
+    for function in functions:
+        if any(id(x) in wanted_ids or (x.creator is not None and id(x.creator) in relevant)
+               for x in function.inputs):
+            relevant.add(id(function))
+    return relevant
+
+
+def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
+               on_intermediate=None):
+    """Run backward from ``outputs`` seeded with ``seeds``.
+
+    Returns {id(variable): (variable, grad Variable)} for every Variable whose creator was
+    not run: the leaves reached and, when ``wanted`` is given, the wanted Variables.
+    ``on_intermediate(variable, grad)`` is called for each output of each function run.
+    """
+    policy = _semantics.current()
+    grads = {}
+    for y, seed in zip(outputs, seeds):
+        previous = grads.get(id(y), (y, None))[1]
+        grads[id(y)] = (y, _add_grads(previous, seed, create_graph))
+    relevant = None if wanted is None else _relevant_functions(outputs, {id(v) for v in wanted})
+    wanted_ids = set() if wanted is None else {id(v) for v in wanted}
+    heap, queued, run = [], set(), []
+    counter = 0
+
+    def push(function):
+        nonlocal counter
+        if id(function) in queued or (relevant is not None and id(function) not in relevant):
+            return
+        queued.add(id(function))
+        counter += 1
+        heapq.heappush(heap, (-function.generation, counter, function))
+
+    for y in outputs:
+        if y.creator is not None:
+            push(y.creator)
+    captured = {}
+    with _mode.set_grad_enabled(create_graph):
+        while heap:
+            function = heapq.heappop(heap)[2]
+            if function._freed and function.saves_tensors:
+                raise RuntimeError(FREED_GRAPH_MESSAGE)
+            grad_outputs = []
+            for index, ref in enumerate(function._outputs):
+                y = ref()
+                entry = grads.pop(id(y), None) if y is not None else None
+                gy = entry[1] if entry is not None else None
+                if y is not None and gy is not None:
+                    if id(y) in wanted_ids:
+                        captured[id(y)] = (y, gy)
+                    if on_intermediate is not None:
+                        on_intermediate(y, gy)
+                grad_outputs.append(gy)
+            if all(g is None for g in grad_outputs):
+                continue
+            for index, gy in enumerate(grad_outputs):
+                if gy is None:
+                    shape, dtype = function._output_meta[index]
+                    grad_outputs[index] = _zeros(shape, dtype, function.inputs[0].data)
+            grad_inputs = function.backward(*grad_outputs)
+            if not isinstance(grad_inputs, tuple):
+                grad_inputs = (grad_inputs,)
+            if len(grad_inputs) != len(function.inputs):
+                raise RuntimeError(f"{function.label}.backward returned {len(grad_inputs)} "
+                                   f"gradients for {len(function.inputs)} inputs")
+            run.append(function)
+            for x, gx in zip(function.inputs, grad_inputs):
+                if gx is None or not x.requires_grad:
+                    continue
+                if gx.dtype != x.dtype:
+                    gx = gx.astype(x.dtype)
+                previous = grads.get(id(x), (x, None))[1]
+                grads[id(x)] = (x, _add_grads(previous, gx, create_graph))
+                if x.creator is not None:
+                    push(x.creator)
+    if policy.free_graph_after_backward and not retain_graph:
+        for function in run:
+            function._freed = True
+    captured.update(grads)
+    return captured
+
+
+def _check_has_graph(outputs, policy):
+    """Apply ``backward_without_graph``: False means 'do nothing'."""
+    for index, y in enumerate(outputs):
+        if not y.requires_grad:
+            if policy.backward_without_graph == "raise":
+                raise RuntimeError(NO_GRAD_FN_MESSAGE.format(index=index))
+            return False
+    return True
+
+
+def _accumulate(variable, gradient, create_graph):
+    if variable._grad_var is None:
+        variable._grad_var = gradient if create_graph else Variable._make_output(gradient.data, None)
+    else:
+        variable._grad_var = _add_grads(variable._grad_var, gradient, create_graph)
+
+
+def backward(output, gradient=None, *, retain_graph=None, create_graph=False, inputs=None,
+             retain_grad=False, loss_scale=None):
+    """Implementation of ``Variable.backward``; see there."""
+    policy = _semantics.current()
+    if retain_graph is None:
+        retain_graph = create_graph
+    if not _check_has_graph([output], policy):
+        return
+    seed = _as_grad_variable(gradient, output, "grad")
+    if seed is None and policy.framework == "chainer":
+        seed = output._grad_var
+    if seed is None:
+        if output.size == 1:
+            seed = _ones_like(output)
+        elif policy.nonscalar_backward_without_grad == "raise":
+            raise RuntimeError(IMPLICIT_SEED_MESSAGE)
+        else:
+            return
+    if loss_scale is not None:
+        seed = Variable._make_output(seed.data * loss_scale, None)
+    targets = _as_list(inputs, "inputs")
+    if targets is not None and not targets:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+
+    intermediates = []
+
+    def on_intermediate(variable, grad):
+        if variable is output:
+            return
+        if policy.intermediate_grads == "per_tensor":
+            if variable._retains_grad:
+                _accumulate(variable, grad, create_graph)
+        else:
+            intermediates.append((variable, grad))
+
+    grads = _propagate([output], [seed], create_graph=create_graph, retain_graph=retain_graph,
+                       wanted=targets, on_intermediate=on_intermediate)
+    if policy.intermediate_grads == "per_call":
+        for variable, grad in intermediates:
+            variable._grad_var = grad if retain_grad else None
+    for variable, grad in grads.values():
+        if targets is not None:
+            if not any(variable is t for t in targets):
+                continue
+        elif not variable.is_leaf:
+            continue
+        if variable.requires_grad:
+            _accumulate(variable, grad, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False, *, grad_inputs=None, set_grad=False,
+         retain_grad=False, enable_double_backprop=False, loss_scale=None):
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    Both frameworks' options: torch's ``grad_outputs``, ``retain_graph``, ``create_graph``,
+    ``allow_unused``, ``materialize_grads``; Chainer's ``grad_inputs`` (added to the result),
+    ``set_grad`` (also store the result in each input's ``.grad``), ``retain_grad`` (also
+    set intermediate grads), ``enable_double_backprop`` (same as ``create_graph``),
+    ``loss_scale``. Returns one Variable (or None) per input, as a tuple under torch
+    semantics and a list under chainer's.
+    """
+    policy = _semantics.current()
+    create_graph = create_graph or enable_double_backprop
+    if retain_graph is None:
+        retain_graph = create_graph
+    outputs = _as_list(outputs, "outputs")
+    inputs = _as_list(inputs, "inputs")
+    if not inputs:
+        raise ValueError("grad requires at least one input")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    allow_unused = allow_unused or materialize_grads
+    container = tuple if policy.grad_returns == "tuple" else list
+    for x in inputs:
+        if not x.requires_grad and policy.framework == "torch":
+            raise RuntimeError(INPUT_NO_GRAD_MESSAGE)
+    if not _check_has_graph(outputs, policy):
+        return container(None for _ in inputs)
+    seeds = _as_list(grad_outputs, "grad_outputs") or [None] * len(outputs)
+    if len(seeds) != len(outputs):
+        raise ValueError(f"grad_outputs has {len(seeds)} entries for {len(outputs)} outputs")
+    seed_vars = []
+    for index, (y, seed) in enumerate(zip(outputs, seeds)):
+        seed = _as_grad_variable(seed, y, f"grad_outputs[{index}]")
+        if seed is None:
+            if y.size != 1 and policy.grad_nonscalar_output_default == "raise":
+                raise RuntimeError(IMPLICIT_SEED_MESSAGE)
+            seed = _ones_like(y)
+        if loss_scale is not None:
+            seed = Variable._make_output(seed.data * loss_scale, None)
+        seed_vars.append(seed)
+
+    output_ids = {id(y) for y in outputs}
+
+    def on_intermediate(variable, gradient):
+        if retain_grad and id(variable) not in output_ids:
+            variable._grad_var = gradient
+
+    grads = _propagate(outputs, seed_vars, create_graph=create_graph, retain_graph=retain_graph,
+                       wanted=inputs, on_intermediate=on_intermediate)
+    results = []
+    extra = _as_list(grad_inputs, "grad_inputs") or [None] * len(inputs)
+    for index, x in enumerate(inputs):
+        entry = grads.get(id(x))
+        result = entry[1] if entry is not None else None
+        if result is None and any(x is y for y in outputs):
+            result = seed_vars[[id(y) for y in outputs].index(id(x))]
+        if result is None and policy.grad_unused_input == "raise":
+            if not allow_unused:
+                raise RuntimeError(UNUSED_INPUT_MESSAGE)
+            if materialize_grads:
+                result = _zeros(x.shape, x.dtype, x.data)
+        if extra[index] is not None:
+            addend = _as_grad_variable(extra[index], x, f"grad_inputs[{index}]")
+            result = addend if result is None else _add_grads(result, addend, create_graph)
+        if result is not None and not create_graph:
+            result = Variable._make_output(result.data, None)
+        if set_grad and result is not None:
+            x._grad_var = result
+        results.append(result)
+    return container(results)

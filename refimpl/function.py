@@ -1,0 +1,67 @@
+"""``Function``: one op. ``forward`` works on arrays; ``backward`` is written with refimpl
+operations on Variables, so every gradient is itself differentiable (double backprop)."""
+import weakref
+
+from . import _mode
+
+FREED_GRAPH_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class Function:
+    """Base class of every op.
+
+    Subclasses implement ``forward(*arrays) -> array | tuple of arrays`` and
+    ``backward(*grad_outputs) -> Variable | None | tuple``, one gradient per input, written
+    with refimpl ops. ``self.inputs`` holds the input Variables; ``self.output(i)`` returns
+    the i-th output Variable (kept alive by whoever consumes it).
+    """
+
+    #: Whether PyTorch's counterpart saves tensors for backward, so that under a policy with
+    #: ``free_graph_after_backward`` a second backward through it raises. Ops whose backward
+    #: needs only shapes (add, sum, reshape, ...) set this False.
+    saves_tensors = True
+
+    inputs = ()
+    generation = 0
+    _freed = False
+
+    def __call__(self, *inputs):
+        from .variable import Variable
+        arrays = [x.data for x in inputs]
+        outputs = self.forward(*arrays)
+        if not isinstance(outputs, tuple):
+            outputs = (outputs,)
+        record = _mode.is_grad_enabled() and any(x.requires_grad for x in inputs)
+        if record:
+            self.inputs = inputs
+            self.generation = max(x.generation for x in inputs)
+        results = tuple(Variable._make_output(y, self if record else None) for y in outputs)
+        if record:
+            self._outputs = tuple(weakref.ref(y) for y in results)
+            self._output_meta = tuple((y.shape, y.dtype) for y in outputs)
+        return results if len(results) > 1 else results[0]
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, *grad_outputs):
+        raise NotImplementedError
+
+    def output(self, index=0):
+        """The ``index``-th output Variable (raises if it no longer exists)."""
+        variable = self._outputs[index]()
+        if variable is None:
+            raise RuntimeError(f"{type(self).__name__}: output {index} was garbage-collected")
+        return variable
+
+    @property
+    def label(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<refimpl.{self.label} generation={self.generation}>"

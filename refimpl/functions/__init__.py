@@ -1,0 +1,54 @@
+"""refimpl's ops. Each is differentiable to any order (its backward uses these same ops)."""
+from .activation import clip, leaky_relu, relu
+from .arithmetic import add, broadcast_to, cast, div, mul, neg, pow, sub, sum_to
+from .indexing import getitem, where
+from .math import abs, cos, exp, log, sigmoid, sin, sqrt, tanh
+from .matmul import dot, matmul
+from .reduction import argmax, argmin, logsumexp, max, mean, min, sum, topk
+from .shape import (cat, concat, expand_dims, permute, reshape, split, squeeze, stack,
+                    swapaxes, transpose, unsqueeze)
+from .softmax import log_softmax, softmax
+
+__all__ = [
+    "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "cat", "clip", "concat", "cos",
+    "div", "dot", "exp", "expand_dims", "getitem", "leaky_relu", "log", "log_softmax",
+    "logsumexp", "matmul", "max", "mean", "min", "mul", "neg", "permute", "pow", "relu",
+    "reshape", "sigmoid", "sin", "softmax", "split", "sqrt", "squeeze", "stack", "sub", "sum",
+    "sum_to", "swapaxes", "tanh", "topk", "transpose", "unsqueeze", "where",
+]
+
+
+def _install_operators():
+    """Give Variable its Python operators and array-style methods."""
+    from ..variable import Variable
+
+    def swap(function):
+        return lambda self, other: function(other, self)
+
+    Variable.__add__ = add
+    Variable.__radd__ = swap(add)
+    Variable.__sub__ = sub
+    Variable.__rsub__ = swap(sub)
+    Variable.__mul__ = mul
+    Variable.__rmul__ = swap(mul)
+    Variable.__truediv__ = div
+    Variable.__rtruediv__ = swap(div)
+    Variable.__pow__ = pow
+    Variable.__rpow__ = swap(pow)
+    Variable.__neg__ = neg
+    Variable.__matmul__ = matmul
+    Variable.__rmatmul__ = swap(matmul)
+    Variable.__getitem__ = getitem
+    Variable.__abs__ = abs
+    Variable.astype = cast
+    Variable.reshape = reshape
+    Variable.transpose = lambda self, *axes: transpose(
+        self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None))
+    Variable.T = property(lambda self: transpose(self))
+    Variable.sum = lambda self, axis=None, keepdims=False: sum(self, axis, keepdims)
+    Variable.mean = lambda self, axis=None, keepdims=False: mean(self, axis, keepdims)
+    Variable.exp = exp
+    Variable.log = log
+
+
+_install_operators()

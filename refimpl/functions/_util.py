@@ -1,0 +1,94 @@
+"""Helpers shared by ops: operand conversion, dtype promotion, reducing to a shape."""
+import numbers
+
+import numpy
+
+from .. import _backend, semantics as _semantics
+from ..errors import InvalidType
+from ..variable import Variable
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_DEFAULT_FOR_CATEGORY = {0: numpy.bool_, 1: numpy.int64, 2: numpy.float32, 3: numpy.complex64}
+
+
+def as_variable(value, name="x"):
+    """A Variable for ``value`` (Variables pass through; arrays become constant leaves)."""
+    if isinstance(value, Variable):
+        return value
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return Variable._make_output(value, None)
+    if isinstance(value, (numbers.Number, list, tuple)):
+        return Variable._make_output(numpy.asarray(value), None)
+    raise TypeError(f"{name} must be a Variable, an array or a number, got {name}={value!r}")
+
+
+def _scalar_category(value):
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, numbers.Integral):
+        return 1
+    if isinstance(value, numbers.Real):
+        return 2
+    return 3
+
+
+def result_dtype(operands, function_name):
+    """Result dtype of an op over Variables and Python scalars, following the active policy.
+
+    torch ('promote'): the highest category wins (bool < integer < float < complex); within
+    a category, dimensioned operands decide and 0-d ones only count when no dimensioned
+    operand has that category; a Python scalar only changes the dtype when its category is
+    higher, and then gives that category's default (int64, float32).
+    chainer ('raise'): Variables must share one dtype; Python scalars take the Variable's.
+    """
+    arrays = [v for v in operands if isinstance(v, Variable)]
+    scalars = [v for v in operands if not isinstance(v, Variable)]
+    policy = _semantics.current()
+    dtypes = [a.dtype for a in arrays]
+    if policy.mixed_dtypes == "raise":
+        if len(set(dtypes)) > 1:
+            raise InvalidType(" == ".join(f"in_types[{i}].dtype" for i in range(len(dtypes))),
+                              " != ".join(str(d) for d in dtypes), function_name)
+        return dtypes[0]
+    dimensioned = [a.dtype for a in arrays if a.ndim > 0]
+    zero_dim = [a.dtype for a in arrays if a.ndim == 0]
+    top = max(_CATEGORY[d.kind] for d in dtypes)
+    in_top = [d for d in dimensioned if _CATEGORY[d.kind] == top] or \
+             [d for d in zero_dim if _CATEGORY[d.kind] == top]
+    dtype = numpy.result_type(*in_top)
+    if scalars:
+        scalar_top = max(_scalar_category(s) for s in scalars)
+        if scalar_top > top:
+            dtype = numpy.dtype(_DEFAULT_FOR_CATEGORY[scalar_top])
+    return numpy.dtype(dtype)
+
+
+def prepare_operands(operands, function_name):
+    """Variables of one common dtype for ``operands`` (Variables, arrays or Python numbers)."""
+    operands = [v if isinstance(v, (Variable, numbers.Number)) else as_variable(v) for v in operands]
+    dtype = result_dtype(operands, function_name)
+    like = next(v for v in operands if isinstance(v, Variable))
+    xp = _backend.get_array_module(like.data)
+    prepared = []
+    for v in operands:
+        if not isinstance(v, Variable):
+            v = Variable._make_output(xp.asarray(v, dtype=dtype), None)
+        elif v.dtype != dtype:
+            v = v.astype(dtype)
+        prepared.append(v)
+    return prepared
+
+
+def normalize_axis(axis, ndim, name="axis"):
+    """A tuple of non-negative axes (None means all), validated against ``ndim``."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    result = []
+    for a in axes:
+        if not isinstance(a, numbers.Integral) or not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"{name}={axis!r} is out of range for an array of ndim={ndim}")
+        result.append(int(a) % max(ndim, 1))
+    if len(set(result)) != len(result):
+        raise ValueError(f"{name}={axis!r} repeats an axis")
+    return tuple(result)

@@ -1,0 +1,74 @@
+"""Piecewise-linear activations: relu, leaky_relu, clip. Their gradients are masks, so their
+second derivatives are zero (the mask is a constant)."""
+from .. import _backend, semantics as _semantics
+from ..function import Function
+from ._util import as_variable
+
+
+class _Masked(Function):
+    """y = f(x) with dy/dx a constant per element: ``self.slope(x_array)``."""
+
+    def backward(self, gy):
+        return gy * self.slope(self.inputs[0].data).astype(gy.dtype, copy=False)
+
+
+class ReLU(_Masked):
+    def forward(self, x):
+        return _backend.get_array_module(x).maximum(x, x.dtype.type(0))
+
+    def slope(self, x):
+        return x > 0  # gradient at 0 is 0 in torch and chainer
+
+
+class LeakyReLU(_Masked):
+    def __init__(self, negative_slope):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        return xp.where(x > 0, x, x * x.dtype.type(self.negative_slope))
+
+    def slope(self, x):
+        xp = _backend.get_array_module(x)
+        return xp.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
+
+
+class Clip(_Masked):
+    def __init__(self, x_min, x_max):
+        self.x_min, self.x_max = x_min, x_max
+
+    def forward(self, x):
+        return _backend.get_array_module(x).clip(x, self.x_min, self.x_max)
+
+    def slope(self, x):
+        inside = True
+        if self.x_min is not None:
+            inside = inside & (x >= self.x_min)
+        if self.x_max is not None:
+            inside = inside & (x <= self.x_max)
+        return inside
+
+
+def relu(x):
+    """``max(x, 0)``; the gradient at 0 is 0."""
+    return ReLU()(as_variable(x))
+
+
+def leaky_relu(x, negative_slope=None):
+    """``x`` where ``x > 0`` else ``negative_slope * x``.
+
+    The default slope differs: torch ``negative_slope=0.01``, chainer ``slope=0.2``
+    (policy field ``leaky_relu_default_slope``).
+    """
+    if negative_slope is None:
+        negative_slope = _semantics.current().leaky_relu_default_slope
+    return LeakyReLU(float(negative_slope))(as_variable(x))
+
+
+def clip(x, x_min=None, x_max=None):
+    """Clamp ``x`` to ``[x_min, x_max]``; the gradient passes where ``x_min <= x <= x_max``."""
+    if x_min is None and x_max is None:
+        raise ValueError("clip needs x_min or x_max; got x_min=None, x_max=None")
+    if x_min is not None and x_max is not None and x_min > x_max:
+        raise ValueError(f"clip needs x_min <= x_max; got x_min={x_min}, x_max={x_max}")
+    return Clip(x_min, x_max)(as_variable(x))

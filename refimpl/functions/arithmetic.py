@@ -1,0 +1,203 @@
+"""Arithmetic: add, sub, mul, div, pow, neg, with broadcasting and scalars on either side,
+plus the shape plumbing their gradients need (sum_to, broadcast_to) and dtype casts."""
+from .. import _backend
+from ..function import Function
+from ._util import as_variable, prepare_operands
+
+
+def _unbroadcast(gy, shape):
+    """Sum ``gy`` down to ``shape`` (the inverse of broadcasting); a no-op if equal."""
+    return gy if gy.shape == shape else sum_to(gy, shape)
+
+
+class SumTo(Function):
+    saves_tensors = False
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        lead = x.ndim - len(self.shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1)
+        y = x.sum(axis=axes, keepdims=True) if axes else x
+        if lead:
+            y = y.reshape(self.shape)
+        return xp.ascontiguousarray(y) if y is x else y
+
+    def backward(self, gy):
+        return broadcast_to(gy, self.inputs[0].shape)
+
+
+class BroadcastTo(Function):
+    saves_tensors = False
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        return xp.broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return _unbroadcast(gy, self.inputs[0].shape)
+
+
+def sum_to(x, shape):
+    """Sum ``x`` over its broadcast axes so that its shape becomes ``shape``."""
+    x = as_variable(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return SumTo(shape)(x)
+
+
+def broadcast_to(x, shape):
+    """Broadcast ``x`` to ``shape`` (NumPy rules)."""
+    x = as_variable(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    try:
+        _backend.numpy.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        raise ValueError(f"cannot broadcast x of shape {x.shape} to shape={shape}") from None
+    return BroadcastTo(shape)(x)
+
+
+class Cast(Function):
+    saves_tensors = False
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.inputs[0].dtype)
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` (the gradient is cast back)."""
+    x = as_variable(x)
+    dtype = _backend.numpy.dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    return Cast(dtype)(x)
+
+
+class Add(Function):
+    saves_tensors = False
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return _unbroadcast(gy, a.shape), _unbroadcast(gy, b.shape)
+
+
+class Sub(Function):
+    saves_tensors = False
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return _unbroadcast(gy, a.shape), _unbroadcast(-gy, b.shape)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return (_unbroadcast(gy * b, a.shape) if a.requires_grad else None,
+                _unbroadcast(gy * a, b.shape) if b.requires_grad else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy / b
+        gb = -ga * a / b if b.requires_grad else None
+        return (_unbroadcast(ga, a.shape) if a.requires_grad else None,
+                _unbroadcast(gb, b.shape) if gb is not None else None)
+
+
+class Pow(Function):
+    """``a ** b``. d/da = b a^(b-1); d/db = a^b log(a) (taken as 0 where a == 0 and b > 0)."""
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, gy):
+        from .math import log
+        from .indexing import where
+        a, b = self.inputs
+        ga = gb = None
+        if a.requires_grad:
+            ga = _unbroadcast(gy * b * a ** (b - 1), a.shape)
+        if b.requires_grad:
+            xp = _backend.get_array_module(a.data)
+            positive = xp.broadcast_to(a.data > 0, gy.shape)
+            safe_a = where(a.data > 0, a, xp.ones((), dtype=a.dtype))
+            gb = _unbroadcast(where(positive, gy * self.output() * log(safe_a), 0.0 * gy), b.shape)
+        return ga, gb
+
+
+class Neg(Function):
+    saves_tensors = False
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def add(a, b):
+    """``a + b`` with broadcasting; either side may be a Python number."""
+    a, b = prepare_operands((a, b), "Add")
+    return Add()(a, b)
+
+
+def sub(a, b):
+    """``a - b`` with broadcasting; either side may be a Python number."""
+    a, b = prepare_operands((a, b), "Sub")
+    return Sub()(a, b)
+
+
+def mul(a, b):
+    """``a * b`` with broadcasting; either side may be a Python number."""
+    a, b = prepare_operands((a, b), "Mul")
+    return Mul()(a, b)
+
+
+def div(a, b):
+    """``a / b`` (true division) with broadcasting; either side may be a Python number.
+
+    Integer operands give a float result (torch: float32, NumPy/chainer: float64).
+    """
+    a, b = prepare_operands((a, b), "Div")
+    if a.dtype.kind in "biu":
+        a, b = cast(a, "float32"), cast(b, "float32")
+    return Div()(a, b)
+
+
+def pow(a, b):
+    """``a ** b`` with broadcasting; either side may be a Python number."""
+    a, b = prepare_operands((a, b), "Pow")
+    return Pow()(a, b)
+
+
+def neg(x):
+    """``-x``."""
+    return Neg()(as_variable(x))

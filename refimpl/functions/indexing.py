@@ -1,0 +1,100 @@
+"""Indexing: getitem (basic slicing, integer arrays, boolean masks) and where."""
+from .. import _backend
+from ..function import Function
+from ..variable import Variable
+from ._util import as_variable, prepare_operands
+from .arithmetic import _unbroadcast
+
+
+def _normalize_key(key):
+    """The key with Variables replaced by arrays and lists by arrays; validated."""
+    xp_key = key if isinstance(key, tuple) else (key,)
+    items = []
+    for item in xp_key:
+        if isinstance(item, Variable):
+            item = item.data
+        elif isinstance(item, list):
+            item = _backend.numpy.asarray(item)
+        if hasattr(item, "dtype") and item.dtype.kind not in "biu":
+            raise IndexError(f"index arrays must be integer or boolean, got dtype={item.dtype} in key={key!r}")
+        items.append(item)
+    return tuple(items)
+
+
+def _is_advanced(key):
+    return any(hasattr(item, "dtype") and item.dtype.kind in "iu" and item.ndim > 0 for item in key)
+
+
+class GetItem(Function):
+    saves_tensors = False
+
+    def __init__(self, key):
+        self.key = key
+
+    def forward(self, x):
+        return x[self.key]
+
+    def backward(self, gy):
+        return GetItemGrad(self.key, self.inputs[0].shape)(gy)
+
+
+class GetItemGrad(Function):
+    """Zeros of the input's shape with ``gy`` added at ``key`` (repeated indices add up)."""
+    saves_tensors = False
+
+    def __init__(self, key, shape):
+        self.key, self.shape = key, shape
+
+    def forward(self, gy):
+        xp = _backend.get_array_module(gy)
+        gx = xp.zeros(self.shape, dtype=gy.dtype)
+        if _is_advanced(self.key):
+            xp.add.at(gx, self.key, gy)
+        else:
+            gx[self.key] = gy
+        return gx
+
+    def backward(self, ggx):
+        return GetItem(self.key)(ggx)
+
+
+def getitem(x, key):
+    """``x[key]``: slices, ints, None, Ellipsis, integer arrays and boolean masks.
+
+    The gradient adds up at repeated integer indices.
+    """
+    x = as_variable(x)
+    key = _normalize_key(key)
+    try:
+        x.data[key]
+    except IndexError as error:
+        raise IndexError(f"invalid index key={key!r} for x of shape {x.shape}: {error}") from None
+    return GetItem(key)(x)
+
+
+class Where(Function):
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, x, y):
+        return _backend.get_array_module(x, y).where(self.condition, x, y)
+
+    def backward(self, gy):
+        x, y = self.inputs
+        xp = _backend.get_array_module(gy.data)
+        zero = xp.zeros((), dtype=gy.dtype)
+        gx = _unbroadcast(Where(self.condition)(gy, zero), x.shape) if x.requires_grad else None
+        gyy = _unbroadcast(Where(self.condition)(zero, gy), y.shape) if y.requires_grad else None
+        return gx, gyy
+
+
+def where(condition, x, y):
+    """``x`` where ``condition`` else ``y``, broadcasting all three; ``condition`` gets no gradient."""
+    if isinstance(condition, Variable):
+        condition = condition.data
+    if not hasattr(condition, "dtype"):
+        condition = _backend.numpy.asarray(condition)
+    if condition.dtype.kind != "b":
+        raise TypeError(f"condition must be boolean, got condition.dtype={condition.dtype}")
+    x, y = prepare_operands((x, y), "Where")
+    return Where(condition)(x, y)

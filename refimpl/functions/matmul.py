@@ -1,0 +1,52 @@
+"""Matrix product with NumPy's rules: 1-D operands, batch broadcasting."""
+from .. import _backend
+from ..function import Function
+from ._util import as_variable, prepare_operands
+from .arithmetic import sum_to
+from .shape import reshape, swapaxes
+
+
+class MatMul(Function):
+    """``a @ b`` for operands of two or more dimensions."""
+
+    def forward(self, a, b):
+        return _backend.get_array_module(a, b).matmul(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gb = None
+        if a.requires_grad:
+            ga = sum_to(matmul(gy, swapaxes(b, -1, -2)), a.shape)
+        if b.requires_grad:
+            gb = sum_to(matmul(swapaxes(a, -1, -2), gy), b.shape)
+        return ga, gb
+
+
+def matmul(a, b):
+    """``a @ b`` as ``numpy.matmul``: 1-D operands are promoted to a row/column and the added
+    axis removed again; leading axes broadcast."""
+    a, b = as_variable(a, "a"), as_variable(b, "b")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul needs operands of at least 1 dimension, got a.shape={a.shape}, "
+                         f"b.shape={b.shape}")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(f"matmul shape mismatch: a.shape={a.shape}, b.shape={b.shape}")
+    a, b = prepare_operands((a, b), "MatMul")
+    a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a
+    b2 = reshape(b, b.shape + (1,)) if b.ndim == 1 else b
+    y = MatMul()(a2, b2)
+    if a.ndim == 1 and b.ndim == 1:
+        return reshape(y, ())
+    if a.ndim == 1:
+        return reshape(y, y.shape[:-2] + y.shape[-1:])
+    if b.ndim == 1:
+        return reshape(y, y.shape[:-1])
+    return y
+
+
+def dot(a, b):
+    """Inner product of two 1-D Variables (``torch.dot``)."""
+    a, b = as_variable(a, "a"), as_variable(b, "b")
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"dot needs 1-D operands, got a.shape={a.shape}, b.shape={b.shape}")
+    return matmul(a, b)

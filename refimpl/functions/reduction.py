@@ -1,0 +1,213 @@
+"""Reductions: sum, mean, max, min (with indices), argmax, argmin, topk, logsumexp."""
+import numbers
+
+from .. import _backend, semantics as _semantics
+from ..function import Function
+from ..variable import Variable
+from ._util import as_variable, normalize_axis
+from .arithmetic import broadcast_to
+from .shape import reshape
+
+
+def _keepdims_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _expand_back(gy, shape, axes):
+    """Broadcast the gradient of a reduction over ``axes`` back to ``shape``."""
+    return broadcast_to(reshape(gy, _keepdims_shape(shape, axes)), shape)
+
+
+class Sum(Function):
+    saves_tensors = False
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        return _backend.get_array_module(x).asarray(x.sum(axis=self.axes, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        return _expand_back(gy, self.inputs[0].shape, self.axes)
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum over ``axis`` (an int, a tuple, or None for all axes)."""
+    x = as_variable(x)
+    return Sum(normalize_axis(axis, x.ndim), bool(keepdims))(x)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis`` (an int, a tuple, or None for all axes)."""
+    x = as_variable(x)
+    axes = normalize_axis(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"mean needs a floating-point input, got x.dtype={x.dtype}")
+    return sum(x, axes, keepdims) * (1.0 / count) if count else sum(x, axes, keepdims) / 0.0
+
+
+class _Extreme(Function):
+    """max/min with the gradient at ties given by ``tie``: 'all' or 'distribute'."""
+
+    def __init__(self, axes, keepdims, tie, largest):
+        self.axes, self.keepdims, self.tie, self.largest = axes, keepdims, tie, largest
+
+    def forward(self, x):
+        reduce = x.max if self.largest else x.min
+        return _backend.get_array_module(x).asarray(reduce(axis=self.axes, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        xp = _backend.get_array_module(x)
+        y = self.output().data.reshape(_keepdims_shape(x.shape, self.axes))
+        mask = (x == y).astype(gy.dtype)
+        if self.tie == "distribute":
+            mask /= mask.sum(axis=self.axes, keepdims=True)
+        return _expand_back(gy, x.shape, self.axes) * xp.asarray(mask)
+
+
+class GatherAlongAxis(Function):
+    """``take_along_axis(x, indices, axis)``; its gradient scatters back."""
+
+    def __init__(self, indices, axis):
+        self.indices, self.axis = indices, axis
+
+    def forward(self, x):
+        return _backend.get_array_module(x).take_along_axis(x, self.indices, self.axis)
+
+    def backward(self, gy):
+        return ScatterAlongAxis(self.indices, self.axis, self.inputs[0].shape)(gy)
+
+
+class ScatterAlongAxis(Function):
+    """Zeros of ``shape`` with ``y`` added at ``indices`` along ``axis`` (duplicates add up)."""
+    saves_tensors = False
+
+    def __init__(self, indices, axis, shape):
+        self.indices, self.axis, self.shape = indices, axis, shape
+
+    def forward(self, y):
+        xp = _backend.get_array_module(y)
+        out = xp.zeros(self.shape, dtype=y.dtype)
+        ndim = self.indices.ndim
+        index = [xp.arange(n).reshape([-1 if d == i else 1 for d in range(ndim)])
+                 for i, n in enumerate(self.indices.shape)]
+        index[self.axis] = self.indices
+        xp.add.at(out, tuple(index), y)
+        return out
+
+    def backward(self, gx):
+        return GatherAlongAxis(self.indices, self.axis)(gx)
+
+
+def _extreme(x, axis, keepdims, largest):
+    x = as_variable(x)
+    if x.size == 0:
+        raise ValueError(f"{'max' if largest else 'min'} of an empty array (x.shape={x.shape})")
+    policy = _semantics.current()
+    if axis is None or not isinstance(axis, numbers.Integral):
+        return _Extreme(normalize_axis(axis, x.ndim), bool(keepdims), policy.max_tie_gradient,
+                        largest)(x)
+    axis = normalize_axis(axis, x.ndim)[0]
+    if policy.max_axis_tie_gradient == "index" or policy.max_returns_indices:
+        indices = _arg_extreme(x.data, axis, True, largest)
+        if policy.max_axis_tie_gradient == "index":
+            values = GatherAlongAxis(indices, axis)(x)
+            if not keepdims:
+                values = reshape(values, values.shape[:axis] + values.shape[axis + 1:])
+        else:
+            values = _Extreme((axis,), bool(keepdims), policy.max_axis_tie_gradient, largest)(x)
+        if policy.max_returns_indices:
+            if not keepdims:
+                indices = indices.reshape(indices.shape[:axis] + indices.shape[axis + 1:])
+            return values, Variable._make_output(indices, None)
+        return values
+    return _Extreme((axis,), bool(keepdims), policy.max_axis_tie_gradient, largest)(x)
+
+
+def max(x, axis=None, keepdims=False):
+    """Largest element over ``axis``.
+
+    With an int ``axis`` under torch semantics, returns ``(values, indices)`` as
+    ``torch.max(x, dim)``; under chainer semantics only values (policy field
+    ``max_returns_indices``). The gradient at ties follows ``max_tie_gradient`` (no axis or
+    a tuple of axes) and ``max_axis_tie_gradient`` (an int axis).
+    """
+    return _extreme(x, axis, keepdims, True)
+
+
+def min(x, axis=None, keepdims=False):
+    """Smallest element over ``axis``; as ``max`` otherwise."""
+    return _extreme(x, axis, keepdims, False)
+
+
+def _arg_extreme(array, axis, keepdims, largest):
+    xp = _backend.get_array_module(array)
+    find = xp.argmax if largest else xp.argmin
+    if axis is None:
+        index = find(array)
+        return index.reshape((1,) * array.ndim) if keepdims else xp.asarray(index)
+    index = find(array, axis=axis)
+    return xp.expand_dims(index, axis) if keepdims else index
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the largest element (the first one at ties), as an int64 Variable with no graph."""
+    x = as_variable(x)
+    axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
+    index = _arg_extreme(x.data, axis, keepdims, True).astype("int64", copy=False)
+    return Variable._make_output(index, None)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the smallest element (the first one at ties), as an int64 Variable."""
+    x = as_variable(x)
+    axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
+    index = _arg_extreme(x.data, axis, keepdims, False).astype("int64", copy=False)
+    return Variable._make_output(index, None)
+
+
+def topk(x, k, axis=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) elements along ``axis`` and their indices, as torch.topk.
+
+    Ties are broken towards the lower index. The gradient flows to the selected elements
+    only. Chainer has no topk.
+    """
+    x = as_variable(x)
+    axis = normalize_axis(axis, x.ndim)[0]
+    length = x.shape[axis] if x.ndim else 1
+    if not isinstance(k, numbers.Integral) or not 0 <= k <= length:
+        raise ValueError(f"k={k!r} must be an int in [0, {length}] (x.shape={x.shape}, axis={axis})")
+    xp = _backend.get_array_module(x.data)
+    keys = -x.data if largest else x.data
+    order = xp.argsort(keys, axis=axis, kind="stable")
+    indices = xp.take(order, xp.arange(k), axis=axis)
+    values = GatherAlongAxis(indices, axis)(x)
+    return values, Variable._make_output(indices.astype("int64", copy=False), None)
+
+
+class LogSumExp(Function):
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        shift = x.max(axis=self.axes, keepdims=True)
+        shift = xp.where(xp.isfinite(shift), shift, 0)
+        y = xp.log(xp.exp(x - shift).sum(axis=self.axes, keepdims=True)) + shift
+        return y if self.keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        from .math import exp
+        x = self.inputs[0]
+        y = _expand_back(self.output(), x.shape, self.axes)
+        return _expand_back(gy, x.shape, self.axes) * exp(x - y)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x), axis))``, computed stably."""
+    x = as_variable(x)
+    return LogSumExp(normalize_axis(axis, x.ndim), bool(keepdims))(x)

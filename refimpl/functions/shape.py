@@ -1,0 +1,218 @@
+"""Array manipulation: reshape, transpose/permute, squeeze, expand_dims/unsqueeze,
+concat/cat, stack, split. (broadcast_to and sum_to live in arithmetic.)"""
+import numbers
+
+from .. import _backend, semantics as _semantics
+from ..function import Function
+from ._util import as_variable, normalize_axis
+
+
+class Reshape(Function):
+    saves_tensors = False
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return reshape(gy, self.inputs[0].shape)
+
+
+def reshape(x, *shape):
+    """``x`` with a new shape (one entry may be -1), as ``numpy.reshape``."""
+    x = as_variable(x)
+    if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+        shape = tuple(shape[0])
+    try:
+        target = _backend.numpy.empty(x.shape, dtype=bool).reshape(shape).shape
+    except (ValueError, TypeError):
+        raise ValueError(f"cannot reshape x of shape {x.shape} to shape={shape}") from None
+    if target == x.shape:
+        return x
+    return Reshape(target)(x)
+
+
+class Transpose(Function):
+    saves_tensors = False
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
+        return transpose(gy, inverse)
+
+
+def transpose(x, axes=None):
+    """Permute the axes of ``x``; ``axes=None`` reverses them (as numpy and chainer)."""
+    x = as_variable(x)
+    if axes is None:
+        axes = tuple(reversed(range(x.ndim)))
+    axes = tuple(axes)
+    if sorted(normalize_axis(axes, x.ndim, "axes")) != list(range(x.ndim)):
+        raise ValueError(f"axes={axes} is not a permutation of the {x.ndim} axes of x")
+    axes = normalize_axis(axes, x.ndim, "axes")
+    if axes == tuple(range(x.ndim)):
+        return x
+    return Transpose(axes)(x)
+
+
+def permute(x, *dims):
+    """torch's name: ``permute(x, 1, 0, 2)`` or ``permute(x, (1, 0, 2))``."""
+    if len(dims) == 1 and not isinstance(dims[0], numbers.Integral):
+        dims = tuple(dims[0])
+    return transpose(x, dims)
+
+
+def swapaxes(x, axis1, axis2):
+    """``x`` with two axes exchanged."""
+    x = as_variable(x)
+    axes = list(range(x.ndim))
+    a, b = normalize_axis((axis1, axis2), x.ndim) if axis1 != axis2 else (axis1, axis2)
+    axes[a], axes[b] = axes[b], axes[a]
+    return transpose(x, axes)
+
+
+def squeeze(x, axis=None):
+    """Remove axes of length 1 (all of them with ``axis=None``).
+
+    Naming an axis whose length is not 1 raises ValueError, as chainer and numpy;
+    (torch silently keeps such an axis).
+    """
+    x = as_variable(x)
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    else:
+        axes = normalize_axis(axis, x.ndim)
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError(f"cannot squeeze axis={axis}: x.shape[{a}]={x.shape[a]} != 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def expand_dims(x, axis):
+    """Insert an axis of length 1 at ``axis`` (chainer's name; torch calls it unsqueeze)."""
+    x = as_variable(x)
+    if not isinstance(axis, numbers.Integral) or not -(x.ndim + 1) <= axis <= x.ndim:
+        raise ValueError(f"axis={axis!r} is out of range for expand_dims of ndim={x.ndim}")
+    axis = axis % (x.ndim + 1)
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+unsqueeze = expand_dims
+
+
+class Concat(Function):
+    saves_tensors = False
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return _backend.get_array_module(*xs).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        sizes = [x.shape[self.axis] for x in self.inputs]
+        return split(gy, sizes, axis=self.axis, _sizes=True)
+
+
+def concat(xs, axis=None):
+    """Join Variables along an existing axis.
+
+    The default axis differs: torch.cat uses 0, chainer F.concat uses 1 (policy field
+    ``concat_default_axis``). Shapes must agree except along ``axis``.
+    """
+    xs = [as_variable(x, "xs[]") for x in xs]
+    if not xs:
+        raise ValueError("concat needs at least one array; got xs=[]")
+    if axis is None:
+        axis = _semantics.current().concat_default_axis
+    ndim = xs[0].ndim
+    axis = normalize_axis(axis, ndim)[0]
+    from ._util import prepare_operands
+    if len({x.dtype for x in xs}) > 1:
+        xs = prepare_operands(xs, "Concat")
+    for index, x in enumerate(xs):
+        if x.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, xs[0].shape)) if i != axis):
+            raise ValueError(
+                f"Sizes of tensors must match except in dimension {axis}: xs[0].shape={xs[0].shape}, "
+                f"xs[{index}].shape={x.shape}")
+    return Concat(axis)(*xs)
+
+
+cat = concat
+
+
+def stack(xs, axis=0):
+    """Join Variables of one shape along a new axis (default 0 in both frameworks)."""
+    xs = [as_variable(x, "xs[]") for x in xs]
+    if not xs:
+        raise ValueError("stack needs at least one array; got xs=[]")
+    for index, x in enumerate(xs):
+        if x.shape != xs[0].shape:
+            raise ValueError(f"stack expects each array to be equal size: xs[0].shape={xs[0].shape}, "
+                             f"xs[{index}].shape={x.shape}")
+    if not isinstance(axis, numbers.Integral) or not -(xs[0].ndim + 1) <= axis <= xs[0].ndim:
+        raise ValueError(f"axis={axis!r} is out of range for stack of ndim={xs[0].ndim} arrays")
+    return concat([expand_dims(x, axis) for x in xs], axis=axis % (xs[0].ndim + 1))
+
+
+class Split(Function):
+    saves_tensors = False
+
+    def __init__(self, bounds, axis):
+        self.bounds, self.axis = bounds, axis
+
+    def forward(self, x):
+        index = [slice(None)] * x.ndim
+        pieces = []
+        for start, stop in zip(self.bounds[:-1], self.bounds[1:]):
+            index[self.axis] = slice(start, stop)
+            pieces.append(x[tuple(index)])
+        return tuple(pieces)
+
+    def backward(self, *gys):
+        return concat(list(gys), axis=self.axis)
+
+
+def split(x, indices_or_sections, axis=0, _sizes=False):
+    """Split ``x`` along ``axis`` into a tuple of Variables.
+
+    An int or a list means different things (policy field ``split_semantics``):
+    'sizes' (torch.split): an int is the size of every piece (the last may be smaller), a
+    list gives each piece's size. 'indices' (chainer F.split_axis, numpy.split): an int is
+    the number of equal pieces, a list gives the split points.
+    """
+    x = as_variable(x)
+    axis = normalize_axis(axis, x.ndim)[0]
+    length = x.shape[axis]
+    mode = "sizes" if _sizes else _semantics.current().split_semantics
+    spec = indices_or_sections
+    if isinstance(spec, numbers.Integral):
+        if spec <= 0:
+            raise ValueError(f"indices_or_sections must be positive, got {spec}")
+        if mode == "sizes":
+            bounds = list(range(0, length, spec)) + [length]
+        else:
+            if length % spec:
+                raise ValueError(f"array split does not result in an equal division: "
+                                 f"x.shape[{axis}]={length}, sections={spec}")
+            bounds = [i * (length // spec) for i in range(spec + 1)]
+    else:
+        spec = [int(s) for s in spec]
+        if mode == "sizes":
+            if sum(spec) != length or any(s < 0 for s in spec):
+                raise ValueError(f"split sizes {spec} must be non-negative and sum to "
+                                 f"x.shape[{axis}]={length}")
+            bounds = [0]
+            for size in spec:
+                bounds.append(bounds[-1] + size)
+        else:
+            bounds = [0] + [min(max(i % length if i < 0 else i, 0), length) for i in spec] + [length]
+    pieces = Split(bounds, axis)(x)
+    return pieces if isinstance(pieces, tuple) else (pieces,)

@@ -1,0 +1,65 @@
+"""softmax and log_softmax along one axis."""
+import warnings
+
+from .. import _backend, semantics as _semantics
+from ..function import Function
+from ._util import as_variable, normalize_axis
+from .reduction import sum as _sum
+
+IMPLICIT_DIM_WARNING = ("Implicit dimension choice for {name} has been deprecated. Change the call "
+                        "to include dim=X as an argument.")
+
+
+def _softmax_axis(x, axis, name):
+    if axis is None:
+        axis = _semantics.current().softmax_default_axis
+        if axis == "implicit":  # torch.nn.functional._get_softmax_dim
+            warnings.warn(IMPLICIT_DIM_WARNING.format(name=name), UserWarning, stacklevel=3)
+            axis = 0 if x.ndim in (0, 1, 3) else 1
+    return normalize_axis(axis, x.ndim)[0] if x.ndim else 0
+
+
+class Softmax(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        e /= e.sum(axis=self.axis, keepdims=True)
+        return e
+
+    def backward(self, gy):
+        y = self.output()
+        gx = y * gy
+        return gx - y * _sum(gx, self.axis, keepdims=True)
+
+
+class LogSoftmax(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+
+    def backward(self, gy):
+        from .math import exp
+        return gy - exp(self.output()) * _sum(gy, self.axis, keepdims=True)
+
+
+def softmax(x, axis=None):
+    """``exp(x) / sum(exp(x), axis)``. Default axis: policy ``softmax_default_axis``."""
+    x = as_variable(x)
+    if x.ndim == 0:
+        return Softmax(None)(x)
+    return Softmax(_softmax_axis(x, axis, "softmax"))(x)
+
+
+def log_softmax(x, axis=None):
+    """``x - logsumexp(x, axis)``. Default axis: policy ``softmax_default_axis``."""
+    x = as_variable(x)
+    if x.ndim == 0:
+        return LogSoftmax(None)(x)
+    return LogSoftmax(_softmax_axis(x, axis, "log_softmax"))(x)

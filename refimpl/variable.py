@@ -1,0 +1,197 @@
+"""``Variable``: an array with a gradient and a link to the Function that made it."""
+import numpy
+
+from . import _backend, semantics as _semantics
+
+
+def _is_float(dtype):
+    return dtype.kind in "fc"
+
+
+class Variable:
+    """An array that records the operations applied to it.
+
+    Args:
+        data: an ndarray (NumPy or CuPy), a number or a nested list.
+        requires_grad: whether gradients are computed for it; ``None`` takes the active
+            policy's ``requires_grad_default`` (torch: False, chainer: True).
+        name: an optional label.
+
+    ``.grad`` is an ndarray or None; ``.grad_var`` the same gradient as a Variable (it has
+    a graph when it was computed with ``create_graph=True``).
+
+    >>> import refimpl
+    >>> x = refimpl.Variable([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    array([2., 4., 6.])
+    """
+
+    __array_priority__ = 200
+    creator = None
+    generation = 0
+    name = None
+    _grad_var = None
+    _retains_grad = False
+
+    def __init__(self, data, requires_grad=None, name=None):
+        if isinstance(data, Variable):
+            raise TypeError(f"data must be an array, not a Variable (got {data!r}); use .data")
+        if not hasattr(data, "dtype") or not hasattr(data, "shape"):
+            data = numpy.asarray(data)
+        if data.dtype.kind not in "biufc":
+            raise TypeError(f"data must have a numeric dtype, got dtype={data.dtype} for data={data!r}")
+        self.data = data
+        self.name = name
+        policy = _semantics.current()
+        if requires_grad is None:
+            requires_grad = policy.requires_grad_default
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make_output(cls, data, creator):
+        variable = cls.__new__(cls)
+        variable.data = data
+        if creator is not None and _is_float(data.dtype):
+            variable.requires_grad = True
+            variable.creator = creator
+            variable.generation = creator.generation + 1
+        else:
+            variable.requires_grad = False
+        return variable
+
+    # --- graph state -------------------------------------------------------------------
+    @property
+    def is_leaf(self):
+        """True when no recorded op created this Variable."""
+        return self.creator is None
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place (leaves only, as torch); returns self."""
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and not _is_float(self.data.dtype):
+            if _semantics.current().integer_requires_grad == "raise":
+                raise RuntimeError(
+                    "Only Tensors of floating point and complex dtype can require gradients")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` of this non-leaf Variable after backward (torch's per-tensor form)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if not self.is_leaf:
+            self._retains_grad = True
+
+    def detach(self):
+        """A new leaf Variable sharing ``data``, with no graph and ``requires_grad=False``."""
+        return Variable._make_output(self.data, None)
+
+    def unchain(self):
+        """Cut the link to the creator in place (Chainer's ``unchain``)."""
+        self.creator = None
+        self.generation = 0
+
+    # --- gradient ----------------------------------------------------------------------
+    @property
+    def grad(self):
+        """The gradient as an ndarray, or None."""
+        return None if self._grad_var is None else self._grad_var.data
+
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self._grad_var = None
+            return
+        if isinstance(value, Variable):
+            value = value.data
+        if tuple(value.shape) != self.shape:
+            raise ValueError(f"grad must have shape {self.shape}, got grad.shape={tuple(value.shape)}")
+        self._grad_var = Variable._make_output(value, None)
+
+    @property
+    def grad_var(self):
+        """The gradient as a Variable, or None."""
+        return self._grad_var
+
+    @grad_var.setter
+    def grad_var(self, value):
+        if value is not None and not isinstance(value, Variable):
+            raise TypeError(f"grad_var must be a Variable or None, got {type(value).__name__}")
+        self._grad_var = value
+
+    def cleargrad(self):
+        """Set the gradient to None (Chainer's ``cleargrad``; torch ``zero_grad(set_to_none=True)``)."""
+        self._grad_var = None
+
+    def zerograd(self):
+        """Set the gradient to zeros (Chainer's ``zerograd``; torch ``zero_grad(set_to_none=False)``)."""
+        xp = _backend.get_array_module(self.data)
+        self._grad_var = Variable._make_output(xp.zeros_like(self.data), None)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,
+                 retain_grad=False, enable_double_backprop=False, loss_scale=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        torch's arguments: ``gradient`` (the vector of a vector-Jacobian product; defaults to
+        ``self.grad`` when set, else an implicit seed, see the policy),
+        ``retain_graph`` (defaults to ``create_graph``), ``create_graph``, ``inputs`` (only
+        these receive gradients). Chainer's: ``retain_grad`` (keep intermediate grads for this
+        call), ``enable_double_backprop`` (same as ``create_graph``), ``loss_scale`` (multiply
+        the seed).
+        """
+        from . import engine
+        engine.backward(self, gradient, retain_graph=retain_graph,
+                        create_graph=create_graph or enable_double_backprop, inputs=inputs,
+                        retain_grad=retain_grad, loss_scale=loss_scale)
+
+    # --- array-like surface -----------------------------------------------------------
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def array(self):
+        """Chainer's name for ``data``."""
+        return self.data
+
+    def __len__(self):
+        return len(self.data)
+
+    def numpy(self):
+        """The data as a host NumPy array (raises if it requires grad, as torch does)."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return _backend.cupy.asnumpy(self.data) if _backend.is_cupy_array(self.data) else self.data
+
+    def __repr__(self):
+        body = numpy.array2string(numpy.asarray(self.data) if not _backend.is_cupy_array(self.data)
+                                  else self.data.get(), prefix="variable(")
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self.creator is not None:
+            extra = f", creator={self.creator.label}"
+        return f"variable({body}{extra})"
+
+    def __bool__(self):
+        raise TypeError("the truth value of a Variable is ambiguous; compare .data instead")
+
+    __hash__ = object.__hash__
