@@ -106,6 +106,10 @@ class Policy:
         """Meaning of an integer list given to ``split``. 'sizes': section sizes (torch.split).
         'indices': split points, as numpy.split (chainer F.split_axis).""")
 
+    leaky_relu_default_slope: float = _doc(
+        """Slope of leaky_relu for negative inputs when none is given. torch
+        ``F.leaky_relu(x)``: negative_slope=0.01. chainer ``F.leaky_relu(x)``: slope=0.2.""")
+
     grad_returns: str = _doc("Container ``grad()`` returns: 'tuple' (torch) or 'list' (chainer).")
 
     cleared_grad: str = _doc(
@@ -135,6 +139,7 @@ TORCH = Policy(
     concat_default_axis=0,
     softmax_default_axis="implicit",
     split_semantics="sizes",
+    leaky_relu_default_slope=0.01,
     grad_returns="tuple",
     cleared_grad="none",
 )
@@ -156,6 +161,7 @@ CHAINER = Policy(
     concat_default_axis=1,
     softmax_default_axis=1,
     split_semantics="indices",
+    leaky_relu_default_slope=0.2,
     grad_returns="list",
     cleared_grad="none",
 )
