@@ -18,7 +18,7 @@ from ._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .engine import grad
 from .errors import InvalidType
 from .function import Function
-from .semantics import POLICIES, Policy, current as current_semantics, semantics, set_semantics
+from .policies import POLICIES, Policy, current as current_semantics, semantics, set_semantics
 from .variable import Variable
 
 __version__ = "0.1.0"

@@ -6,14 +6,14 @@ consumers: the gradient of each of its outputs is complete when it runs.
 """
 import heapq
 
-from . import _backend, _mode, semantics as _semantics
+from . import _backend, _mode, policies as _semantics
 from .function import FREED_GRAPH_MESSAGE
 from .variable import Variable
 
 NO_GRAD_FN_MESSAGE = "element {index} of tensors does not require grad and does not have a grad_fn"
 IMPLICIT_SEED_MESSAGE = "grad can be implicitly created only for scalar outputs"
-UNUSED_INPUT_MESSAGE = ("One of the differentiated Tensors appears to not have been used in the "
-                        "graph. Set allow_unused=True if this is the desired behavior.")
+UNUSED_INPUT_MESSAGE = ("The differentiated Tensor at index {index} appears to not have been used "
+                        "in the graph. Set allow_unused=True if this is the desired behavior.")
 INPUT_NO_GRAD_MESSAGE = "One of the differentiated Tensors does not require grad"
 
 
@@ -33,7 +33,7 @@ def _as_grad_variable(value, like, what):
         return None
     if not isinstance(value, Variable):
         xp = _backend.get_array_module(like.data)
-        value = Variable._make_output(xp.asarray(value, dtype=like.dtype), None)
+        value = Variable._constant(xp.asarray(value, dtype=like.dtype))
     if value.shape != like.shape:
         raise RuntimeError(f"Mismatch in shape: {what} has a shape of {value.shape} and output "
                            f"has a shape of {like.shape}.")
@@ -42,12 +42,12 @@ def _as_grad_variable(value, like, what):
 
 def _ones_like(variable):
     xp = _backend.get_array_module(variable.data)
-    return Variable._make_output(xp.ones_like(variable.data), None)
+    return Variable._constant(xp.ones_like(variable.data))
 
 
 def _zeros(shape, dtype, like):
     xp = _backend.get_array_module(like)
-    return Variable._make_output(xp.zeros(shape, dtype=dtype), None)
+    return Variable._constant(xp.zeros(shape, dtype=dtype))
 
 
 def _add_grads(a, b, create_graph):
@@ -55,7 +55,7 @@ def _add_grads(a, b, create_graph):
         return b
     if create_graph:
         return a + b
-    return Variable._make_output(a.data + b.data, None)
+    return Variable._constant(a.data + b.data)
 
 
 def _relevant_functions(outputs, wanted_ids):
@@ -152,21 +152,23 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
     return captured
 
 
-def _check_has_graph(outputs, policy):
-    """Apply ``backward_without_graph``: False means 'do nothing'."""
-    for index, y in enumerate(outputs):
-        if not y.requires_grad:
-            if policy.backward_without_graph == "raise":
-                raise RuntimeError(NO_GRAD_FN_MESSAGE.format(index=index))
-            return False
-    return True
-
-
 def _accumulate(variable, gradient, create_graph):
     if variable._grad_var is None:
-        variable._grad_var = gradient if create_graph else Variable._make_output(gradient.data, None)
+        variable._grad_var = gradient if create_graph else Variable._constant(gradient.data)
     else:
         variable._grad_var = _add_grads(variable._grad_var, gradient, create_graph)
+
+
+def _implicit_seed(output, policy):
+    """The seed when no gradient was given, or None for 'do nothing'."""
+    if output.size == 1:
+        return _ones_like(output)
+    if policy.nonscalar_backward_without_grad == "raise":
+        raise RuntimeError(IMPLICIT_SEED_MESSAGE)
+    # 'none_seed' (chainer): the creator receives None.
+    if output.creator is not None and not output.creator.passes_none_grad:
+        raise AttributeError("'NoneType' object has no attribute 'dtype'")
+    return None
 
 
 def backward(output, gradient=None, *, retain_graph=None, create_graph=False, inputs=None,
@@ -175,40 +177,47 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
     policy = _semantics.current()
     if retain_graph is None:
         retain_graph = create_graph
-    if not _check_has_graph([output], policy):
+    if not output.requires_grad:
+        if policy.backward_without_graph == "raise":
+            raise RuntimeError(NO_GRAD_FN_MESSAGE.format(index=0))
         return
     seed = _as_grad_variable(gradient, output, "grad")
     if seed is None and policy.framework == "chainer":
         seed = output._grad_var
     if seed is None:
-        if output.size == 1:
-            seed = _ones_like(output)
-        elif policy.nonscalar_backward_without_grad == "raise":
-            raise RuntimeError(IMPLICIT_SEED_MESSAGE)
-        else:
+        seed = _implicit_seed(output, policy)
+        if seed is None:
             return
     if loss_scale is not None:
-        seed = Variable._make_output(seed.data * loss_scale, None)
+        seed = Variable._constant(seed.data * loss_scale)
+    if output.creator is None:  # a leaf: it is its own gradient
+        if policy.framework == "torch":
+            _accumulate(output, seed, create_graph)
+        elif policy.backward_without_graph == "set_seed":
+            output._grad_var = seed
+        return
     targets = _as_list(inputs, "inputs")
     if targets is not None and not targets:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-
-    intermediates = []
+    chainer_style = policy.intermediate_grads == "per_call"
+    if chainer_style:
+        output._grad_var = seed
+    elif output._retains_grad:
+        _accumulate(output, seed, create_graph)
 
     def on_intermediate(variable, grad):
         if variable is output:
             return
-        if policy.intermediate_grads == "per_tensor":
+        if not chainer_style:
             if variable._retains_grad:
                 _accumulate(variable, grad, create_graph)
-        else:
-            intermediates.append((variable, grad))
+        elif retain_grad:
+            variable._grad_var = grad
+        elif policy.intermediate_grads_without_retain == "clear":
+            variable._grad_var = None
 
     grads = _propagate([output], [seed], create_graph=create_graph, retain_graph=retain_graph,
                        wanted=targets, on_intermediate=on_intermediate)
-    if policy.intermediate_grads == "per_call":
-        for variable, grad in intermediates:
-            variable._grad_var = grad if retain_grad else None
     for variable, grad in grads.values():
         if targets is not None:
             if not any(variable is t for t in targets):
@@ -217,6 +226,8 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
             continue
         if variable.requires_grad:
             _accumulate(variable, grad, create_graph)
+    if chainer_style and not retain_grad and policy.output_grad_after_backward == "clear":
+        output._grad_var = None
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -226,10 +237,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     Both frameworks' options: torch's ``grad_outputs``, ``retain_graph``, ``create_graph``,
     ``allow_unused``, ``materialize_grads``; Chainer's ``grad_inputs`` (added to the result),
-    ``set_grad`` (also store the result in each input's ``.grad``), ``retain_grad`` (also
-    set intermediate grads), ``enable_double_backprop`` (same as ``create_graph``),
-    ``loss_scale``. Returns one Variable (or None) per input, as a tuple under torch
-    semantics and a list under chainer's.
+    ``set_grad`` (also store the result in each input's ``.grad``, overwriting), ``retain_grad``
+    (also set the grads of the outputs and of the intermediate Variables),
+    ``enable_double_backprop`` (same as ``create_graph``), ``loss_scale``. Returns one Variable
+    (or None) per input, as a tuple under torch semantics and a list under chainer's.
     """
     policy = _semantics.current()
     create_graph = create_graph or enable_double_backprop
@@ -238,7 +249,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs = _as_list(outputs, "outputs")
     inputs = _as_list(inputs, "inputs")
     if not inputs:
-        raise ValueError("grad requires at least one input")
+        raise ValueError(f"grad requires at least one input, got inputs={inputs!r}")
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
                          "but got: allow_unused=False.")
@@ -247,8 +258,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for x in inputs:
         if not x.requires_grad and policy.framework == "torch":
             raise RuntimeError(INPUT_NO_GRAD_MESSAGE)
-    if not _check_has_graph(outputs, policy):
-        return container(None for _ in inputs)
+    for index, y in enumerate(outputs):
+        if not y.requires_grad and policy.backward_without_graph == "raise":
+            raise RuntimeError(NO_GRAD_FN_MESSAGE.format(index=index))
     seeds = _as_list(grad_outputs, "grad_outputs") or [None] * len(outputs)
     if len(seeds) != len(outputs):
         raise ValueError(f"grad_outputs has {len(seeds)} entries for {len(outputs)} outputs")
@@ -260,8 +272,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(IMPLICIT_SEED_MESSAGE)
             seed = _ones_like(y)
         if loss_scale is not None:
-            seed = Variable._make_output(seed.data * loss_scale, None)
+            seed = Variable._constant(seed.data * loss_scale)
         seed_vars.append(seed)
+        if retain_grad:
+            y._grad_var = seed
 
     output_ids = {id(y) for y in outputs}
 
@@ -269,18 +283,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if retain_grad and id(variable) not in output_ids:
             variable._grad_var = gradient
 
-    grads = _propagate(outputs, seed_vars, create_graph=create_graph, retain_graph=retain_graph,
-                       wanted=inputs, on_intermediate=on_intermediate)
+    live = [(y, s) for y, s in zip(outputs, seed_vars) if y.requires_grad]
+    grads = _propagate([y for y, _ in live], [s for _, s in live], create_graph=create_graph,
+                       retain_graph=retain_graph, wanted=inputs, on_intermediate=on_intermediate)
     results = []
     extra = _as_list(grad_inputs, "grad_inputs") or [None] * len(inputs)
     for index, x in enumerate(inputs):
         entry = grads.get(id(x))
         result = entry[1] if entry is not None else None
-        if result is None and any(x is y for y in outputs):
-            result = seed_vars[[id(y) for y in outputs].index(id(x))]
+        if result is None and x.creator is None and x.requires_grad:
+            for y, seed in live:  # an output that is itself an input
+                if y is x:
+                    result = seed
         if result is None and policy.grad_unused_input == "raise":
             if not allow_unused:
-                raise RuntimeError(UNUSED_INPUT_MESSAGE)
+                raise RuntimeError(UNUSED_INPUT_MESSAGE.format(index=index))
             if materialize_grads:
                 result = _zeros(x.shape, x.dtype, x.data)
         if extra[index] is not None:

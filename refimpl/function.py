@@ -26,6 +26,10 @@ class Function:
     #: needs only shapes (add, sum, reshape, ...) set this False.
     saves_tensors = True
 
+    #: Whether Chainer's counterpart passes a missing (None) output gradient straight through
+    #: (ops with a constant operand). Used by the 'none_seed' policy behaviour.
+    passes_none_grad = False
+
     inputs = ()
     generation = 0
     _freed = False
@@ -40,7 +44,8 @@ class Function:
         if record:
             self.inputs = inputs
             self.generation = max(x.generation for x in inputs)
-        results = tuple(Variable._make_output(y, self if record else None) for y in outputs)
+        results = tuple(Variable._make_output(y, self) if record and y.dtype.kind in "fc"
+                        else Variable._make_output(y, None) for y in outputs)
         if record:
             self._outputs = tuple(weakref.ref(y) for y in results)
             self._output_meta = tuple((y.shape, y.dtype) for y in outputs)

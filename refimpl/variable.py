@@ -1,7 +1,7 @@
 """``Variable``: an array with a gradient and a link to the Function that made it."""
 import numpy
 
-from . import _backend, semantics as _semantics
+from . import _backend, policies as _semantics
 
 
 def _is_float(dtype):
@@ -52,14 +52,25 @@ class Variable:
 
     @classmethod
     def _make_output(cls, data, creator):
+        """An op's output. It requires grad when recorded, or always under a policy whose
+        ``outputs_require_grad`` is 'always' (chainer)."""
         variable = cls.__new__(cls)
         variable.data = data
-        if creator is not None and _is_float(data.dtype):
+        if creator is not None:
             variable.requires_grad = True
             variable.creator = creator
             variable.generation = creator.generation + 1
         else:
-            variable.requires_grad = False
+            variable.requires_grad = (_semantics.current().outputs_require_grad == "always"
+                                      and _is_float(data.dtype))
+        return variable
+
+    @classmethod
+    def _constant(cls, data):
+        """A Variable that never requires grad (converted arrays, numbers, seeds)."""
+        variable = cls.__new__(cls)
+        variable.data = data
+        variable.requires_grad = False
         return variable
 
     # --- graph state -------------------------------------------------------------------
@@ -91,7 +102,7 @@ class Variable:
 
     def detach(self):
         """A new leaf Variable sharing ``data``, with no graph and ``requires_grad=False``."""
-        return Variable._make_output(self.data, None)
+        return Variable._constant(self.data)
 
     def unchain(self):
         """Cut the link to the creator in place (Chainer's ``unchain``)."""
@@ -113,7 +124,7 @@ class Variable:
             value = value.data
         if tuple(value.shape) != self.shape:
             raise ValueError(f"grad must have shape {self.shape}, got grad.shape={tuple(value.shape)}")
-        self._grad_var = Variable._make_output(value, None)
+        self._grad_var = Variable._constant(value)
 
     @property
     def grad_var(self):
@@ -133,7 +144,7 @@ class Variable:
     def zerograd(self):
         """Set the gradient to zeros (Chainer's ``zerograd``; torch ``zero_grad(set_to_none=False)``)."""
         xp = _backend.get_array_module(self.data)
-        self._grad_var = Variable._make_output(xp.zeros_like(self.data), None)
+        self._grad_var = Variable._constant(xp.zeros_like(self.data))
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,
                  retain_grad=False, enable_double_backprop=False, loss_scale=None):

@@ -3,7 +3,7 @@ import numbers
 
 import numpy
 
-from .. import _backend, semantics as _semantics
+from .. import _backend, policies as _semantics
 from ..errors import InvalidType
 from ..variable import Variable
 
@@ -16,9 +16,9 @@ def as_variable(value, name="x"):
     if isinstance(value, Variable):
         return value
     if hasattr(value, "dtype") and hasattr(value, "shape"):
-        return Variable._make_output(value, None)
+        return Variable._constant(value)
     if isinstance(value, (numbers.Number, list, tuple)):
-        return Variable._make_output(numpy.asarray(value), None)
+        return Variable._constant(numpy.asarray(value))
     raise TypeError(f"{name} must be a Variable, an array or a number, got {name}={value!r}")
 
 
@@ -46,10 +46,16 @@ def result_dtype(operands, function_name):
     policy = _semantics.current()
     dtypes = [a.dtype for a in arrays]
     if policy.mixed_dtypes == "raise":
-        if len(set(dtypes)) > 1:
-            raise InvalidType(" == ".join(f"in_types[{i}].dtype" for i in range(len(dtypes))),
-                              " != ".join(str(d) for d in dtypes), function_name)
-        return dtypes[0]
+        # Chainer: only Variables count; constants (arrays, numbers) take their dtype.
+        variables = [a for a in arrays if a.requires_grad or a.creator is not None] or arrays
+        kinds = {a.dtype for a in variables}
+        if len(kinds) > 1:
+            raise InvalidType("lhs.dtype == rhs.dtype", " != ".join(str(a.dtype) for a in variables),
+                              function_name)
+        if (policy.integer_arithmetic == "float_only" and len(variables) > 1
+                and variables[0].dtype.kind != "f"):
+            raise InvalidType("lhs.dtype.kind == f", f"{variables[0].dtype.kind} != f", function_name)
+        return variables[0].dtype
     dimensioned = [a.dtype for a in arrays if a.ndim > 0]
     zero_dim = [a.dtype for a in arrays if a.ndim == 0]
     top = max(_CATEGORY[d.kind] for d in dtypes)
@@ -72,7 +78,7 @@ def prepare_operands(operands, function_name):
     prepared = []
     for v in operands:
         if not isinstance(v, Variable):
-            v = Variable._make_output(xp.asarray(v, dtype=dtype), None)
+            v = Variable._constant(xp.asarray(v, dtype=dtype))
         elif v.dtype != dtype:
             v = v.astype(dtype)
         prepared.append(v)

@@ -1,6 +1,6 @@
 """Piecewise-linear activations: relu, leaky_relu, clip. Their gradients are masks, so their
 second derivatives are zero (the mask is a constant)."""
-from .. import _backend, semantics as _semantics
+from .. import _backend, policies as _semantics
 from ..function import Function
 from ._util import as_variable
 

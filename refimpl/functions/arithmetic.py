@@ -1,7 +1,9 @@
 """Arithmetic: add, sub, mul, div, pow, neg, with broadcasting and scalars on either side,
 plus the shape plumbing their gradients need (sum_to, broadcast_to) and dtype casts."""
-from .. import _backend
+from .. import _backend, policies as _semantics
+from ..errors import InvalidType
 from ..function import Function
+from ..variable import Variable
 from ._util import as_variable, prepare_operands
 
 
@@ -50,6 +52,9 @@ def sum_to(x, shape):
     shape = tuple(shape)
     if x.shape == shape:
         return x
+    if not _broadcasts_to(shape, x.shape):
+        raise ValueError(f"cannot sum x of shape {x.shape} to shape={shape}: shape does not "
+                         f"broadcast to x.shape")
     return SumTo(shape)(x)
 
 
@@ -59,11 +64,17 @@ def broadcast_to(x, shape):
     shape = tuple(shape)
     if x.shape == shape:
         return x
-    try:
-        _backend.numpy.broadcast_shapes(x.shape, shape)
-    except ValueError:
-        raise ValueError(f"cannot broadcast x of shape {x.shape} to shape={shape}") from None
+    if not _broadcasts_to(x.shape, shape):
+        raise ValueError(f"cannot broadcast x of shape {x.shape} to shape={shape}")
     return BroadcastTo(shape)(x)
+
+
+def _broadcasts_to(source, target):
+    """Whether an array of shape ``source`` broadcasts to exactly ``target``."""
+    try:
+        return _backend.numpy.broadcast_shapes(source, target) == target
+    except ValueError:
+        return False
 
 
 class Cast(Function):
@@ -165,19 +176,23 @@ class Neg(Function):
 
 def add(a, b):
     """``a + b`` with broadcasting; either side may be a Python number."""
-    a, b = prepare_operands((a, b), "Add")
-    return Add()(a, b)
+    a, b = prepare_operands((a, b), "_ + _")
+    function = Add()
+    function.passes_none_grad = not (a.requires_grad and b.requires_grad)  # chainer AddConstant
+    return function(a, b)
 
 
 def sub(a, b):
     """``a - b`` with broadcasting; either side may be a Python number."""
-    a, b = prepare_operands((a, b), "Sub")
-    return Sub()(a, b)
+    a, b = prepare_operands((a, b), "_ - _")
+    function = Sub()
+    function.passes_none_grad = not (a.requires_grad and b.requires_grad)  # chainer SubFromConstant
+    return function(a, b)
 
 
 def mul(a, b):
     """``a * b`` with broadcasting; either side may be a Python number."""
-    a, b = prepare_operands((a, b), "Mul")
+    a, b = prepare_operands((a, b), "_ * _")
     return Mul()(a, b)
 
 
@@ -186,7 +201,13 @@ def div(a, b):
 
     Integer operands give a float result (torch: float32, NumPy/chainer: float64).
     """
-    a, b = prepare_operands((a, b), "Div")
+    policy = _semantics.current()
+    if (policy.integer_arithmetic == "float_only" and isinstance(a, Variable)
+            and a.dtype.kind in "biu" and not isinstance(b, Variable)):
+        # Chainer: x / c is x * (1 / c) with the constant cast to x's integer dtype.
+        xp = _backend.get_array_module(a.data)
+        return mul(a, xp.asarray(1.0 / xp.asarray(b)).astype(a.dtype))
+    a, b = prepare_operands((a, b), "_ / _")
     if a.dtype.kind in "biu":
         a, b = cast(a, "float32"), cast(b, "float32")
     return Div()(a, b)
@@ -194,7 +215,13 @@ def div(a, b):
 
 def pow(a, b):
     """``a ** b`` with broadcasting; either side may be a Python number."""
-    a, b = prepare_operands((a, b), "Pow")
+    policy = _semantics.current()
+    if policy.integer_arithmetic == "float_only":
+        for operand in (a, b):
+            if isinstance(operand, Variable) and operand.dtype.kind != "f":
+                rhs = "_" if isinstance(b, Variable) else b
+                raise InvalidType("x.dtype.kind == f", f"{operand.dtype.kind} != f", f"_ ** {rhs}")
+    a, b = prepare_operands((a, b), "_ ** _")
     return Pow()(a, b)
 
 

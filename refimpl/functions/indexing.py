@@ -82,7 +82,7 @@ class Where(Function):
     def backward(self, gy):
         x, y = self.inputs
         xp = _backend.get_array_module(gy.data)
-        zero = xp.zeros((), dtype=gy.dtype)
+        zero = as_variable(xp.zeros((), dtype=gy.dtype))
         gx = _unbroadcast(Where(self.condition)(gy, zero), x.shape) if x.requires_grad else None
         gyy = _unbroadcast(Where(self.condition)(zero, gy), y.shape) if y.requires_grad else None
         return gx, gyy

@@ -1,7 +1,7 @@
 """Reductions: sum, mean, max, min (with indices), argmax, argmin, topk, logsumexp."""
 import numbers
 
-from .. import _backend, semantics as _semantics
+from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
 from ._util import as_variable, normalize_axis
@@ -155,10 +155,11 @@ def _arg_extreme(array, axis, keepdims, largest):
 
 
 def argmax(x, axis=None, keepdims=False):
-    """Index of the largest element (the first one at ties), as an int64 Variable with no graph."""
+    """Index of the largest element (the first one at ties), with no graph; its dtype is the
+    policy's ``index_dtype`` (torch int64, chainer int32)."""
     x = as_variable(x)
     axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
-    index = _arg_extreme(x.data, axis, keepdims, True).astype("int64", copy=False)
+    index = _arg_extreme(x.data, axis, keepdims, True).astype(_semantics.current().index_dtype, copy=False)
     return Variable._make_output(index, None)
 
 
@@ -166,7 +167,7 @@ def argmin(x, axis=None, keepdims=False):
     """Index of the smallest element (the first one at ties), as an int64 Variable."""
     x = as_variable(x)
     axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
-    index = _arg_extreme(x.data, axis, keepdims, False).astype("int64", copy=False)
+    index = _arg_extreme(x.data, axis, keepdims, False).astype(_semantics.current().index_dtype, copy=False)
     return Variable._make_output(index, None)
 
 

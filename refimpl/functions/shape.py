@@ -2,7 +2,7 @@
 concat/cat, stack, split. (broadcast_to and sum_to live in arithmetic.)"""
 import numbers
 
-from .. import _backend, semantics as _semantics
+from .. import _backend, policies as _semantics
 from ..function import Function
 from ._util import as_variable, normalize_axis
 
@@ -73,7 +73,8 @@ def swapaxes(x, axis1, axis2):
     """``x`` with two axes exchanged."""
     x = as_variable(x)
     axes = list(range(x.ndim))
-    a, b = normalize_axis((axis1, axis2), x.ndim) if axis1 != axis2 else (axis1, axis2)
+    a, = normalize_axis(axis1, x.ndim, "axis1")
+    b, = normalize_axis(axis2, x.ndim, "axis2")
     axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, axes)
 
@@ -168,16 +169,27 @@ class Split(Function):
     def __init__(self, bounds, axis):
         self.bounds, self.axis = bounds, axis
 
-    def forward(self, x):
-        index = [slice(None)] * x.ndim
-        pieces = []
+    def _keys(self, ndim):
+        index = [slice(None)] * ndim
         for start, stop in zip(self.bounds[:-1], self.bounds[1:]):
             index[self.axis] = slice(start, stop)
-            pieces.append(x[tuple(index)])
-        return tuple(pieces)
+            yield tuple(index)
+
+    def forward(self, x):
+        return tuple(x[key] for key in self._keys(x.ndim))
 
     def backward(self, *gys):
-        return concat(list(gys), axis=self.axis)
+        if all(a <= b for a, b in zip(self.bounds[:-1], self.bounds[1:])):
+            return concat(list(gys), axis=self.axis)
+        # Unsorted split points (numpy.split allows them) give overlapping pieces: scatter
+        # each piece's gradient back to its slice and add.
+        from .indexing import GetItemGrad
+        shape = self.inputs[0].shape
+        pieces = [GetItemGrad(key, shape)(gy) for key, gy in zip(self._keys(len(shape)), gys)]
+        total = pieces[0]
+        for piece in pieces[1:]:
+            total = total + piece
+        return total
 
 
 def split(x, indices_or_sections, axis=0, _sizes=False):
@@ -213,6 +225,7 @@ def split(x, indices_or_sections, axis=0, _sizes=False):
             for size in spec:
                 bounds.append(bounds[-1] + size)
         else:
-            bounds = [0] + [min(max(i % length if i < 0 else i, 0), length) for i in spec] + [length]
+            # numpy.split slices x[bounds[i]:bounds[i+1]]: normalise as Python slicing does.
+            bounds = [0] + [min(max(i + length if i < 0 else i, 0), length) for i in spec] + [length]
     pieces = Split(bounds, axis)(x)
     return pieces if isinstance(pieces, tuple) else (pieces,)

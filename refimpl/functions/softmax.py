@@ -1,7 +1,7 @@
 """softmax and log_softmax along one axis."""
 import warnings
 
-from .. import _backend, semantics as _semantics
+from .. import _backend, policies as _semantics
 from ..function import Function
 from ._util import as_variable, normalize_axis
 from .reduction import sum as _sum

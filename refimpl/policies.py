@@ -25,7 +25,7 @@ def _doc(text):
 class Policy:
     """One framework's (and version's) behaviour at every point where the frameworks differ."""
 
-    name: str = _doc("Policy name, e.g. 'torch', 'chainer', 'chainer5'.")
+    name: str = _doc("Policy name: 'torch' (2.13, 2.14), 'chainer' (7.8.1; alias 'chainer7'), 'chainer5' (5.4.0).")
     framework: str = _doc("Framework this policy models: 'torch' or 'chainer'.")
 
     requires_grad_default: bool = _doc(
@@ -43,8 +43,11 @@ class Policy:
     nonscalar_backward_without_grad: str = _doc(
         """``y.backward()`` with no gradient on an output with more than one element.
         'raise': RuntimeError('grad can be implicitly created only for scalar outputs') (torch).
-        'noop': nothing is propagated and leaf grads stay as they were (chainer; only a size-1
-        output gets an implicit seed of ones).""")
+        'none_seed': backward starts with no gradient (chainer): if the output's creator passes
+        a missing gradient through (an op with a constant operand, e.g. ``z = y + 2``), nothing
+        is computed and every grad stays None; otherwise its backward fails with
+        AttributeError("'NoneType' object has no attribute 'dtype'"). Size-1 outputs get an
+        implicit seed of ones in both (chainer warns for non-0-d ones).""")
 
     grad_nonscalar_output_default: str = _doc(
         """``grad(outputs, inputs)`` with no ``grad_outputs`` on an output of several elements.
@@ -54,30 +57,61 @@ class Policy:
     intermediate_grads: str = _doc(
         """How a non-leaf Variable gets ``.grad``. 'per_tensor': only after ``v.retain_grad()``,
         and then it accumulates over backward calls like a leaf (torch). 'per_call':
-        ``backward(retain_grad=True)`` sets the grad of every intermediate Variable of that call;
-        a backward without it leaves them None (chainer).""")
+        ``backward(retain_grad=True)`` (or ``grad(retain_grad=True)``) sets, overwriting, the
+        grad of every intermediate Variable of that call (chainer).""")
+
+    intermediate_grads_without_retain: str = _doc(
+        """Under 'per_call', what a backward without ``retain_grad`` does to intermediate grads
+        left by an earlier call. 'keep': untouched (chainer 7.8.1: z.grad stays [-1]). 'clear':
+        set to None (chainer 5.4.0, as in the seed notebook). torch: not applicable ('keep').""")
+
+    output_grad_after_backward: str = _doc(
+        """The output's own ``.grad`` after ``y.backward()``. 'unchanged': backward never writes it
+        (torch: a non-leaf output has no grad unless retained). 'clear': the seed is written
+        during backward and set to None afterwards unless ``retain_grad=True`` (chainer 7.8.1;
+        even a grad the user set is cleared, so a second backward of a non-scalar output fails).
+        'keep': the seed stays in ``y.grad`` (chainer 5.4.0).""")
 
     grad_unused_input: str = _doc(
-        """``grad()`` for an input the outputs do not depend on. 'raise': RuntimeError('One of the
-        differentiated Tensors appears to not have been used in the graph. Set allow_unused=True
-        if this is the desired behavior.') unless ``allow_unused=True`` (then None, or zeros
-        with ``materialize_grads=True``) (torch). 'none': None (chainer).""")
+        """``grad()`` for an input the outputs do not depend on. 'raise': RuntimeError('The
+        differentiated Tensor at index 1 appears to not have been used in the graph. Set
+        allow_unused=True if this is the desired behavior.') unless ``allow_unused=True`` (then
+        None, or zeros with ``materialize_grads=True``) (torch). 'none': None (chainer).""")
 
     backward_without_graph: str = _doc(
-        """``backward()``/``grad()`` on an output that has no graph (made under ``no_grad()``, a
-        detached value, or a first-order gradient computed without double backprop).
+        """``backward()``/``grad()`` on an output that has no graph and does not require grad (made
+        under ``no_grad()``, detached, or a gradient computed without double backprop).
         'raise': RuntimeError('element 0 of tensors does not require grad and does not have a
-        grad_fn') (torch). 'noop': nothing happens; ``grad()`` returns None (chainer).""")
+        grad_fn') (torch). In chainer such outputs still require grad and are leaves:
+        'set_seed': backward only writes the implicit seed into ``y.grad`` (chainer 7.8.1);
+        'noop': nothing happens (chainer 5.4.0). ``grad()`` then gives None for every input.""")
+
+    outputs_require_grad: str = _doc(
+        """Whether an op's output requires grad. 'when_recorded': only when a graph was recorded
+        (torch: under no_grad, or with no input requiring grad, False). 'always': every
+        floating-point Variable requires grad, with or without a creator (chainer; so a
+        first-order gradient computed without double backprop is a leaf that requires grad).""")
 
     mixed_dtypes: str = _doc(
         """Binary ops on Variables of different dtypes. 'promote': PyTorch's type promotion
         (float32 + float64 -> float64; int + float -> the float type; a 0-d operand of the same
-        category does not upcast) (torch). 'raise': InvalidType('Expect: in_types[0].dtype ==
-        in_types[1].dtype') (chainer).""")
+        category does not upcast; int / int -> float32; a Python scalar keeps the tensor's
+        dtype unless of a higher category) (torch). 'raise': InvalidType('Expect: lhs.dtype ==
+        rhs.dtype'); arrays and numbers are cast to the Variable's dtype, even np.float64 into
+        float32 (chainer).""")
+
+    integer_arithmetic: str = _doc(
+        """Arithmetic on integer Variables. 'allow': as NumPy/PyTorch integer maths, true division
+        gives float32 (torch). 'float_only': Variable-Variable ops and ``**`` raise
+        InvalidType('Expect: lhs.dtype.kind == f'); a constant is cast to the integer dtype, so
+        ``x / 2`` multiplies by int(1/2) = 0 and silently gives zeros (chainer).""")
 
     integer_requires_grad: str = _doc(
         """A Variable of integer dtype that requires grad. 'raise': RuntimeError('Only Tensors of
         floating point and complex dtype can require gradients') (torch). 'allow' (chainer).""")
+
+    index_dtype: str = _doc(
+        """dtype of indices from argmax/argmin. torch: 'int64'. chainer F.argmax: 'int32'.""")
 
     max_returns_indices: bool = _doc(
         """Whether ``max(x, axis)``/``min(x, axis)`` with an axis return ``(values, indices)``.
@@ -112,6 +146,11 @@ class Policy:
 
     grad_returns: str = _doc("Container ``grad()`` returns: 'tuple' (torch) or 'list' (chainer).")
 
+    fresh_parameter_grad: str = _doc(
+        """The grad of a freshly initialised layer parameter. 'none' (torch nn.Linear).
+        'nan': filled with NaN until ``cleargrads()``; a backward adds into the NaN (chainer
+        L.Linear, 5.4.0 and 7.8.1). A plain Variable/tensor starts with None in both.""")
+
     cleared_grad: str = _doc(
         """What clearing a grad leaves. torch ``zero_grad()`` (set_to_none=True by default since
         2.0): 'none'. chainer ``cleargrads()``: 'none' (``zerograds()`` writes zeros). A fresh
@@ -127,6 +166,12 @@ TORCH = Policy(
     requires_grad_default=False,
     free_graph_after_backward=True,
     nonscalar_backward_without_grad="raise",
+    intermediate_grads_without_retain="keep",
+    output_grad_after_backward="unchanged",
+    outputs_require_grad="when_recorded",
+    integer_arithmetic="allow",
+    index_dtype="int64",
+    fresh_parameter_grad="none",
     grad_nonscalar_output_default="raise",
     intermediate_grads="per_tensor",
     grad_unused_input="raise",
@@ -148,11 +193,17 @@ CHAINER = Policy(
     name="chainer", framework="chainer",
     requires_grad_default=True,
     free_graph_after_backward=False,
-    nonscalar_backward_without_grad="noop",
+    nonscalar_backward_without_grad="none_seed",
+    intermediate_grads_without_retain="keep",
+    output_grad_after_backward="clear",
+    outputs_require_grad="always",
+    integer_arithmetic="float_only",
+    index_dtype="int32",
+    fresh_parameter_grad="nan",
     grad_nonscalar_output_default="ones",
     intermediate_grads="per_call",
     grad_unused_input="none",
-    backward_without_graph="noop",
+    backward_without_graph="set_seed",
     mixed_dtypes="raise",
     integer_requires_grad="allow",
     max_returns_indices=False,
@@ -166,7 +217,14 @@ CHAINER = Policy(
     cleared_grad="none",
 )
 
-POLICIES = {"torch": TORCH, "chainer": CHAINER, "chainer7": CHAINER}
+CHAINER5 = dataclasses.replace(
+    CHAINER, name="chainer5",
+    intermediate_grads_without_retain="clear",
+    output_grad_after_backward="keep",
+    backward_without_graph="noop",
+)
+
+POLICIES = {"torch": TORCH, "chainer": CHAINER, "chainer7": CHAINER, "chainer5": CHAINER5}
 
 _current = contextvars.ContextVar("refimpl_semantics", default=TORCH)
 

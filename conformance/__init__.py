@@ -1,0 +1,1 @@
+"""The conformance harness: drives refimpl and real frameworks through one adapter protocol."""
