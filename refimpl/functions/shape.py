@@ -139,14 +139,27 @@ def concat(xs, axis=None):
     if len({x.dtype for x in xs}) > 1:
         xs = prepare_operands(xs, "Concat")
     for index, x in enumerate(xs):
-        if x.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, xs[0].shape)) if i != axis):
-            raise ValueError(
-                f"Sizes of tensors must match except in dimension {axis}: xs[0].shape={xs[0].shape}, "
-                f"xs[{index}].shape={x.shape}")
+        for dim, (size, first) in enumerate(zip(x.shape, xs[0].shape)):
+            if dim != axis and size != first or x.ndim != ndim:
+                _concat_shape_error(index, dim, first, size, axis, ndim, x.ndim)
     return Concat(axis)(*xs)
 
 
 cat = concat
+
+
+def _concat_shape_error(index, dim, expected, actual, axis, ndim, actual_ndim):
+    """torch: RuntimeError; chainer: InvalidType, each with its framework's message."""
+    from ..errors import InvalidType
+    if _semantics.current().framework == "chainer":
+        if actual_ndim != ndim:
+            raise InvalidType(f"in_types[{index}].ndim == in_types[0].ndim", f"{actual_ndim} != {ndim}", "Concat")
+        raise InvalidType(f"in_types[0].shape[{dim}] == in_types[{index}].shape[{dim}]",
+                          f"{expected} != {actual}", "Concat")
+    if actual_ndim != ndim:
+        raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {actual_ndim}")
+    raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size "
+                       f"{expected} but got size {actual} for tensor number {index} in the list.")
 
 
 def stack(xs, axis=0):
