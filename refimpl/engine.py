@@ -304,7 +304,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             addend = _as_grad_variable(extra[index], x, f"grad_inputs[{index}]")
             result = addend if result is None else _add_grads(result, addend, create_graph)
         if result is not None and not create_graph:
-            result = Variable._make_output(result.data, None)
+            result = Variable._result(result.data)
         if set_grad and result is not None:
             x._grad_var = result
         results.append(result)

@@ -2,7 +2,10 @@
 operations on Variables, so every gradient is itself differentiable (double backprop)."""
 import weakref
 
-from . import _mode
+import numpy
+
+from . import _backend, _mode, policies as _policies
+
 
 FREED_GRAPH_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -40,12 +43,23 @@ class Function:
         outputs = self.forward(*arrays)
         if not isinstance(outputs, tuple):
             outputs = (outputs,)
-        record = _mode.is_grad_enabled() and any(x.requires_grad for x in inputs)
+        if any(type(y) is not numpy.ndarray for y in outputs):  # NumPy turns 0-d results into scalars
+            xp = _backend.get_array_module(*arrays)
+            outputs = tuple(y if _backend.is_cupy_array(y) else xp.asarray(y) for y in outputs)
+        inputs_require_grad = any(x.requires_grad for x in inputs)
+        if _policies.current().outputs_require_grad == "when_recorded":  # torch
+            record = inputs_require_grad and _mode.is_grad_enabled()
+            flags = [record and y.dtype.kind in "fc" for y in outputs]
+            creators = [self if flag else None for flag in flags]
+        else:  # chainer: record whenever backprop is on; requires_grad follows the inputs
+            record = _mode.is_grad_enabled()
+            flags = [inputs_require_grad] * len(outputs)
+            creators = [self if record else None] * len(outputs)
         if record:
             self.inputs = inputs
             self.generation = max(x.generation for x in inputs)
-        results = tuple(Variable._make_output(y, self) if record and y.dtype.kind in "fc"
-                        else Variable._make_output(y, None) for y in outputs)
+        results = tuple(Variable._make_output(y, creator, flag)
+                        for y, creator, flag in zip(outputs, creators, flags))
         if record:
             self._outputs = tuple(weakref.ref(y) for y in results)
             self._output_meta = tuple((y.shape, y.dtype) for y in outputs)

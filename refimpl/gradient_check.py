@@ -46,8 +46,9 @@ def _float64_arrays(name, values):
     for index, value in enumerate(_as_tuple(values)):
         if isinstance(value, Variable):
             value = value.data
-        if not hasattr(value, "dtype"):
-            value = numpy.asarray(value, dtype=numpy.float64)
+        if isinstance(value, numpy.generic) or not hasattr(value, "dtype"):
+            value = numpy.asarray(value, dtype=numpy.float64 if not hasattr(value, "dtype")
+                                  else value.dtype)
         if value.dtype != numpy.float64:
             raise ValueError(f"{name}[{index}] must be float64 (numerical gradients need it), "
                              f"got {name}[{index}].dtype={value.dtype}")
@@ -224,7 +225,7 @@ def check_double_backward(f, inputs, grad_outputs, grad_grad_inputs, *, eps=1e-6
                  if y is not None and y.requires_grad]
         grads = _grad([y for y, _ in pairs], list(xs), [gy for _, gy in pairs],
                       create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else Variable._make_output(x.data * 0, None)
+        return tuple(g if g is not None else Variable._constant(x.data * 0)
                      for x, g in zip(xs, grads))
 
     try:

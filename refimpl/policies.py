@@ -87,10 +87,12 @@ class Policy:
         'noop': nothing happens (chainer 5.4.0). ``grad()`` then gives None for every input.""")
 
     outputs_require_grad: str = _doc(
-        """Whether an op's output requires grad. 'when_recorded': only when a graph was recorded
-        (torch: under no_grad, or with no input requiring grad, False). 'always': every
-        floating-point Variable requires grad, with or without a creator (chainer; so a
-        first-order gradient computed without double backprop is a leaf that requires grad).""")
+        """Whether an op's output requires grad and gets a creator. 'when_recorded': both only
+        when grad mode is on and an input requires grad, and only for floating-point outputs
+        (torch). 'inputs': requires_grad is True when any input requires grad, whatever the
+        dtype and even under no_backprop_mode; the creator is recorded whenever backprop mode
+        is on, even if no input requires grad (chainer, function_node.py). A first-order
+        gradient computed without double backprop is a leaf that requires grad (chainer).""")
 
     mixed_dtypes: str = _doc(
         """Binary ops on Variables of different dtypes. 'promote': PyTorch's type promotion
@@ -196,7 +198,7 @@ CHAINER = Policy(
     nonscalar_backward_without_grad="none_seed",
     intermediate_grads_without_retain="keep",
     output_grad_after_backward="clear",
-    outputs_require_grad="always",
+    outputs_require_grad="inputs",
     integer_arithmetic="float_only",
     index_dtype="int32",
     fresh_parameter_grad="nan",

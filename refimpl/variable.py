@@ -33,6 +33,7 @@ class Variable:
     name = None
     _grad_var = None
     _retains_grad = False
+    _is_constant = False  # made by refimpl from an array or a number, not by the user
 
     def __init__(self, data, requires_grad=None, name=None):
         if isinstance(data, Variable):
@@ -51,19 +52,22 @@ class Variable:
             self.requires_grad_(True)
 
     @classmethod
-    def _make_output(cls, data, creator):
-        """An op's output. It requires grad when recorded, or always under a policy whose
-        ``outputs_require_grad`` is 'always' (chainer)."""
+    def _make_output(cls, data, creator, requires_grad):
+        """An op's output (``creator`` None when no graph is recorded)."""
         variable = cls.__new__(cls)
         variable.data = data
+        variable.requires_grad = requires_grad
         if creator is not None:
-            variable.requires_grad = True
             variable.creator = creator
             variable.generation = creator.generation + 1
-        else:
-            variable.requires_grad = (_semantics.current().outputs_require_grad == "always"
-                                      and _is_float(data.dtype))
         return variable
+
+    @classmethod
+    def _result(cls, data):
+        """A computed gradient returned without a graph: a leaf that requires grad where the
+        policy's Variables do by default (chainer), else not (torch)."""
+        return cls._make_output(data, None, _semantics.current().requires_grad_default
+                                and _is_float(data.dtype))
 
     @classmethod
     def _constant(cls, data):
@@ -71,6 +75,7 @@ class Variable:
         variable = cls.__new__(cls)
         variable.data = data
         variable.requires_grad = False
+        variable._is_constant = True
         return variable
 
     # --- graph state -------------------------------------------------------------------

@@ -47,7 +47,7 @@ def result_dtype(operands, function_name):
     dtypes = [a.dtype for a in arrays]
     if policy.mixed_dtypes == "raise":
         # Chainer: only Variables count; constants (arrays, numbers) take their dtype.
-        variables = [a for a in arrays if a.requires_grad or a.creator is not None] or arrays
+        variables = [a for a in arrays if not a._is_constant] or arrays
         kinds = {a.dtype for a in variables}
         if len(kinds) > 1:
             raise InvalidType("lhs.dtype == rhs.dtype", " != ".join(str(a.dtype) for a in variables),

@@ -144,7 +144,10 @@ class Div(Function):
 
 
 class Pow(Function):
-    """``a ** b``. d/da = b a^(b-1); d/db = a^b log(a) (taken as 0 where a == 0 and b > 0)."""
+    """``a ** b``. d/da = b a^(b-1), taken as exactly 0 (with zero second derivatives) where
+    b == 0, as torch does (0 * 0 ** -1 would be nan), except where the exponent itself needs
+    a gradient and a != 0: there the formula is kept, as its derivative in b, a^-1, is not 0.
+    d/db = a^b log(a) (taken as 0 where a == 0 and b > 0)."""
 
     def forward(self, a, b):
         return a ** b
@@ -155,7 +158,19 @@ class Pow(Function):
         a, b = self.inputs
         ga = gb = None
         if a.requires_grad:
-            ga = _unbroadcast(gy * b * a ** (b - 1), a.shape)
+            xp = _backend.get_array_module(a.data)
+            zero_exponent = b.data == 0
+            if b.requires_grad:
+                zero_exponent = zero_exponent & (a.data == 0)
+            if xp.any(zero_exponent):
+                # Evaluate at a = 1 there and select 0, so that neither this gradient nor its
+                # own gradient meets 0 * inf.
+                safe_a = where(zero_exponent, xp.ones((), dtype=a.dtype), a)
+                ga = where(xp.broadcast_to(zero_exponent, gy.shape),
+                           xp.zeros((), dtype=gy.dtype), gy * b * safe_a ** (b - 1))
+            else:
+                ga = gy * b * a ** (b - 1)
+            ga = _unbroadcast(ga, a.shape)
         if b.requires_grad:
             xp = _backend.get_array_module(a.data)
             positive = xp.broadcast_to(a.data > 0, gy.shape)

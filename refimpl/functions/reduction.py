@@ -9,6 +9,13 @@ from .arithmetic import broadcast_to
 from .shape import reshape
 
 
+def _reduction_axes(axis, ndim):
+    """``normalize_axis`` for a reduction: a 0-d input accepts axis 0/-1 (as torch) and has no
+    axis to reduce."""
+    axes = normalize_axis(axis, ndim)
+    return axes if ndim else ()
+
+
 def _keepdims_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
@@ -34,13 +41,13 @@ class Sum(Function):
 def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (an int, a tuple, or None for all axes)."""
     x = as_variable(x)
-    return Sum(normalize_axis(axis, x.ndim), bool(keepdims))(x)
+    return Sum(_reduction_axes(axis, x.ndim), bool(keepdims))(x)
 
 
 def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis`` (an int, a tuple, or None for all axes)."""
     x = as_variable(x)
-    axes = normalize_axis(axis, x.ndim)
+    axes = _reduction_axes(axis, x.ndim)
     count = 1
     for a in axes:
         count *= x.shape[a]
@@ -109,9 +116,15 @@ def _extreme(x, axis, keepdims, largest):
         raise ValueError(f"{'max' if largest else 'min'} of an empty array (x.shape={x.shape})")
     policy = _semantics.current()
     if axis is None or not isinstance(axis, numbers.Integral):
-        return _Extreme(normalize_axis(axis, x.ndim), bool(keepdims), policy.max_tie_gradient,
+        return _Extreme(_reduction_axes(axis, x.ndim), bool(keepdims), policy.max_tie_gradient,
                         largest)(x)
     axis = normalize_axis(axis, x.ndim)[0]
+    if x.ndim == 0:  # torch.max(scalar, 0) is (scalar, 0)
+        values = _Extreme((), bool(keepdims), policy.max_axis_tie_gradient, largest)(x)
+        if policy.max_returns_indices:
+            xp = _backend.get_array_module(x.data)
+            return values, Variable._make_output(xp.zeros((), dtype="int64"), None, False)
+        return values
     if policy.max_axis_tie_gradient == "index" or policy.max_returns_indices:
         indices = _arg_extreme(x.data, axis, True, largest)
         if policy.max_axis_tie_gradient == "index":
@@ -123,7 +136,7 @@ def _extreme(x, axis, keepdims, largest):
         if policy.max_returns_indices:
             if not keepdims:
                 indices = indices.reshape(indices.shape[:axis] + indices.shape[axis + 1:])
-            return values, Variable._make_output(indices, None)
+            return values, Variable._make_output(indices, None, False)
         return values
     return _Extreme((axis,), bool(keepdims), policy.max_axis_tie_gradient, largest)(x)
 
@@ -154,13 +167,28 @@ def _arg_extreme(array, axis, keepdims, largest):
     return xp.expand_dims(index, axis) if keepdims else index
 
 
+class ArgExtreme(Function):
+    """Returns precomputed indices; not differentiable. It exists so that the index output
+    follows the policy's ``outputs_require_grad`` (chainer records F.argmax in the graph)."""
+    saves_tensors = False
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        return self.index
+
+    def backward(self, gy):
+        return None
+
+
 def argmax(x, axis=None, keepdims=False):
     """Index of the largest element (the first one at ties), with no graph; its dtype is the
     policy's ``index_dtype`` (torch int64, chainer int32)."""
     x = as_variable(x)
     axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
     index = _arg_extreme(x.data, axis, keepdims, True).astype(_semantics.current().index_dtype, copy=False)
-    return Variable._make_output(index, None)
+    return ArgExtreme(index)(x)
 
 
 def argmin(x, axis=None, keepdims=False):
@@ -168,7 +196,7 @@ def argmin(x, axis=None, keepdims=False):
     x = as_variable(x)
     axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
     index = _arg_extreme(x.data, axis, keepdims, False).astype(_semantics.current().index_dtype, copy=False)
-    return Variable._make_output(index, None)
+    return ArgExtreme(index)(x)
 
 
 def topk(x, k, axis=-1, largest=True, sorted=True):
@@ -182,12 +210,17 @@ def topk(x, k, axis=-1, largest=True, sorted=True):
     length = x.shape[axis] if x.ndim else 1
     if not isinstance(k, numbers.Integral) or not 0 <= k <= length:
         raise ValueError(f"k={k!r} must be an int in [0, {length}] (x.shape={x.shape}, axis={axis})")
+    if x.ndim == 0:  # as a 1-element vector; k=1 gives 0-d results, as torch.topk
+        values, indices = topk(reshape(x, (1,)), k, 0, largest, sorted)
+        if k == 0:
+            return values, indices
+        return reshape(values, ()), Variable._make_output(indices.data.reshape(()), None, False)
     xp = _backend.get_array_module(x.data)
     keys = -x.data if largest else x.data
     order = xp.argsort(keys, axis=axis, kind="stable")
     indices = xp.take(order, xp.arange(k), axis=axis)
     values = GatherAlongAxis(indices, axis)(x)
-    return values, Variable._make_output(indices.astype("int64", copy=False), None)
+    return values, Variable._make_output(indices.astype("int64", copy=False), None, False)
 
 
 class LogSumExp(Function):
@@ -211,4 +244,4 @@ class LogSumExp(Function):
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x), axis))``, computed stably."""
     x = as_variable(x)
-    return LogSumExp(normalize_axis(axis, x.ndim), bool(keepdims))(x)
+    return LogSumExp(_reduction_axes(axis, x.ndim), bool(keepdims))(x)

@@ -75,6 +75,8 @@ def swapaxes(x, axis1, axis2):
     axes = list(range(x.ndim))
     a, = normalize_axis(axis1, x.ndim, "axis1")
     b, = normalize_axis(axis2, x.ndim, "axis2")
+    if x.ndim == 0:  # axis 0/-1 of a 0-d array, as torch
+        return x
     axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, axes)
 
@@ -89,7 +91,7 @@ def squeeze(x, axis=None):
     if axis is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
     else:
-        axes = normalize_axis(axis, x.ndim)
+        axes = normalize_axis(axis, x.ndim) if x.ndim else ()
         for a in axes:
             if x.shape[a] != 1:
                 raise ValueError(f"cannot squeeze axis={axis}: x.shape[{a}]={x.shape[a]} != 1")
@@ -214,6 +216,8 @@ def split(x, indices_or_sections, axis=0, _sizes=False):
     the number of equal pieces, a list gives the split points.
     """
     x = as_variable(x)
+    if x.ndim == 0:
+        raise ValueError(f"split needs x of at least 1 dimension, got x.shape={x.shape}")
     axis = normalize_axis(axis, x.ndim)[0]
     length = x.shape[axis]
     mode = "sizes" if _sizes else _semantics.current().split_semantics

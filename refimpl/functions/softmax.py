@@ -16,7 +16,14 @@ def _softmax_axis(x, axis, name):
         if axis == "implicit":  # torch.nn.functional._get_softmax_dim
             warnings.warn(IMPLICIT_DIM_WARNING.format(name=name), UserWarning, stacklevel=3)
             axis = 0 if x.ndim in (0, 1, 3) else 1
-    return normalize_axis(axis, x.ndim)[0] if x.ndim else 0
+    if x.ndim == 0:
+        return 0
+    if not isinstance(axis, int) or not -x.ndim <= axis < x.ndim:
+        if _semantics.current().framework == "chainer":  # chainer's type_check raises RuntimeError
+            raise RuntimeError(f"{name}: axis={axis} is out of range for an input of ndim={x.ndim}")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-x.ndim}, "
+                         f"{x.ndim - 1}], but got {axis})")
+    return axis % x.ndim
 
 
 class Softmax(Function):

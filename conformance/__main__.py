@@ -1,0 +1,95 @@
+"""Command line: ``python -m conformance <command>``.
+
+Commands: ``verify-semantics`` (refimpl's policies vs the real frameworks). Planned:
+``run`` (property suites), ``report`` (HTML/JSON/JUnit from result files), ``compare``
+(regression gate between two result sets).
+"""
+import argparse
+import sys
+
+PLANNED = {
+    "run": "run the property suites (hypothesis) and record cells",
+    "report": "turn result files into an HTML report, a JSON summary and JUnit XML",
+    "compare": "compare two result sets; exit non-zero on regressions",
+}
+
+
+def _split(text):
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _outcome_label(cell):
+    return cell["outcome"].upper()
+
+
+def verify_semantics(args):
+    from . import verify
+    from .recorder import Recorder
+
+    rows = []
+
+    def show(cell):
+        rows.append(cell)
+        if not args.quiet:
+            print(f"{cell['property'][len('semantics.'):]:<44} {cell['subject']:<34} "
+                  f"{cell['framework']:<8} {_outcome_label(cell)}", flush=True)
+            if cell["outcome"] != "pass" and cell["message"] and args.verbose:
+                print(f"    {cell['message']}", flush=True)
+
+    if not args.quiet:
+        print(f"{'case':<44} {'field':<34} {'framework':<8} outcome")
+    try:
+        with Recorder(args.out, append=args.append) as recorder:
+            cells = verify.verify(_split(args.frameworks), recorder, _split(args.cases or ""),
+                                  on_cell=show)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    problems = [cell for cell in cells if cell["outcome"] in ("fail", "error")]
+    if problems and not args.verbose:
+        print("\nfailures:")
+        for cell in problems:
+            print(f"- {cell['property']} [{cell['framework']} {cell['framework_version']}, "
+                  f"refimpl semantics {cell['semantics']}] {cell['outcome'].upper()}: {cell['message']}")
+    print("\nsummary:")
+    for (framework, version), counts in verify.summarize(cells).items():
+        print(f"  {framework} {version or '(unavailable)'}: " +
+              ", ".join(f"{counts[k]} {k}" for k in ("pass", "fail", "error", "skip")))
+    skips = {cell["message"] for cell in cells if cell["outcome"] == "skip"}
+    for reason in sorted(skips):
+        print(f"  skipped: {reason}")
+    if args.out:
+        print(f"results: {args.out}")
+    return 1 if problems else 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    semantics = commands.add_parser(
+        "verify-semantics", help="check refimpl's semantics policies against torch / chainer")
+    semantics.add_argument("--frameworks", default="torch,chainer",
+                           help="comma-separated: torch, chainer (default: both)")
+    semantics.add_argument("--out", default=None, help="JSON-lines result file to write")
+    semantics.add_argument("--append", action="store_true", help="append to --out instead of replacing it")
+    semantics.add_argument("--cases", default=None, help="comma-separated case names (default: all)")
+    semantics.add_argument("-v", "--verbose", action="store_true", help="print messages under each row")
+    semantics.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    semantics.set_defaults(handler=verify_semantics)
+
+    for name, text in PLANNED.items():
+        planned = commands.add_parser(name, help=f"(not implemented yet) {text}")
+        planned.set_defaults(handler=lambda args, name=name: _planned(name))
+
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+def _planned(name):
+    print(f"'{name}' is not implemented yet: {PLANNED[name]}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

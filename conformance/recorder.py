@@ -1,0 +1,102 @@
+"""Result records: one JSON object per line, a header first, each line flushed as written."""
+import datetime
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+
+import numpy
+
+SCHEMA = "conformance-result/1"
+
+
+def _jsonable(value):
+    """``value`` with NaN/infinities as strings and NumPy scalars/arrays as Python values."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, numpy.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, numpy.generic):
+        return _jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def dumps(record):
+    return json.dumps(_jsonable(record), allow_nan=False, sort_keys=False)
+
+
+def harness_commit():
+    """(commit, dirty) of the git checkout holding this package, or (None, None)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True,
+                                text=True, check=True, timeout=10).stdout.strip()
+        status = subprocess.run(["git", "-C", root, "status", "--porcelain"], capture_output=True,
+                                text=True, check=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    return commit, bool(status.strip())
+
+
+def header(profile, frameworks, **extra):
+    """The header record of a run; ``frameworks`` maps name -> version (or None: unavailable)."""
+    commit, dirty = harness_commit()
+    record = {
+        "schema": SCHEMA,
+        "kind": "header",
+        "harness_commit": commit,
+        "harness_dirty": dirty,
+        "profile": profile,
+        "seed": None,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "frameworks": dict(frameworks),
+        "numpy": numpy.__version__,
+        "device_model": "cpu",
+        "driver": None,
+        "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "argv": list(sys.argv),
+    }
+    record.update(extra)
+    return record
+
+
+class Recorder:
+    """Writes records to ``path`` as JSON lines, flushing after each one.
+
+    ``append=False`` starts the file afresh; ``append=True`` adds this run (its own header
+    first) after whatever the file holds. ``path=None`` keeps records in memory only.
+    """
+
+    def __init__(self, path=None, append=False):
+        self.path = path
+        self.records = []
+        self._file = None
+        if path is not None:
+            directory = os.path.dirname(os.path.abspath(path))
+            os.makedirs(directory, exist_ok=True)
+            self._file = open(path, "a" if append else "w", encoding="utf-8")
+
+    def write(self, record):
+        self.records.append(record)
+        if self._file is not None:
+            self._file.write(dumps(record) + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

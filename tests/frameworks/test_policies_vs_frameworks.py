@@ -1,0 +1,279 @@
+"""refimpl's semantics policies against the real frameworks, one test per (case, framework).
+
+Each behaviour case (``conformance.behaviours``) runs on torch / chainer and on refimpl under
+the policy modelling that framework's version; the observations must agree. A framework that
+is not installed skips its tests with the reason. The self-tests at the end show that the
+comparison can fail: a wrong policy, or a single mutated policy field, is detected.
+"""
+import dataclasses
+import functools
+
+import pytest
+
+import refimpl
+from conformance import behaviours, verify
+from conformance.adapters import AdapterUnavailable, FRAMEWORKS, NotSupported, compare, load, observe
+from conformance.adapters.refimpl_adapter import RefimplAdapter
+
+POLICY_FIELDS = sorted(f.name for f in dataclasses.fields(refimpl.Policy)
+                       if f.name not in ("name", "framework"))
+
+# Fields no case can observe in refimpl, with the reason. A field leaves this list when refimpl
+# starts consulting it (test_each_policy_field_is_observable then fails until it is removed).
+UNOBSERVABLE_IN_REFIMPL = {
+    "fresh_parameter_grad": "refimpl has no layers yet (the case skips on refimpl)",
+    "cleared_grad": "'none' in every policy: there is no other value to tell apart",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _framework(name):
+    try:
+        return load(name)
+    except AdapterUnavailable as reason:
+        return str(reason)
+
+
+def framework_adapter(name):
+    adapter = _framework(name)
+    if isinstance(adapter, str):
+        pytest.skip(adapter)
+    return adapter
+
+
+PAIRS = [(case, framework) for case in behaviours.CASES for framework in FRAMEWORKS
+         if case.applies_to(framework)]
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("case, framework", PAIRS,
+                         ids=[f"{case.name}-{framework}" for case, framework in PAIRS])
+def test_refimpl_matches_framework(case, framework):
+    adapter = framework_adapter(framework)
+    cell = verify.run_case(case, adapter)
+    if cell["outcome"] == "skip":
+        pytest.skip(cell["message"])
+    assert cell["outcome"] == "pass", (
+        f"{case.name} [{adapter.name} {adapter.version} vs refimpl semantics "
+        f"{cell['semantics']}]: {cell['message']}")
+
+
+def test_every_policy_field_is_covered():
+    covered = {field for case in behaviours.CASES for field in case.fields}
+    assert sorted(set(POLICY_FIELDS) - covered) == []
+    assert sorted(covered - set(POLICY_FIELDS)) == []  # no misspelt field names
+
+
+def test_case_names_and_frameworks_are_valid():
+    names = [case.name for case in behaviours.CASES]
+    assert len(names) == len(set(names))
+    for case in behaviours.CASES:
+        assert case.frameworks and set(case.frameworks) <= set(FRAMEWORKS), case.name
+        assert case.doc, f"{case.name} has no docstring"
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("framework, wrong, case_name", [
+    ("torch", "chainer", "second_backward"),
+    ("torch", "chainer", "grad_unused_input"),
+    ("chainer", "torch", "max_tie_gradient"),
+    ("chainer", "torch", "requires_grad_default"),
+])
+def test_wrong_policy_is_reported(framework, wrong, case_name):
+    """The comparison can fail: refimpl under another framework's policy disagrees."""
+    adapter = framework_adapter(framework)
+    case = behaviours.by_name()[case_name]
+    cell = verify.run_case(case, adapter, RefimplAdapter(wrong))
+    assert cell["outcome"] == "fail", cell
+    assert cell["message"] and "refimpl" in cell["message"]
+
+
+@pytest.mark.frameworks
+def test_wrong_chainer_version_policy_is_reported():
+    """chainer 7.x and 5.x differ in output/intermediate grad lifetimes: the other version's
+    policy is caught."""
+    adapter = framework_adapter("chainer")
+    wrong = "chainer" if adapter.semantics == "chainer5" else "chainer5"
+    for case_name in ("seed_retain_then_plain_backward", "output_grad_after_backward",
+                      "backward_under_no_grad"):
+        cell = verify.run_case(behaviours.by_name()[case_name], adapter, RefimplAdapter(wrong))
+        assert cell["outcome"] == "fail", (case_name, cell["message"])
+
+
+def _observations_differ(case, policy_a, policy_b):
+    try:
+        first = observe(case.run, RefimplAdapter(policy_a))
+        second = observe(case.run, RefimplAdapter(policy_b))
+    except NotSupported:
+        return False
+    return bool(compare(first, second))
+
+
+@pytest.mark.parametrize("field", POLICY_FIELDS)
+def test_each_policy_field_is_observable(field):
+    """Mutation test (refimpl only): changing this one field of a policy to another policy's
+    value changes what at least one of the field's cases observes."""
+    policies = [refimpl.policies.TORCH, refimpl.policies.CHAINER, refimpl.policies.CHAINER5]
+    values = {getattr(policy, field) for policy in policies}
+    cases = [case for case in behaviours.CASES if field in case.fields]
+    detected = any(
+        _observations_differ(case, base, dataclasses.replace(base, name=f"{base.name}-mutant",
+                                                             **{field: value}))
+        for base in policies for value in values if value != getattr(base, field)
+        for case in cases)
+    if field in UNOBSERVABLE_IN_REFIMPL:
+        assert not detected, f"{field} is observable now: remove it from UNOBSERVABLE_IN_REFIMPL"
+    else:
+        assert detected, f"no case observes a change of {field} (values {values})"
+
+
+def test_comparison_flags_each_kind_of_difference():
+    from conformance.adapters.base import Observation, Raised
+    import numpy
+    base = Observation({"a": numpy.ones(2, numpy.float32), "e": Raised("RuntimeError", "boom"),
+                        "n": None, "l": [numpy.zeros(1), None]})
+    assert compare(base, base) == []
+    variants = {
+        "value": {"a": numpy.array([1, 2], numpy.float32)},
+        "dtype": {"a": numpy.ones(2, numpy.float64)},
+        "shape": {"a": numpy.ones(3, numpy.float32)},
+        "exception class": {"e": Raised("ValueError", "boom")},
+        "exception message": {"e": Raised("RuntimeError", "bang")},
+        "none vs value": {"n": 0.0},
+        "nested": {"l": [numpy.zeros(1), numpy.zeros(1)]},
+    }
+    for what, change in variants.items():
+        other = Observation({**base.values, **change})
+        assert compare(base, other), what
+    assert compare(base, Observation(dict(base.values), exception=("RuntimeError", "x")))
+    assert compare(base, Observation({k: v for k, v in base.values.items() if k != "n"}))
+
+
+def _eye_grads(diagonal, off_diagonal):
+    import numpy
+    return numpy.where(numpy.eye(5, dtype=bool), diagonal, off_diagonal).tolist()
+
+
+# The numbers the seed notes print (/work/shared/seeds), as an oracle independent of both
+# refimpl and the frameworks: (case, the policies under which the note's value holds,
+# recorded value, expected as nested lists).
+TORCH, C5, CHAINER_ANY = ("torch",), ("chainer5",), ("chainer", "chainer5")
+SEED_EXPECTATIONS = [
+    ("seed_grad_worked_example", CHAINER_ANY, "dz/dx", [[64, 1026, 5120]]),
+    ("seed_grad_worked_example", TORCH, "dz/dx", [[64, 1026, 5120]]),
+    ("seed_grad_worked_example", TORCH, "dz/dy", [[16, 171, 640]]),
+    ("seed_grad_worked_example", CHAINER_ANY, "dz/dy", [[16, 171, 640]]),
+    ("seed_grad_worked_example", CHAINER_ANY, "preset.x.grad", [2, 3, 4]),
+    ("seed_chainer_grad_options", CHAINER_ANY, "set_grad.x.grad", [64, 1026, 5120]),
+    ("seed_chainer_grad_options", CHAINER_ANY, "set_grad.y.grad", None),
+    ("seed_chainer_grad_options", CHAINER_ANY, "retain_grad.y.grad", [16, 171, 640]),
+    ("seed_chainer_grad_options", CHAINER_ANY, "retain_grad.x.grad", None),
+    ("seed_chainer_grad_options", CHAINER_ANY, "grad_inputs.result", [[66, 1029, 5124]]),
+    ("seed_chainer_grad_options", CHAINER_ANY, "preset.x.grad", [2, 3, 4]),
+    ("seed_retain_grad_intermediate", CHAINER_ANY, "retained_1.z.grad", [-1]),
+    ("seed_retain_grad_intermediate", TORCH, "retained_1.z.grad", [-1]),
+    ("seed_accumulation_8_16_24", CHAINER_ANY, "x.grad_3", [24]),
+    ("seed_accumulation_8_16_24", TORCH, "x.grad_1", [8]),
+    ("seed_retain_then_plain_backward", C5, "plain.z.grad", None),  # the notebook
+    ("seed_retain_then_plain_backward", CHAINER_ANY, "plain.x.grad", [24]),
+    ("seed_nonscalar_ones_seed", CHAINER_ANY, "x.grad", [[0, 2, 4], [6, 8, 10]]),
+    ("nonscalar_backward_implicit_seed", CHAINER_ANY, "plus_const.x.grad", None),
+    ("seed_dot_grads", TORCH, "dot.a.grad", [2, 3, 4]),
+    ("seed_dot_grads", TORCH, "dot.b.grad", [1, 2, 3]),
+    ("seed_dot_grads", TORCH, "dot.f.grad", None),
+    ("seed_retain_graph_8_then_16", TORCH, "w.grad_1", 8),
+    ("seed_retain_graph_8_then_16", TORCH, "w.grad_2", 16),
+    ("seed_max_values_indices", TORCH, "1d.values", 3),
+    ("seed_max_values_indices", TORCH, "1d.indices", 2),
+    ("seed_max_values_indices", TORCH, "1d.indices.has_graph", False),
+    ("seed_max_values_indices", TORCH, "1d.values.has_graph", True),
+    ("seed_boolean_mask", TORCH, "x[mask]", [1, 3]),
+    ("seed_boolean_mask", CHAINER_ANY, "x.grad", [1, 0, 1]),
+    ("seed_topk", TORCH, "indices", [[1, 2], [2, 0], [2, 0], [0, 2]]),
+    ("seed_topk", TORCH, "values", [[1.2384, 0.3714], [1.1292, 0.6582], [0.9428, 0.7334],
+                                    [1.9731, 0.6539]]),
+    ("seed_cat_shapes_and_error", TORCH, "axis1.value", [[1, 1, 1, 2, 2]] * 3),
+    ("seed_eye5_accumulation", TORCH, "inp.grad_1", _eye_grads(4, 2)),
+    ("seed_eye5_accumulation", CHAINER_ANY, "inp.grad_1", _eye_grads(4, 2)),
+    ("seed_eye5_accumulation", TORCH, "inp.grad_2", _eye_grads(8, 4)),
+    ("seed_eye5_accumulation", TORCH, "inp.grad_after_zeroing", _eye_grads(4, 2)),
+    ("seed_torch_no_grad_detach", TORCH, "no_grad.z.requires_grad", False),
+    ("seed_torch_no_grad_detach", TORCH, "z.detach().requires_grad", False),
+]
+
+
+def _as_plain(value):
+    import numpy
+    if isinstance(value, numpy.ndarray):
+        return value.tolist()
+    if isinstance(value, list):
+        return [_as_plain(v) for v in value]
+    return value
+
+
+def _check_seed_value(observation, name, expected):
+    import numpy
+    assert observation.exception is None, observation.exception
+    got = _as_plain(observation.values[name])
+    if expected is None or isinstance(expected, bool):
+        assert got is expected, (name, got)
+    else:
+        assert numpy.allclose(numpy.array(got, dtype=float), numpy.array(expected, dtype=float),
+                              rtol=1e-4), (name, got, expected)
+
+
+SEED_IDS = [f"{case}-{name}-{'/'.join(policies)}" for case, policies, name, _ in SEED_EXPECTATIONS]
+
+
+@pytest.mark.parametrize("case_name, policies, name, expected", SEED_EXPECTATIONS, ids=SEED_IDS)
+def test_refimpl_reproduces_seed_numbers(case_name, policies, name, expected):
+    for semantics in policies:
+        observation = observe(behaviours.by_name()[case_name].run, RefimplAdapter(semantics))
+        _check_seed_value(observation, name, expected)
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("case_name, policies, name, expected", SEED_EXPECTATIONS, ids=SEED_IDS)
+def test_framework_reproduces_seed_numbers(case_name, policies, name, expected):
+    framework = refimpl.policies.get_policy(policies[0]).framework
+    adapter = framework_adapter(framework)
+    if adapter.semantics not in policies:
+        pytest.skip(f"{name} is the seed's value under {policies}; installed: "
+                    f"{adapter.name} {adapter.version} (semantics {adapter.semantics})")
+    _check_seed_value(observe(behaviours.by_name()[case_name].run, adapter), name, expected)
+
+
+def test_a_case_that_breaks_on_the_framework_is_an_error_not_a_pass():
+    """A case raising on the framework without recording it (here: on both sides alike) must
+    not pass silently."""
+    def broken(adapter, record):
+        record("before", 1)
+        adapter.no_such_method()
+
+    case = behaviours.Case("broken", ("grad_returns",), ("torch",), broken, "broken on purpose")
+    cell = verify.run_case(case, RefimplAdapter("torch"), RefimplAdapter("torch"))
+    assert cell["outcome"] == "error"
+    assert "AttributeError" in cell["message"]
+
+
+def test_unavailable_framework_gives_skip_cells_and_a_header(tmp_path, monkeypatch):
+    import json
+    from conformance import __main__ as cli
+    from conformance.adapters import AdapterUnavailable as Unavailable
+
+    def unavailable(name, semantics=None):
+        raise Unavailable(f"{name} cannot be imported: ModuleNotFoundError: test")
+
+    monkeypatch.setattr(verify, "load", unavailable)
+    out = tmp_path / "semantics.jsonl"
+    status = cli.main(["verify-semantics", "--frameworks", "torch", "--out", str(out), "-q"])
+    assert status == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert lines[0]["kind"] == "header" and lines[0]["schema"] == "conformance-result/1"
+    assert lines[0]["frameworks"] == {"torch": None}
+    cells = lines[1:]
+    assert len(cells) == sum(case.applies_to("torch") for case in behaviours.CASES)
+    for cell in cells:
+        assert cell["outcome"] == "skip" and "torch cannot be imported" in cell["message"]
+        assert cell["property"].startswith("semantics.") and cell["framework"] == "torch"
+        assert cell["device"] == "cpu" and cell["dtype"] == "float32"
