@@ -126,6 +126,22 @@ def blas_info():
     return info
 
 
+def refimpl_source(module):
+    """Where refimpl was imported from, with the git commit and any uncommitted changes to it."""
+    import subprocess
+    path = os.path.dirname(os.path.abspath(module.__file__))
+    info = {"path": path, "commit": None, "modified": None}
+    try:
+        def git(*argv):
+            return subprocess.run(["git", "-C", path, *argv], capture_output=True, text=True,
+                                  timeout=10, check=True).stdout.rstrip("\n")
+        info["commit"] = git("rev-parse", "--short", "HEAD")
+        info["modified"] = [line[3:] for line in git("status", "--porcelain", "--", ".").splitlines()]
+    except Exception:
+        pass
+    return info
+
+
 # ---------------------------------------------------------------------------
 # The computations, one definition shared by every framework
 # ---------------------------------------------------------------------------
@@ -460,6 +476,7 @@ def main(argv=None):
         "cpu_count": os.cpu_count(), "cpu_affinity": affinity,
         "numpy": numpy.__version__, "numpy_blas": blas_info(),
         "refimpl": getattr(fws.get("refimpl"), "version", None),
+        "refimpl_source": refimpl_source(fws["refimpl"].module) if "refimpl" in fws else None,
         "torch": getattr(fws.get("torch"), "version", None),
         "torch_default_threads": getattr(fws.get("torch"), "default_threads", None),
         "chainer": getattr(fws.get("chainer"), "version", None),
@@ -485,6 +502,13 @@ def main(argv=None):
     for name in ("refimpl", "torch", "chainer"):
         if name in fws:
             extra = f" (default threads: {fws['torch'].default_threads})" if name == "torch" else ""
+            source = env["refimpl_source"] if name == "refimpl" else None
+            if source:
+                extra = f" from {source['path']}"
+                if source["commit"]:
+                    extra += f" (git {source['commit']}"
+                    extra += (f", uncommitted changes: {', '.join(source['modified'])})"
+                              if source["modified"] else ", clean)")
             print(f"{name} {fws[name].version}{extra}")
         else:
             print(f"{name}: NOT AVAILABLE ({missing[name]}); its columns are skipped")

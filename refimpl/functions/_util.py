@@ -71,6 +71,15 @@ def result_dtype(operands, function_name):
 
 def prepare_operands(operands, function_name):
     """Variables of one common dtype for ``operands`` (Variables, arrays or Python numbers)."""
+    if len(operands) == 2:  # fast paths; both policies agree on these
+        a, b = operands
+        if type(a) is Variable and a.data.dtype.kind == "f":
+            if type(b) is Variable and b.data.dtype == a.data.dtype:
+                return [a, b]
+            if type(b) in (float, int):
+                return [a, Variable._constant(_backend.get_array_module(a.data).asarray(b, dtype=a.data.dtype))]
+        elif type(b) is Variable and b.data.dtype.kind == "f" and type(a) in (float, int):
+            return [Variable._constant(_backend.get_array_module(b.data).asarray(a, dtype=b.data.dtype)), b]
     operands = [v if isinstance(v, (Variable, numbers.Number)) else as_variable(v) for v in operands]
     dtype = result_dtype(operands, function_name)
     like = next(v for v in operands if isinstance(v, Variable))
