@@ -10,7 +10,11 @@ class MatMul(Function):
     """``a @ b`` for operands of two or more dimensions."""
 
     def forward(self, a, b):
-        return _backend.get_array_module(a, b).matmul(a, b)
+        xp = _backend.get_array_module(a, b)
+        # Zero-stride views (e.g. the broadcast gradient of sum) make NumPy skip BLAS.
+        a = xp.ascontiguousarray(a) if 0 in a.strides else a
+        b = xp.ascontiguousarray(b) if 0 in b.strides else b
+        return xp.matmul(a, b)
 
     def backward(self, gy):
         a, b = self.inputs
