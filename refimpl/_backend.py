@@ -32,10 +32,3 @@ def get_array_module(*arrays):
             raise DeviceMismatchError(f"arrays on different devices in one operation: {kinds}")
         return cupy
     return numpy
-
-
-def device_of(array):
-    """'cpu' or 'cuda:N' for an array."""
-    if is_cupy_array(array):
-        return f"cuda:{array.device.id}"
-    return "cpu"

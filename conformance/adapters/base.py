@@ -1,5 +1,4 @@
 """The adapter protocol and how behaviours are observed and compared."""
-import contextlib
 import dataclasses
 import math
 import warnings
@@ -269,9 +268,6 @@ def compare(expected, actual, rtol=1e-6, atol=1e-6):
     return problems
 
 
-@contextlib.contextmanager
-def nullcontext():
-    yield
 
 
 def semantics_for(framework, version):

@@ -106,8 +106,9 @@ class Add(Function):
         return a + b
 
     def backward(self, gy):
-        a, b = self.inputs
-        return _unbroadcast(gy, a.shape), _unbroadcast(gy, b.shape)
+        a, b = self.inputs  # no gradient work for constant operands, as Mul
+        return (_unbroadcast(gy, a.shape) if a.requires_grad else None,
+                _unbroadcast(gy, b.shape) if b.requires_grad else None)
 
 
 class Sub(Function):
@@ -118,7 +119,8 @@ class Sub(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        return _unbroadcast(gy, a.shape), _unbroadcast(-gy, b.shape)
+        return (_unbroadcast(gy, a.shape) if a.requires_grad else None,
+                _unbroadcast(-gy, b.shape) if b.requires_grad else None)
 
 
 class Mul(Function):
