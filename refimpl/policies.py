@@ -158,6 +158,26 @@ class Policy:
         2.0): 'none'. chainer ``cleargrads()``: 'none' (``zerograds()`` writes zeros). A fresh
         parameter's grad is None in both.""")
 
+    max_pooling_cover_all: bool = _doc(
+        """Max pooling's output-size rule when not given. False: ``floor((H + 2p - k) / s) + 1``
+        (torch ``MaxPool2d``/``max_pool2d``, ``ceil_mode=False``). True: ``ceil`` instead, so
+        every input pixel is covered (chainer ``F.max_pooling_2d(cover_all=True)``).""")
+
+    linear_input_layout: str = _doc(
+        """How a linear layer treats an input of more than two dimensions. 'last_axis': it applies
+        to the last axis and keeps the leading ones (torch ``nn.Linear``/``F.linear``).
+        'flatten': the input is reshaped to ``(N, -1)`` first (chainer ``L.Linear``/``F.linear``
+        with ``n_batch_axes=1``), and a lazy layer takes ``in_size`` from that.""")
+
+    weight_initializer: str = _doc(
+        """Default initializer of Linear/Conv weights. 'kaiming_uniform_a_sqrt5':
+        ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (torch ``reset_parameters``). 'lecun_normal':
+        ``N(0, 1/fan_in)`` (chainer ``LeCunNormal(scale=1)``). fan_in = in_channels/groups * kh * kw.""")
+
+    bias_initializer: str = _doc(
+        """Default initializer of Linear/Conv biases. 'fan_in_uniform': ``U(-1/sqrt(fan_in),
+        1/sqrt(fan_in))`` (torch). 'zeros' (chainer ``initial_bias=0``).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -189,6 +209,10 @@ TORCH = Policy(
     leaky_relu_default_slope=0.01,
     grad_returns="tuple",
     cleared_grad="none",
+    max_pooling_cover_all=False,
+    linear_input_layout="last_axis",
+    weight_initializer="kaiming_uniform_a_sqrt5",
+    bias_initializer="fan_in_uniform",
 )
 
 CHAINER = Policy(
@@ -217,6 +241,10 @@ CHAINER = Policy(
     leaky_relu_default_slope=0.2,
     grad_returns="list",
     cleared_grad="none",
+    max_pooling_cover_all=True,
+    linear_input_layout="flatten",
+    weight_initializer="lecun_normal",
+    bias_initializer="zeros",
 )
 
 CHAINER5 = dataclasses.replace(
