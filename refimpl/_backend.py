@@ -32,3 +32,8 @@ def get_array_module(*arrays):
             raise DeviceMismatchError(f"arrays on different devices in one operation: {kinds}")
         return cupy
     return numpy
+
+
+def to_numpy(array):
+    """A NumPy array with ``array``'s values (an explicit device-to-host copy for CuPy)."""
+    return array.get() if is_cupy_array(array) else numpy.asarray(array)
