@@ -469,3 +469,95 @@ def test_mapping_errors():
         R.torch_gate_rows_to_chainer(np.zeros(6))
     with pytest.raises(ValueError, match=r"weight_hh must have shape \(8, 2\)"):
         R.torch_lstm_to_chainer(np.zeros((8, 3)), np.zeros((8, 3)))
+
+
+# --------------------------------------------------------------------------------------
+# Layer classes
+# --------------------------------------------------------------------------------------
+
+from refimpl.nn.rnn import LSTM, RNN, ChainerLSTM  # noqa: E402  (sections read top-down)
+
+
+def test_torch_parameter_names_shapes_and_order():
+    layer = LSTM(INPUT, HIDDEN, num_layers=2, rng=0)
+    expected = [("weight_ih_l0", (8, 3)), ("weight_hh_l0", (8, 2)), ("bias_ih_l0", (8,)),
+                ("bias_hh_l0", (8,)), ("weight_ih_l1", (8, 2)), ("weight_hh_l1", (8, 2)),
+                ("bias_ih_l1", (8,)), ("bias_hh_l1", (8,))]
+    assert [(name, p.shape) for name, p in layer.named_parameters()] == expected
+    assert all(p.dtype == np.float32 and p.requires_grad for p in layer.parameters())
+    no_bias = RNN(INPUT, HIDDEN, num_layers=2, bias=False, rng=0)
+    assert [name for name, _ in no_bias.named_parameters()] == [
+        "weight_ih_l0", "weight_hh_l0", "weight_ih_l1", "weight_hh_l1"]
+
+
+def test_default_init_is_uniform_in_one_over_sqrt_hidden_and_seedable():
+    hidden = 25
+    values = np.concatenate([p.data.ravel() for p in LSTM(40, hidden, rng=1).parameters()])
+    bound = 1 / np.sqrt(hidden)
+    assert np.abs(values).max() <= bound
+    assert np.abs(values).max() > 0.99 * bound            # the whole interval is used
+    assert abs(values.std() - bound / np.sqrt(3)) < 0.01   # std of U(-b, b)
+    first, second = LSTM(3, 2, rng=7), LSTM(3, 2, rng=7)
+    for a, b in zip(first.parameters(), second.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_layers_call_the_functions_with_their_parameters():
+    rng = np.random.default_rng(60)
+    x = normal(rng, BATCH, SEQ, INPUT)
+    layer = LSTM(INPUT, HIDDEN, num_layers=2, batch_first=True, dtype=np.float64, rng=0)
+    output, (h_n, c_n) = layer(x)
+    expected, (h_expected, c_expected) = R.lstm(x, [tuple(p.data for p in w) for w in
+                                                    layer.layer_weights()], batch_first=True)
+    np.testing.assert_array_equal(output.data, expected.data)
+    np.testing.assert_array_equal(c_n.data, c_expected.data)
+    output.sum().backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in layer.parameters())
+    relu = RNN(INPUT, HIDDEN, nonlinearity="relu", dtype=np.float64, rng=0)
+    output, _ = relu(x[0])
+    assert (output.data >= 0).all()
+
+
+def test_layer_argument_errors():
+    with pytest.raises(ValueError, match="num_layers must be greater than zero, got num_layers=0"):
+        RNN(3, 2, num_layers=0)
+    with pytest.raises(TypeError, match=r"num_layers must be an int, got num_layers=1.5"):
+        LSTM(3, 2, num_layers=1.5)
+    with pytest.raises(ValueError, match="hidden_size must be greater than zero"):
+        LSTM(3, 0)
+    with pytest.raises(ValueError, match="Unknown nonlinearity 'sigmoid'"):
+        RNN(3, 2, nonlinearity="sigmoid")
+    with pytest.raises(NotImplementedError, match="bidirectional"):
+        LSTM(3, 2, bidirectional=True)
+    with pytest.raises(RuntimeError, match=r"input_size\. Expected 3"):
+        LSTM(3, 2)(np.zeros((SEQ, BATCH, 4), np.float32))
+
+
+def test_chainer_lstm_link_parameters_and_init():
+    link = ChainerLSTM(INPUT, HIDDEN, rng=0)
+    assert [(path, p.shape) for path, p in link.namedparams()] == [
+        ("/lateral/W", (8, 2)), ("/upward/W", (8, 3)), ("/upward/b", (8,))]
+    np.testing.assert_array_equal(link.upward.b.data, [0, 0, 1, 0, 0, 0, 1, 0])  # forget = 1
+    big = ChainerLSTM(200, 300, rng=1)
+    assert abs(big.upward.W.data.std() - np.sqrt(1 / 200)) < 0.002   # LeCunNormal, fan_in 200
+    assert abs(big.lateral.W.data.std() - np.sqrt(1 / 300)) < 0.002  # fan_in 300
+
+
+def test_chainer_lstm_link_steps_match_the_function():
+    rng = np.random.default_rng(61)
+    link = ChainerLSTM(INPUT, HIDDEN, dtype=np.float64, rng=0)
+    W, b, V = link.upward.W.data, link.upward.b.data, link.lateral.W.data
+    xs = [normal(rng, 3, INPUT), normal(rng, 3, INPUT), normal(rng, 2, INPUT)]
+    c, h = np.zeros((3, HIDDEN)), None
+    for x in xs:
+        y = link(x)
+        pre = x @ W.T + b + (0 if h is None else h[:len(x)] @ V.T)   # first step: no lateral
+        c, y_expected = reference_chainer_lstm(c, pre)
+        h = y_expected if h is None else np.concatenate([y_expected, h[len(x):]])
+        np.testing.assert_allclose(y.data, y_expected, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(link.h.data, h, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(link.c.data, c, rtol=1e-12, atol=1e-15)
+    with pytest.raises(TypeError, match="batch size of x must be equal to or less than"):
+        link(normal(rng, 4, INPUT))  # h keeps 3 rows
+    link.reset_state()
+    assert link.h is None and link.c is None

@@ -1,0 +1,270 @@
+"""Recurrent layers: torch's ``nn.RNN`` and ``nn.LSTM``, and chainer's stateful ``L.LSTM``.
+
+==============================================  ==========================================  =====================================
+refimpl                                         torch                                       chainer
+==============================================  ==========================================  =====================================
+``RNN(in, H, num_layers, nonlinearity, ...)``   ``nn.RNN`` (same arguments)                 (none; ``L.NStepRNNTanh`` differs)
+``LSTM(in, H, num_layers, bias, batch_first)``  ``nn.LSTM`` (same arguments)                ``L.NStepLSTM`` (not modelled)
+``ChainerLSTM(in, H)``                          ``nn.LSTMCell`` + user-held state           ``L.LSTM(in, H)`` (stateful)
+parameters                                      ``weight_ih_l0, weight_hh_l0, bias_ih_l0,   ``/lateral/W, /upward/W, /upward/b``
+                                                bias_hh_l0, ..._l1``                        (one bias, gates interleaved per unit)
+default init                                    all ``U(-1/sqrt(H), 1/sqrt(H))``            W: ``LeCunNormal`` ``N(0, 1/fan_in)``
+                                                                                            per gate block; b: 0, forget gate 1
+first step                                      ``h_0 = c_0 = 0`` unless given              ``h`` None: no lateral term;
+                                                                                            ``c`` None: zeros
+==============================================  ==========================================  =====================================
+
+``refimpl.functions.rnn.torch_lstm_to_chainer`` / ``chainer_lstm_to_torch`` convert one
+layer's parameters between the two layouts. Bidirectional layers, dropout between layers,
+``proj_size`` and lazy input sizes are not modelled (passing them raises).
+"""
+import math
+import numbers
+
+import numpy
+
+from .. import _backend
+from ..functions import rnn as _rnn
+from ..functions.shape import concat, split
+from ..variable import Variable
+from .module import Chain, Module, Parameter
+
+__all__ = ["ChainerLSTM", "LSTM", "RNN"]
+
+
+def _positive_int(name, value, message=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {name}={value!r}")
+    if value <= 0:
+        raise ValueError(message or f"{name} must be greater than zero, got {name}={value!r}")
+    return int(value)
+
+
+def _generator(rng):
+    """A ``numpy.random.Generator`` from None, an int seed or a Generator."""
+    if isinstance(rng, numpy.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, numbers.Integral):
+        return numpy.random.default_rng(rng)
+    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got rng={rng!r}")
+
+
+def _check_unmodelled(dropout, bidirectional, proj_size):
+    if dropout != 0:
+        raise NotImplementedError(f"dropout between layers is not modelled, got dropout={dropout!r}")
+    if bidirectional:
+        raise NotImplementedError(f"bidirectional layers are not modelled, got bidirectional={bidirectional!r}")
+    if proj_size != 0:
+        raise NotImplementedError(f"proj_size is not modelled, got proj_size={proj_size!r}")
+
+
+class _RNNBase(Module):
+    """Parameters and forward shared by ``RNN`` and ``LSTM`` (torch's ``nn.RNNBase``)."""
+
+    _gates = 1  # weight rows per hidden unit
+
+    def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, dtype, rng):
+        super().__init__()
+        self.input_size = _positive_int("input_size", input_size)
+        self.hidden_size = _positive_int("hidden_size", hidden_size)
+        self.num_layers = _positive_int("num_layers", num_layers)
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self._register_parameters(numpy.dtype(dtype), _generator(rng))
+
+    def _register_parameters(self, dtype, rng):
+        """Per layer, in torch's order: weight_ih, weight_hh, bias_ih, bias_hh, each drawn
+        from ``U(-1/sqrt(H), 1/sqrt(H))`` in that order (torch's ``reset_parameters``)."""
+        rows, bound = self._gates * self.hidden_size, 1.0 / math.sqrt(self.hidden_size)
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size
+            shapes = {"weight_ih": (rows, layer_input), "weight_hh": (rows, self.hidden_size)}
+            if self.bias:
+                shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+            for name, shape in shapes.items():
+                data = rng.uniform(-bound, bound, size=shape).astype(dtype)
+                setattr(self, f"{name}_l{layer}", Parameter(data))
+
+    def layer_weights(self):
+        """``[(weight_ih, weight_hh[, bias_ih, bias_hh]) per layer]``, as the functions take."""
+        names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if self.bias else ())
+        return [tuple(getattr(self, f"{name}_l{layer}") for name in names)
+                for layer in range(self.num_layers)]
+
+    def extra_repr(self):
+        return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
+                f"bias={self.bias}, batch_first={self.batch_first}")
+
+
+class RNN(_RNNBase):
+    """Elman RNN layers (``torch.nn.RNN``): ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
+
+    Args:
+        input_size: features of the input. hidden_size: ``H``. num_layers: stacked layers.
+        nonlinearity: ``'tanh'`` or ``'relu'``.
+        bias: whether the layers have ``bias_ih_l*`` and ``bias_hh_l*``.
+        batch_first: input and output as ``(batch, T, feature)``; ``h_0``/``h_n`` stay
+            ``(num_layers, batch, H)``.
+        dropout, bidirectional: only the defaults (0, False): not modelled.
+        dtype: parameter dtype (float32, as torch). rng: None, an int seed or a Generator.
+
+    ``forward(input, h_0=None) -> (output, h_n)``; see ``refimpl.functions.rnn.rnn``.
+
+    >>> layer = RNN(3, 2, num_layers=2, rng=0)
+    >>> [name for name, _ in layer.named_parameters()][:4]
+    ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, *, dtype=numpy.float32,
+                 rng=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'.")
+        _check_unmodelled(dropout, bidirectional, 0)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dtype, rng)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        return _rnn.rnn(input, self.layer_weights(), hx, nonlinearity=self.nonlinearity,
+                        batch_first=self.batch_first)
+
+
+class LSTM(_RNNBase):
+    """LSTM layers (``torch.nn.LSTM``), gates (i, f, g, o) in the ``4H`` rows of each weight.
+
+    Args: as ``RNN`` without ``nonlinearity`` (``proj_size`` only 0: not modelled).
+
+    ``forward(input, hx=None) -> (output, (h_n, c_n))`` with ``hx = (h_0, c_0)``; see
+    ``refimpl.functions.rnn.lstm``.
+    """
+
+    _gates = 4
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, *, dtype=numpy.float32, rng=None):
+        _check_unmodelled(dropout, bidirectional, proj_size)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dtype, rng)
+
+    def forward(self, input, hx=None):
+        return _rnn.lstm(input, self.layer_weights(), hx, batch_first=self.batch_first)
+
+
+class _GateLinear(Module):
+    """``y = x W^T (+ b)`` with chainer's parameter names ``W``, ``b`` (the ``upward`` and
+    ``lateral`` links of ``ChainerLSTM``)."""
+
+    chainer_names = {"weight": "W", "bias": "b"}
+
+    def __init__(self, weight, bias):
+        super().__init__()
+        self.weight = Parameter(weight)
+        if bias is None:
+            self.register_parameter("bias", None)
+        else:
+            self.bias = Parameter(bias)
+
+    @property
+    def W(self):
+        return self.weight
+
+    @property
+    def b(self):
+        return self.bias
+
+    def forward(self, x):
+        return _rnn._linear(x, self.weight, self.bias)
+
+
+class ChainerLSTM(Chain):
+    """Chainer's stateful fully-connected LSTM (``chainer.links.LSTM(in_size, out_size)``).
+
+    Each call ``y = layer(x)`` computes ``lstm_in = upward(x) + lateral(h)`` and
+    ``c, y = chainer_lstm(c, lstm_in)``, keeps ``c`` and ``h = y``, and returns ``y``.
+    ``upward`` is a Linear ``in_size -> 4*out_size`` with bias, ``lateral`` one
+    ``out_size -> 4*out_size`` without; their ``4H`` rows interleave the gates (a, i, f, o)
+    per unit (see ``refimpl.functions.rnn``).
+
+    On the first call after construction or ``reset_state()`` (``h`` and ``c`` are None), the
+    lateral term is left out and ``c`` starts as zeros: the same as ``h_0 = c_0 = 0``.
+    A batch smaller than the state's updates only the first rows of ``h`` and ``c``
+    (Chainer's variable-length batches); a larger one raises TypeError, as Chainer.
+
+    Initialisation (chainer 7.8.1's ``LSTMBase``): every ``H``-row block of ``upward.W`` and
+    ``lateral.W`` is drawn from ``N(0, 1/fan_in)`` (``LeCunNormal``; fan_in ``in_size`` and
+    ``out_size``); ``upward.b`` is ``bias_init`` (0) for a, i, o and ``forget_bias_init`` (1)
+    for the forget gate.
+
+    Args:
+        in_size: input features (the lazy ``in_size=None`` of Chainer is not modelled).
+        out_size: ``H``.
+        bias_init, forget_bias_init: numbers for the bias (Chainer's scalar form).
+        dtype: parameter dtype (float32). rng: None, an int seed or a Generator.
+    """
+
+    def __init__(self, in_size, out_size, *, bias_init=0.0, forget_bias_init=1.0,
+                 dtype=numpy.float32, rng=None):
+        super().__init__()
+        self.in_size = _positive_int("in_size", in_size)
+        self.state_size = _positive_int("out_size", out_size)
+        rng, dtype, H = _generator(rng), numpy.dtype(dtype), self.state_size
+        bias = numpy.full((H, 4), bias_init, dtype=dtype)
+        bias[:, 2] = forget_bias_init                      # column 4u + 2: forget gate of unit u
+        self.upward = _GateLinear(_lecun_normal(rng, 4 * H, self.in_size, dtype), bias.reshape(-1))
+        self.lateral = _GateLinear(_lecun_normal(rng, 4 * H, H, dtype), None)
+        self.reset_state()
+
+    def reset_state(self):
+        """Forget the state: ``h = c = None``."""
+        self.h = self.c = None
+
+    def set_state(self, c, h):
+        """Set the state (Variables of shape ``(batch, out_size)``)."""
+        for name, value in (("c", c), ("h", h)):
+            if not isinstance(value, Variable):
+                raise TypeError(f"{name} must be a Variable, got {name}={value!r}")
+            if value.ndim != 2 or value.shape[1] != self.state_size:
+                raise ValueError(f"{name} must have shape (batch, {self.state_size}), got "
+                                 f"{name}.shape={value.shape}")
+        self.c, self.h = c, h
+
+    def forward(self, x):
+        x = _rnn._floating(x, "x")
+        if x.ndim != 2 or x.shape[1] != self.in_size:
+            raise ValueError(f"x must have shape (batch, {self.in_size}), got x.shape={x.shape}")
+        batch = x.shape[0]
+        lstm_in = self.upward(x)
+        h_rest = None
+        if self.h is not None:
+            lstm_in, h_rest = self._add_lateral(lstm_in, batch)
+        if self.c is None:
+            xp = _backend.get_array_module(x.data)
+            self.c = Variable._constant(xp.zeros((batch, self.state_size), dtype=x.dtype))
+        self.c, y = _rnn.chainer_lstm(self.c, lstm_in)
+        if h_rest is None:
+            self.h = y
+        elif batch == 0:
+            self.h = h_rest
+        else:
+            self.h = concat([y, h_rest], axis=0)
+        return y
+
+    def _add_lateral(self, lstm_in, batch):
+        """``lstm_in + lateral(h[:batch])`` and the rows ``h[batch:]`` it leaves (or None)."""
+        h_size = self.h.shape[0]
+        if batch == 0:
+            return lstm_in, self.h
+        if h_size < batch:
+            raise TypeError("The batch size of x must be equal to or less than the size of the "
+                            f"previous state h (x batch {batch}, h.shape={self.h.shape}).")
+        if h_size > batch:
+            h_update, h_rest = split(self.h, [batch, h_size - batch], axis=0, _sizes=True)
+            return lstm_in + self.lateral(h_update), h_rest
+        return lstm_in + self.lateral(self.h), None
+
+    def extra_repr(self):
+        return f"{self.in_size}, {self.state_size}"
+
+
+def _lecun_normal(rng, rows, fan_in, dtype):
+    """``N(0, 1/fan_in)`` of shape ``(rows, fan_in)`` (chainer ``LeCunNormal(scale=1)``)."""
+    return (rng.standard_normal((rows, fan_in)) * math.sqrt(1.0 / fan_in)).astype(dtype)
