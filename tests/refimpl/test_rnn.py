@@ -561,3 +561,261 @@ def test_chainer_lstm_link_steps_match_the_function():
         link(normal(rng, 4, INPUT))  # h keeps 3 rows
     link.reset_state()
     assert link.h is None and link.c is None
+
+
+def test_same_values_and_gradients_under_both_policies():
+    """The layers are compositions of ops both policies agree on for float arrays of one
+    dtype; only the fresh-parameter grad differs (NaN under chainer), hence cleargrads()."""
+    x = np.random.default_rng(62).standard_normal((SEQ, BATCH, INPUT))
+    results = {}
+    for policy in ("torch", "chainer"):
+        with refimpl.semantics(policy):
+            layer = LSTM(INPUT, HIDDEN, num_layers=2, dtype=np.float64, rng=0)
+            link = ChainerLSTM(INPUT, HIDDEN, dtype=np.float64, rng=0)
+            layer.cleargrads()
+            link.cleargrads()
+            x_variable = refimpl.Variable(x.copy(), requires_grad=True)
+            output, (h_n, c_n) = layer(x_variable)
+            (output.sum() + h_n.sum() + c_n.sum()).backward()
+            link(x[0])
+            link(x[1]).sum().backward()
+            results[policy] = [output.data, x_variable.grad, link.h.data] + [
+                p.grad for p in list(layer.parameters()) + list(link.params())]
+    for torch_value, chainer_value in zip(results["torch"], results["chainer"]):
+        np.testing.assert_array_equal(torch_value, chainer_value)
+
+
+# --------------------------------------------------------------------------------------
+# Against the real frameworks
+# --------------------------------------------------------------------------------------
+
+def import_torch():
+    return pytest.importorskip("torch", reason="torch is not installed: refimpl vs torch skipped")
+
+
+def import_chainer():
+    try:
+        import chainer
+    except Exception as error:  # ImportError, or numpy 2 / setuptools breaking chainer's import
+        pytest.skip(f"chainer cannot be imported ({type(error).__name__}: {error})")
+    return chainer
+
+
+def assert_close(what, actual, expected, rtol=1e-10, atol=1e-12):
+    """float64 on both sides: only rounding of differently ordered sums separates them."""
+    np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=rtol, atol=atol,
+                               err_msg=what)
+
+
+def _torch_run(torch, module, x, hx, grad_seeds):
+    """Forward, then backward of sum_k <outputs[k], grad_seeds[k]>; returns outputs as arrays."""
+    output, state = module(x, hx)
+    outputs = (output,) + (state if isinstance(state, tuple) else (state,))
+    sum(torch.sum(y * torch.from_numpy(g)) for y, g in zip(outputs, grad_seeds)).backward()
+    return [y.detach().numpy() for y in outputs]
+
+
+def _refimpl_run(layer, x, hx, grad_seeds):
+    output, state = layer(x, hx)
+    outputs = (output,) + (state if isinstance(state, tuple) else (state,))
+    total = None
+    for y, g in zip(outputs, grad_seeds):
+        term = (y * g).sum()
+        total = term if total is None else total + term
+    total.backward()
+    return [y.data for y in outputs]
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("kind", ["RNN-tanh", "RNN-relu", "LSTM"])
+@pytest.mark.parametrize("num_layers, batch_first, bias, batched", [
+    (1, False, True, True), (2, False, True, True), (3, True, True, True),
+    (2, True, False, True), (2, False, True, False)])
+def test_refimpl_layers_match_torch(kind, num_layers, batch_first, bias, batched):
+    torch = import_torch()
+    torch.manual_seed(num_layers)
+    rng = np.random.default_rng(num_layers)
+    is_lstm = kind == "LSTM"
+    options = dict(num_layers=num_layers, bias=bias, batch_first=batch_first)
+    if is_lstm:
+        torch_layer, layer = torch.nn.LSTM(INPUT, HIDDEN, **options), LSTM(INPUT, HIDDEN, **options,
+                                                                          dtype=np.float64)
+    else:
+        nonlinearity = kind.split("-")[1]
+        torch_layer = torch.nn.RNN(INPUT, HIDDEN, nonlinearity=nonlinearity, **options)
+        layer = RNN(INPUT, HIDDEN, nonlinearity=nonlinearity, **options, dtype=np.float64)
+    torch_layer = torch_layer.double()
+    layer.load_state_dict({k: v.detach().numpy().copy() for k, v in torch_layer.state_dict().items()})
+
+    shape = ((BATCH, SEQ, INPUT) if batch_first else (SEQ, BATCH, INPUT)) if batched else (SEQ, INPUT)
+    state_shape = (num_layers, BATCH, HIDDEN) if batched else (num_layers, HIDDEN)
+    x = normal(rng, *shape)
+    states = [normal(rng, *state_shape) for _ in range(2 if is_lstm else 1)]
+    torch_x = torch.tensor(x, requires_grad=True)
+    torch_states = [torch.tensor(s, requires_grad=True) for s in states]
+    ref_x, ref_states = variable(x), [variable(s) for s in states]
+    out_shape = shape[:-1] + (HIDDEN,)
+    grad_seeds = [normal(rng, *out_shape)] + [normal(rng, *state_shape) for _ in states]
+
+    torch_hx = tuple(torch_states) if is_lstm else torch_states[0]
+    ref_hx = tuple(ref_states) if is_lstm else ref_states[0]
+    expected = _torch_run(torch, torch_layer, torch_x, torch_hx, grad_seeds)
+    actual = _refimpl_run(layer, ref_x, ref_hx, grad_seeds)
+    for name, a, e in zip(["output", "h_n", "c_n"], actual, expected):
+        assert a.shape == e.shape, f"{name}: shape {a.shape} vs torch {e.shape}"
+        assert_close(f"{kind} {name}", a, e)
+    assert_close("grad input", ref_x.grad, torch_x.grad.numpy())
+    for index, (r, t) in enumerate(zip(ref_states, torch_states)):
+        assert_close(f"grad initial state {index}", r.grad, t.grad.numpy())
+    torch_params = dict(torch_layer.named_parameters())
+    names = [name for name, _ in layer.named_parameters()]
+    assert names == list(torch_params)
+    for name, parameter in layer.named_parameters():
+        assert_close(f"grad {name}", parameter.grad, torch_params[name].grad.numpy())
+
+
+@pytest.mark.frameworks
+def test_refimpl_lstm_matches_torch_in_float32():
+    torch = import_torch()
+    torch.manual_seed(0)
+    torch_layer = torch.nn.LSTM(INPUT, HIDDEN, num_layers=2)
+    layer = LSTM(INPUT, HIDDEN, num_layers=2)
+    layer.load_state_dict({k: v.detach().numpy().copy() for k, v in torch_layer.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((SEQ, BATCH, INPUT)).astype(np.float32)
+    expected, (h_expected, c_expected) = torch_layer(torch.from_numpy(x))
+    output, (h_n, c_n) = layer(x)
+    assert output.dtype == np.float32
+    # float32: the two sides sum products in different orders; a few ulps of difference.
+    for a, e in ((output, expected), (h_n, h_expected), (c_n, c_expected)):
+        assert_close("float32", a.data, e.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+ERROR_CASES = {
+    # name: call(nn, arr) with nn torch.nn or refimpl.nn.rnn and arr(shape) making a zero input
+    "input feature size": lambda nn, arr: nn.LSTM(3, 2)(arr((SEQ, BATCH, 4))),
+    "input 4-D": lambda nn, arr: nn.LSTM(3, 2)(arr((1, SEQ, BATCH, 3))),
+    "h_0 batch": lambda nn, arr: nn.RNN(3, 2)(arr((SEQ, BATCH, 3)), arr((1, 3, 2))),
+    "h_0 layers": lambda nn, arr: nn.RNN(3, 2, num_layers=2)(arr((SEQ, BATCH, 3)), arr((1, BATCH, 2))),
+    "h_0 2-D for batched": lambda nn, arr: nn.RNN(3, 2)(arr((SEQ, BATCH, 3)), arr((1, 2))),
+    "c_0 size": lambda nn, arr: nn.LSTM(3, 2)(arr((SEQ, BATCH, 3)), (arr((1, BATCH, 2)), arr((1, BATCH, 3)))),
+    "empty sequence": lambda nn, arr: nn.LSTM(3, 2)(arr((0, BATCH, 3))),
+    "num_layers 0": lambda nn, arr: nn.LSTM(3, 2, num_layers=0),
+    "num_layers float": lambda nn, arr: nn.RNN(3, 2, num_layers=1.5),
+    "hidden_size 0": lambda nn, arr: nn.RNN(3, 0),
+    "nonlinearity": lambda nn, arr: nn.RNN(3, 2, nonlinearity="sigmoid"),
+}
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("case", sorted(ERROR_CASES))
+def test_invalid_arguments_raise_the_same_exception_class_as_torch(case):
+    torch = import_torch()
+    import refimpl.nn.rnn as refimpl_nn
+    with pytest.raises(Exception) as torch_error:
+        ERROR_CASES[case](torch.nn, lambda shape: torch.zeros(shape))
+    with pytest.raises(Exception) as refimpl_error:
+        ERROR_CASES[case](refimpl_nn, lambda shape: np.zeros(shape, np.float32))
+    assert refimpl_error.type is torch_error.type, (
+        f"{case}: refimpl raised {refimpl_error.type.__name__}({refimpl_error.value}) vs torch "
+        f"{torch_error.type.__name__}({torch_error.value})")
+
+
+@pytest.mark.frameworks
+def test_chainer_lstm_function_matches_chainer():
+    chainer = import_chainer()
+    rng = np.random.default_rng(70)
+    c_prev, x = normal(rng, 3, HIDDEN), normal(rng, 2, 4 * HIDDEN)   # smaller x batch
+    gc, gh = normal(rng, 3, HIDDEN), normal(rng, 2, HIDDEN)
+    chainer_c, chainer_x = chainer.Variable(c_prev.copy()), chainer.Variable(x.copy())
+    c, h = chainer.functions.lstm(chainer_c, chainer_x)
+    (chainer.functions.sum(c * gc) + chainer.functions.sum(h * gh)).backward()
+    ref_c, ref_x = variable(c_prev), variable(x)
+    c_ref, h_ref = R.chainer_lstm(ref_c, ref_x)
+    ((c_ref * gc).sum() + (h_ref * gh).sum()).backward()
+    assert_close("c", c_ref.data, c.array)
+    assert_close("h", h_ref.data, h.array)
+    assert_close("grad c_prev", ref_c.grad, chainer_c.grad)
+    assert_close("grad x", ref_x.grad, chainer_x.grad)
+
+
+def _chainer_link_with(chainer, params):
+    """chainer.links.LSTM with the given float64 arrays (upward_W, upward_b, lateral_W)."""
+    link = chainer.links.LSTM(INPUT, HIDDEN)
+    link.upward.W.array = params["upward_W"].copy()
+    link.upward.b.array = params["upward_b"].copy()
+    link.lateral.W.array = params["lateral_W"].copy()
+    link.cleargrads()
+    return link
+
+
+@pytest.mark.frameworks
+def test_torch_lstm_and_chainer_link_agree_through_the_mapping():
+    """torch nn.LSTM (1 layer) and chainer L.LSTM with weights copied through
+    ``torch_lstm_to_chainer``: same outputs, and every gradient maps through the same row
+    permutation (both of torch's biases get chainer's one bias gradient)."""
+    torch, chainer = import_torch(), import_chainer()
+    torch.manual_seed(3)
+    rng = np.random.default_rng(71)
+    torch_layer = torch.nn.LSTM(INPUT, HIDDEN).double()
+    p = {k: v.detach().numpy() for k, v in torch_layer.named_parameters()}
+    link = _chainer_link_with(chainer, R.torch_lstm_to_chainer(
+        p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"]))
+    x, seeds = normal(rng, SEQ, BATCH, INPUT), normal(rng, SEQ, BATCH, HIDDEN)
+
+    torch_x = torch.tensor(x, requires_grad=True)
+    torch_output, (torch_h, torch_c) = torch_layer(torch_x)
+    torch.sum(torch_output * torch.from_numpy(seeds)).backward()
+
+    chainer_xs = [chainer.Variable(x[t].copy()) for t in range(SEQ)]
+    ys = [link(x_t) for x_t in chainer_xs]
+    sum(chainer.functions.sum(y * seeds[t]) for t, y in enumerate(ys)).backward()
+
+    assert_close("output", np.stack([y.array for y in ys]), torch_output.detach().numpy())
+    assert_close("h_n", link.h.array, torch_h.detach().numpy()[0])
+    assert_close("c_n", link.c.array, torch_c.detach().numpy()[0])
+    assert_close("grad x", np.stack([v.grad for v in chainer_xs]), torch_x.grad.numpy())
+    grads = {k: v.grad.numpy() for k, v in torch_layer.named_parameters()}
+    to_chainer = R.torch_gate_rows_to_chainer
+    assert_close("upward.W grad", link.upward.W.grad, to_chainer(grads["weight_ih_l0"]))
+    assert_close("lateral.W grad", link.lateral.W.grad, to_chainer(grads["weight_hh_l0"]))
+    assert_close("upward.b grad (bias_ih)", link.upward.b.grad, to_chainer(grads["bias_ih_l0"]))
+    assert_close("upward.b grad (bias_hh)", link.upward.b.grad, to_chainer(grads["bias_hh_l0"]))
+
+    back = R.chainer_lstm_to_torch(link.upward.W.array, link.upward.b.array, link.lateral.W.array)
+    torch_again = torch.nn.LSTM(INPUT, HIDDEN).double()
+    torch_again.load_state_dict({f"{k}_l0": torch.from_numpy(v) for k, v in back.items()})
+    assert_close("chainer -> torch output", torch_again(torch.from_numpy(x))[0].detach().numpy(),
+                 torch_output.detach().numpy())
+
+
+@pytest.mark.frameworks
+def test_refimpl_chainer_lstm_link_matches_chainer_with_variable_batch():
+    chainer = import_chainer()
+    rng = np.random.default_rng(72)
+    reference = ChainerLSTM(INPUT, HIDDEN, dtype=np.float64, rng=0)
+    link = _chainer_link_with(chainer, {"upward_W": reference.upward.W.data,
+                                        "upward_b": reference.upward.b.data,
+                                        "lateral_W": reference.lateral.W.data})
+    assert_close("default bias", chainer.links.LSTM(INPUT, HIDDEN).upward.b.array,
+                 ChainerLSTM(INPUT, HIDDEN).upward.b.data, rtol=0, atol=0)
+    xs = [normal(rng, 3, INPUT), normal(rng, 3, INPUT), normal(rng, 2, INPUT), normal(rng, 1, INPUT)]
+    seeds = [normal(rng, len(x), HIDDEN) for x in xs]
+    chainer_xs, ref_xs = [chainer.Variable(x.copy()) for x in xs], [variable(x) for x in xs]
+    chainer_ys = [link(x) for x in chainer_xs]
+    ref_ys = [reference(x) for x in ref_xs]
+    (sum(chainer.functions.sum(y * s) for y, s in zip(chainer_ys, seeds))
+     + chainer.functions.sum(link.c * link.c)).backward()
+    total = reference.c * reference.c
+    total = total.sum()
+    for y, s in zip(ref_ys, seeds):
+        total = total + (y * s).sum()
+    total.backward()
+    for t, (a, e) in enumerate(zip(ref_ys, chainer_ys)):
+        assert_close(f"y[{t}]", a.data, e.array)
+    assert_close("h", reference.h.data, link.h.array)
+    assert_close("c", reference.c.data, link.c.array)
+    for t, (a, e) in enumerate(zip(ref_xs, chainer_xs)):
+        assert_close(f"grad x[{t}]", a.grad, e.grad)
+    chainer_params = dict(link.namedparams())
+    for path, parameter in reference.namedparams():
+        assert_close(f"grad {path}", parameter.grad, chainer_params[path].grad)
