@@ -1,0 +1,63 @@
+"""Everything a report shows, computed once from loaded results (and an optional baseline)."""
+import dataclasses
+import datetime
+
+from . import compare, differences, model, versions
+from .load import latest
+
+
+@dataclasses.dataclass
+class Analysis:
+    results: object            # load.Results
+    cells: list                # one per key, latest run first choice
+    matrix: model.Matrix
+    differences: list          # differences.DifferenceRow
+    version_diffs: list        # versions.VersionDiff
+    baseline: object           # compare.Comparison or None
+    baseline_paths: list
+    policy_versions: dict
+    generated_at: str
+    case_docs: dict
+
+    @property
+    def runs(self):
+        return self.results.runs
+
+    @property
+    def warnings(self):
+        return self.results.warnings
+
+    def totals(self):
+        return model.Counts(self.cells)
+
+    def version_regressions(self):
+        return [(diff, old, new) for diff in self.version_diffs
+                for kind, old, new in diff.changes if kind == "regression"]
+
+
+def case_docs():
+    """{case name: what it checks} from ``conformance.behaviours`` when importable."""
+    try:
+        from conformance import behaviours
+        return {case.name: case.doc for case in behaviours.CASES}
+    except ImportError:   # the report still renders without the harness's dependencies
+        return {}
+
+
+def analyse(results, baseline_results=None, baseline_paths=(), now=None, ignore_version=False):
+    cells = latest(results)
+    table = differences.policy_table()
+    comparison = compare.compare(baseline_results, results, ignore_version) if baseline_results is not None else None
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return Analysis(
+        results=results,
+        cells=cells,
+        matrix=model.build_matrix(cells),
+        differences=differences.build(cells, table),
+        version_diffs=versions.diff_versions(cells, table),
+        baseline=comparison,
+        baseline_paths=list(baseline_paths),
+        policy_versions=differences.policy_versions(cells),
+        generated_at=now.isoformat(timespec="seconds"),
+        case_docs=case_docs(),
+    )

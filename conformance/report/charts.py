@@ -1,0 +1,158 @@
+"""Inline SVG charts (no scripts, no external resources).
+
+- ``tolerance_chart``: per subject, the worst tolerance ratio of each column
+  (``model.tolerance_ratio``: min(max_abs_err / atol, max_rel_err / rtol)) on a log axis,
+  with the tolerance (ratio 1) marked;
+- ``duration_chart``: seconds spent per property area, one stacked segment per column.
+"""
+import collections
+import math
+from html import escape
+
+from .model import area_of, column_of, tolerance_ratio
+
+PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
+           "#ff9da7", "#9c755f", "#bab0ac")
+LABEL_WIDTH = 190
+PLOT_WIDTH = 560
+ROW_HEIGHT = 20
+MIN_EXPONENT, MAX_EXPONENT = -8, 4
+
+
+def column_colors(columns):
+    return {column: PALETTE[index % len(PALETTE)] for index, column in enumerate(columns)}
+
+
+def legend(columns, colors):
+    items = "".join(
+        f'<span class="legend-item"><span class="swatch" style="background:{colors[c]}"></span>'
+        f'{escape(c.label())}</span>' for c in columns)
+    return f'<div class="legend">{items}</div>'
+
+
+def _fmt(value):
+    if value is None:
+        return "—"
+    if math.isinf(value):
+        return "∞"
+    if value == 0:
+        return "0"
+    return f"{value:.3g}"
+
+
+def tolerance_data(cells, columns):
+    """{subject: {column: (ratio, cell)}} with the worst ratio of each subject and column."""
+    data = collections.defaultdict(dict)
+    for cell in cells:
+        ratio = tolerance_ratio(cell)
+        if ratio is None:
+            continue
+        column = column_of(cell)
+        current = data[cell["subject"]].get(column)
+        if current is None or ratio > current[0]:
+            data[cell["subject"]][column] = (ratio, cell)
+    return data
+
+
+def _x(ratio, low, high):
+    if ratio <= 0:
+        exponent = low
+    elif math.isinf(ratio):
+        exponent = high
+    else:
+        exponent = min(max(math.log10(ratio), low), high)
+    return LABEL_WIDTH + (exponent - low) / (high - low) * PLOT_WIDTH
+
+
+def tolerance_chart(cells, columns, colors):
+    """The SVG dot plot, or None when no cell records an error and a tolerance."""
+    data = tolerance_data(cells, columns)
+    if not data:
+        return None
+    ratios = [r for entries in data.values() for r, _ in entries.values() if r > 0 and math.isfinite(r)]
+    low = max(MIN_EXPONENT, math.floor(math.log10(min(ratios)))) if ratios else -3
+    high = min(MAX_EXPONENT, max(1, math.ceil(math.log10(max(ratios))))) if ratios else 1
+    low = min(low, -1)
+    subjects = sorted(data, key=lambda s: (-max(r for r, _ in data[s].values()), s))
+    top, bottom = 30, 24
+    height = top + len(subjects) * ROW_HEIGHT + bottom
+    width = LABEL_WIDTH + PLOT_WIDTH + 20
+    parts = [_svg_open(width, height), '<title>Worst error relative to tolerance, per subject and column</title>']
+    for exponent in range(low, high + 1):
+        x = _x(10.0 ** exponent, low, high)
+        strong = exponent == 0
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - bottom}" '
+                     f'class="{"tol-line" if strong else "grid"}"/>')
+        parts.append(f'<text x="{x:.1f}" y="{top - 10}" class="axis" text-anchor="middle">'
+                     f'{"tolerance" if strong else f"1e{exponent}"}</text>')
+    for index, subject in enumerate(subjects):
+        y = top + index * ROW_HEIGHT + ROW_HEIGHT / 2
+        if index % 2 == 0:
+            parts.append(f'<rect x="0" y="{y - ROW_HEIGHT / 2:.1f}" width="{width}" '
+                         f'height="{ROW_HEIGHT}" class="band"/>')
+        parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}" class="label" '
+                     f'text-anchor="end">{escape(_short(subject))}</text>')
+        for column in columns:
+            if column not in data[subject]:
+                continue
+            ratio, cell = data[subject][column]
+            x = _x(ratio, low, high)
+            broken = cell["outcome"] in ("fail", "error")
+            tip = (f"{subject} · {column.label()} · {cell['property']} {cell['dtype'] or ''}: "
+                   f"ratio {_fmt(ratio)} (max_abs_err {_fmt(cell['max_abs_err'])}, atol "
+                   f"{_fmt(cell['atol'])}, max_rel_err {_fmt(cell['max_rel_err'])}, rtol "
+                   f"{_fmt(cell['rtol'])}) — {cell['outcome']}")
+            stroke = ' stroke="#b3261e" stroke-width="2.5"' if broken else ' stroke="#fff" stroke-width="1"'
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colors[column]}"{stroke}>'
+                         f'<title>{escape(tip)}</title></circle>')
+    parts.append(f'<text x="{LABEL_WIDTH}" y="{height - 6}" class="axis">'
+                 f'min(max_abs_err / atol, max_rel_err / rtol), log scale; a red ring marks a '
+                 f'failing cell</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _svg_open(width, height):
+    return (f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" xmlns="http://www.w3.org/2000/svg">')
+
+
+def _short(text, limit=28):
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def duration_chart(cells, columns, colors, area_order):
+    """Stacked horizontal bars of seconds per area, or None when no cell records a duration."""
+    seconds = collections.defaultdict(lambda: collections.defaultdict(float))
+    for cell in cells:
+        if cell.get("duration_s"):
+            seconds[area_of(cell["property"])][column_of(cell)] += cell["duration_s"]
+    areas = [area for area in area_order if area in seconds]
+    if not areas:
+        return None
+    longest = max(sum(per_column.values()) for per_column in seconds.values()) or 1.0
+    top, bottom = 10, 24
+    height = top + len(areas) * (ROW_HEIGHT + 6) + bottom
+    width = LABEL_WIDTH + PLOT_WIDTH + 90
+    parts = [_svg_open(width, height), '<title>Seconds per property area, stacked by column</title>']
+    for index, area in enumerate(areas):
+        y = top + index * (ROW_HEIGHT + 6)
+        parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + ROW_HEIGHT / 2 + 4:.1f}" class="label" '
+                     f'text-anchor="end">{escape(_short(area))}</text>')
+        x = float(LABEL_WIDTH)
+        for column in columns:
+            value = seconds[area].get(column, 0.0)
+            if value <= 0:
+                continue
+            bar = value / longest * PLOT_WIDTH
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{max(bar, 0.5):.1f}" height="{ROW_HEIGHT}" '
+                         f'fill="{colors[column]}"><title>{escape(f"{area} · {column.label()}: {value:.3f} s")}'
+                         f'</title></rect>')
+            x += bar
+        total = sum(seconds[area].values())
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + ROW_HEIGHT / 2 + 4:.1f}" class="axis">'
+                     f'{total:.3g} s</text>')
+    parts.append(f'<text x="{LABEL_WIDTH}" y="{height - 6}" class="axis">sum of duration_s of '
+                 f'the cells, seconds</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,104 @@
+"""CTRF JSON (Common Test Report Format, https://ctrf.io): one test per cell.
+
+Statuses: pass -> passed, fail -> failed, error -> failed (``rawStatus`` keeps 'error' so a
+gate on failed tests also stops on errors), skip -> skipped. Durations are milliseconds.
+"""
+import datetime
+import json
+from importlib import metadata
+
+from .junit import details, testcase_name
+from .model import area_of
+
+STATUS = {"pass": "passed", "fail": "failed", "error": "failed", "skip": "skipped"}
+TOOL = "autograd-conformance"
+SPEC_VERSION = "0.0.0"
+
+
+def _millis(iso_text):
+    try:
+        moment = datetime.datetime.fromisoformat(str(iso_text))
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+def _tool_version():
+    try:
+        return metadata.version(TOOL)
+    except metadata.PackageNotFoundError:   # a source checkout, not installed
+        return None
+
+
+def test_entry(cell):
+    entry = {
+        "name": f"{testcase_name(cell)} [{cell['framework']} {cell['framework_version'] or '?'} "
+                f"{cell['device'] or '?'}]",
+        "status": STATUS[cell["outcome"]],
+        "duration": round((cell["duration_s"] or 0.0) * 1000),
+        "rawStatus": str(cell.get("raw_outcome") or cell["outcome"]),
+        "suite": [f"{cell['framework']} {cell['framework_version'] or '?'} {cell['device'] or '?'}",
+                  area_of(cell["property"])],
+        "filePath": cell["_source"],
+        "tags": [cell["framework"], str(cell["device"]), area_of(cell["property"])],
+        "labels": {name: str(cell[name]) for name in
+                   ("property", "subject", "framework", "framework_version", "device", "dtype")
+                   if cell[name] is not None},
+    }
+    if cell.get("message"):
+        entry["message"] = cell["message"]
+    if cell["outcome"] in ("fail", "error"):
+        entry["trace"] = details(cell)
+    if cell.get("repro"):
+        entry["snippet"] = cell["repro"]
+    extra = {name: cell[name] for name in ("examples", "failures", "max_abs_err", "max_rel_err",
+                                           "atol", "rtol", "reproduce_blob", "semantics")
+             if cell.get(name) is not None}
+    if extra:
+        entry["extra"] = extra
+    return entry
+
+
+def build(analysis):
+    cells = analysis.cells
+    tests = [test_entry(cell) for cell in sorted(
+        cells, key=lambda c: (c["framework"], str(c["framework_version"]), str(c["device"]),
+                              c["property"], c["subject"], str(c["dtype"])))]
+    counts = {status: sum(1 for t in tests if t["status"] == status)
+              for status in ("passed", "failed", "skipped", "pending", "other")}
+    starts = [m for m in (_millis(run.header.get("started_at")) for run in analysis.runs) if m]
+    stop = _millis(analysis.generated_at) or 0
+    start = min(starts) if starts else stop
+    duration = round(sum(cell["duration_s"] or 0.0 for cell in cells) * 1000)
+    tool = {"name": TOOL}
+    version = _tool_version()
+    if version:
+        tool["version"] = version
+    commits = sorted({str(run.header["harness_commit"]) for run in analysis.runs
+                      if run.header.get("harness_commit")})
+    environment = {"reportName": "autograd conformance",
+                   "extra": {"runs": [{"source": run.source, **{k: run.header.get(k) for k in (
+                       "started_at", "profile", "python", "platform", "frameworks",
+                       "device_model", "driver", "harness_commit")}} for run in analysis.runs]}}
+    if len(commits) == 1:
+        environment["commit"] = commits[0]
+    return {
+        "reportFormat": "CTRF",
+        "specVersion": SPEC_VERSION,
+        "timestamp": analysis.generated_at,
+        "generatedBy": TOOL,
+        "results": {
+            "tool": tool,
+            "summary": {"tests": len(tests), **counts, "start": start, "stop": stop,
+                        "duration": duration, "suites": len({tuple(t["suite"][:1]) for t in tests})},
+            "tests": tests,
+            "environment": environment,
+        },
+    }
+
+
+def render(analysis):
+    from .summary import _clean
+    return json.dumps(_clean(build(analysis)), indent=2, allow_nan=False) + "\n"

@@ -1,0 +1,665 @@
+"""The HTML report: one self-contained page (inline CSS, JS and SVG; nothing fetched when it
+is viewed, so it works from ``file://``). Every string that comes from a result file is
+escaped. Without JavaScript the page shows everything; the script only adds filtering,
+opening a linked drill-down and copy buttons.
+"""
+import hashlib
+import json
+from html import escape
+
+from . import charts
+from .differences import SIDES
+from .model import Counts, column_of, tolerance_ratio
+from .versions import CHANGE_ORDER
+
+STATE_ICON = {"pass": "✓", "fail": "✗", "error": "!", "skip": "–", "absent": ""}
+STATUS_CLASS = {"proven": "pass", "contradicted": "fail", "unproven": "skip"}
+KNOWN_CELL_FIELDS = {
+    "schema", "kind", "property", "subject", "framework", "framework_version", "device", "dtype",
+    "outcome", "examples", "failures", "max_abs_err", "max_rel_err", "atol", "rtol", "message",
+    "repro", "reproduce_blob", "duration_s", "policy_fields", "seed_note", "semantics",
+    "observed", "raw_outcome"}
+OBSERVED_LIMIT = 8000
+CHANGE_LABEL = {"regression": "regression", "fix": "fix", "outcome": "outcome changed",
+                "policy": "policy changed", "only_old": "only in old", "only_new": "only in new"}
+CHANGE_STATE = {"regression": "fail", "fix": "pass", "outcome": "error", "policy": "skip",
+                "only_old": "skip", "only_new": "skip"}
+
+
+def e(value):
+    """Escape any value for HTML text or a quoted attribute."""
+    return escape("" if value is None else str(value), quote=True)
+
+
+def fmt(value):
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def anchor(prop, subject, column):
+    digest = hashlib.sha1(repr((prop, subject, column.framework, column.version,
+                                column.device)).encode()).hexdigest()[:12]
+    return f"d-{digest}"
+
+
+def badge(state, text=None):
+    return f'<span class="badge st-{e(state)}">{e(STATE_ICON.get(state, ""))} {e(text or state)}</span>'
+
+
+def row_label(prop, subject):
+    """The matrix row label: the property without its area, then the subject."""
+    name = prop.split(".", 1)[1] if "." in prop else prop
+    if subject == name:
+        return f'<span class="prop">{e(name)}</span>'
+    return f'<span class="prop">{e(name)}</span> <span class="subject">{e(subject)}</span>'
+
+
+def counts_text(counts):
+    """``passing/total`` (cells that ran), plus skips apart."""
+    if counts.state == "absent":
+        return "—"
+    if counts.ran == 0:
+        return "skip"
+    return f"{counts['pass']}/{counts.ran}"
+
+
+def counts_title(counts, cells=()):
+    parts = [f"{counts[o]} {o}" for o in ("pass", "fail", "error", "skip") if counts[o]]
+    reasons = sorted({c.get("message") for c in cells if c["outcome"] == "skip" and c.get("message")})
+    if reasons:
+        parts.append("skipped: " + "; ".join(reasons))
+    return ", ".join(parts) if parts else "no cell for this column"
+
+
+# --- page ---------------------------------------------------------------------------------
+
+def render(analysis, title="Autograd conformance report"):
+    columns = analysis.matrix.columns
+    colors = charts.column_colors(columns)
+    body = [
+        _header(analysis, title),
+        _warnings(analysis),
+        _regressions(analysis),
+        _columns(analysis, colors),
+        _matrix(analysis),
+        _differences(analysis),
+        _versions(analysis),
+        _charts(analysis, colors),
+        _details(analysis),
+        _environment(analysis),
+        _reading_guide(),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(part for part in body if part)
+        + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+
+
+def _header(analysis, title):
+    totals = analysis.totals()
+    regressions = analysis.baseline.regressions if analysis.baseline else []
+    broken = totals["fail"] + totals["error"]
+    if regressions:
+        verdict, state = f"{len(regressions)} regression(s) against the baseline", "fail"
+    elif broken:
+        verdict, state = f"{totals['fail']} failing and {totals['error']} erroring cell(s)", "fail"
+    elif totals.ran:
+        verdict, state = "Every cell that ran passed", "pass"
+    else:
+        verdict, state = "No cell ran", "skip"
+    tiles = "".join(
+        f'<div class="tile st-{o}"><div class="num">{totals[o]}</div><div>{o}</div></div>'
+        for o in ("pass", "fail", "error", "skip"))
+    frameworks = ", ".join(c.label() for c in analysis.matrix.columns) or "none"
+    nav = "".join(f'<a href="#{anchor_id}">{e(text)}</a>' for anchor_id, text in (
+        ("matrix", "Matrix"), ("differences", "Chainer ↔ PyTorch"), ("versions", "Version changes"),
+        ("charts", "Charts"), ("details", "Cell details"), ("environment", "Environment"),
+        ("guide", "How to read")))
+    return (
+        f'<header class="top"><h1>{e(title)}</h1>'
+        f'<p class="meta">Generated {e(analysis.generated_at)} from {len(analysis.results.files)} '
+        f'result file(s), {len(analysis.runs)} run(s): {totals.cells} cells. Columns: {e(frameworks)}.</p>'
+        f'<div class="verdict st-{state}">{e(verdict)}</div><div class="tiles">{tiles}</div>'
+        f'<nav>{nav}</nav></header>')
+
+
+def _warnings(analysis):
+    if not analysis.warnings:
+        return ""
+    items = "".join(f"<li><code>{e(w)}</code></li>" for w in analysis.warnings[:200])
+    more = len(analysis.warnings) - 200
+    extra = f"<li>… and {more} more</li>" if more > 0 else ""
+    return (f'<section class="callout" id="warnings"><h2>Reading the result files</h2>'
+            f'<p>{len(analysis.warnings)} line(s) were skipped; every other cell is shown.</p>'
+            f'<ul>{items}{extra}</ul></section>')
+
+
+def _regressions(analysis):
+    comparison = analysis.baseline
+    parts = []
+    if comparison is not None:
+        counts = comparison.as_dict()["counts"]
+        chips = "".join(f'<span class="chip">{e(name)}: <b>{counts[name]}</b></span>'
+                        for name in ("regressions", "fixes", "new", "removed", "changed", "unchanged"))
+        paths = ", ".join(analysis.baseline_paths)
+        parts.append(f'<p>Against the baseline <code>{e(paths)}</code>'
+                     f'{" (framework versions ignored)" if comparison.ignore_version else ""}: {chips}</p>')
+        for name in ("regressions", "fixes"):
+            pairs = getattr(comparison, name)
+            if pairs:
+                parts.append(f"<h3>{e(name.capitalize())}</h3>" + _pair_table(analysis, pairs))
+    version_regressions = analysis.version_regressions()
+    if version_regressions:
+        rows = "".join(
+            f'<tr><td>{e(diff.framework)} {e(diff.old)} → {e(diff.new)}</td>'
+            f'<td>{_cell_link(analysis, new, row_label(new["property"], new["subject"]))}</td>'
+            f'<td>{e(new["device"])}</td><td>{e(new["dtype"])}</td>'
+            f'<td>{badge(old["outcome"])} → {badge(new["outcome"])}</td>'
+            f'<td class="msg">{e(_clip(new.get("message"), 300))}</td></tr>'
+            for diff, old, new in version_regressions)
+        parts.append('<h3>Between versions of one framework</h3><table class="plain"><thead><tr>'
+                     '<th>versions</th><th>cell</th><th>device</th><th>dtype</th><th>outcome</th>'
+                     f'<th>message</th></tr></thead><tbody>{rows}</tbody></table>')
+    if not parts:
+        return ""
+    return f'<section id="regressions"><h2>Regressions</h2>{"".join(parts)}</section>'
+
+
+def _pair_table(analysis, pairs):
+    rows = []
+    for before, after in pairs:
+        cell = after or before
+        rows.append(
+            f'<tr><td>{_cell_link(analysis, cell, row_label(cell["property"], cell["subject"]))}</td>'
+            f'<td>{e(cell["framework"])} {e(cell["framework_version"])}</td><td>{e(cell["device"])}</td>'
+            f'<td>{e(cell["dtype"])}</td><td>{badge(before["outcome"]) if before else "—"} → '
+            f'{badge(after["outcome"]) if after else "—"}</td>'
+            f'<td class="msg">{e(_clip(cell.get("message"), 300))}</td></tr>')
+    return ('<table class="plain"><thead><tr><th>cell</th><th>framework</th><th>device</th>'
+            '<th>dtype</th><th>outcome</th><th>message</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
+
+
+def _cell_link(analysis, cell, label_html):
+    return f'<a href="#{anchor(cell["property"], cell["subject"], column_of(cell))}">{label_html}</a>'
+
+
+def _clip(text, limit):
+    if text is None:
+        return ""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _columns(analysis, colors):
+    matrix = analysis.matrix
+    cards = []
+    for column in matrix.columns:
+        cells = [c for row in matrix.rows() for c in row.entries.get(column, ())]
+        counts = Counts(cells)
+        share = (counts["pass"] / counts.ran * 100) if counts.ran else 0
+        runs = sorted({analysis.runs[c["_run"]].index for c in cells})
+        run_links = " ".join(f'<a href="#run-{i}">run {i + 1}</a>' for i in runs)
+        cards.append(
+            f'<div class="card st-{counts.state}"><div class="card-title">'
+            f'<span class="swatch" style="background:{colors[column]}"></span>'
+            f'<b>{e(column.framework)}</b> {e(column.version or "?")} <span class="dev">{e(column.device or "?")}</span></div>'
+            f'<div class="big">{counts["pass"]}/{counts.ran} <small>passing</small></div>'
+            f'<div class="bar"><div style="width:{share:.1f}%"></div></div>'
+            f'<div class="small">{counts["fail"]} fail · {counts["error"]} error · {counts["skip"]} skip'
+            f' · {counts.duration:.2f} s</div><div class="small">{run_links}</div></div>')
+    if not cards:
+        return '<section id="columns"><h2>Columns</h2><p>No cells.</p></section>'
+    return f'<section id="columns"><h2>Frameworks, versions and devices</h2><div class="cards">{"".join(cards)}</div></section>'
+
+
+def _filters():
+    boxes = "".join(
+        f'<label class="st-{s}"><input type="checkbox" class="state-filter" value="{s}" checked> {s}</label>'
+        for s in ("pass", "fail", "error", "skip"))
+    return (f'<div class="filters" id="filters" hidden><input type="search" id="q" '
+            f'placeholder="Filter by text: property, subject, field, message…" aria-label="filter text">'
+            f'{boxes}<span id="filter-count" class="small"></span></div>')
+
+
+def _matrix(analysis):
+    matrix = analysis.matrix
+    columns = matrix.columns
+    head = "".join(
+        f'<th class="col"><div class="fw">{e(c.framework)}</div><div>{e(c.version or "?")}</div>'
+        f'<div class="dev">{e(c.device or "?")}</div></th>' for c in columns)
+    bodies = []
+    for area, rows in matrix.areas:
+        area_cells = "".join(_entry(matrix.area_counts(area, c), None) for c in columns)
+        lines = [(f'<tr class="area-row"><th scope="rowgroup">{e(area)} <span class="small">'
+                  f'({len(rows)})</span></th>{area_cells}</tr>')]
+        for row in rows:
+            entries = []
+            states = set()
+            for column in columns:
+                cells = row.entries.get(column, [])
+                counts = Counts(cells)
+                states.add(counts.state)
+                entries.append(_entry(counts, anchor(row.prop, row.subject, column) if cells else None, cells))
+            text = " ".join([row.prop, row.subject] + [c.get("message") or "" for cs in row.entries.values() for c in cs])
+            lines.append(
+                f'<tr class="row" data-filter data-text="{e(text.lower())}" data-states="{e(" ".join(sorted(states)))}">'
+                f'<th scope="row">{row_label(row.prop, row.subject)}</th>{"".join(entries)}</tr>')
+        bodies.append(f'<tbody class="area" data-area="{e(area)}">{"".join(lines)}</tbody>')
+    if not bodies:
+        table = "<p>No cells in these results.</p>"
+    else:
+        table = (f'<div class="scroll"><table class="matrix"><thead><tr><th class="corner">property · subject</th>'
+                 f'{head}</tr></thead>{"".join(bodies)}</table></div>')
+    return (f'<section id="matrix"><h2>Matrix</h2><p class="lede">Each entry: cells passing / cells '
+            f'that ran (skips apart). Click an entry for its drill-down. States: '
+            f'{badge("pass")} {badge("fail")} {badge("error")} {badge("skip")} {badge("absent", "absent: no cell")}</p>'
+            f'{_filters()}{table}</section>')
+
+
+def _entry(counts, target, cells=()):
+    state = counts.state
+    if state == "absent":
+        return '<td class="st-absent" title="no cell for this column">—</td>'
+    text = f'{STATE_ICON[state]} {counts_text(counts)}'
+    if counts["skip"] and counts.ran:
+        text += f' <small>+{counts["skip"]} skip</small>'
+    title = counts_title(counts, cells)
+    inner = f'<a href="#{target}">{text}</a>' if target else text   # text: counts and icons only
+    return f'<td class="st-{state}" title="{e(title)}">{inner}</td>'
+
+
+def _differences(analysis):
+    rows = analysis.differences
+    versions = analysis.policy_versions
+    if not rows:
+        return ('<section id="differences"><h2>Chainer ↔ PyTorch: what differs</h2>'
+                '<p>No semantics policy is known and no cell names a policy field.</p></section>')
+    policies = [p for p in ("torch", "chainer", "chainer5") if any(p in r.values for r in rows)]
+    head_cells = "".join(f"<th>{e(_policy_label(p, versions))}</th>" for p in policies)
+    lines = []
+    for row in rows:
+        values = []
+        for policy in policies:
+            value = row.values.get(policy, "—")
+            same_as_chainer = policy == "chainer5" and value == row.values.get("chainer")
+            values.append(f'<td class="{"same" if same_as_chainer else "val"}"><code>'
+                          f'{e("as chainer" if same_as_chainer else value)}</code></td>')
+        evidence = _evidence(analysis, row)
+        states = " ".join(sorted({c["outcome"] for c in row.evidence})) or "skip"
+        text = " ".join([row.field, row.doc] + list(row.values.values())).lower()
+        status_class = STATUS_CLASS[row.status]
+        lines.append(
+            f'<tr data-filter data-text="{e(text)}" data-states="{e(states)}" class="{"" if row.differs else "same-row"}">'
+            f'<th scope="row"><code>{e(row.field)}</code>{"" if row.differs else "<div class=small>same in both</div>"}</th>'
+            f'{"".join(values)}<td class="doc">{e(row.doc) or "<i>not a refimpl policy field</i>"}</td>'
+            f'<td class="evidence">{evidence}</td>'
+            f'<td class="st-{status_class} status">{e(row.status)}<div class="small">'
+            + " ".join(f"{e(side)}: {e(row.sides[side])}" for side in SIDES) + "</div></td></tr>")
+    proven = sum(1 for r in rows if r.status == "proven")
+    differing = sum(1 for r in rows if r.differs)
+    return (
+        '<section id="differences"><h2>Chainer ↔ PyTorch: what differs (porting guide)</h2>'
+        f'<p class="lede">One row per behaviour where the frameworks may differ: the value of the '
+        f'refimpl semantics policy modelling each side, what it means, and the <code>semantics.*</code> '
+        f'cells that check it on the real framework. A row is <b>proven</b> only when its cells pass on '
+        f'both sides (torch and chainer); <b>contradicted</b> when a cell fails or errors; <b>unproven</b> '
+        f'when a side has no cell that ran. {differing} of {len(rows)} behaviours differ; {proven} rows are proven.</p>'
+        f'<div class="scroll"><table class="plain diff"><thead><tr><th>behaviour (policy field)</th>{head_cells}'
+        f'<th>what it means</th><th>proven by</th><th>status</th></tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
+        '</section>')
+
+
+def _policy_label(policy, versions):
+    names = {"torch": "PyTorch", "chainer": "Chainer", "chainer5": "Chainer 5"}
+    seen = versions.get(policy)
+    return f"{names.get(policy, policy)} ({', '.join(seen)})" if seen else f"{names.get(policy, policy)} [{policy}]"
+
+
+def _evidence(analysis, row):
+    if not row.evidence:
+        return '<span class="small">no cell</span>'
+    by_property = {}
+    for cell in row.evidence:
+        by_property.setdefault(cell["property"], []).append(cell)
+    items = []
+    for prop, cells in by_property.items():
+        links = " ".join(_cell_link(analysis, c, badge(c["outcome"], f'{c["framework"]} {c["framework_version"] or "?"}'))
+                         for c in cells)
+        name = prop.split(".", 1)[1] if prop.startswith("semantics.") else prop
+        doc = analysis.case_docs.get(name)
+        items.append(f'<div class="ev"><code title="{e(doc or "")}">{e(name)}</code> {links}</div>')
+    return "".join(items)
+
+
+def _versions(analysis):
+    diffs = analysis.version_diffs
+    if not diffs:
+        present = sorted({f"{c.framework} {c.version}" for c in analysis.matrix.columns})
+        return ('<section id="versions"><h2>Version changes</h2><p>These results hold one version of each '
+                f'framework ({e(", ".join(present)) or "none"}); results from a second version (e.g. '
+                '<code>tox -e torch2141</code> or <code>tox -e chainer540</code>) show what changed.</p></section>')
+    parts = []
+    for diff in diffs:
+        chips = "".join(f'<span class="chip st-{CHANGE_STATE[k]}">{e(CHANGE_LABEL[k])}: <b>{diff.count(k)}</b></span>'
+                        for k in CHANGE_ORDER) + f'<span class="chip">unchanged: <b>{diff.unchanged}</b></span>'
+        policy = ""
+        if diff.policy_fields:
+            rows = "".join(f'<tr><th scope="row"><code>{e(f)}</code></th><td><code>{e(o)}</code></td>'
+                           f'<td><code>{e(n)}</code></td><td class="doc">{e(doc)}</td></tr>'
+                           for f, o, n, doc in diff.policy_fields)
+            policy = (f'<p>refimpl models {e(diff.old)} with the <code>{e(", ".join(diff.old_policies))}</code> policy and '
+                      f'{e(diff.new)} with <code>{e(", ".join(diff.new_policies))}</code>; these behaviours differ:</p>'
+                      f'<table class="plain"><thead><tr><th>policy field</th><th>{e(diff.old)}</th><th>{e(diff.new)}</th>'
+                      f'<th>what it means</th></tr></thead><tbody>{rows}</tbody></table>')
+        changes = ""
+        if diff.changes:
+            rows = []
+            for kind, old, new in diff.changes:
+                cell = new or old
+                text = " ".join([kind, cell["property"], cell["subject"], (cell.get("message") or "")]).lower()
+                rows.append(
+                    f'<tr data-filter data-text="{e(text)}" data-states="{e(CHANGE_STATE[kind])}">'
+                    f'<td><span class="badge st-{CHANGE_STATE[kind]}">{e(CHANGE_LABEL[kind])}</span></td>'
+                    f'<td>{_cell_link(analysis, cell, row_label(cell["property"], cell["subject"]))}</td>'
+                    f'<td>{e(cell["device"])}</td><td>{e(cell["dtype"])}</td>'
+                    f'<td>{_version_side(old)}</td><td>{_version_side(new)}</td>'
+                    f'<td class="msg">{e(_clip((new or old).get("message"), 240))}</td></tr>')
+            changes = (f'<div class="scroll"><table class="plain"><thead><tr><th>change</th><th>cell</th><th>device</th>'
+                       f'<th>dtype</th><th>{e(diff.old)}</th><th>{e(diff.new)}</th><th>message</th></tr></thead>'
+                       f'<tbody>{"".join(rows)}</tbody></table></div>')
+        parts.append(f'<h3>{e(diff.framework)} {e(diff.old)} → {e(diff.new)}</h3><p>{chips}</p>{policy}{changes}')
+    return ('<section id="versions"><h2>Version changes</h2><p class="lede">Consecutive versions of each framework, '
+            'cell by cell (same property, subject, device and dtype).</p>' + "".join(parts) + "</section>")
+
+
+def _version_side(cell):
+    if cell is None:
+        return '<span class="small">no cell</span>'
+    policy = f' <span class="small">[{e(cell["semantics"])}]</span>' if cell.get("semantics") else ""
+    return badge(cell["outcome"]) + policy
+
+
+def _charts(analysis, colors):
+    columns = analysis.matrix.columns
+    tolerance = charts.tolerance_chart(analysis.cells, columns, colors)
+    duration = charts.duration_chart(analysis.cells, columns, colors,
+                                     [area for area, _ in analysis.matrix.areas])
+    legend = charts.legend(columns, colors)
+    tolerance_html = tolerance or ('<p class="small">No cell records an error together with a '
+                                   'tolerance (the semantics cells compare observations exactly).</p>')
+    duration_html = duration or '<p class="small">No cell records a duration.</p>'
+    return (
+        '<section id="charts"><h2>Charts</h2>'
+        '<h3>Error relative to tolerance, per subject</h3>'
+        '<p class="lede">Each dot is the worst cell of a subject in one column: '
+        '<code>min(max_abs_err / atol, max_rel_err / rtol)</code>. At or below 1 (the tolerance line) '
+        'every element is within <code>atol + rtol·|expected|</code>; a passing cell can sit a little above '
+        '1 when it needed both terms. Hover a dot for its numbers.</p>'
+        f'{legend}<div class="chart-box">{tolerance_html}</div>'
+        f'<h3>Time per property area</h3>{legend}<div class="chart-box">{duration_html}</div></section>')
+
+
+def _details(analysis):
+    matrix = analysis.matrix
+    blocks = []
+    for row in matrix.rows():
+        for column in matrix.columns:
+            cells = row.entries.get(column)
+            if not cells:
+                continue
+            counts = Counts(cells)
+            state = counts.state
+            text = " ".join([row.prop, row.subject, column.label()] + [c.get("message") or "" for c in cells])
+            skipped = f', {counts["skip"]} skipped' if counts["skip"] else ""
+            summary = (f'{badge(state)} {row_label(row.prop, row.subject)} <span class="small">— '
+                       f'{e(column.label())} — {counts["pass"]}/{counts.ran} passing{skipped}</span>')
+            case_doc = _case_doc(analysis, row.prop)
+            body = case_doc + "".join(_cell_detail(analysis, cell) for cell in cells)
+            opened = " open" if state in ("fail", "error") else ""
+            blocks.append(
+                f'<details class="drill st-{state}" id="{anchor(row.prop, row.subject, column)}" data-filter '
+                f'data-text="{e(text.lower())}" data-states="{state}"{opened}><summary>{summary}</summary>'
+                f'<div class="drill-body">{body}</div></details>')
+    return (f'<section id="details"><h2>Cell details</h2><p class="lede">One block per matrix entry; '
+            f'failing and erroring ones start open. Each shows the cells (one per dtype) with their '
+            f'errors against tolerance, message, repro script and reproduce blob.</p>{"".join(blocks)}</section>')
+
+
+def _case_doc(analysis, prop):
+    if not prop.startswith("semantics."):
+        return ""
+    doc = analysis.case_docs.get(prop.split(".", 1)[1])
+    return f'<p class="case-doc">{e(doc)}</p>' if doc else ""
+
+
+def _cell_detail(analysis, cell):
+    run = analysis.runs[cell["_run"]]
+    facts = [("outcome", badge(cell["outcome"]) + (f' <span class="small">(recorded as {e(cell["raw_outcome"])})</span>'
+                                                  if cell.get("raw_outcome") is not None else "")),
+             ("dtype", e(cell["dtype"])),
+             ("examples / failures", f'{e(fmt(cell["examples"]))} / {e(fmt(cell["failures"]))}'),
+             ("max abs error vs atol", f'{e(fmt(cell["max_abs_err"]))} vs {e(fmt(cell["atol"]))}'),
+             ("max rel error vs rtol", f'{e(fmt(cell["max_rel_err"]))} vs {e(fmt(cell["rtol"]))}'),
+             ("tolerance ratio", e(fmt(tolerance_ratio(cell)))),
+             ("duration", f'{e(fmt(cell["duration_s"]))} s')]
+    if cell.get("semantics"):
+        facts.append(("refimpl policy", f'<code>{e(cell["semantics"])}</code>'))
+    if cell.get("policy_fields"):
+        facts.append(("policy fields", " ".join(f"<code>{e(f)}</code>" for f in cell["policy_fields"])))
+    if cell.get("seed_note"):
+        facts.append(("seed note", f'<code>{e(cell["seed_note"])}</code>'))
+    for name in sorted(k for k in cell if k not in KNOWN_CELL_FIELDS and not k.startswith("_")):
+        value = cell[name]
+        facts.append((name, e(value if isinstance(value, str) else json.dumps(value, default=str))))
+    source = (f'<code>{e(cell["_source"])}:{e(cell["_line"])}</code> '
+              f'(<a href="#run-{run.index}">run {run.index + 1}</a>)')
+    facts.append(("source", source))
+    if cell.get("_superseded"):
+        earlier = "; ".join(f'{s["source"]}:{s["line"]} {s["outcome"]}' for s in cell["_superseded"])
+        facts.append(("replaces", e(earlier)))
+    rows = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in facts)
+    parts = [f'<div class="cell-detail st-{e(cell["outcome"])}"><table class="facts">{rows}</table>']
+    if cell.get("message"):
+        parts.append(f'<div class="label">message</div><pre class="message">{e(cell["message"])}</pre>')
+    if cell.get("repro"):
+        parts.append('<div class="label">repro</div><div class="code"><button type="button" class="copy" hidden>'
+                     f'Copy</button><pre class="repro">{e(cell["repro"])}</pre></div>')
+    if cell.get("reproduce_blob"):
+        parts.append('<div class="label">reproduce blob</div><div class="code"><button type="button" '
+                     f'class="copy" hidden>Copy</button><pre class="blob">{e(cell["reproduce_blob"])}</pre></div>')
+    if cell.get("observed") is not None:
+        observed = json.dumps(cell["observed"], indent=1, sort_keys=True, default=str)
+        if len(observed) > OBSERVED_LIMIT:
+            observed = observed[:OBSERVED_LIMIT] + f"\n… ({len(observed) - OBSERVED_LIMIT} more characters in the result file)"
+        parts.append(f'<details class="observed"><summary>observations (framework vs refimpl)</summary>'
+                     f'<pre>{e(observed)}</pre></details>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _environment(analysis):
+    if not analysis.runs:
+        return ""
+    rows = []
+    for run in analysis.runs:
+        header = run.header
+        frameworks = header.get("frameworks")
+        if isinstance(frameworks, dict):
+            frameworks = ", ".join(f"{k} {v or '(unavailable)'}" for k, v in frameworks.items())
+        commit = header.get("harness_commit")
+        commit_text = f'{str(commit)[:12]}{" (dirty)" if header.get("harness_dirty") else ""}' if commit else "—"
+        full = json.dumps(header, indent=1, sort_keys=True, default=str) if header else "(no header: cells before any header record)"
+        rows.append(
+            f'<tr id="run-{run.index}"><td>{run.index + 1}</td><td><code>{e(run.source)}</code></td>'
+            f'<td>{e(header.get("started_at") or "—")}</td>'
+            f'<td>{e(header.get("profile") or "—")}{e(" seed " + str(header["seed"])) if header.get("seed") is not None else ""}</td>'
+            f'<td>{e(frameworks or "—")}</td>'
+            f'<td>Python {e(header.get("python") or "?")} · numpy {e(header.get("numpy") or "?")}</td>'
+            f'<td>{e(header.get("platform") or "—")}</td>'
+            f'<td>{e(header.get("device_model") or "—")}{e(" · driver " + str(header["driver"])) if header.get("driver") else ""}</td>'
+            f'<td><code>{e(commit_text)}</code></td>'
+            f'<td><details><summary>header</summary><pre>{e(full)}</pre></details></td></tr>')
+    return ('<section id="environment"><h2>Environment of each run</h2><div class="scroll"><table class="plain env">'
+            '<thead><tr><th>#</th><th>file</th><th>started</th><th>profile</th><th>frameworks</th><th>python</th>'
+            '<th>platform</th><th>device</th><th>harness commit</th><th></th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div></section>')
+
+
+def _reading_guide():
+    return (
+        '<section id="guide"><h2>How to read this report</h2><ul>'
+        '<li>A <b>cell</b> is one (property, subject, framework, version, device, dtype): a property '
+        '(e.g. <code>grad.first_order</code>) checked on one subject (an op, a layer, an optimizer, or a '
+        'policy field for <code>semantics.*</code>) with hypothesis examples against the oracles.</li>'
+        '<li>A <b>matrix entry</b> groups the cells of one row and column (its dtypes): '
+        '<code>passing/ran</code>; skipped cells are counted apart and their reason is in the tooltip and the drill-down.</li>'
+        '<li><b>pass</b>: every example agreed within tolerance; <b>fail</b>: a disagreement (the message names '
+        'the oracle); <b>error</b>: the check itself crashed; <b>skip</b>: framework or device absent, or the '
+        'case cannot be expressed there; <b>absent</b>: no cell was recorded for that column.</li>'
+        '<li>The <b>repro</b> script of a failing cell runs with the real framework and NumPy only; the '
+        '<b>reproduce blob</b> replays the hypothesis example.</li>'
+        '<li>Where a key was recorded by several runs, the latest run is shown and the drill-down lists the others.</li>'
+        '</ul></section>')
+
+
+CSS = """
+:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;
+--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#b3261e;--fail-bg:#ffebe9;--error:#9a3412;--error-bg:#fff1e5;
+--skip:#57606a;--skip-bg:#eef1f4;--accent:#0969da}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
+header.top{padding:20px 28px 12px;background:linear-gradient(180deg,#f6f8fa,#fff);border-bottom:1px solid var(--line)}
+h1{margin:0 0 4px;font-size:24px}h2{font-size:19px;margin:28px 0 8px;padding-bottom:4px;border-bottom:1px solid var(--line)}
+h3{font-size:15px;margin:18px 0 6px}
+section{padding:0 28px}
+.meta,.small,.lede{color:var(--muted)}.small{font-size:12px}.lede{max-width:980px}
+.verdict{display:inline-block;margin:8px 0;padding:6px 12px;border-radius:6px;font-weight:600}
+.tiles{display:flex;gap:10px;margin:6px 0 10px}.tile{min-width:84px;padding:6px 12px;border-radius:8px;text-align:center}
+.tile .num{font-size:22px;font-weight:700}
+nav a{margin-right:14px;color:var(--accent);text-decoration:none}nav a:hover{text-decoration:underline}
+.st-pass{background:var(--pass-bg);color:var(--pass)}.st-fail{background:var(--fail-bg);color:var(--fail)}
+.st-error{background:var(--error-bg);color:var(--error)}.st-skip{background:var(--skip-bg);color:var(--skip)}
+.st-absent{color:#afb8c1;background:repeating-linear-gradient(135deg,#fff,#fff 4px,#f6f8fa 4px,#f6f8fa 8px)}
+.badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
+a .badge{text-decoration:none}
+.chip{display:inline-block;margin:2px 6px 2px 0;padding:2px 9px;border-radius:12px;background:var(--soft);border:1px solid var(--line);font-size:12px}
+.callout{margin:16px 28px;padding:4px 16px;border:1px solid #d4a72c;background:#fff8c5;border-radius:6px}
+.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{width:230px;padding:10px 12px;border:1px solid var(--line);border-radius:8px;background:#fff;color:var(--fg)}
+.card.st-fail,.card.st-error{border-color:var(--fail)}
+.card-title{font-size:14px}.card .big{font-size:22px;font-weight:700;margin:4px 0}.card .big small{font-size:12px;color:var(--muted);font-weight:400}
+.bar{height:6px;background:var(--fail-bg);border-radius:3px;overflow:hidden}.bar div{height:100%;background:var(--pass)}
+.card.st-skip .bar{background:var(--skip-bg)}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}
+.dev{color:var(--muted);font-size:12px}
+.scroll{overflow:auto;max-width:100%}
+table{border-collapse:collapse}
+table.matrix{font-size:13px}
+table.matrix th,table.matrix td{border:1px solid var(--line);padding:3px 8px}
+table.matrix thead th{position:sticky;top:0;background:#fff;z-index:2;vertical-align:bottom}
+table.matrix th.col{text-align:center;min-width:92px}.fw{font-weight:700}
+table.matrix tbody th{text-align:left;font-weight:400;position:sticky;left:0;background:#fff;z-index:1;white-space:nowrap}
+table.matrix td{text-align:center;white-space:nowrap}
+table.matrix td a{color:inherit;text-decoration:none;display:block}table.matrix td a:hover{text-decoration:underline}
+tr.area-row th,tr.area-row td{background:var(--soft)!important;font-weight:600;color:var(--fg)}
+tr.area-row td{opacity:.85}
+.prop{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+.subject{color:var(--muted);font-size:12px}
+table.plain{font-size:13px;margin:6px 0}
+table.plain th,table.plain td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+table.plain thead th{background:var(--soft);position:sticky;top:0}
+td.doc{max-width:520px;color:#32383f}td.msg{max-width:460px;font-size:12px;color:#32383f}
+td.val code{background:#eef4ff;padding:1px 4px;border-radius:4px}
+td.same{color:var(--muted)}tr.same-row{opacity:.8}
+td.status{font-weight:600;white-space:nowrap}
+td.evidence{min-width:260px}.ev{margin-bottom:3px}.ev code{font-size:12px}
+.filters{position:sticky;top:0;z-index:5;display:flex;gap:10px;align-items:center;padding:8px 0;background:#fff}
+.filters input[type=search]{width:360px;padding:5px 8px;border:1px solid var(--line);border-radius:6px;font-size:13px}
+.filters label{padding:2px 8px;border-radius:10px;font-size:12px;cursor:pointer}
+.filtered-out{display:none!important}
+details.drill{border:1px solid var(--line);border-left-width:5px;border-radius:6px;margin:6px 0;background:#fff;color:var(--fg)}
+details.drill.st-pass{border-left-color:var(--pass)}details.drill.st-fail{border-left-color:var(--fail)}
+details.drill.st-error{border-left-color:var(--error)}details.drill.st-skip{border-left-color:#afb8c1}
+details.drill>summary{padding:6px 10px;cursor:pointer}
+details.drill:target{box-shadow:0 0 0 3px #54aeff66}
+.drill-body{padding:4px 12px 10px}
+.case-doc{margin:4px 0 8px;color:#32383f;max-width:980px}
+.cell-detail{border-top:1px dashed var(--line);padding:8px 0;background:#fff;color:var(--fg)}
+table.facts th{text-align:left;color:var(--muted);font-weight:400;padding:1px 14px 1px 0;white-space:nowrap}
+table.facts td{padding:1px 0}
+.label{font-size:12px;color:var(--muted);margin-top:6px}
+pre{background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:8px 10px;overflow:auto;max-height:420px;font-size:12px;margin:2px 0;white-space:pre-wrap;word-break:break-word}
+pre.message{background:#fff8f7}
+.code{position:relative}.copy{position:absolute;right:6px;top:6px;font-size:11px;padding:2px 8px;border:1px solid var(--line);border-radius:4px;background:#fff;cursor:pointer}
+.legend{display:flex;flex-wrap:wrap;gap:12px;margin:4px 0;font-size:12px}.legend-item{white-space:nowrap}
+.chart-box{overflow:auto;border:1px solid var(--line);border-radius:6px;padding:8px;max-width:100%}
+svg.chart text{font:11px -apple-system,"Segoe UI",Roboto,Arial,sans-serif;fill:#32383f}
+svg.chart .axis{fill:var(--muted)}svg.chart .grid{stroke:#e5e9ee}svg.chart .tol-line{stroke:#b3261e;stroke-dasharray:4 3}
+svg.chart .band{fill:#f6f8fa}
+table.env td{font-size:12px}
+#guide ul{max-width:980px}
+footer{padding:20px 28px;color:var(--muted)}
+@media print{.filters,.copy{display:none!important}details{page-break-inside:avoid}}
+"""
+
+SCRIPT = r"""
+(function () {
+  var bar = document.getElementById('filters');
+  if (bar) {
+    bar.hidden = false;
+    var query = document.getElementById('q');
+    var boxes = Array.prototype.slice.call(document.querySelectorAll('.state-filter'));
+    var counter = document.getElementById('filter-count');
+    var apply = function () {
+      var text = query.value.trim().toLowerCase();
+      var wanted = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+      var everything = wanted.length === boxes.length;
+      var shown = 0, total = 0;
+      document.querySelectorAll('[data-filter]').forEach(function (el) {
+        var okText = !text || (el.getAttribute('data-text') || '').indexOf(text) >= 0;
+        var states = (el.getAttribute('data-states') || '').split(' ');
+        var okState = everything || states.some(function (s) { return wanted.indexOf(s) >= 0; });
+        el.classList.toggle('filtered-out', !(okText && okState));
+        if (el.classList.contains('row')) { total++; if (okText && okState) shown++; }
+      });
+      document.querySelectorAll('tbody.area').forEach(function (body) {
+        body.classList.toggle('filtered-out', !body.querySelector('tr.row:not(.filtered-out)'));
+      });
+      counter.textContent = shown + ' of ' + total + ' matrix rows shown';
+    };
+    query.addEventListener('input', apply);
+    boxes.forEach(function (b) { b.addEventListener('change', apply); });
+    apply();
+  }
+  var openTarget = function () {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    if (el && el.tagName === 'DETAILS') { el.open = true; el.classList.remove('filtered-out'); }
+  };
+  window.addEventListener('hashchange', openTarget);
+  openTarget();
+  document.querySelectorAll('button.copy').forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      var text = button.parentNode.querySelector('pre').textContent;
+      var done = function () { button.textContent = 'Copied'; setTimeout(function () { button.textContent = 'Copy'; }, 1200); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () { fallback(text); done(); });
+      } else { fallback(text); done(); }
+    });
+  });
+  function fallback(text) {
+    var area = document.createElement('textarea');
+    area.value = text; document.body.appendChild(area); area.select();
+    try { document.execCommand('copy'); } catch (err) {}
+    document.body.removeChild(area);
+  }
+  document.documentElement.setAttribute('data-js', 'ready');
+})();
+"""
