@@ -10,8 +10,9 @@ Three Functions share one ``ConvGeometry`` and are each other's gradients, as Ch
 * ``Convolution2DGradW(x, gy) -> W-shaped``: gradients ``ConvTranspose2D(gy, gW)`` and
   ``Convolution2D(x, gW)``.
 
-Each is one batched matrix product over im2col columns (a loop over the kernel offsets
-gathers or scatters the columns; no loop over pixels).
+The convolution and its gradient in W are one batched matrix product each over the im2col
+columns (gathered once, in one strided copy); the transposed convolution is one batched
+matrix product per kernel offset, added into the shifted input window. No loop over pixels.
 """
 import numbers
 from dataclasses import dataclass
@@ -80,25 +81,13 @@ def im2col(x, geometry):
     (i, j) of output pixel (p, q) reads (contiguous, so the matmul that follows uses BLAS)."""
     xp = _backend.get_array_module(x)
     padded = _padded(x, geometry)
-    kh, kw = geometry.kernel
-    col = xp.empty(x.shape[:2] + (kh, kw) + geometry.out_size, dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            col[:, :, i, j] = padded[(Ellipsis,) + geometry.tap_slices(i, j)]
-    return col
-
-
-def col2im(col, geometry):
-    """The adjoint of ``im2col``: each column entry added back at the pixel it was read from."""
-    xp = _backend.get_array_module(col)
-    kh, kw = geometry.kernel
-    padded = xp.zeros(col.shape[:2] + geometry.padded_size(), dtype=col.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            padded[(Ellipsis,) + geometry.tap_slices(i, j)] += col[:, :, i, j]
-    if padded.shape[2:] == geometry.in_size:
-        return padded
-    return xp.ascontiguousarray(padded[(Ellipsis,) + geometry.interior()])
+    n, c, row, column = padded.strides
+    (dy, dx), (sy, sx) = geometry.dilation, geometry.stride
+    # A read-only view of every (tap, output pixel) pair inside the padded buffer, copied once.
+    windows = xp.lib.stride_tricks.as_strided(
+        padded, x.shape[:2] + geometry.kernel + geometry.out_size,
+        (n, c, row * dy, column * dx, row * sy, column * sx))
+    return xp.ascontiguousarray(windows)
 
 
 def _grouped_weight(W, groups):
@@ -106,34 +95,49 @@ def _grouped_weight(W, groups):
     return W.reshape(groups, W.shape[0] // groups, -1)
 
 
-def _conv_forward(x, W, geometry):
-    """``y[n, o] = sum_{c, i, j} W[o, c, i, j] x[n, c, tap]`` per group, as one batched matmul."""
-    xp = _backend.get_array_module(x, W)
-    groups, n = geometry.groups, x.shape[0]
-    col = im2col(x, geometry).reshape(n, groups, -1, _prod(geometry.out_size))
-    y = xp.matmul(_grouped_weight(W, groups), col)  # (N, g, O/g, oh * ow)
+def _conv_forward(col, W, geometry):
+    """``y[n, o] = sum_{c, i, j} W[o, c, i, j] x[n, c, tap]`` per group, as one batched matmul
+    over the columns ``col = im2col(x)``."""
+    xp = _backend.get_array_module(col, W)
+    groups, n = geometry.groups, col.shape[0]
+    col = col.reshape(n, groups, -1, _prod(geometry.out_size))
+    y = xp.matmul(_grouped_weight(xp.ascontiguousarray(W), groups), col)  # (N, g, O/g, oh*ow)
     return y.reshape((n, W.shape[0]) + geometry.out_size)
 
 
 def _conv_transpose_forward(y, W, geometry):
-    """The adjoint of ``_conv_forward`` in x: ``col = W^T y`` per group, then ``col2im``."""
+    """The adjoint of ``_conv_forward`` in x: for each kernel tap (i, j), ``W[:, :, i, j]^T y``
+    per group (one batched matmul) is added at the input pixels that tap reads (col2im without
+    materialising the columns)."""
     xp = _backend.get_array_module(y, W)
     groups, n = geometry.groups, y.shape[0]
-    y = y.reshape(n, groups, -1, _prod(geometry.out_size))
-    col = xp.matmul(_grouped_weight(W, groups).transpose(0, 2, 1), y)  # (N, g, C/g*kh*kw, L)
-    channels = W.shape[1] * groups
-    return col2im(col.reshape((n, channels) + W.shape[2:] + geometry.out_size), geometry)
+    out_channels, in_per_group, kh, kw = W.shape
+    # Contiguous operands (not, e.g., the zero-stride gradient of a sum), so matmul uses BLAS.
+    y = xp.ascontiguousarray(y).reshape(n, groups, out_channels // groups, _prod(geometry.out_size))
+    taps = xp.ascontiguousarray(  # (kh, kw, g, C/g, O/g)
+        W.reshape(groups, out_channels // groups, in_per_group, kh, kw).transpose(3, 4, 0, 2, 1))
+    padded = xp.zeros((n, in_per_group * groups) + geometry.padded_size(), dtype=y.dtype)
+    contribution = xp.empty((n, groups, in_per_group, y.shape[-1]), dtype=y.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            xp.matmul(taps[i, j], y, out=contribution)
+            padded[(Ellipsis,) + geometry.tap_slices(i, j)] += contribution.reshape(
+                padded.shape[:2] + geometry.out_size)
+    if padded.shape[2:] == geometry.in_size:
+        return padded
+    return xp.ascontiguousarray(padded[(Ellipsis,) + geometry.interior()])
 
 
-def _conv_grad_w_forward(x, gy, geometry):
-    """``gW[o, c, i, j] = sum_{n, p, q} gy[n, o, p, q] x[n, c, tap]`` per group."""
-    xp = _backend.get_array_module(x, gy)
-    groups, n = geometry.groups, x.shape[0]
+def _conv_grad_w_forward(col, gy, geometry):
+    """``gW[o, c, i, j] = sum_{n, p, q} gy[n, o, p, q] x[n, c, tap]`` per group, over the
+    columns ``col = im2col(x)``."""
+    xp = _backend.get_array_module(col, gy)
+    groups, n, channels = geometry.groups, col.shape[0], col.shape[1]
     length = _prod(geometry.out_size)
-    col = im2col(x, geometry).reshape(n, groups, -1, length)
-    grouped_gy = gy.reshape(n, groups, -1, length)
+    col = col.reshape(n, groups, -1, length)
+    grouped_gy = xp.ascontiguousarray(gy).reshape(n, groups, -1, length)
     gW = xp.matmul(grouped_gy, col.transpose(0, 1, 3, 2)).sum(axis=0)  # (g, O/g, C/g*kh*kw)
-    return gW.reshape((gy.shape[1], x.shape[1] // groups) + geometry.kernel)
+    return gW.reshape((gy.shape[1], channels // groups) + geometry.kernel)
 
 
 def _prod(values):
@@ -147,14 +151,24 @@ def _prod(values):
 # Functions
 # --------------------------------------------------------------------------------------
 
-class Convolution2D(Function):
-    """``y = conv(x, W) + b`` over ``geometry``; inputs (x, W) or (x, W, b)."""
+class _ColumnsCache:
+    """Keeps ``im2col(x)`` of the first input, which the gradient in W needs again."""
 
-    def __init__(self, geometry):
-        self.geometry = geometry
+    def _columns(self, x):
+        if self.columns is None:
+            self.columns = im2col(x, self.geometry)
+        return self.columns
+
+
+class Convolution2D(_ColumnsCache, Function):
+    """``y = conv(x, W) + b`` over ``geometry``; inputs (x, W) or (x, W, b). ``columns``:
+    ``im2col(x)`` when the caller already has it."""
+
+    def __init__(self, geometry, columns=None):
+        self.geometry, self.columns = geometry, columns
 
     def forward(self, x, W, b=None):
-        y = _conv_forward(x, W, self.geometry)
+        y = _conv_forward(self._columns(x), W, self.geometry)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
@@ -162,7 +176,8 @@ class Convolution2D(Function):
     def backward(self, gy):
         x, W = self.inputs[:2]
         gx = ConvTranspose2D(self.geometry)(gy, W) if x.requires_grad else None
-        gW = Convolution2DGradW(self.geometry)(x, gy) if W.requires_grad else None
+        gW = (Convolution2DGradW(self.geometry, self.columns)(x, gy) if W.requires_grad
+              else None)
         if len(self.inputs) == 2:
             return gx, gW
         gb = _sum(gy, (0, 2, 3)) if self.inputs[2].requires_grad else None
@@ -192,19 +207,21 @@ class ConvTranspose2D(Function):
         return gy, gW, gb
 
 
-class Convolution2DGradW(Function):
-    """``gW = d<gy, conv(x, W)>/dW`` as a function of (x, gy); linear in each."""
+class Convolution2DGradW(_ColumnsCache, Function):
+    """``gW = d<gy, conv(x, W)>/dW`` as a function of (x, gy); linear in each. ``columns``:
+    ``im2col(x)`` when the caller already has it."""
 
-    def __init__(self, geometry):
-        self.geometry = geometry
+    def __init__(self, geometry, columns=None):
+        self.geometry, self.columns = geometry, columns
 
     def forward(self, x, gy):
-        return _conv_grad_w_forward(x, gy, self.geometry)
+        return _conv_grad_w_forward(self._columns(x), gy, self.geometry)
 
     def backward(self, ggW):
         x, gy = self.inputs
         gx = ConvTranspose2D(self.geometry)(gy, ggW) if x.requires_grad else None
-        ggy = Convolution2D(self.geometry)(x, ggW) if gy.requires_grad else None
+        ggy = (Convolution2D(self.geometry, self.columns)(x, ggW) if gy.requires_grad
+               else None)
         return gx, ggy
 
 
