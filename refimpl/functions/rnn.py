@@ -17,8 +17,8 @@ gate ``k`` of unit ``u`` (checked by running chainer 7.8.1: a pre-activation of 
 where torch has two (``b_ih + b_hh``). ``torch_lstm_to_chainer`` / ``chainer_lstm_to_torch``
 convert parameters between the layouts.
 
-Not modelled: bidirectional layers and dropout between layers (torch's ``bidirectional``
-and ``dropout`` arguments), ``proj_size``, and packed sequences.
+Not modelled: dropout between layers (torch's ``dropout``), ``proj_size``, and packed
+sequences.
 """
 from .. import _backend
 from ..errors import InvalidType
@@ -197,27 +197,34 @@ def _state_pair(hc, name):
 # Sequences
 # --------------------------------------------------------------------------------------
 
-def rnn(input, weights, h_0=None, *, nonlinearity="tanh", batch_first=False):
+def rnn(input, weights, h_0=None, *, nonlinearity="tanh", batch_first=False,
+        bidirectional=False):
     """A stack of Elman RNN layers over a sequence (``torch.nn.RNN``).
 
     Layer ``l`` computes, for ``t = 1..T``,
     ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` with ``x_t`` the input (layer 0)
-    or the previous layer's ``h_t``, and ``act`` tanh or relu.
+    or the previous layer's ``h_t``, and ``act`` tanh or relu. A bidirectional layer also
+    runs the same recurrence for ``t = T..1`` with its own weights and concatenates both
+    directions' ``h_t`` along the features (forward first).
 
     Args:
         input: ``(T, batch, input_size)``; ``(batch, T, input_size)`` with ``batch_first``;
             unbatched ``(T, input_size)`` (``batch_first`` does not apply, as in torch).
-        weights: one tuple per layer, ``(W_ih, W_hh, b_ih, b_hh)`` or ``(W_ih, W_hh)``
-            without biases; ``W_ih`` is ``(H, input_size)`` in layer 0 and ``(H, H)`` after.
-            ``num_layers`` is ``len(weights)``.
-        h_0: ``(num_layers, batch, H)`` (also with ``batch_first``), ``(num_layers, H)``
+        weights: one tuple per layer and direction, ``(W_ih, W_hh, b_ih, b_hh)`` or
+            ``(W_ih, W_hh)`` without biases, in torch's order (layer 0, layer 0 reverse,
+            layer 1, ...); ``W_ih`` is ``(H, input_size)`` in layer 0 and ``(H, D*H)`` after
+            (``D`` = 2 if bidirectional else 1); ``W_hh`` is ``(H, H)``.
+            ``num_layers`` is ``len(weights) / D``.
+        h_0: ``(D*num_layers, batch, H)`` (also with ``batch_first``), ``(D*num_layers, H)``
             unbatched; None means zeros.
         nonlinearity: ``'tanh'`` or ``'relu'``.
         batch_first: whether ``input`` and the output have the batch axis first.
+        bidirectional: whether each layer also runs backwards in time.
 
     Returns ``(output, h_n)``: ``output`` holds the last layer's ``h_t`` for every ``t``,
-    shaped as ``input`` with ``H`` features; ``h_n`` is every layer's last ``h_T``,
-    shaped as ``h_0``. Bidirectional layers and dropout are not modelled.
+    shaped as ``input`` with ``D*H`` features; ``h_n`` holds every layer's and direction's
+    last state (``h_1`` for a reverse direction), shaped as ``h_0``. Dropout between layers
+    is not modelled.
     """
     if nonlinearity not in _ACTIVATIONS:
         raise ValueError(f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'.")
@@ -226,25 +233,27 @@ def rnn(input, weights, h_0=None, *, nonlinearity="tanh", batch_first=False):
     def step(x_projection, state, W_hh, b_hh):
         return (_rnn_step(x_projection, state[0], W_hh, b_hh, activation),)
 
-    output, (h_n,) = _sequence(input, weights, [("h_0", h_0)], 1, step, batch_first, "RNN")
+    output, (h_n,) = _sequence(input, weights, [("h_0", h_0)], 1, step, batch_first,
+                               bidirectional, "RNN")
     return output, h_n
 
 
-def lstm(input, weights, hc_0=None, *, batch_first=False):
+def lstm(input, weights, hc_0=None, *, batch_first=False, bidirectional=False):
     """A stack of LSTM layers over a sequence (``torch.nn.LSTM``), each step ``lstm_cell``.
 
     Args:
         input: ``(T, batch, input_size)``; ``(batch, T, input_size)`` with ``batch_first``;
             unbatched ``(T, input_size)``.
-        weights: one tuple per layer, ``(W_ih, W_hh, b_ih, b_hh)`` or ``(W_ih, W_hh)``;
-            ``W_ih`` is ``(4H, input_size)`` in layer 0 and ``(4H, H)`` after, rows in gate
-            order (i, f, g, o). ``num_layers`` is ``len(weights)``.
-        hc_0: the pair ``(h_0, c_0)``, each ``(num_layers, batch, H)`` (also with
-            ``batch_first``; ``(num_layers, H)`` unbatched); None means zeros.
+        weights: one tuple per layer and direction (see ``rnn``), ``(W_ih, W_hh, b_ih,
+            b_hh)`` or ``(W_ih, W_hh)``; ``W_ih`` is ``(4H, input_size)`` in layer 0 and
+            ``(4H, D*H)`` after, rows in gate order (i, f, g, o).
+        hc_0: the pair ``(h_0, c_0)``, each ``(D*num_layers, batch, H)`` (also with
+            ``batch_first``; ``(D*num_layers, H)`` unbatched); None means zeros.
         batch_first: whether ``input`` and the output have the batch axis first.
+        bidirectional: whether each layer also runs backwards in time (as ``rnn``).
 
-    Returns ``(output, (h_n, c_n))`` with torch's shapes (see ``rnn``). Bidirectional
-    layers, dropout and ``proj_size`` are not modelled.
+    Returns ``(output, (h_n, c_n))`` with torch's shapes (see ``rnn``). Dropout and
+    ``proj_size`` are not modelled.
     """
     h_0, c_0 = _state_pair(hc_0, "hc_0")
 
@@ -252,17 +261,18 @@ def lstm(input, weights, hc_0=None, *, batch_first=False):
         return _lstm_step(x_projection, state[0], state[1], W_hh, b_hh)
 
     output, (h_n, c_n) = _sequence(input, weights, [("h_0", h_0), ("c_0", c_0)], 4, step,
-                                   batch_first, "LSTM")
+                                   batch_first, bidirectional, "LSTM")
     return output, (h_n, c_n)
 
 
-def _sequence(input, weights, initial_states, gates, step, batch_first, mode):
+def _sequence(input, weights, initial_states, gates, step, batch_first, bidirectional, mode):
     """Validate, bring everything to ``(T, batch, ...)`` form, run the layers, convert back."""
     input = _floating(input, "input")
     if input.ndim not in (2, 3):
         raise ValueError(f"{mode}: Expected input to be 2D or 3D, got {input.ndim}D tensor "
                          f"instead (input.shape={input.shape})")
-    layers = _layer_weights(weights, gates, input, mode)
+    directions = 2 if bidirectional else 1
+    layers = _layer_weights(weights, gates, input, directions, mode)
     batched = input.ndim == 3
     if not batched:
         sequence = expand_dims(input, 1)
@@ -274,20 +284,24 @@ def _sequence(input, weights, initial_states, gates, step, batch_first, mode):
     hidden = layers[0][1].shape[1]
     states = [_initial_state(value, name, len(layers), sequence.shape[1], hidden, batched, input)
               for name, value in initial_states]
-    output, final_states = _run_layers(sequence, states, layers, step)
+    output, final_states = _run_layers(sequence, states, layers, step, directions)
     if not batched:
-        return reshape(output, (output.shape[0], hidden)), [reshape(s, (len(layers), hidden))
-                                                             for s in final_states]
+        return (reshape(output, (output.shape[0], directions * hidden)),
+                [reshape(s, (len(layers), hidden)) for s in final_states])
     return (swapaxes(output, 0, 1) if batch_first else output), final_states
 
 
-def _layer_weights(weights, gates, input, mode):
-    """Validated ``(W_ih, W_hh, b_ih, b_hh)`` Variables per layer (biases may be None)."""
+def _layer_weights(weights, gates, input, directions, mode):
+    """Validated ``(W_ih, W_hh, b_ih, b_hh)`` Variables per layer and direction (biases may
+    be None)."""
     if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
         raise TypeError(f"weights must be a list with one (W_ih, W_hh[, b_ih, b_hh]) tuple per "
                         f"layer, got weights={weights!r}")
     if len(weights) < 1:
         raise ValueError(f"num_layers must be greater than zero, got len(weights)={len(weights)}")
+    if len(weights) % directions:
+        raise ValueError(f"a bidirectional RNN needs two weight tuples per layer, got "
+                         f"len(weights)={len(weights)}")
     layers, expected_input = [], input.shape[-1]
     for index, layer in enumerate(weights):
         where = f"weights[{index}]: "
@@ -302,7 +316,7 @@ def _layer_weights(weights, gates, input, mode):
                                    f"{W_ih.shape[1]} (weights[0] W_ih.shape={W_ih.shape}), got "
                                    f"{expected_input} (input.shape={input.shape})")
             raise ValueError(f"{where}W_ih.shape={W_ih.shape} must take the previous layer's "
-                             f"hidden size {expected_input}")
+                             f"output size {expected_input}")
         if layers and hidden != layers[0][1].shape[1]:
             raise ValueError(f"{where}hidden size {hidden} differs from layer 0's "
                              f"{layers[0][1].shape[1]}: every layer has one hidden size")
@@ -311,7 +325,8 @@ def _layer_weights(weights, gates, input, mode):
                 raise ValueError(f"{mode} input dtype ({input.dtype}) does not match weight dtype "
                                  f"(weights[{index}] {name}.dtype={value.dtype})")
         layers.append((W_ih, W_hh, b_ih, b_hh))
-        expected_input = hidden
+        if index % directions == directions - 1:  # the next layer reads every direction
+            expected_input = directions * hidden
     return layers
 
 
@@ -337,14 +352,20 @@ def _initial_state(value, name, num_layers, batch, hidden, batched, input):
     return value
 
 
-def _run_layers(sequence, states, layers, step):
-    """Run every layer over ``sequence`` ``(T, batch, in)``; return the last layer's outputs
-    and, per state kind, the final states stacked over layers."""
-    per_layer = list(zip(*[_unstack(state) for state in states]))  # [layer][kind]
+def _run_layers(sequence, states, layers, step, directions):
+    """Run every layer (each direction) over ``sequence`` ``(T, batch, in)``; return the last
+    layer's outputs and, per state kind, the final states stacked over layers and directions."""
+    per_index = list(zip(*[_unstack(state) for state in states]))  # [layer*D + d][kind]
     finals = []
-    for (W_ih, W_hh, b_ih, b_hh), layer_state in zip(layers, per_layer):
-        sequence, layer_state = _run_layer(sequence, layer_state, W_ih, W_hh, b_ih, b_hh, step)
-        finals.append(layer_state)
+    for first in range(0, len(layers), directions):
+        outputs = []
+        for direction in range(directions):
+            index = first + direction
+            output, final = _run_layer(sequence, per_index[index], *layers[index], step,
+                                       reverse=direction == 1)
+            outputs.append(output)
+            finals.append(final)
+        sequence = outputs[0] if directions == 1 else concat(outputs, axis=-1)
     return sequence, [stack([final[kind] for final in finals], axis=0) for kind in range(len(states))]
 
 
@@ -354,16 +375,20 @@ def _unstack(variable):
     return [reshape(piece, piece.shape[1:]) for piece in pieces]
 
 
-def _run_layer(sequence, state, W_ih, W_hh, b_ih, b_hh, step):
+def _run_layer(sequence, state, W_ih, W_hh, b_ih, b_hh, step, reverse=False):
     """One layer over ``(T, batch, in)``: the input projection for all steps in one matmul,
-    then the recurrence. Returns ``(outputs (T, batch, H), final state tuple)``."""
+    then the recurrence (from ``t = T`` down with ``reverse``). Returns ``(outputs
+    (T, batch, H) in time order, final state tuple)``."""
     length, batch, features = sequence.shape
     flat = reshape(sequence, (length * batch, features))
     projection = reshape(_linear(flat, W_ih, b_ih), (length, batch, W_ih.shape[0]))
+    steps = _unstack(projection)
     outputs = []
-    for x_projection in _unstack(projection):
+    for x_projection in (reversed(steps) if reverse else steps):
         state = step(x_projection, state, W_hh, b_hh)
         outputs.append(state[0])
+    if reverse:
+        outputs.reverse()
     return stack(outputs, axis=0), state
 
 

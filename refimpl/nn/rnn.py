@@ -15,8 +15,8 @@ first step                                      ``h_0 = c_0 = 0`` unless given  
 ==============================================  ==========================================  =====================================
 
 ``refimpl.functions.rnn.torch_lstm_to_chainer`` / ``chainer_lstm_to_torch`` convert one
-layer's parameters between the two layouts. Bidirectional layers, dropout between layers,
-``proj_size`` and lazy input sizes are not modelled (passing them raises).
+layer's parameters between the two layouts. Dropout between layers, ``proj_size`` and lazy
+input sizes are not modelled (passing them raises).
 """
 import math
 import numbers
@@ -49,11 +49,9 @@ def _generator(rng):
     raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got rng={rng!r}")
 
 
-def _check_unmodelled(dropout, bidirectional, proj_size):
+def _check_unmodelled(dropout, proj_size):
     if dropout != 0:
         raise NotImplementedError(f"dropout between layers is not modelled, got dropout={dropout!r}")
-    if bidirectional:
-        raise NotImplementedError(f"bidirectional layers are not modelled, got bidirectional={bidirectional!r}")
     if proj_size != 0:
         raise NotImplementedError(f"proj_size is not modelled, got proj_size={proj_size!r}")
 
@@ -63,37 +61,49 @@ class _RNNBase(Module):
 
     _gates = 1  # weight rows per hidden unit
 
-    def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, dtype, rng):
+    def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
+                 dtype, rng):
         super().__init__()
         self.input_size = _positive_int("input_size", input_size)
         self.hidden_size = _positive_int("hidden_size", hidden_size)
         self.num_layers = _positive_int("num_layers", num_layers)
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
+        self.bidirectional = bool(bidirectional)
         self._register_parameters(numpy.dtype(dtype), _generator(rng))
 
+    def _suffixes(self):
+        """``(layer, name suffix)`` of every layer and direction, in torch's order."""
+        directions = ["", "_reverse"] if self.bidirectional else [""]
+        return [(layer, f"_l{layer}{direction}") for layer in range(self.num_layers)
+                for direction in directions]
+
     def _register_parameters(self, dtype, rng):
-        """Per layer, in torch's order: weight_ih, weight_hh, bias_ih, bias_hh, each drawn
-        from ``U(-1/sqrt(H), 1/sqrt(H))`` in that order (torch's ``reset_parameters``)."""
+        """Per layer and direction, in torch's order: weight_ih, weight_hh, bias_ih, bias_hh,
+        each drawn from ``U(-1/sqrt(H), 1/sqrt(H))`` in that order (torch's
+        ``reset_parameters``)."""
         rows, bound = self._gates * self.hidden_size, 1.0 / math.sqrt(self.hidden_size)
-        for layer in range(self.num_layers):
-            layer_input = self.input_size if layer == 0 else self.hidden_size
+        directions = 2 if self.bidirectional else 1
+        for layer, suffix in self._suffixes():
+            layer_input = self.input_size if layer == 0 else directions * self.hidden_size
             shapes = {"weight_ih": (rows, layer_input), "weight_hh": (rows, self.hidden_size)}
             if self.bias:
                 shapes.update(bias_ih=(rows,), bias_hh=(rows,))
             for name, shape in shapes.items():
                 data = rng.uniform(-bound, bound, size=shape).astype(dtype)
-                setattr(self, f"{name}_l{layer}", Parameter(data))
+                setattr(self, name + suffix, Parameter(data))
 
     def layer_weights(self):
-        """``[(weight_ih, weight_hh[, bias_ih, bias_hh]) per layer]``, as the functions take."""
+        """``[(weight_ih, weight_hh[, bias_ih, bias_hh]) per layer and direction]`` in
+        torch's order, as the functions take them."""
         names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if self.bias else ())
-        return [tuple(getattr(self, f"{name}_l{layer}") for name in names)
-                for layer in range(self.num_layers)]
+        return [tuple(getattr(self, name + suffix) for name in names)
+                for _, suffix in self._suffixes()]
 
     def extra_repr(self):
         return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
-                f"bias={self.bias}, batch_first={self.batch_first}")
+                f"bias={self.bias}, batch_first={self.batch_first}, "
+                f"bidirectional={self.bidirectional}")
 
 
 class RNN(_RNNBase):
@@ -105,7 +115,9 @@ class RNN(_RNNBase):
         bias: whether the layers have ``bias_ih_l*`` and ``bias_hh_l*``.
         batch_first: input and output as ``(batch, T, feature)``; ``h_0``/``h_n`` stay
             ``(num_layers, batch, H)``.
-        dropout, bidirectional: only the defaults (0, False): not modelled.
+        bidirectional: whether each layer also runs backwards in time (parameters
+            ``*_l{k}_reverse``; output features and the first axis of ``h_0`` double).
+        dropout: only 0: dropout between layers is not modelled.
         dtype: parameter dtype (float32, as torch). rng: None, an int seed or a Generator.
 
     ``forward(input, h_0=None) -> (output, h_n)``; see ``refimpl.functions.rnn.rnn``.
@@ -120,13 +132,14 @@ class RNN(_RNNBase):
                  rng=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'.")
-        _check_unmodelled(dropout, bidirectional, 0)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dtype, rng)
+        _check_unmodelled(dropout, 0)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
+                         dtype, rng)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
         return _rnn.rnn(input, self.layer_weights(), hx, nonlinearity=self.nonlinearity,
-                        batch_first=self.batch_first)
+                        batch_first=self.batch_first, bidirectional=self.bidirectional)
 
 
 class LSTM(_RNNBase):
@@ -142,11 +155,13 @@ class LSTM(_RNNBase):
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, *, dtype=numpy.float32, rng=None):
-        _check_unmodelled(dropout, bidirectional, proj_size)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dtype, rng)
+        _check_unmodelled(dropout, proj_size)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
+                         dtype, rng)
 
     def forward(self, input, hx=None):
-        return _rnn.lstm(input, self.layer_weights(), hx, batch_first=self.batch_first)
+        return _rnn.lstm(input, self.layer_weights(), hx, batch_first=self.batch_first,
+                         bidirectional=self.bidirectional)
 
 
 class _GateLinear(Module):

@@ -65,17 +65,27 @@ def reference_chainer_lstm(c_prev, x):
     return c, numpy_sigmoid(o) * np.tanh(c[:batch])
 
 
-def reference_sequence(xs, layers, states, cell):
-    """(T, B, in) through layers; ``states`` is a list of per-layer state tuples."""
+def reference_direction(xs, params, state, cell, reverse):
+    """One direction of one layer over (T, B, in): outputs in time order, final state."""
+    outputs = {}
+    for t in (reversed(range(len(xs))) if reverse else range(len(xs))):
+        state = cell(xs[t], *state, *params)
+        state = state if isinstance(state, tuple) else (state,)
+        outputs[t] = state[0]
+    return np.stack([outputs[t] for t in range(len(xs))]), state
+
+
+def reference_sequence(xs, layers, states, cell, directions=1):
+    """(T, B, in) through layers; ``layers`` and ``states`` (tuples) per layer and direction."""
     finals = []
-    for params, state in zip(layers, states):
+    for first in range(0, len(layers), directions):
         outputs = []
-        for x in xs:
-            state = cell(x, *state, *params)
-            state = state if isinstance(state, tuple) else (state,)
-            outputs.append(state[0])
-        xs = np.stack(outputs)
-        finals.append(state)
+        for direction in range(directions):
+            output, state = reference_direction(xs, layers[first + direction],
+                                                states[first + direction], cell, direction == 1)
+            outputs.append(output)
+            finals.append(state)
+        xs = np.concatenate(outputs, axis=-1)
     return xs, [np.stack(kind) for kind in zip(*finals)]
 
 
@@ -172,6 +182,24 @@ def test_lstm_sequence_matches_loop_of_cells(num_layers, batch_first):
     np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(h_n.data, h_expected, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(c_n.data, c_expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_bidirectional_sequences_match_loops_of_cells(num_layers):
+    rng = np.random.default_rng(25 + num_layers)
+    xs = normal(rng, SEQ, BATCH, INPUT)
+    for gates, function, cell in ((1, R.rnn, reference_rnn_cell), (4, R.lstm, reference_lstm_cell)):
+        layers = [layer_params(rng, gates, INPUT if index < 2 else 2 * HIDDEN, HIDDEN)
+                  for index in range(2 * num_layers)]
+        initial = [normal(rng, 2 * num_layers, BATCH, HIDDEN) for _ in range(1 if gates == 1 else 2)]
+        output, states = function(xs, layers, initial[0] if gates == 1 else tuple(initial),
+                                  bidirectional=True)
+        states = states if isinstance(states, tuple) else (states,)
+        expected, expected_states = reference_sequence(xs, layers, list(zip(*initial)), cell, 2)
+        assert output.shape == (SEQ, BATCH, 2 * HIDDEN)
+        np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-14)
+        for actual, wanted in zip(states, expected_states):
+            np.testing.assert_allclose(actual.data, wanted, rtol=1e-12, atol=1e-14)
 
 
 def test_sequence_default_states_are_zeros():
@@ -272,24 +300,27 @@ def test_chainer_lstm_gradients_with_smaller_batch():
     _check_both_orders(R.chainer_lstm, [normal(rng, 3, HIDDEN), normal(rng, 2, 4 * HIDDEN)], rng)
 
 
-def _flat_sequence(function, num_layers, gates, batch_first, states):
+def _flat_sequence(function, num_layers, gates, batch_first, states, directions=1):
     """``f(x, *states, *params)`` for the gradient checks (params flattened per layer)."""
+    options = dict(batch_first=batch_first, bidirectional=directions == 2)
+
     def f(x, *rest):
         initial, params = rest[:states], rest[states:]
-        layers = [tuple(params[4 * l:4 * l + 4]) for l in range(num_layers)]
+        layers = [tuple(params[4 * l:4 * l + 4]) for l in range(num_layers * directions)]
         if gates == 4:
-            output, (h_n, c_n) = function(x, layers, tuple(initial), batch_first=batch_first)
+            output, (h_n, c_n) = function(x, layers, tuple(initial), **options)
             return output, h_n, c_n
-        output, h_n = function(x, layers, initial[0], batch_first=batch_first)
+        output, h_n = function(x, layers, initial[0], **options)
         return output, h_n
     return f
 
 
-def _sequence_inputs(rng, gates, num_layers, batch_first, states, seq=SEQ):
-    x = normal(rng, *((BATCH, seq, INPUT) if batch_first else (seq, BATCH, INPUT)))
-    initial = [normal(rng, num_layers, BATCH, HIDDEN) for _ in range(states)]
-    params = [p for l in range(num_layers)
-              for p in layer_params(rng, gates, INPUT if l == 0 else HIDDEN, HIDDEN)]
+def _sequence_inputs(rng, gates, num_layers, batch_first, states, directions=1):
+    x = normal(rng, *((BATCH, SEQ, INPUT) if batch_first else (SEQ, BATCH, INPUT)))
+    initial = [normal(rng, directions * num_layers, BATCH, HIDDEN) for _ in range(states)]
+    params = [p for index in range(num_layers * directions)
+              for p in layer_params(rng, gates, INPUT if index < directions else directions * HIDDEN,
+                                    HIDDEN)]
     return [x, *initial, *params]
 
 
@@ -313,6 +344,16 @@ def test_rnn_sequence_second_order_gradients():
     _check_both_orders(f, _sequence_inputs(rng, 1, 2, False, 1), rng)
 
 
+def test_bidirectional_gradients():
+    rng = np.random.default_rng(44)
+    f = _flat_sequence(R.rnn, 2, 1, True, 1, directions=2)
+    _check_both_orders(f, _sequence_inputs(rng, 1, 2, True, 1, directions=2), rng, double=False)
+    f = _flat_sequence(R.rnn, 1, 1, False, 1, directions=2)
+    _check_both_orders(f, _sequence_inputs(rng, 1, 1, False, 1, directions=2), rng)
+    f = _flat_sequence(R.lstm, 1, 4, False, 2, directions=2)
+    _check_both_orders(f, _sequence_inputs(rng, 4, 1, False, 2, directions=2), rng, double=False)
+
+
 def test_lstm_sequence_second_order_gradients():
     rng = np.random.default_rng(43)
     f = _flat_sequence(R.lstm, 2, 4, True, 2)
@@ -324,22 +365,24 @@ def test_lstm_sequence_second_order_gradients():
 # --------------------------------------------------------------------------------------
 
 @given(seq=st.integers(1, 3), batch=st.integers(0, 3), num_layers=st.integers(1, 3),
-       batch_first=st.booleans(), batched=st.booleans())
-def test_output_shapes_follow_torch(seq, batch, num_layers, batch_first, batched):
+       batch_first=st.booleans(), batched=st.booleans(), directions=st.sampled_from([1, 2]))
+def test_output_shapes_follow_torch(seq, batch, num_layers, batch_first, batched, directions):
     rng = np.random.default_rng(0)
-    layers = [layer_params(rng, 4, INPUT if l == 0 else HIDDEN, HIDDEN) for l in range(num_layers)]
+    D, features = directions, directions * HIDDEN
+    def weights(gates):
+        return [layer_params(rng, gates, INPUT if index < D else features, HIDDEN)[:2]
+                for index in range(D * num_layers)]
     if batched:
         x = normal(rng, *((batch, seq, INPUT) if batch_first else (seq, batch, INPUT)))
-        out_shape = (batch, seq, HIDDEN) if batch_first else (seq, batch, HIDDEN)
-        state_shape = (num_layers, batch, HIDDEN)
+        out_shape = (batch, seq, features) if batch_first else (seq, batch, features)
+        state_shape = (D * num_layers, batch, HIDDEN)
     else:  # unbatched input is always (seq, feature); batch_first does not apply (torch)
-        x, out_shape, state_shape = normal(rng, seq, INPUT), (seq, HIDDEN), (num_layers, HIDDEN)
+        x, out_shape, state_shape = normal(rng, seq, INPUT), (seq, features), (D * num_layers, HIDDEN)
     h_0 = np.zeros(state_shape)
-    output, (h_n, c_n) = R.lstm(x, layers, (h_0, h_0), batch_first=batch_first)
+    options = dict(batch_first=batch_first, bidirectional=D == 2)
+    output, (h_n, c_n) = R.lstm(x, weights(4), (h_0, h_0), **options)
     assert (output.shape, h_n.shape, c_n.shape) == (out_shape, state_shape, state_shape)
-    rnn_layers = [p[:2] for p in (layer_params(rng, 1, INPUT if l == 0 else HIDDEN, HIDDEN)
-                                  for l in range(num_layers))]
-    output, h_n = R.rnn(x, rnn_layers, h_0, batch_first=batch_first)
+    output, h_n = R.rnn(x, weights(1), h_0, **options)
     assert (output.shape, h_n.shape) == (out_shape, state_shape)
 
 
@@ -527,8 +570,8 @@ def test_layer_argument_errors():
         LSTM(3, 0)
     with pytest.raises(ValueError, match="Unknown nonlinearity 'sigmoid'"):
         RNN(3, 2, nonlinearity="sigmoid")
-    with pytest.raises(NotImplementedError, match="bidirectional"):
-        LSTM(3, 2, bidirectional=True)
+    with pytest.raises(NotImplementedError, match="dropout between layers is not modelled"):
+        LSTM(3, 2, num_layers=2, dropout=0.5)
     with pytest.raises(RuntimeError, match=r"input_size\. Expected 3"):
         LSTM(3, 2)(np.zeros((SEQ, BATCH, 4), np.float32))
 
@@ -628,15 +671,17 @@ def _refimpl_run(layer, x, hx, grad_seeds):
 
 @pytest.mark.frameworks
 @pytest.mark.parametrize("kind", ["RNN-tanh", "RNN-relu", "LSTM"])
-@pytest.mark.parametrize("num_layers, batch_first, bias, batched", [
-    (1, False, True, True), (2, False, True, True), (3, True, True, True),
-    (2, True, False, True), (2, False, True, False)])
-def test_refimpl_layers_match_torch(kind, num_layers, batch_first, bias, batched):
+@pytest.mark.parametrize("num_layers, batch_first, bias, batched, bidirectional", [
+    (1, False, True, True, False), (2, False, True, True, False), (3, True, True, True, False),
+    (2, True, False, True, False), (2, False, True, False, False), (2, True, True, True, True),
+    (1, False, False, False, True)])
+def test_refimpl_layers_match_torch(kind, num_layers, batch_first, bias, batched, bidirectional):
     torch = import_torch()
     torch.manual_seed(num_layers)
     rng = np.random.default_rng(num_layers)
     is_lstm = kind == "LSTM"
-    options = dict(num_layers=num_layers, bias=bias, batch_first=batch_first)
+    options = dict(num_layers=num_layers, bias=bias, batch_first=batch_first,
+                   bidirectional=bidirectional)
     if is_lstm:
         torch_layer, layer = torch.nn.LSTM(INPUT, HIDDEN, **options), LSTM(INPUT, HIDDEN, **options,
                                                                           dtype=np.float64)
@@ -648,13 +693,14 @@ def test_refimpl_layers_match_torch(kind, num_layers, batch_first, bias, batched
     layer.load_state_dict({k: v.detach().numpy().copy() for k, v in torch_layer.state_dict().items()})
 
     shape = ((BATCH, SEQ, INPUT) if batch_first else (SEQ, BATCH, INPUT)) if batched else (SEQ, INPUT)
-    state_shape = (num_layers, BATCH, HIDDEN) if batched else (num_layers, HIDDEN)
+    directions = 2 if bidirectional else 1
+    state_shape = (directions * num_layers,) + ((BATCH, HIDDEN) if batched else (HIDDEN,))
     x = normal(rng, *shape)
     states = [normal(rng, *state_shape) for _ in range(2 if is_lstm else 1)]
     torch_x = torch.tensor(x, requires_grad=True)
     torch_states = [torch.tensor(s, requires_grad=True) for s in states]
     ref_x, ref_states = variable(x), [variable(s) for s in states]
-    out_shape = shape[:-1] + (HIDDEN,)
+    out_shape = shape[:-1] + (directions * HIDDEN,)
     grad_seeds = [normal(rng, *out_shape)] + [normal(rng, *state_shape) for _ in states]
 
     torch_hx = tuple(torch_states) if is_lstm else torch_states[0]
