@@ -1,9 +1,25 @@
 """The adapter protocol and how behaviours are observed and compared."""
 import dataclasses
 import math
+import platform
 import warnings
 
 import numpy
+
+
+DEVICES = ("cpu", "cuda")
+
+
+def cpu_model():
+    """The CPU's model name (Linux /proc/cpuinfo), or platform.processor()."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 class AdapterUnavailable(RuntimeError):
@@ -32,8 +48,29 @@ class Adapter:
     semantics = "?"
     framework = "?"
 
-    def tensor(self, array, requires_grad=False):
-        """A framework tensor/Variable holding a copy of ``array`` on the CPU.
+    # --- devices ----------------------------------------------------------------------
+    def devices(self):
+        """The devices this adapter can use here: 'cpu', plus 'cuda' when there is a GPU."""
+        return [device for device in DEVICES if self.device_reason(device) is None]
+
+    def device_reason(self, device):
+        """None when ``device`` is usable, else why not (the reason of skip cells)."""
+        if device == "cpu":
+            return None
+        if device not in DEVICES:
+            return f"unknown device {device!r}; known: {', '.join(DEVICES)}"
+        return f"{self.name} adapter has no {device} support"
+
+    def device_info(self, device):
+        """{'model': ..., 'driver': ...} of ``device`` (for the run header)."""
+        if device == "cpu":
+            return {"model": cpu_model(), "driver": None}
+        return {"model": None, "driver": None}
+
+    # --- tensors ------------------------------------------------------------------------
+    def tensor(self, array, requires_grad=False, dtype=None, device="cpu"):
+        """A framework tensor/Variable holding a copy of ``array`` (cast to ``dtype`` when
+        given) on ``device``.
 
         ``requires_grad=None`` passes no ``requires_grad`` at all (the framework's default).
         """
@@ -71,7 +108,39 @@ class Adapter:
         raise NotImplementedError
 
     def call(self, op, *args, **kwargs):
-        """Run the framework's counterpart of refimpl op ``op``."""
+        """Run the framework's counterpart of refimpl op ``op`` (refimpl's signature; see
+        ``conformance.counterparts``). Raises ``NotSupported`` for an op the framework lacks."""
+        return self.op(op)(*args, **kwargs)
+
+    def op(self, name):
+        """The framework's counterpart of refimpl op (or registry subject) ``name``: a
+        function with refimpl's signature. Raises ``NotSupported`` with the registry's reason
+        when the framework lacks it."""
+        extra = self._extra_ops().get(name)
+        if extra is not None:
+            return extra
+        from .. import counterparts, registry
+        function_name = name
+        if name in registry.REGISTRY:
+            function_name = registry.get(name).counterpart(self.name)
+        else:
+            absent = [e.counterpart(self.name) for e in registry.entries("op") if e.op == name]
+            if absent and all(isinstance(a, registry.Absent) for a in absent):
+                function_name = absent[0]
+        if isinstance(function_name, registry.Absent):
+            raise NotSupported(function_name.reason)
+        function = counterparts.lookup(self.name, function_name)
+        if function is None:
+            raise NotSupported(f"{self.name} adapter has no op {name!r}")
+        return function
+
+    def _extra_ops(self):
+        """Adapter-level calls that are not refimpl ops ('numpy', 'unchain')."""
+        return {}
+
+    def vjp(self, outputs, inputs, grad_outputs, create_graph=False):
+        """Vector-Jacobian products: one gradient (framework tensor, or None where an input is
+        unused) per input, through the framework's ``grad`` with its own option names."""
         raise NotImplementedError
 
     def no_grad(self):

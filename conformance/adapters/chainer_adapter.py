@@ -1,4 +1,4 @@
-"""Chainer (CPU, NumPy arrays) behind the adapter protocol."""
+"""Chainer behind the adapter protocol (NumPy arrays on the CPU, CuPy arrays on a GPU)."""
 import warnings
 
 import numpy
@@ -19,59 +19,64 @@ def _import_chainer():
 
 
 class ChainerAdapter(Adapter):
-    """chainer on the CPU; ops map refimpl names to chainer.functions."""
+    """chainer; ops are the functions of ``conformance.counterparts.chainer_ops``."""
 
     name = "chainer"
     framework = "chainer"
 
     def __init__(self):
-        chainer = self.chainer = _import_chainer()
-        self.version = chainer.__version__
+        self.chainer = _import_chainer()
+        self.version = self.chainer.__version__
         self.semantics = semantics_for("chainer", self.version)
-        F = chainer.functions
 
-        def with_axis(function, name="axis"):
-            def run(x, axis=None):
-                return function(x) if axis is None else function(x, **{name: axis})
-            return run
+    def device_reason(self, device):
+        if device == "cuda":
+            cuda = self.chainer.backends.cuda
+            if not cuda.available:
+                return f"chainer {self.version}: cupy is not importable or sees no GPU " \
+                       f"(chainer.backends.cuda.available is False)"
+            return None
+        return super().device_reason(device)
 
-        self._ops = {
-            "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-            "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "neg": lambda x: -x,
-            "exp": F.exp, "log": F.log, "tanh": F.tanh, "sigmoid": F.sigmoid, "relu": F.relu,
-            "sum": lambda x, axis=None, keepdims=False: F.sum(x, axis=axis, keepdims=keepdims),
-            "max": lambda x, axis=None, keepdims=False: F.max(x, axis=axis, keepdims=keepdims),
-            "min": lambda x, axis=None, keepdims=False: F.min(x, axis=axis, keepdims=keepdims),
-            "argmax": with_axis(F.argmax), "argmin": with_axis(F.argmin),
-            "concat": lambda xs, axis=None: F.concat(xs) if axis is None else F.concat(xs, axis=axis),
-            "softmax": with_axis(F.softmax), "log_softmax": with_axis(F.log_softmax),
-            "split": lambda x, sections, axis=0: F.split_axis(x, sections, axis),
-            "leaky_relu": lambda x, slope=None: F.leaky_relu(x) if slope is None else F.leaky_relu(x, slope=slope),
-            "dot": F.matmul, "matmul": F.matmul,
-            "getitem": lambda x, key: x[key],
-            "unchain": lambda x: x.unchain(),
-        }
+    def device_info(self, device):
+        if device == "cuda" and self.device_reason("cuda") is None:
+            cupy = self.chainer.backends.cuda.cupy
+            props = cupy.cuda.runtime.getDeviceProperties(0)
+            return {"model": props["name"].decode(),
+                    "driver": f"CUDA driver {cupy.cuda.runtime.driverGetVersion()}"}
+        return super().device_info(device)
 
-    def tensor(self, array, requires_grad=False):
-        array = numpy.array(array)
+    def _extra_ops(self):
+        return {"unchain": lambda x: x.unchain()}
+
+    def tensor(self, array, requires_grad=False, dtype=None, device="cpu"):
+        array = numpy.array(array, dtype=dtype)
+        if device == "cuda":
+            array = self.chainer.backends.cuda.to_gpu(array)
         if requires_grad is None:
             return self.chainer.Variable(array)
         return self.chainer.Variable(array, requires_grad=requires_grad)
 
     def to_numpy(self, value):
         if isinstance(value, self.chainer.Variable):
-            return numpy.array(value.array)
-        return numpy.array(value)
+            value = value.array
+        return numpy.array(self.chainer.backends.cuda.to_cpu(value))
 
     def dtype_of(self, value):
         return str(value.dtype)
 
     def grad_of(self, value):
         grad = value.grad
-        return None if grad is None else numpy.array(grad)
+        return None if grad is None else self.to_numpy(grad)
 
     def set_grad(self, value, array):
-        value.grad = None if array is None else numpy.array(array, dtype=value.dtype)
+        if array is None:
+            value.grad = None
+            return
+        array = numpy.array(array, dtype=value.dtype)
+        if not isinstance(value.array, numpy.ndarray):
+            array = self.chainer.backends.cuda.to_gpu(array)
+        value.grad = array
 
     def requires_grad(self, value):
         return bool(value.requires_grad)
@@ -87,12 +92,9 @@ class ChainerAdapter(Adapter):
     def grad(self, outputs, inputs, grad_outputs=None, **options):
         return self.chainer.grad(outputs, inputs, grad_outputs=grad_outputs, **options)
 
-    def call(self, op, *args, **kwargs):
-        try:
-            function = self._ops[op]
-        except KeyError:
-            raise NotSupported(f"chainer has no counterpart of op {op!r}") from None
-        return function(*args, **kwargs)
+    def vjp(self, outputs, inputs, grad_outputs, create_graph=False):
+        return list(self.grad(list(outputs), list(inputs), list(grad_outputs),
+                              enable_double_backprop=create_graph))
 
     def no_grad(self):
         return self.chainer.no_backprop_mode()

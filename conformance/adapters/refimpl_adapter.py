@@ -8,7 +8,6 @@ from .base import Adapter, AdapterUnavailable, NotSupported
 
 try:
     import refimpl
-    import refimpl.functions as F
 except Exception as error:  # noqa: BLE001 - any import failure is a reason to skip
     refimpl = None
     _IMPORT_ERROR = f"refimpl cannot be imported: {type(error).__name__}: {error}"
@@ -23,29 +22,6 @@ def _under_policy(method):
     return wrapper
 
 
-def _ops():
-    """refimpl op name -> callable (adapter-level signatures, shared by all adapters)."""
-    return {
-        "add": F.add, "sub": F.sub, "mul": F.mul, "div": F.div, "pow": F.pow, "neg": F.neg,
-        "exp": F.exp, "log": F.log, "tanh": F.tanh, "sigmoid": F.sigmoid, "relu": F.relu,
-        "sum": lambda x, axis=None, keepdims=False: F.sum(x, axis, keepdims),
-        "max": lambda x, axis=None, keepdims=False: F.max(x, axis, keepdims),
-        "min": lambda x, axis=None, keepdims=False: F.min(x, axis, keepdims),
-        "argmax": lambda x, axis=None: F.argmax(x, axis),
-        "argmin": lambda x, axis=None: F.argmin(x, axis),
-        "concat": lambda xs, axis=None: F.concat(xs, axis),
-        "softmax": lambda x, axis=None: F.softmax(x, axis),
-        "log_softmax": lambda x, axis=None: F.log_softmax(x, axis),
-        "split": lambda x, sections, axis=0: F.split(x, sections, axis),
-        "leaky_relu": lambda x, slope=None: F.leaky_relu(x, slope),
-        "dot": F.dot, "matmul": F.matmul,
-        "getitem": lambda x, key: x[key],
-        "topk": lambda x, k: F.topk(x, k),
-        "numpy": lambda x: x.numpy(),
-        "unchain": lambda x: x.unchain(),
-    }
-
-
 class RefimplAdapter(Adapter):
     """refimpl under the policy ``semantics`` (a name such as 'chainer5', or a Policy)."""
 
@@ -58,7 +34,6 @@ class RefimplAdapter(Adapter):
         self.semantics = self.policy.name
         self.framework = self.policy.framework
         self.version = refimpl.__version__
-        self._ops = _ops()
 
     @classmethod
     def for_framework(cls, adapter):
@@ -68,23 +43,59 @@ class RefimplAdapter(Adapter):
     def __repr__(self):
         return f"RefimplAdapter(semantics={self.semantics!r})"
 
+    def device_reason(self, device):
+        if device == "cuda":
+            cupy = refimpl._backend.cupy
+            if cupy is None:
+                return "refimpl: cupy is not importable (refimpl runs on GPUs through CuPy)"
+            try:
+                count = cupy.cuda.runtime.getDeviceCount()
+            except Exception as error:  # noqa: BLE001 - a CUDA error is a reason to skip
+                return f"refimpl: cupy sees no GPU ({type(error).__name__}: {error})"
+            return None if count else "refimpl: cupy sees no GPU (device count 0)"
+        return super().device_reason(device)
+
+    def device_info(self, device):
+        if device == "cuda" and self.device_reason("cuda") is None:
+            cupy = refimpl._backend.cupy
+            props = cupy.cuda.runtime.getDeviceProperties(0)
+            return {"model": props["name"].decode(),
+                    "driver": f"CUDA driver {cupy.cuda.runtime.driverGetVersion()}"}
+        return super().device_info(device)
+
+    def _extra_ops(self):
+        return {"numpy": lambda x: x.numpy(), "unchain": lambda x: x.unchain()}
+
+    def op(self, name):
+        function = super().op(name)
+
+        @functools.wraps(function)
+        def under_policy(*args, **kwargs):
+            with refimpl.semantics(self.policy):
+                return function(*args, **kwargs)
+        return under_policy
+
     @_under_policy
-    def tensor(self, array, requires_grad=False):
-        array = numpy.array(array)
+    def tensor(self, array, requires_grad=False, dtype=None, device="cpu"):
+        array = numpy.array(array, dtype=dtype)
+        if device == "cuda":
+            array = refimpl._backend.cupy.asarray(array)
         if requires_grad is None:
             return refimpl.Variable(array)
         return refimpl.Variable(array, requires_grad=requires_grad)
 
     def to_numpy(self, value):
         if isinstance(value, refimpl.Variable):
-            return numpy.array(value.data)
+            value = value.data
+        if refimpl._backend.is_cupy_array(value):
+            return value.get()
         return numpy.array(value)
 
     def dtype_of(self, value):
         return str(value.dtype)
 
     def grad_of(self, value):
-        return None if value.grad is None else numpy.array(value.grad)
+        return None if value.grad is None else self.to_numpy(value.grad)
 
     @_under_policy
     def set_grad(self, value, array):
@@ -107,12 +118,9 @@ class RefimplAdapter(Adapter):
         return refimpl.grad(outputs, inputs, grad_outputs=grad_outputs, **options)
 
     @_under_policy
-    def call(self, op, *args, **kwargs):
-        try:
-            function = self._ops[op]
-        except KeyError:
-            raise NotSupported(f"refimpl adapter has no op {op!r}") from None
-        return function(*args, **kwargs)
+    def vjp(self, outputs, inputs, grad_outputs, create_graph=False):
+        return list(refimpl.grad(list(outputs), list(inputs), list(grad_outputs),
+                                 create_graph=create_graph, retain_graph=True, allow_unused=True))
 
     @contextlib.contextmanager
     def no_grad(self):

@@ -1,7 +1,7 @@
-"""PyTorch (CPU) behind the adapter protocol."""
+"""PyTorch behind the adapter protocol (CPU, and CUDA when torch sees a GPU)."""
 import numpy
 
-from .base import Adapter, AdapterUnavailable, NotSupported
+from .base import Adapter, AdapterUnavailable
 
 
 def _import_torch():
@@ -13,71 +13,48 @@ def _import_torch():
     return torch
 
 
-def _pair(result):
-    """torch.return_types.* (values, indices) as a plain tuple."""
-    return tuple(result)
-
-
 class TorchAdapter(Adapter):
-    """torch on the CPU; ops map refimpl names to torch functions."""
+    """torch; ops are the functions of ``conformance.counterparts.torch_ops``."""
 
     name = "torch"
     framework = "torch"
     semantics = "torch"
 
     def __init__(self):
-        torch = self.torch = _import_torch()
-        self.version = torch.__version__.split("+")[0]
-        self.build = torch.__version__
-        functional = torch.nn.functional
+        self.torch = _import_torch()
+        self.version = self.torch.__version__.split("+")[0]
+        self.build = self.torch.__version__
 
-        def reduce(function):
-            def run(x, axis=None, keepdims=False):
-                if axis is None:
-                    return function(x)
-                return _pair(function(x, dim=axis, keepdim=keepdims))
-            return run
+    def device_reason(self, device):
+        if device == "cuda":
+            if not self.torch.cuda.is_available():
+                return (f"torch {self.build}: torch.cuda.is_available() is False "
+                        f"(CUDA build: {self.torch.version.cuda or 'no'})")
+            return None
+        return super().device_reason(device)
 
-        self._ops = {
-            "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-            "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "neg": lambda x: -x,
-            "exp": torch.exp, "log": torch.log, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-            "relu": torch.relu,
-            "sum": lambda x, axis=None, keepdims=False: (
-                torch.sum(x) if axis is None else torch.sum(x, dim=axis, keepdim=keepdims)),
-            "max": reduce(torch.max),
-            "min": reduce(torch.min),
-            "argmax": lambda x, axis=None: torch.argmax(x) if axis is None else torch.argmax(x, dim=axis),
-            "argmin": lambda x, axis=None: torch.argmin(x) if axis is None else torch.argmin(x, dim=axis),
-            "concat": lambda xs, axis=None: torch.cat(xs) if axis is None else torch.cat(xs, dim=axis),
-            "softmax": lambda x, axis=None: (
-                functional.softmax(x) if axis is None else functional.softmax(x, dim=axis)),
-            "log_softmax": lambda x, axis=None: (
-                functional.log_softmax(x) if axis is None else functional.log_softmax(x, dim=axis)),
-            "split": lambda x, sections, axis=0: torch.split(x, sections, dim=axis),
-            "leaky_relu": lambda x, slope=None: (
-                functional.leaky_relu(x) if slope is None else functional.leaky_relu(x, negative_slope=slope)),
-            "dot": torch.dot, "matmul": torch.matmul,
-            "getitem": lambda x, key: x[self._index(key)],
-            "topk": lambda x, k: _pair(torch.topk(x, k)),
-            "numpy": lambda x: x.numpy(),
-        }
+    def device_info(self, device):
+        if device == "cuda" and self.device_reason("cuda") is None:
+            return {"model": self.torch.cuda.get_device_name(0),
+                    "driver": f"CUDA {self.torch.version.cuda}"}
+        return super().device_info(device)
 
-    def _index(self, key):
-        return self.torch.as_tensor(key) if isinstance(key, numpy.ndarray) else key
+    def _extra_ops(self):
+        return {"numpy": lambda x: x.numpy()}
 
     def _as_tensor(self, value, like=None):
-        """A NumPy array given where torch needs a tensor, converted (dtype of ``like``)."""
+        """A NumPy array given where torch needs a tensor, converted (dtype/device of ``like``)."""
         if isinstance(value, numpy.ndarray):
             tensor = self.torch.from_numpy(value.copy())
-            return tensor.to(like.dtype) if like is not None else tensor
+            return tensor.to(dtype=like.dtype, device=like.device) if like is not None else tensor
         return value
 
-    def tensor(self, array, requires_grad=False):
-        array = numpy.array(array)
+    def tensor(self, array, requires_grad=False, dtype=None, device="cpu"):
+        array = numpy.array(array, dtype=dtype)
+        device = "cuda" if device == "cuda" else "cpu"
         if requires_grad is None:
-            return self.torch.tensor(array)
-        return self.torch.tensor(array, requires_grad=requires_grad)
+            return self.torch.tensor(array, device=device)
+        return self.torch.tensor(array, requires_grad=requires_grad, device=device)
 
     def to_numpy(self, value):
         if isinstance(value, self.torch.Tensor):
@@ -108,12 +85,9 @@ class TorchAdapter(Adapter):
             grad_outputs = [self._as_tensor(g, like=y) for g, y in zip(grad_outputs, outputs)]
         return self.torch.autograd.grad(outputs, inputs, grad_outputs=grad_outputs, **options)
 
-    def call(self, op, *args, **kwargs):
-        try:
-            function = self._ops[op]
-        except KeyError:
-            raise NotSupported(f"torch adapter has no op {op!r}") from None
-        return function(*args, **kwargs)
+    def vjp(self, outputs, inputs, grad_outputs, create_graph=False):
+        return list(self.grad(list(outputs), list(inputs), list(grad_outputs),
+                              create_graph=create_graph, retain_graph=True, allow_unused=True))
 
     def no_grad(self):
         return self.torch.no_grad()

@@ -1,0 +1,13 @@
+"""refimpl's ops with the harness signature: ``refimpl.functions`` itself, except that
+``reshape`` and ``permute`` take their shape/dims as one tuple argument."""
+import refimpl.functions as F
+
+globals().update({name: getattr(F, name) for name in F.__all__})
+
+
+def reshape(x, shape):
+    return F.reshape(x, tuple(shape))
+
+
+def permute(x, dims):
+    return F.permute(x, tuple(dims))

@@ -1,0 +1,420 @@
+"""All hypothesis strategies of the property harness, in one module.
+
+Conventions (after array-api-tests' ``hypothesis_helpers``): keyword-only arguments, every
+``draw`` labelled (so a falsifying example reads as a list of named choices), ``st.shared``
+where two draws must agree (the shapes of a broadcastable pair).
+
+A *sample* is one call of an op: ``Sample(inputs, kwargs)``. ``inputs`` maps the op's
+parameter names to the arrays that are differentiated (a list of arrays for ops taking a
+sequence, such as ``concat(xs)``); ``kwargs`` holds every other argument. Arrays are drawn in
+float64 inside the op's ``Domain``; the property rounds them to the cell's dtype.
+
+Samples keep away from the op's kinks (``KINK_MARGIN``) and from ties (``distinct_arrays``):
+random inputs dodge the non-differentiable points; the exact behaviour there is tested by
+``conformance/behaviours.py`` and ``tests/refimpl/test_ops_exact.py``.
+"""
+import dataclasses
+import math
+
+import numpy
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+KINK_MARGIN = 0.05  # far more than the central-difference step (1e-6) and float16 rounding
+MAX_SIZE = 12  # elements per drawn array: keeps central differences cheap
+
+
+@dataclasses.dataclass(frozen=True)
+class Domain:
+    """Where inputs are drawn: ``[low, high]`` minus ``KINK_MARGIN`` around each of ``kinks``."""
+
+    low: float
+    high: float
+    kinks: tuple = ()
+
+    def __post_init__(self):
+        if not self.low < self.high:
+            raise ValueError(f"Domain needs low < high, got low={self.low}, high={self.high}")
+
+    def elements(self):
+        values = st.floats(self.low, self.high, allow_nan=False, allow_infinity=False,
+                           allow_subnormal=False)
+        if self.kinks:
+            kinks = self.kinks
+            values = values.filter(lambda v: all(abs(v - k) >= KINK_MARGIN for k in kinks))
+        return values
+
+
+REALS = Domain(-3.0, 3.0)
+POSITIVE = Domain(0.2, 3.0)  # log, sqrt, the base of pow
+NONZERO = Domain(-3.0, 3.0, kinks=(0.0,))  # relu, leaky_relu, abs
+DENOMINATOR = Domain(-3.0, 3.0, kinks=(-0.45, 0.0, 0.45))  # |b| >= 0.5: div stays tame
+EXPONENT = Domain(-2.0, 2.0)
+SOFTMAX = Domain(-4.0, 4.0)
+SIGMOID = Domain(-5.0, 5.0)
+GRAD_OUTPUTS = Domain(-2.0, 2.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """One call: ``inputs`` (name -> float64 array, or a list of them) and ``kwargs``."""
+
+    inputs: dict
+    kwargs: dict = dataclasses.field(default_factory=dict)
+
+    def leaves(self):
+        """The differentiated arrays, flattened in order."""
+        arrays = []
+        for value in self.inputs.values():
+            arrays.extend(value if isinstance(value, list) else [value])
+        return arrays
+
+    def with_leaves(self, leaves):
+        """The same call with the differentiated arrays replaced by ``leaves`` (any type)."""
+        leaves = list(leaves)
+        inputs = {}
+        for name, value in self.inputs.items():
+            if isinstance(value, list):
+                inputs[name] = [leaves.pop(0) for _ in value]
+            else:
+                inputs[name] = leaves.pop(0)
+        return Sample(inputs, dict(self.kwargs))
+
+
+# --- shapes and arrays ------------------------------------------------------------------
+
+def shapes(*, min_dims=0, max_dims=3, min_side=1, max_side=3, max_size=MAX_SIZE):
+    """Array shapes with at most ``max_size`` elements."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=max_side).filter(lambda shape: math.prod(shape) <= max_size)
+
+
+def arrays(*, shape, domain=REALS):
+    """float64 arrays of ``shape`` with elements in ``domain``."""
+    return hnp.arrays(numpy.float64, shape, elements=domain.elements())
+
+
+@st.composite
+def distinct_arrays(draw, *, shape):
+    """float64 arrays whose elements differ pairwise by at least 0.1 (no ties for max/topk)."""
+    size = math.prod(shape)
+    values = draw(st.lists(st.integers(-30, 30), min_size=size, max_size=size, unique=True),
+                  label="distinct values (tenths)")
+    return (numpy.asarray(values, dtype=numpy.float64) / 10).reshape(shape)
+
+
+def broadcastable_shapes(*, key, num_shapes=2, min_dims=0, max_dims=3, max_side=3):
+    """Shapes that broadcast together, shared under ``key`` across draws of one example."""
+    return st.shared(hnp.mutually_broadcastable_shapes(
+        num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, max_side=max_side),
+        key=key)
+
+
+def float_dtypes(*, allow_float16=False):
+    names = ["float32", "float64"] + (["float16"] if allow_float16 else [])
+    return st.sampled_from(names)
+
+
+def grad_outputs(*, shapes_of_outputs):
+    """One output gradient per output shape, elements in [-2, 2]."""
+    return st.tuples(*[arrays(shape=shape, domain=GRAD_OUTPUTS) for shape in shapes_of_outputs])
+
+
+# --- samples, one function per kind of op -------------------------------------------------
+
+@st.composite
+def unary_samples(draw, *, domain=REALS, min_dims=0, **kwargs):
+    """``f(x, **kwargs)``; ``kwargs`` maps names to strategies."""
+    shape = draw(shapes(min_dims=min_dims), label="shape")
+    x = draw(arrays(shape=shape, domain=domain), label="x")
+    return Sample({"x": x}, {name: draw(value, label=name) for name, value in kwargs.items()})
+
+
+@st.composite
+def binary_samples(draw, *, domain_a=REALS, domain_b=REALS, names=("a", "b")):
+    """Two arrays of mutually broadcastable shapes (either may be the smaller)."""
+    pair = broadcastable_shapes(key="binary")
+    a_shape = draw(pair, label="shapes").input_shapes[0]
+    b_shape = draw(pair, label="shapes").input_shapes[1]
+    return Sample({names[0]: draw(arrays(shape=a_shape, domain=domain_a), label=names[0]),
+                   names[1]: draw(arrays(shape=b_shape, domain=domain_b), label=names[1])})
+
+
+@st.composite
+def scalar_operand_samples(draw, *, domain_array=REALS, domain_scalar=REALS, sides=("a", "b")):
+    """An array and a Python float, the scalar on either side: ``f(a=2.5, b=x)`` or
+    ``f(a=x, b=2.5)``."""
+    scalar_side = draw(st.sampled_from(sides), label="scalar side")
+    array_side = "b" if scalar_side == "a" else "a"
+    shape = draw(shapes(), label="shape")
+    x = draw(arrays(shape=shape, domain=domain_array), label="x")
+    scalar = draw(domain_scalar.elements(), label="scalar")
+    return Sample({array_side: x}, {scalar_side: scalar})
+
+
+@st.composite
+def int_exponent_samples(draw):
+    """``pow(a=x, b=n)`` for a small integer n: any sign of base, 0 included."""
+    shape = draw(shapes(), label="shape")
+    return Sample({"a": draw(arrays(shape=shape), label="a")},
+                  {"b": draw(st.integers(0, 3), label="n")})
+
+
+def axis_strategy(*, kind, ndim):
+    """Axes of a reduction: kind 'any' (None, int or tuple), 'int', 'int_or_none',
+    'tuple_or_none', 'none'."""
+    options = []
+    if kind in ("any", "int_or_none", "tuple_or_none", "none"):
+        options.append(st.none())
+    if kind in ("any", "tuple_or_none") and ndim:
+        options.append(hnp.valid_tuple_axes(ndim, min_size=1))
+    if kind in ("any", "int", "int_or_none") and ndim:
+        options.append(st.integers(-ndim, ndim - 1))
+    return st.one_of(options)
+
+
+@st.composite
+def reduction_samples(draw, *, axes="any", distinct=False, keepdims=True, min_dims=0):
+    """``f(x, axis=..., keepdims=...)``; ``distinct`` keeps elements 0.1 apart (no ties).
+    ``keepdims=False`` leaves the argument out (frameworks without it)."""
+    shape = draw(shapes(min_dims=1 if axes == "int" else min_dims), label="shape")
+    x = draw(distinct_arrays(shape=shape) if distinct else arrays(shape=shape), label="x")
+    kwargs = {"axis": draw(axis_strategy(kind=axes, ndim=len(shape)), label="axis")}
+    if keepdims:
+        kwargs["keepdims"] = draw(st.booleans(), label="keepdims")
+    return Sample({"x": x}, kwargs)
+
+
+@st.composite
+def matmul_samples(draw, *, kinds=("1d@1d", "2d@1d", "1d@2d", "2d@2d", "batched")):
+    kind = draw(st.sampled_from(kinds), label="kind")
+    n, k, m = (draw(st.integers(1, 3), label=name) for name in "nkm")
+    if kind == "1d@1d":
+        a_shape, b_shape = (k,), (k,)
+    elif kind == "2d@1d":
+        a_shape, b_shape = (n, k), (k,)
+    elif kind == "1d@2d":
+        a_shape, b_shape = (k,), (k, m)
+    elif kind == "2d@2d":
+        a_shape, b_shape = (n, k), (k, m)
+    else:  # batch dimensions that broadcast, on either side
+        batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2,
+                                                       max_side=2), label="batch shapes")
+        a_shape, b_shape = batch.input_shapes[0] + (n, k), batch.input_shapes[1] + (k, m)
+    return Sample({"a": draw(arrays(shape=a_shape), label="a"),
+                   "b": draw(arrays(shape=b_shape), label="b")})
+
+
+@st.composite
+def reshape_samples(draw):
+    shape = draw(shapes(), label="shape")
+    size = math.prod(shape)
+    divisors = [d for d in range(1, size + 1) if size % d == 0]
+    d = draw(st.sampled_from(divisors), label="d")
+    targets = [(size,), (-1,), (d, size // d), (d, -1), (1, d, size // d)]
+    if size == 1:
+        targets.append(())
+    return Sample({"x": draw(arrays(shape=shape), label="x")},
+                  {"shape": draw(st.sampled_from(targets), label="target shape")})
+
+
+@st.composite
+def transpose_samples(draw):
+    shape = draw(shapes(), label="shape")
+    axes = draw(st.none() | st.permutations(range(len(shape))).map(tuple), label="axes")
+    return Sample({"x": draw(arrays(shape=shape), label="x")}, {"axes": axes})
+
+
+@st.composite
+def permute_samples(draw):
+    shape = draw(shapes(min_dims=1), label="shape")
+    dims = draw(st.permutations(range(len(shape))).map(tuple), label="dims")
+    negative = draw(st.lists(st.booleans(), min_size=len(dims), max_size=len(dims)),
+                    label="negative dims")
+    dims = tuple(d - len(shape) if flip else d for d, flip in zip(dims, negative))
+    return Sample({"x": draw(arrays(shape=shape), label="x")}, {"dims": dims})
+
+
+@st.composite
+def swapaxes_samples(draw):
+    shape = draw(shapes(min_dims=1), label="shape")
+    ndim = len(shape)
+    axis1, axis2 = (draw(st.integers(-ndim, ndim - 1), label=name) for name in ("axis1", "axis2"))
+    return Sample({"x": draw(arrays(shape=shape), label="x")}, {"axis1": axis1, "axis2": axis2})
+
+
+@st.composite
+def smaller_shape(draw, *, shape):
+    """A shape that broadcasts to ``shape``: a suffix of it with some sides set to 1."""
+    keep = draw(st.integers(0, len(shape)), label="kept dims")
+    suffix = shape[len(shape) - keep:]
+    ones = draw(st.lists(st.booleans(), min_size=len(suffix), max_size=len(suffix)),
+                label="sides set to 1")
+    return tuple(1 if one else n for n, one in zip(suffix, ones))
+
+
+@st.composite
+def broadcast_to_samples(draw):
+    target = draw(shapes(), label="target shape")
+    shape = draw(smaller_shape(shape=target), label="shape")
+    return Sample({"x": draw(arrays(shape=shape), label="x")}, {"shape": target})
+
+
+@st.composite
+def sum_to_samples(draw):
+    shape = draw(shapes(), label="shape")
+    target = draw(smaller_shape(shape=shape), label="target shape")
+    return Sample({"x": draw(arrays(shape=shape), label="x")}, {"shape": target})
+
+
+@st.composite
+def squeeze_samples(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=2), label="shape")
+    ones = [i for i, n in enumerate(shape) if n == 1]
+    options = [st.none()]
+    if ones:
+        options.append(st.sampled_from(ones + [i - len(shape) for i in ones]))
+    return Sample({"x": draw(arrays(shape=shape), label="x")},
+                  {"axis": draw(st.one_of(options), label="axis")})
+
+
+@st.composite
+def expand_dims_samples(draw):
+    shape = draw(shapes(), label="shape")
+    axis = draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
+    return Sample({"x": draw(arrays(shape=shape), label="x")}, {"axis": axis})
+
+
+@st.composite
+def concat_samples(draw, *, default_axis=None):
+    """1-3 arrays whose shapes agree except along the join axis. ``axis`` is drawn, or left
+    to the framework's default (``None``) when ``default_axis`` (the framework's default) is
+    valid for the drawn shape."""
+    shape = list(draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3),
+                      label="shape"))
+    axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    if default_axis is not None and default_axis < len(shape) and draw(
+            st.booleans(), label="use the default axis"):
+        axis_argument, axis = None, default_axis
+    else:
+        axis_argument = axis
+    xs = []
+    for index in range(draw(st.integers(1, 3), label="count")):
+        shape[axis] = draw(st.integers(1, 2), label="side along axis")
+        xs.append(draw(arrays(shape=tuple(shape)), label=f"xs[{index}]"))
+    return Sample({"xs": xs}, {"axis": axis_argument})
+
+
+@st.composite
+def stack_samples(draw):
+    shape = draw(shapes(), label="shape")
+    count = draw(st.integers(1, 3), label="count")
+    xs = [draw(arrays(shape=shape), label=f"xs[{index}]") for index in range(count)]
+    return Sample({"xs": xs}, {"axis": draw(st.integers(-len(shape) - 1, len(shape)), label="axis")})
+
+
+@st.composite
+def split_samples(draw, *, semantics):
+    """``split(x, spec, axis)``: 'sizes' (torch.split: an int piece size or a list of sizes) or
+    'indices' (chainer F.split_axis: an int number of sections or a list of split points)."""
+    shape = draw(shapes(min_dims=1), label="shape")
+    axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    length = shape[axis]
+    if semantics == "sizes":
+        cuts = sorted(draw(st.lists(st.integers(0, length), max_size=2), label="cuts"))
+        sizes = [int(s) for s in numpy.diff([0] + cuts + [length])]
+        spec = draw(st.integers(1, length + 1) | st.just(sizes), label="sizes")
+    else:
+        divisors = [d for d in range(1, length + 1) if length % d == 0]
+        spec = draw(st.sampled_from(divisors)
+                    | st.lists(st.integers(0, length), max_size=3).map(sorted), label="indices")
+    return Sample({"x": draw(arrays(shape=shape), label="x")},
+                  {"indices_or_sections": spec, "axis": axis})
+
+
+def _positive_step_slices(size):
+    return st.slices(size).filter(lambda s: s.step is None or s.step > 0)
+
+
+@st.composite
+def getitem_samples(draw, *, kind, negative_steps=True):
+    """``x[key]``: kind 'basic' (ints, slices, None, Ellipsis) or 'advanced' (integer arrays
+    with repeats, boolean masks, integer arrays mixed with slices). ``negative_steps=False``
+    for torch, which rejects slices with a negative step."""
+    shape = draw(shapes(min_dims=1 if kind != "basic" else 0), label="shape")
+    x = draw(arrays(shape=shape), label="x")
+    if kind == "basic":
+        key = draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).filter(
+            lambda k: negative_steps or all(s.step is None or s.step > 0 for s in
+                                            (k if isinstance(k, tuple) else (k,))
+                                            if isinstance(s, slice))), label="key")
+        return Sample({"x": x}, {"key": key})
+    slices = st.slices if negative_steps else _positive_step_slices
+    form = draw(st.sampled_from(["int_array", "bool_mask", "mixed"]), label="form")
+    if form == "int_array":
+        key = draw(hnp.integer_array_indices(
+            shape, result_shape=hnp.array_shapes(min_dims=1, max_dims=2, max_side=4)), label="key")
+    elif form == "bool_mask":
+        mask_dims = draw(st.integers(1, len(shape)), label="mask dims")
+        key = draw(hnp.arrays(numpy.bool_, shape[:mask_dims]), label="mask")
+    else:
+        def indices(axis):
+            n = shape[axis]
+            return numpy.asarray(draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=4),
+                                      label=f"indices along {axis}"))
+        if len(shape) == 1:
+            key = (indices(0), Ellipsis)
+        elif draw(st.booleans(), label="array first"):
+            key = (indices(0), draw(slices(shape[1]), label="slice"))
+        else:
+            key = (draw(slices(shape[0]), label="slice"), indices(1))
+    return Sample({"x": x}, {"key": key})
+
+
+@st.composite
+def where_samples(draw, *, scalar_y=False):
+    triple = broadcastable_shapes(key="where", num_shapes=3)
+    condition_shape, x_shape, y_shape = draw(triple, label="shapes").input_shapes
+    condition = draw(hnp.arrays(numpy.bool_, condition_shape), label="condition")
+    x = draw(arrays(shape=x_shape), label="x")
+    if scalar_y:
+        return Sample({"x": x}, {"condition": condition, "y": draw(REALS.elements(), label="y")})
+    return Sample({"x": x, "y": draw(arrays(shape=y_shape), label="y")}, {"condition": condition})
+
+
+@st.composite
+def softmax_samples(draw, *, default_axis_ok=False):
+    """``softmax(x, axis)``; ``axis=None`` (the framework's default) only when
+    ``default_axis_ok`` and x has at least 2 dimensions."""
+    shape = draw(shapes(min_dims=1), label="shape")
+    axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    if default_axis_ok and len(shape) >= 2 and draw(st.booleans(), label="default axis"):
+        axis = None
+    return Sample({"x": draw(arrays(shape=shape, domain=SOFTMAX), label="x")}, {"axis": axis})
+
+
+@st.composite
+def topk_samples(draw):
+    shape = draw(shapes(min_dims=1), label="shape")
+    axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    return Sample({"x": draw(distinct_arrays(shape=shape), label="x")},
+                  {"k": draw(st.integers(0, shape[axis]), label="k"), "axis": axis,
+                   "largest": draw(st.booleans(), label="largest")})
+
+
+@st.composite
+def clip_samples(draw):
+    x_min = draw(st.none() | st.floats(-2.0, 1.0), label="x_min")
+    x_max = draw(st.floats(-1.0, 2.0) if x_min is None
+                 else st.none() | st.floats(x_min + 0.2, x_min + 3.0), label="x_max")
+    bounds = tuple(b for b in (x_min, x_max) if b is not None)
+    shape = draw(shapes(), label="shape")
+    x = draw(arrays(shape=shape, domain=Domain(-3.0, 3.0, kinks=bounds)), label="x")
+    return Sample({"x": x}, {"x_min": x_min, "x_max": x_max})
+
+
+@st.composite
+def cast_samples(draw):
+    shape = draw(shapes(), label="shape")
+    return Sample({"x": draw(arrays(shape=shape), label="x")},
+                  {"dtype": draw(float_dtypes(), label="target dtype")})

@@ -1,0 +1,132 @@
+"""Every tolerance the property harness uses, derived in one place from the dtype and the op.
+
+A value ``actual`` agrees with an oracle's ``expected`` when, elementwise,
+
+    |actual - expected| <= atol + rtol * |expected|          (numpy.allclose; NaN == NaN)
+
+How the numbers were chosen:
+
+* The oracle is evaluated in float64 on *the same inputs* the framework saw, already rounded
+  to the cell's dtype. The only error left is the framework's own arithmetic in that dtype,
+  so the tolerance is a small multiple of the dtype's machine epsilon (float16 ~9.8e-4,
+  float32 ~1.2e-7, float64 ~2.2e-16) times the number of rounding steps an op takes.
+* Inputs stay in [-5, 5] (``strategies.Domain``) and arrays hold at most 24 elements, so
+  sums accumulate at most ~24 rounding errors and values stay O(10): ``atol`` covers
+  results that cancel to ~0 (``a - b`` with ``a ~ b``) where ``rtol`` alone would demand
+  exactness.
+* Quantities: ``value`` (forward outputs), ``grad`` (first-order gradients: the backward
+  pass adds a few roundings per op and multiplies by random output gradients in [-2, 2]),
+  ``gradgrad`` (second-order gradients: one more pass again).
+* Central differences (``CENTRAL_DIFFERENCE``): the step is 1e-6 on float64, so truncation
+  error is O(1e-12 * f''') and rounding error O(1e-16 / 1e-6 = 1e-10); the published
+  defaults of ``refimpl.gradient_check`` (Chainer's ``check_backward``) have ample margin.
+  A framework's float32 gradient is held to the looser of this and its dtype's ``grad``
+  tolerance.
+
+An op may override a tolerance only with a written reason (``Override``); the registry
+holds the overrides next to the op they apply to.
+"""
+import dataclasses
+
+import numpy
+
+QUANTITIES = ("value", "grad", "gradgrad")
+
+
+@dataclasses.dataclass(frozen=True)
+class Tolerance:
+    """``atol``/``rtol`` and where they came from (``reason``)."""
+
+    rtol: float
+    atol: float
+    reason: str
+
+    def allclose(self, actual, expected):
+        return bool(numpy.allclose(actual, expected, rtol=self.rtol, atol=self.atol, equal_nan=True))
+
+    def loosest(self, other):
+        """The elementwise-looser of two tolerances (both reasons kept)."""
+        return Tolerance(max(self.rtol, other.rtol), max(self.atol, other.atol),
+                         f"{self.reason}; {other.reason}")
+
+
+# (dtype, quantity) -> (rtol, atol). See the module docstring for the reasoning.
+BASE = {
+    ("float64", "value"): (1e-7, 1e-10),
+    ("float64", "grad"): (1e-7, 1e-9),
+    ("float64", "gradgrad"): (1e-6, 1e-8),
+    ("float32", "value"): (1e-5, 1e-6),
+    ("float32", "grad"): (1e-4, 1e-5),
+    ("float32", "gradgrad"): (1e-3, 1e-4),
+    # float16: eps 9.8e-4; frameworks compute some float16 ops through float32 and some
+    # (NumPy, so Chainer and refimpl) directly in float16.
+    ("float16", "value"): (1e-2, 1e-3),
+    ("float16", "grad"): (3e-2, 1e-2),
+    ("float16", "gradgrad"): (1e-1, 5e-2),
+}
+
+CENTRAL_DIFFERENCE_EPS = 1e-6
+CENTRAL_DIFFERENCE = Tolerance(
+    1e-4, 1e-5, "central differences in float64 with step 1e-6 (refimpl.gradient_check defaults)")
+
+# Exact quantities: integer outputs (indices) and engine facts (raises or not, None or not).
+EXACT = Tolerance(0.0, 0.0, "integer/index outputs must be equal")
+
+
+@dataclasses.dataclass(frozen=True)
+class Override:
+    """A tolerance override for one op: applies to ``dtypes`` and ``quantities`` ('*' = all)."""
+
+    rtol: float
+    atol: float
+    reason: str
+    dtypes: tuple = ("*",)
+    quantities: tuple = ("*",)
+
+    def __post_init__(self):
+        if not self.reason or not self.reason.strip():
+            raise ValueError("a tolerance override needs a written reason, got reason="
+                             f"{self.reason!r}")
+        for quantity in self.quantities:
+            if quantity != "*" and quantity not in QUANTITIES:
+                raise ValueError(f"unknown quantity={quantity!r}; known: {QUANTITIES}")
+
+    def applies(self, dtype, quantity):
+        return ("*" in self.dtypes or dtype in self.dtypes) and (
+            "*" in self.quantities or quantity in self.quantities)
+
+
+def tolerance(dtype, quantity, overrides=()):
+    """The tolerance for ``quantity`` ('value', 'grad', 'gradgrad') of an op in ``dtype``.
+
+    ``overrides`` are the op's ``Override`` entries from the registry; the first that applies
+    replaces the base tolerance.
+
+    >>> tolerance("float32", "grad")
+    Tolerance(rtol=0.0001, atol=1e-05, reason='float32 grad: base')
+    """
+    dtype = str(numpy.dtype(dtype))
+    if (dtype, quantity) not in BASE:
+        raise ValueError(f"no tolerance for dtype={dtype!r}, quantity={quantity!r}; known: "
+                         f"{sorted(BASE)}")
+    for override in overrides:
+        if override.applies(dtype, quantity):
+            return Tolerance(override.rtol, override.atol,
+                             f"{dtype} {quantity}: override: {override.reason}")
+    rtol, atol = BASE[(dtype, quantity)]
+    return Tolerance(rtol, atol, f"{dtype} {quantity}: base")
+
+
+def errors(actual, expected):
+    """(max abs error, max relative error) between two float arrays (NaN-aware; relative error
+    is measured where ``expected`` is not 0)."""
+    actual = numpy.asarray(actual, dtype=numpy.float64)
+    expected = numpy.asarray(expected, dtype=numpy.float64)
+    if actual.size == 0:
+        return 0.0, 0.0
+    both_nan = numpy.isnan(actual) & numpy.isnan(expected)
+    difference = numpy.where(both_nan, 0.0, numpy.abs(actual - expected))
+    difference = numpy.where(numpy.isnan(difference), numpy.inf, difference)
+    scale = numpy.abs(expected)
+    relative = numpy.where(scale > 0, difference / numpy.where(scale > 0, scale, 1.0), 0.0)
+    return float(numpy.max(difference)), float(numpy.max(relative))
