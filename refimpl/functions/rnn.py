@@ -24,6 +24,7 @@ from .. import _backend
 from ..errors import InvalidType
 from ._util import as_variable
 from .activation import relu
+from .linear import linear
 from .math import sigmoid, tanh
 from .matmul import matmul
 from .shape import concat, expand_dims, reshape, split, stack, swapaxes, transpose
@@ -106,7 +107,9 @@ def _cell_arguments(x, states, W_ih, W_hh, b_ih, b_hh, gates, function_name):
 # --------------------------------------------------------------------------------------
 
 def _linear(x, W, b):
-    """``x W^T + b`` (b may be None)."""
+    """``x W^T + b`` (b may be None); 2-D ``x`` goes through the fused ``linear`` op."""
+    if x.ndim == 2:
+        return linear(x, W, b, n_batch_axes=1)
     y = matmul(x, transpose(W))
     return y if b is None else y + b
 

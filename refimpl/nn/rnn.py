@@ -18,12 +18,11 @@ first step                                      ``h_0 = c_0 = 0`` unless given  
 layer's parameters between the two layouts. Dropout between layers, ``proj_size`` and lazy
 input sizes are not modelled (passing them raises).
 """
-import math
 import numbers
 
 import numpy
 
-from .. import _backend
+from .. import _backend, initializers
 from ..functions import rnn as _rnn
 from ..functions.shape import concat, split
 from ..variable import Variable
@@ -41,12 +40,9 @@ def _positive_int(name, value, message=None):
 
 
 def _generator(rng):
-    """A ``numpy.random.Generator`` from None, an int seed or a Generator."""
-    if isinstance(rng, numpy.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, numbers.Integral):
-        return numpy.random.default_rng(rng)
-    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got rng={rng!r}")
+    """One ``numpy.random.Generator`` for all of a layer's draws (from None, an int seed or a
+    Generator), so that a seed fixes every parameter."""
+    return initializers._generator(rng)
 
 
 def _check_unmodelled(dropout, proj_size):
@@ -82,15 +78,14 @@ class _RNNBase(Module):
         """Per layer and direction, in torch's order: weight_ih, weight_hh, bias_ih, bias_hh,
         each drawn from ``U(-1/sqrt(H), 1/sqrt(H))`` in that order (torch's
         ``reset_parameters``)."""
-        rows, bound = self._gates * self.hidden_size, 1.0 / math.sqrt(self.hidden_size)
-        directions = 2 if self.bidirectional else 1
+        rows, directions = self._gates * self.hidden_size, 2 if self.bidirectional else 1
         for layer, suffix in self._suffixes():
             layer_input = self.input_size if layer == 0 else directions * self.hidden_size
             shapes = {"weight_ih": (rows, layer_input), "weight_hh": (rows, self.hidden_size)}
             if self.bias:
                 shapes.update(bias_ih=(rows,), bias_hh=(rows,))
             for name, shape in shapes.items():
-                data = rng.uniform(-bound, bound, size=shape).astype(dtype)
+                data = initializers.rnn_uniform(shape, self.hidden_size, dtype=dtype, rng=rng)
                 setattr(self, name + suffix, Parameter(data))
 
     def layer_weights(self):
@@ -204,10 +199,10 @@ class ChainerLSTM(Chain):
     A batch smaller than the state's updates only the first rows of ``h`` and ``c``
     (Chainer's variable-length batches); a larger one raises TypeError, as Chainer.
 
-    Initialisation (chainer 7.8.1's ``LSTMBase``): every ``H``-row block of ``upward.W`` and
-    ``lateral.W`` is drawn from ``N(0, 1/fan_in)`` (``LeCunNormal``; fan_in ``in_size`` and
-    ``out_size``); ``upward.b`` is ``bias_init`` (0) for a, i, o and ``forget_bias_init`` (1)
-    for the forget gate.
+    Initialisation (chainer 7.8.1's ``LSTMBase``): ``upward.W`` and ``lateral.W`` from
+    ``N(0, 1/fan_in)`` (``LeCunNormal``; fan_in ``in_size`` and ``out_size``; chainer draws
+    each ``H``-row block separately, which is the same distribution); ``upward.b`` is
+    ``bias_init`` (0) for a, i, o and ``forget_bias_init`` (1) for the forget gate.
 
     Args:
         in_size: input features (the lazy ``in_size=None`` of Chainer is not modelled).
@@ -222,10 +217,11 @@ class ChainerLSTM(Chain):
         self.in_size = _positive_int("in_size", in_size)
         self.state_size = _positive_int("out_size", out_size)
         rng, dtype, H = _generator(rng), numpy.dtype(dtype), self.state_size
-        bias = numpy.full((H, 4), bias_init, dtype=dtype)
-        bias[:, 2] = forget_bias_init                      # column 4u + 2: forget gate of unit u
-        self.upward = _GateLinear(_lecun_normal(rng, 4 * H, self.in_size, dtype), bias.reshape(-1))
-        self.lateral = _GateLinear(_lecun_normal(rng, 4 * H, H, dtype), None)
+        bias = initializers.chainer_lstm_bias(H, bias_init, forget_bias_init, dtype=dtype)
+        upward_W = initializers.lecun_normal((4 * H, self.in_size), dtype=dtype, rng=rng)
+        lateral_W = initializers.lecun_normal((4 * H, H), dtype=dtype, rng=rng)
+        self.upward = _GateLinear(upward_W, bias)
+        self.lateral = _GateLinear(lateral_W, None)
         self.reset_state()
 
     def reset_state(self):
@@ -279,7 +275,3 @@ class ChainerLSTM(Chain):
     def extra_repr(self):
         return f"{self.in_size}, {self.state_size}"
 
-
-def _lecun_normal(rng, rows, fan_in, dtype):
-    """``N(0, 1/fan_in)`` of shape ``(rows, fan_in)`` (chainer ``LeCunNormal(scale=1)``)."""
-    return (rng.standard_normal((rows, fan_in)) * math.sqrt(1.0 / fan_in)).astype(dtype)
