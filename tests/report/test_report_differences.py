@@ -1,0 +1,83 @@
+"""The Chainer <-> PyTorch differences table and the version diff."""
+from report_cells import BASELINE, cell, rich_run
+
+from conformance.report import differences, versions
+from conformance.report.load import latest, load, normalise
+from refimpl import policies
+
+
+def cells_of(*records):
+    return [normalise(r, "mem", i, 0) for i, r in enumerate(records)]
+
+
+def semantics_cell(field, framework, outcome, version=None):
+    version = version or {"torch": "2.13.0", "chainer": "7.8.1"}[framework]
+    return cell(prop=f"semantics.case_{field}", subject=field, framework=framework, version=version,
+                outcome=outcome, policy_fields=[field], semantics=framework, max_abs_err=None)
+
+
+def row_for(rows, field):
+    (row,) = [r for r in rows if r.field == field]
+    return row
+
+
+def test_a_row_is_proven_only_when_both_sides_pass():
+    field = "concat_default_axis"
+    both = differences.build(cells_of(semantics_cell(field, "torch", "pass"),
+                                      semantics_cell(field, "chainer", "pass")))
+    assert row_for(both, field).status == "proven"
+    one_side = differences.build(cells_of(semantics_cell(field, "torch", "pass")))
+    assert row_for(one_side, field).status == "unproven"
+    assert row_for(one_side, field).sides == {"torch": "pass", "chainer": "untested"}
+    skipped = differences.build(cells_of(semantics_cell(field, "torch", "pass"),
+                                         semantics_cell(field, "chainer", "skip")))
+    assert row_for(skipped, field).status == "unproven"
+    failing = differences.build(cells_of(semantics_cell(field, "torch", "pass"),
+                                         semantics_cell(field, "chainer", "pass"),
+                                         semantics_cell(field, "chainer", "error", version="5.4.0")))
+    assert row_for(failing, field).status == "contradicted"
+
+
+def test_rows_carry_refimpl_values_and_docs_and_differing_rows_come_first():
+    rows = differences.build([])
+    fields = [f.name for f in policies.dataclasses.fields(policies.Policy)][2:]
+    assert sorted(r.field for r in rows) == sorted(fields)
+    concat = row_for(rows, "concat_default_axis")
+    assert concat.values == {"torch": "0", "chainer": "1", "chainer5": "1"} and concat.differs
+    assert "torch.cat: 0" in concat.doc
+    cleared = row_for(rows, "cleared_grad")
+    assert not cleared.differs
+    flags = [r.differs for r in rows]
+    assert flags == sorted(flags, reverse=True)
+    assert row_for(rows, "output_grad_after_backward").values["chainer5"] == "'keep'"
+
+
+def test_a_field_unknown_to_refimpl_still_gets_a_row():
+    rows = differences.build(cells_of(semantics_cell("future_field", "torch", "pass")))
+    row = row_for(rows, "future_field")
+    assert row.doc == "" and row.values == {} and row.sides["torch"] == "pass"
+
+
+def test_real_baseline_rows():
+    rows = differences.build(latest(load([BASELINE])))
+    concat = row_for(rows, "concat_default_axis")
+    assert concat.status == "proven"
+    assert {c["framework"] for c in concat.evidence} == {"torch", "chainer"}
+    assert row_for(rows, "fresh_parameter_grad").status == "unproven"   # skipped on both sides
+
+
+def test_version_diff_lists_regressions_and_changed_policy_fields(tmp_path):
+    rich_run(tmp_path)
+    diffs = {(d.framework, d.old, d.new): d for d in versions.diff_versions(latest(load([str(tmp_path)])))}
+    torch = diffs[("torch", "2.13.0", "2.14.1")]
+    kinds = {(kind, (new or old)["subject"], (new or old)["device"]) for kind, old, new in torch.changes}
+    assert ("regression", "matmul", "cpu") in kinds
+    assert ("regression", "conv2d", "cpu") in kinds
+    assert ("only_new", "tanh", "cuda") in kinds
+    assert torch.count("regression") == 2 and torch.unchanged == 7
+    chainer = diffs[("chainer", "5.4.0", "7.8.1")]
+    assert chainer.old_policies == ["chainer5"] and chainer.new_policies == ["chainer"]
+    changed = {name for name, *_ in chainer.policy_fields}
+    assert changed == {"intermediate_grads_without_retain", "output_grad_after_backward",
+                       "backward_without_graph"}
+    assert chainer.count("policy") == 2 and chainer.count("only_new") == 1
