@@ -21,11 +21,44 @@ from .. import _backend, policies as _semantics
 from ..errors import InvalidType
 from ..function import Function
 from ._util import as_variable
+from .arithmetic import cast
 from .reduction import sum as _sum
 from .shape import reshape
 
 __all__ = ["conv2d", "convolution_2d", "conv_transpose2d", "deconvolution_2d",
            "conv_outsize", "ConvGeometry"]
+
+#: Behaviours of convolution and pooling that the active Policy has no field for (yet), per
+#: framework, as observed with ``scripts/probe_conv.py`` (``scripts/probe_results/conv-*``).
+#: ``_policy_value`` reads the policy's field once it exists.
+_FRAMEWORK_DEFAULTS = {
+    # 'conv_mixed_dtypes': x and W of different float dtypes. 'raise' (torch: RuntimeError
+    # 'expected scalar type Float but found Double'); 'cast_weight' (chainer 7.8.1: W is used
+    # in x's dtype, y has x's dtype, gW keeps W's). A b of another dtype raises in both.
+    "conv_mixed_dtypes": {"torch": "raise", "chainer": "cast_weight"},
+    # 'conv_unbatched_input': whether a 3-D (C, H, W) x is one unbatched sample (torch
+    # conv2d, conv_transpose2d, max_pool2d, avg_pool2d) or raises (chainer InvalidType).
+    "conv_unbatched_input": {"torch": True, "chainer": False},
+    # 'max_pooling_nan_index': which element of a window holding NaN gets the gradient (the
+    # output is NaN either way). 'last': the last NaN in row-major order (torch 2.13
+    # max_pool2d: `val > max || isnan(val)`); 'first' (chainer 7.8.1: numpy argmax).
+    "max_pooling_nan_index": {"torch": "last", "chainer": "first"},
+    # 'pooling_pad_limit': 'half_kernel': pad > ksize // 2 raises (torch: RuntimeError 'pad
+    # should be at most half of effective kernel size'); 'unlimited': any pad (chainer; a
+    # window entirely in the padding gives -inf for max and 0 for average).
+    "pooling_pad_limit": {"torch": "half_kernel", "chainer": "unlimited"},
+}
+
+
+def _policy_value(name, given=None):
+    """``given`` if not None, else the active policy's field ``name`` (or the framework's
+    default from ``_FRAMEWORK_DEFAULTS`` until the field exists)."""
+    if given is not None:
+        return given
+    policy = _semantics.current()
+    if hasattr(policy, name):
+        return getattr(policy, name)
+    return _FRAMEWORK_DEFAULTS[name][policy.framework]
 
 
 @dataclass(frozen=True)
@@ -257,19 +290,26 @@ def conv_outsize(size, kernel, stride, pad, dilation=1, cover_all=False):
 
 
 def _check_dtypes(function_name, x, W, b):
-    """Same real dtype for every operand; integer inputs only where the policy allows."""
+    """Real dtypes, one for x and b; returns W, cast to x's dtype where chainer does that.
+    Integer operands only where the policy allows integer arithmetic (torch)."""
     operands = [("x", x), ("W", W)] + ([("b", b)] if b is not None else [])
-    for name, v in operands:
+    float_only = _semantics.current().integer_arithmetic == "float_only"
+    for index, (name, v) in enumerate(operands):
         if v.dtype.kind not in "iuf":
             raise TypeError(f"{function_name}: {name} must have a real dtype, got "
                             f"{name}.dtype={v.dtype}")
-    dtypes = {v.dtype for _, v in operands}
-    if len(dtypes) > 1:
-        listed = ", ".join(f"{name}.dtype={v.dtype}" for name, v in operands)
-        raise TypeError(f"{function_name}: x, W and b must have one dtype, got {listed}")
-    if x.dtype.kind != "f" and _semantics.current().integer_arithmetic == "float_only":
-        raise InvalidType("in_types[0].dtype.kind == f", f"{x.dtype.kind} != f",
-                          "Convolution2DFunction")  # chainer's type check
+        if float_only and v.dtype.kind != "f":  # chainer's type check
+            raise InvalidType(f"in_types[{index}].dtype.kind == f", f"{v.dtype.kind} != f",
+                              "Convolution2DFunction")
+    if b is not None and b.dtype != x.dtype:
+        raise TypeError(f"{function_name}: b must have x's dtype, got x.dtype={x.dtype}, "
+                        f"b.dtype={b.dtype}")
+    if W.dtype == x.dtype:
+        return W
+    if _policy_value("conv_mixed_dtypes") == "cast_weight":
+        return cast(W, x.dtype)
+    raise TypeError(f"{function_name}: x and W must have one dtype, got x.dtype={x.dtype}, "
+                    f"W.dtype={W.dtype}")
 
 
 def _check_shapes(function_name, x, W, b, groups, weight_axis_names):
@@ -306,9 +346,9 @@ def _resolve_padding(pad, kernel, dilation, stride):
     return _pair(pad, "pad", "conv2d", 0)
 
 
-def _unbatch(x, allow_unbatched, function_name):
+def _unbatch(x, allow_unbatched):
     """(x as 4-D, whether a batch axis was added) for torch's unbatched (C, H, W) input."""
-    if allow_unbatched and x.ndim == 3:
+    if x.ndim == 3 and _policy_value("conv_unbatched_input", allow_unbatched):
         return reshape(x, (1,) + x.shape), True
     return x, False
 
@@ -318,7 +358,7 @@ def _unbatch(x, allow_unbatched, function_name):
 # --------------------------------------------------------------------------------------
 
 def conv2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, cover_all=False, *,
-           allow_unbatched=False):
+           allow_unbatched=None):
     """2-D convolution (cross-correlation) of NCHW ``x`` with ``W``, plus ``b``.
 
     ``y[n, o, p, q] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, g(o) C/G + c,
@@ -338,15 +378,18 @@ def conv2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, cover_all=False,
         cover_all: Chainer's output-size rule: ``(H + 2p - dk + s - 1) // s + 1`` instead of
             ``(H + 2p - dk) // s + 1`` (dk = (k - 1) d + 1), so the last window reaches the last
             pixel; the extra rows read zero padding.
-        allow_unbatched: accept a 3-D (C, H, W) ``x`` and return (O, oh, ow), as torch does
-            (Chainer raises; this is a framework difference, see the module's report).
+        allow_unbatched: accept a 3-D (C, H, W) ``x`` and return (O, oh, ow); None takes the
+            framework's behaviour (torch accepts, chainer raises; proposed policy field
+            ``conv_unbatched_input``).
 
     Raises ValueError for a bad geometry (output size < 1, channel/group mismatch,
-    non-positive stride/dilation/groups, negative pad, wrong ndim), TypeError for operands
-    of different dtypes (torch raises RuntimeError; Chainer 7.8.1 accepts a W of another
-    dtype and computes in x's dtype, which is not modelled). Integer x is allowed under the
-    torch policy (torch computes integer convolutions) and raises ``InvalidType`` under
-    chainer's (``integer_arithmetic == 'float_only'``).
+    non-positive stride/dilation/groups, negative pad, wrong ndim; torch raises
+    RuntimeError, chainer AssertionError, InvalidType, ValueError or ZeroDivisionError).
+    dtypes: x and W of different dtypes raise TypeError under torch (RuntimeError there);
+    chainer computes with W cast to x's dtype (proposed field ``conv_mixed_dtypes``); a b of
+    another dtype than x raises TypeError. Integer operands are allowed under the torch
+    policy (torch computes integer convolutions) and raise ``InvalidType`` under chainer's
+    (``integer_arithmetic == 'float_only'``).
 
     Torch: ``torch.nn.functional.conv2d(x, W, b, stride, padding, dilation, groups)`` (no
     ``cover_all``). Chainer: ``F.convolution_2d(x, W, b, stride, pad, cover_all,
@@ -354,13 +397,13 @@ def conv2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, cover_all=False,
     """
     x, W = as_variable(x, "x"), as_variable(W, "W")
     b = None if b is None else as_variable(b, "b")
-    x, unbatched = _unbatch(x, allow_unbatched, "conv2d")
+    x, unbatched = _unbatch(x, allow_unbatched)
     _check_shapes("conv2d", x, W, b, groups, "(out_channels, in_channels / groups, kh, kw)")
     if x.shape[1] != W.shape[1] * groups:
         raise ValueError(f"conv2d: x has {x.shape[1]} channels (x.shape={x.shape}) but W.shape="
                          f"{W.shape} with groups={groups} expects W.shape[1] * groups = "
                          f"{W.shape[1] * groups}")
-    _check_dtypes("conv2d", x, W, b)
+    W = _check_dtypes("conv2d", x, W, b)
     stride = _pair(stride, "stride", "conv2d", 1)
     dilation = _pair(dilation, "dilation", "conv2d", 1)
     kernel = W.shape[2:]
@@ -389,7 +432,7 @@ def convolution_2d(x, W, b=None, stride=1, pad=0, cover_all=False, *, dilate=1, 
 
 
 def conv_transpose2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, output_padding=0,
-                     outsize=None, *, allow_unbatched=False):
+                     outsize=None, *, allow_unbatched=None):
     """Transposed 2-D convolution: the gradient of ``conv2d`` with respect to its input.
 
     ``y = conv2d^T(x, W) + b``: every input pixel ``x[n, c, p, q]`` adds ``W[c, o, i, j]
@@ -411,7 +454,7 @@ def conv_transpose2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, output
     """
     x, W = as_variable(x, "x"), as_variable(W, "W")
     b = None if b is None else as_variable(b, "b")
-    x, unbatched = _unbatch(x, allow_unbatched, "conv_transpose2d")
+    x, unbatched = _unbatch(x, allow_unbatched)
     _check_shapes("conv_transpose2d", x, W, None, groups,
                   "(in_channels, out_channels / groups, kh, kw)")
     if x.shape[1] != W.shape[0]:
@@ -421,7 +464,7 @@ def conv_transpose2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, output
     if b is not None and (b.ndim != 1 or b.shape[0] != out_channels):
         raise ValueError(f"conv_transpose2d: b must have shape ({out_channels},), got "
                          f"b.shape={b.shape}")
-    _check_dtypes("conv_transpose2d", x, W, b)
+    W = _check_dtypes("conv_transpose2d", x, W, b)
     stride = _pair(stride, "stride", "conv_transpose2d", 1)
     dilation = _pair(dilation, "dilation", "conv_transpose2d", 1)
     pad = _pair(pad, "pad", "conv_transpose2d", 0)

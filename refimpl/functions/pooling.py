@@ -14,39 +14,10 @@ import numbers
 from .. import _backend, policies as _policies
 from ..function import Function
 from ._util import as_variable
-from .conv import ConvGeometry, _pair, _padded, conv_outsize
+from .conv import ConvGeometry, _pair, _padded, _policy_value, conv_outsize
 from .shape import reshape
 
 __all__ = ["max_pooling_2d", "average_pooling_2d", "max_pool2d", "avg_pool2d", "pool_outsize"]
-
-#: Behaviours the active Policy has no field for (yet), per framework (observed with
-#: ``scripts/probe_conv.py``; results in ``scripts/probe_results/conv-*.jsonl``).
-_FRAMEWORK_DEFAULTS = {
-    # Proposed field 'max_pooling_nan_index': which element of a window holding NaN gets the
-    # gradient (the output is NaN either way). 'last': the last NaN in row-major order (torch
-    # 2.13 max_pool2d: `val > max || isnan(val)`); 'first': the first NaN (chainer 7.8.1,
-    # numpy argmax over the window).
-    "max_pooling_nan_index": {"torch": "last", "chainer": "first"},
-    # Proposed field 'pooling_pad_limit': 'half_kernel': pad > ksize // 2 raises (torch:
-    # RuntimeError 'pad should be at most half of effective kernel size'); None: any pad
-    # (chainer; windows entirely in the padding give -inf for max and 0 for average).
-    "pooling_pad_limit": {"torch": "half_kernel", "chainer": None},
-    # Proposed field 'pooling_unbatched_input': whether a 3-D (C, H, W) input is accepted as
-    # one unbatched sample (torch) or raises (chainer).
-    "pooling_unbatched_input": {"torch": True, "chainer": False},
-}
-
-
-def _policy_value(name, given=None):
-    """``given`` if not None, else the active policy's field ``name`` (or the framework's
-    default until the field exists)."""
-    if given is not None:
-        return given
-    policy = _policies.current()
-    if hasattr(policy, name):
-        return getattr(policy, name)
-    return _FRAMEWORK_DEFAULTS[name][policy.framework]
-
 
 # --------------------------------------------------------------------------------------
 # Array kernels
@@ -282,12 +253,21 @@ def _size_rule(function_name, cover_all, ceil_mode):
 def _pool(function_name, x, make_function, geometry_args, allow_unbatched):
     """Apply the pooling Function ``make_function(geometry, x)`` to x (3-D x unbatched)."""
     x = as_variable(x, "x")
-    unbatched = x.ndim == 3 and _policy_value("pooling_unbatched_input", allow_unbatched)
+    unbatched = x.ndim == 3 and _policy_value("conv_unbatched_input", allow_unbatched)
     if unbatched:
         x = reshape(x, (1,) + x.shape)
     geometry = _geometry(function_name, x, *geometry_args)
     y = make_function(geometry, x)(x)
     return reshape(y, y.shape[1:]) if unbatched else y
+
+
+def _check_pad_limit(function_name, pad_limit):
+    """The pad limit to apply: ``pad_limit``, or the framework's when None."""
+    pad_limit = _policy_value("pooling_pad_limit", pad_limit)
+    if pad_limit not in ("half_kernel", "unlimited"):
+        raise ValueError(f"{function_name}: pad_limit must be 'half_kernel' or 'unlimited', got "
+                         f"pad_limit={pad_limit!r}")
+    return pad_limit
 
 
 def _check_flag(function_name, name, value):
@@ -320,8 +300,8 @@ def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=None, *, ceil_mode=Fa
         nan_index: which NaN of a window gets the gradient: 'first' (chainer) or 'last'
             (torch); None takes the framework's (proposed policy field
             ``max_pooling_nan_index``).
-        pad_limit: 'half_kernel' rejects pad > ksize // 2 (torch), None allows any pad
-            (chainer); None (default) takes the framework's (``pooling_pad_limit``).
+        pad_limit: 'half_kernel' rejects pad > ksize // 2 (torch), 'unlimited' allows any pad
+            (chainer); None takes the framework's (proposed policy field ``pooling_pad_limit``).
         allow_unbatched: accept a 3-D x (torch); None takes the framework's.
 
     Torch: ``F.max_pool2d(x, kernel_size, stride, padding, dilation=1, ceil_mode)``.
@@ -337,7 +317,7 @@ def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=None, *, ceil_mode=Fa
     if nan_index not in ("first", "last"):
         raise ValueError(f"max_pooling_2d: nan_index must be 'first' or 'last', got "
                          f"nan_index={nan_index!r}")
-    pad_limit = _policy_value("pooling_pad_limit", pad_limit)
+    pad_limit = _check_pad_limit("max_pooling_2d", pad_limit)
     return _pool("max_pooling_2d", x, lambda geometry, x: MaxPooling2D(geometry, nan_index),
                  (ksize, stride, pad, rule, pad_limit), allow_unbatched)
 
@@ -362,7 +342,7 @@ def average_pooling_2d(x, ksize, stride=None, pad=0, *, ceil_mode=False,
     Chainer: ``F.average_pooling_2d(x, ksize, stride, pad)``.
     """
     rule = _size_rule("average_pooling_2d", False, ceil_mode)
-    pad_limit = _policy_value("pooling_pad_limit", pad_limit)
+    pad_limit = _check_pad_limit("average_pooling_2d", pad_limit)
 
     def make_function(geometry, x):
         xp = _backend.get_array_module(x.data)
