@@ -3,8 +3,9 @@
 
 Thin classes over ``chainer_rules`` that follow chainer 7.8.1's ``GradientMethod``:
 
-* ``setup(target)`` takes anything with ``params()`` (and ``namedparams()``,
-  ``cleargrads()`` for the methods that need them), resets ``t`` and ``epoch``, and gives every
+* ``setup(target)`` takes anything with chainer's ``params(include_uninit=True)`` (and
+  ``namedparams(include_uninit=True)``, ``cleargrads()`` for the methods that need them;
+  ``refimpl.nn.Module`` has all three), resets ``t`` and ``epoch``, and gives every
   parameter its own ``update_rule`` attribute (hyperparameters default to the optimizer's).
 * ``update(lossfun=None, *args, **kwds)``: with ``lossfun``, ``loss = lossfun(*args,
   **kwds)``, then ``target.cleargrads()``, then ``loss.backward()``; then grads that are
@@ -92,6 +93,9 @@ class UpdateRule:
     def update(self, param):
         """Apply the rule to ``param`` (its data is written in place)."""
         if not self.enabled:
+            return
+        if param.data is None:  # an uninitialised (lazy) parameter: counted, not updated
+            self.t += 1
             return
         state = dict(self.state or {}, t=self.t)
         new_param, new_state = self._step(param.data, param.grad, state, self.hyperparam)
@@ -202,8 +206,8 @@ class GradientMethod:
 
     # --- the update ---------------------------------------------------------------------
     def reallocate_cleared_grads(self):
-        """Give every parameter whose grad is None a zero gradient."""
-        for param in self.target.params():
+        """Give every initialised parameter whose grad is None a zero gradient."""
+        for param in self.target.params(False):
             if param.grad is None:
                 param.grad = _backend.get_array_module(param.data).zeros_like(param.data)
 

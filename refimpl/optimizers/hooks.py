@@ -64,7 +64,7 @@ class GradientClipping:
         self.threshold = threshold
 
     def __call__(self, optimizer):
-        params = [p for p in optimizer.target.params() if p.grad is not None]
+        params = [p for p in optimizer.target.params(False) if p.grad is not None]
         rate = chainer_clip_rate([p.grad for p in params], self.threshold) if params else None
         if rate is None:
             return

@@ -83,7 +83,7 @@ def adam(param, grad, state, hp):
         new_state["max_exp_avg_sq"] = second_moment
     denom = xp.sqrt(second_moment) / bias_correction2 ** 0.5 + eps   # d = sqrt(v)/sqrt(c2) + eps
     step_size = lr / bias_correction1                            # s = lr / c1
-    return param - step_size * (exp_avg / denom), new_state      # p = p - s * m / d
+    return param + (-step_size * exp_avg) / denom, new_state     # p = p - s * m / d (addcdiv order)
 
 
 def rmsprop_init(param, hp):
