@@ -6,8 +6,11 @@ paper (the arithmetic is written out), never by calling refimpl. Framework tests
 the reason when the framework cannot be imported.
 """
 import importlib
+import importlib.util
 import inspect
+import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -661,6 +664,54 @@ def _framework(name):
 def test_defaults_table_matches_the_installed_framework(framework, name):
     module = _framework("torch.optim" if framework == "torch" else "chainer.optimizers")
     assert _signature_defaults(getattr(module, name).__init__) == DEFAULTS[framework][name]
+
+
+# ======================================================================================
+# Recorded framework trajectories (scripts/probe_optimizers.py output; no framework needed)
+# ======================================================================================
+
+PROBE_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "scripts")
+
+
+def _probe_module():
+    spec = importlib.util.spec_from_file_location("probe_optimizers",
+                                                  os.path.join(PROBE_DIR, "probe_optimizers.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _recorded(filename):
+    with open(os.path.join(PROBE_DIR, "probe_results", filename)) as lines:
+        return [json.loads(line) for line in lines]
+
+
+RECORDED = [(framework, record) for framework, filename in
+            (("torch", "optim-torch-2.13.0.jsonl"), ("chainer", "optim-chainer-7.8.1.jsonl"))
+            for record in _recorded(filename) if record["scenario"].startswith("trajectory.")]
+
+
+@pytest.mark.parametrize("framework, record", RECORDED,
+                         ids=[f"{f}-{r['scenario']}" for f, r in RECORDED])
+def test_refimpl_reproduces_recorded_trajectories(framework, record):
+    probe = _probe_module()
+    name = record["scenario"].split(".")[1].split("_")[0]
+    config = record["result"]["config"]
+    param = leaf(probe.PARAM0)
+    if framework == "torch":
+        values = run_torch_style(getattr(TS, name)([param], **config), param, probe.GRADS)
+    else:
+        values = run_chainer_style(chainer_setup(getattr(CS, name)(**config), param), param, probe.GRADS)
+    np.testing.assert_allclose(values, record["result"]["params"], rtol=RTOL, atol=ATOL,
+                               err_msg=f"{framework} {record['version']} {record['scenario']}")
+
+
+def test_recorded_defaults_match_the_table():
+    for framework, filename in (("torch", "optim-torch-2.13.0.jsonl"), ("chainer", "optim-chainer-7.8.1.jsonl")):
+        recorded = next(r for r in _recorded(filename) if r["scenario"] == "defaults")["result"]
+        table = {name: {k: list(v) if isinstance(v, tuple) else v for k, v in defaults.items()}
+                 for name, defaults in DEFAULTS[framework].items()}
+        assert recorded == table, framework
 
 
 # ======================================================================================
