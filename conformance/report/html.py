@@ -5,6 +5,7 @@ opening a linked drill-down and copy buttons.
 """
 import hashlib
 import json
+import re
 from html import escape
 
 from . import charts
@@ -103,11 +104,17 @@ def render(analysis, title="Autograd conformance report"):
 def _header(analysis, title):
     totals = analysis.totals()
     regressions = analysis.baseline.regressions if analysis.baseline else []
+    upgrades = analysis.version_regressions()
     broken = totals["fail"] + totals["error"]
+    findings = []
     if regressions:
-        verdict, state = f"{len(regressions)} regression(s) against the baseline", "fail"
-    elif broken:
-        verdict, state = f"{totals['fail']} failing and {totals['error']} erroring cell(s)", "fail"
+        findings.append(f"{len(regressions)} regression(s) against the baseline")
+    if upgrades:
+        findings.append(f"{len(upgrades)} regression(s) between framework versions")
+    if broken:
+        findings.append(f"{totals['fail']} failing and {totals['error']} erroring cell(s)")
+    if findings:
+        verdict, state = "; ".join(findings), "fail"
     elif totals.ran:
         verdict, state = "Every cell that ran passed", "pass"
     else:
@@ -281,7 +288,7 @@ def _differences(analysis):
         return ('<section id="differences"><h2>Chainer ↔ PyTorch: what differs</h2>'
                 '<p>No semantics policy is known and no cell names a policy field.</p></section>')
     policies = [p for p in ("torch", "chainer", "chainer5") if any(p in r.values for r in rows)]
-    head_cells = "".join(f"<th>{e(_policy_label(p, versions))}</th>" for p in policies)
+    head_cells = "".join(f'<th class="v">{e(_policy_label(p, versions))}</th>' for p in policies)
     lines = []
     for row in rows:
         values = []
@@ -290,19 +297,23 @@ def _differences(analysis):
             same_as_chainer = policy == "chainer5" and value == row.values.get("chainer")
             values.append(f'<td class="{"same" if same_as_chainer else "val"}"><code>'
                           f'{e("as chainer" if same_as_chainer else value)}</code></td>')
-        evidence = _evidence(analysis, row)
         states = " ".join(sorted({c["outcome"] for c in row.evidence})) or "skip"
         text = " ".join([row.field, row.doc] + list(row.values.values())).lower()
-        status_class = STATUS_CLASS[row.status]
+        sides = " · ".join(f"{e(side)}: {e(row.sides[side])}" for side in SIDES)
+        same = "" if row.differs else '<div class="small">same in both</div>'
+        row_class = "" if row.differs else ' class="same-row"'
+        doc = doc_html(row.doc) or "<i>not a refimpl policy field</i>"
         lines.append(
-            f'<tr data-filter data-text="{e(text)}" data-states="{e(states)}" class="{"" if row.differs else "same-row"}">'
-            f'<th scope="row"><code>{e(row.field)}</code>{"" if row.differs else "<div class=small>same in both</div>"}</th>'
-            f'{"".join(values)}<td class="doc">{e(row.doc) or "<i>not a refimpl policy field</i>"}</td>'
-            f'<td class="evidence">{evidence}</td>'
-            f'<td class="st-{status_class} status">{e(row.status)}<div class="small">'
-            + " ".join(f"{e(side)}: {e(row.sides[side])}" for side in SIDES) + "</div></td></tr>")
+            f'<tr data-filter data-text="{e(text)}" data-states="{e(states)}"'
+            f'{row_class}>'
+            f'<th scope="row"><code class="field">{e(row.field)}</code>{same}'
+            f'<div><span class="badge st-{STATUS_CLASS[row.status]}">{e(row.status)}</span></div>'
+            f'<div class="small">{sides}</div></th>'
+            f'{"".join(values)}<td class="doc">{doc}</td><td class="evidence">{_evidence(analysis, row)}</td></tr>')
     proven = sum(1 for r in rows if r.status == "proven")
     differing = sum(1 for r in rows if r.differs)
+    columns = ('<colgroup><col class="c-field">' + '<col class="c-val">' * len(policies)
+               + '<col class="c-doc"><col class="c-ev"></colgroup>')
     return (
         '<section id="differences"><h2>Chainer ↔ PyTorch: what differs (porting guide)</h2>'
         f'<p class="lede">One row per behaviour where the frameworks may differ: the value of the '
@@ -310,9 +321,14 @@ def _differences(analysis):
         f'cells that check it on the real framework. A row is <b>proven</b> only when its cells pass on '
         f'both sides (torch and chainer); <b>contradicted</b> when a cell fails or errors; <b>unproven</b> '
         f'when a side has no cell that ran. {differing} of {len(rows)} behaviours differ; {proven} rows are proven.</p>'
-        f'<div class="scroll"><table class="plain diff"><thead><tr><th>behaviour (policy field)</th>{head_cells}'
-        f'<th>what it means</th><th>proven by</th><th>status</th></tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
+        f'<table class="plain diff">{columns}<thead><tr><th>behaviour (policy field)</th>{head_cells}'
+        f'<th>what it means</th><th>proven by (cells)</th></tr></thead><tbody>{"".join(lines)}</tbody></table>'
         '</section>')
+
+
+def doc_html(doc):
+    """A policy field's documentation, escaped, with its ``literals`` as code."""
+    return re.sub(r"``(.+?)``", r"<code>\1</code>", e(doc)) if doc else ""
 
 
 def _policy_label(policy, versions):
@@ -351,31 +367,40 @@ def _versions(analysis):
         policy = ""
         if diff.policy_fields:
             rows = "".join(f'<tr><th scope="row"><code>{e(f)}</code></th><td><code>{e(o)}</code></td>'
-                           f'<td><code>{e(n)}</code></td><td class="doc">{e(doc)}</td></tr>'
+                           f'<td><code>{e(n)}</code></td><td class="doc">{doc_html(doc)}</td></tr>'
                            for f, o, n, doc in diff.policy_fields)
             policy = (f'<p>refimpl models {e(diff.old)} with the <code>{e(", ".join(diff.old_policies))}</code> policy and '
                       f'{e(diff.new)} with <code>{e(", ".join(diff.new_policies))}</code>; these behaviours differ:</p>'
                       f'<table class="plain"><thead><tr><th>policy field</th><th>{e(diff.old)}</th><th>{e(diff.new)}</th>'
                       f'<th>what it means</th></tr></thead><tbody>{rows}</tbody></table>')
-        changes = ""
-        if diff.changes:
-            rows = []
-            for kind, old, new in diff.changes:
-                cell = new or old
-                text = " ".join([kind, cell["property"], cell["subject"], (cell.get("message") or "")]).lower()
-                rows.append(
-                    f'<tr data-filter data-text="{e(text)}" data-states="{e(CHANGE_STATE[kind])}">'
-                    f'<td><span class="badge st-{CHANGE_STATE[kind]}">{e(CHANGE_LABEL[kind])}</span></td>'
-                    f'<td>{_cell_link(analysis, cell, row_label(cell["property"], cell["subject"]))}</td>'
-                    f'<td>{e(cell["device"])}</td><td>{e(cell["dtype"])}</td>'
-                    f'<td>{_version_side(old)}</td><td>{_version_side(new)}</td>'
-                    f'<td class="msg">{e(_clip((new or old).get("message"), 240))}</td></tr>')
-            changes = (f'<div class="scroll"><table class="plain"><thead><tr><th>change</th><th>cell</th><th>device</th>'
-                       f'<th>dtype</th><th>{e(diff.old)}</th><th>{e(diff.new)}</th><th>message</th></tr></thead>'
-                       f'<tbody>{"".join(rows)}</tbody></table></div>')
+        changed = [c for c in diff.changes if c[0] not in ("only_old", "only_new")]
+        presence = [c for c in diff.changes if c[0] in ("only_old", "only_new")]
+        changes = _change_table(analysis, diff, changed) if changed else (
+            '<p class="small">No cell present in both versions changed its outcome or policy.</p>')
+        if presence:
+            changes += (f'<details class="presence"><summary>{len(presence)} cell(s) in one version only '
+                        f'({diff.count("only_old")} only in {e(diff.old)}, {diff.count("only_new")} only in '
+                        f'{e(diff.new)})</summary>{_change_table(analysis, diff, presence)}</details>')
         parts.append(f'<h3>{e(diff.framework)} {e(diff.old)} → {e(diff.new)}</h3><p>{chips}</p>{policy}{changes}')
     return ('<section id="versions"><h2>Version changes</h2><p class="lede">Consecutive versions of each framework, '
             'cell by cell (same property, subject, device and dtype).</p>' + "".join(parts) + "</section>")
+
+
+def _change_table(analysis, diff, changes):
+    rows = []
+    for kind, old, new in changes:
+        cell = new or old
+        text = " ".join([kind, cell["property"], cell["subject"], (cell.get("message") or "")]).lower()
+        rows.append(
+            f'<tr data-filter data-text="{e(text)}" data-states="{e(CHANGE_STATE[kind])}">'
+            f'<td><span class="badge st-{CHANGE_STATE[kind]}">{e(CHANGE_LABEL[kind])}</span></td>'
+            f'<td>{_cell_link(analysis, cell, row_label(cell["property"], cell["subject"]))}</td>'
+            f'<td>{e(cell["device"])}</td><td>{e(cell["dtype"])}</td>'
+            f'<td class="nowrap">{_version_side(old)}</td><td class="nowrap">{_version_side(new)}</td>'
+            f'<td class="msg">{e(_clip(cell.get("message"), 240))}</td></tr>')
+    return (f'<div class="scroll"><table class="plain"><thead><tr><th>change</th><th>cell</th><th>device</th>'
+            f'<th>dtype</th><th>{e(diff.old)}</th><th>{e(diff.new)}</th><th>message</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _version_side(cell):
@@ -574,8 +599,12 @@ tr.area-row td{opacity:.85}
 table.plain{font-size:13px;margin:6px 0}
 table.plain th,table.plain td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 table.plain thead th{background:var(--soft);position:sticky;top:0}
-td.doc{max-width:520px;color:#32383f}td.msg{max-width:460px;font-size:12px;color:#32383f}
+td.doc{max-width:520px;color:#32383f}td.doc code{font-size:12px;background:#f6f8fa;padding:0 3px;border-radius:3px}
+table.diff{width:100%;table-layout:fixed}table.diff col.c-field{width:230px}table.diff col.c-val{width:120px}
+table.diff col.c-ev{width:28%}table.diff td.doc{max-width:none}table.diff th .badge{margin:4px 0 2px}
+table.diff code.field{font-weight:600;word-break:break-all}table.diff td{word-wrap:break-word}td.msg{max-width:460px;font-size:12px;color:#32383f}
 td.val code{background:#eef4ff;padding:1px 4px;border-radius:4px}
+td.nowrap{white-space:nowrap}details.presence>summary{cursor:pointer;color:var(--muted);margin:6px 0}
 td.same{color:var(--muted)}tr.same-row{opacity:.8}
 td.status{font-weight:600;white-space:nowrap}
 td.evidence{min-width:260px}.ev{margin-bottom:3px}.ev code{font-size:12px}

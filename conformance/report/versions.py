@@ -4,7 +4,7 @@ For each framework with several versions, consecutive versions (sorted numerical
 compared cell by cell, matching (property, subject, device, dtype). A change is one of:
 'regression' (pass -> fail/error), 'fix' (fail/error -> pass), 'outcome' (any other change
 of outcome, e.g. pass -> skip), 'policy' (same outcome, but refimpl models the two versions
-with different semantics policies), 'only_old' / 'only_new' (a cell in one version only).
+with different semantics policies that differ in a field the cell checks), 'only_old' / 'only_new' (a cell in one version only).
 The policy fields whose values differ between the two versions' policies are listed too:
 they are the behaviours that changed.
 """
@@ -52,7 +52,7 @@ class VersionDiff:
         }
 
 
-def _classify(old, new):
+def _classify(old, new, changed_fields=None):
     if old is None:
         return "only_new"
     if new is None:
@@ -64,7 +64,9 @@ def _classify(old, new):
     if old["outcome"] != new["outcome"]:
         return "outcome"
     if old.get("semantics") != new.get("semantics"):
-        return "policy"
+        checked = set(old.get("policy_fields") or ()) | set(new.get("policy_fields") or ())
+        if changed_fields is None or checked & changed_fields:
+            return "policy"
     return None
 
 
@@ -94,19 +96,30 @@ def _policies(cells):
 
 
 def _diff(framework, old, new, old_cells, new_cells, table):
+    old_policies, new_policies = _policies(old_cells), _policies(new_cells)
+    fields = _changed_fields(old_policies, new_policies, table)
+    known = {name for name, *_ in fields} if fields is not None else None
     changes, unchanged = [], 0
     for key in sorted(set(old_cells) | set(new_cells), key=lambda k: tuple(map(str, k))):
-        kind = _classify(old_cells.get(key), new_cells.get(key))
+        kind = _classify(old_cells.get(key), new_cells.get(key), known)
         if kind is None:
             unchanged += 1
         else:
             changes.append((kind, old_cells.get(key), new_cells.get(key)))
     changes.sort(key=lambda change: CHANGE_ORDER.index(change[0]))
-    old_policies, new_policies = _policies(old_cells), _policies(new_cells)
-    fields = []
-    if len(old_policies) == 1 and len(new_policies) == 1 and old_policies != new_policies:
-        for name, (doc, values) in table.items():
-            before, after = values.get(old_policies[0]), values.get(new_policies[0])
-            if old_policies[0] in values and new_policies[0] in values and before != after:
-                fields.append((name, repr(before), repr(after), doc))
-    return VersionDiff(framework, old, new, changes, unchanged, fields, old_policies, new_policies)
+    return VersionDiff(framework, old, new, changes, unchanged, fields or [], old_policies, new_policies)
+
+
+def _changed_fields(old_policies, new_policies, table):
+    """[(field, old value, new value, doc)] between the two versions' policies; None when
+    that is unknown (several or no policies on a side, or a policy refimpl does not know)."""
+    if len(old_policies) != 1 or len(new_policies) != 1:
+        return None
+    before_name, after_name = old_policies[0], new_policies[0]
+    if before_name == after_name:
+        return []
+    if not table or any(name not in values for _, values in table.values()
+                        for name in (before_name, after_name)):
+        return None
+    return [(name, repr(values[before_name]), repr(values[after_name]), doc)
+            for name, (doc, values) in table.items() if values[before_name] != values[after_name]]
