@@ -171,7 +171,8 @@ class GradientMethod:
         if timing == "auto":
             timing = getattr(hook, "timing", "pre")
             if timing not in ("pre", "post"):
-                warnings.warn("Hook timing attribute not in ('pre', 'post'), defaulting timing to 'pre'.")
+                warnings.warn("Hook timing attribute not in ('pre', 'post'), defaulting timing to 'pre'.",
+                              stacklevel=2)
                 timing = "pre"
         if name is None:
             name = getattr(hook, "name", getattr(hook, "__name__", None))

@@ -348,7 +348,8 @@ class Adagrad(Optimizer):
     ``lr_t = lr / (1 + (t-1)*lr_decay)``; ``h += g^2`` (h starts at
     ``initial_accumulator_value``); ``p -= lr_t * g / (sqrt(h) + eps)``; ``g`` includes
     ``weight_decay*p`` and ``maximize``. The state is created in the constructor, so it is
-    in ``state_dict()`` before any step.
+    in ``state_dict()`` before any step. As in torch 2.13, the accumulator always starts at
+    the constructor's ``initial_accumulator_value``: a param group's own value is ignored.
 
     Args: params; lr 1e-2; lr_decay 0; weight_decay 0; initial_accumulator_value 0;
     eps 1e-10; maximize False.
@@ -380,4 +381,9 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for param in group["params"]:
-                self.state[param] = torch_rules.adagrad_init(param.data, group)
+                self.state[param] = torch_rules.adagrad_init(param.data, self.defaults)
+
+    def _update(self, param, group):
+        if param not in self.state:  # a group added later: torch creates its state on its first step
+            self.state[param] = torch_rules.adagrad_init(param.data, self.defaults)
+        super()._update(param, group)

@@ -389,6 +389,19 @@ def test_torch_adagrad_state_exists_before_the_first_step():
     assert state["step"] == 0.0 and np.array_equal(state["sum"], [0.5, 0.5])
 
 
+def test_torch_adagrad_ignores_a_groups_initial_accumulator_value():
+    # torch 2.13 initialises "sum" from the constructor's value (0 here) for every group,
+    # also for a group added later: g = 1 gives h = 1 and p = 1 - 0.1*1/1 = 0.9 for both
+    a, b = leaf([1.0]), leaf([1.0])
+    opt = TS.Adagrad([{"params": [a], "initial_accumulator_value": 5.0}], lr=0.1, eps=0.0)
+    opt.add_param_group({"params": [b], "initial_accumulator_value": 7.0})
+    assert np.array_equal(opt.state[a]["sum"], [0.0]) and b not in opt.state
+    a.grad, b.grad = np.array([1.0]), np.array([1.0])
+    opt.step()
+    close([a.data[0], b.data[0]], [0.9, 0.9])
+    assert opt.param_groups[1]["initial_accumulator_value"] == 7.0
+
+
 def test_torch_named_parameters_are_recorded():
     a, b = leaf([1.0]), leaf([2.0])
     opt = TS.SGD([("a", a), ("b", b)])
@@ -593,7 +606,7 @@ def test_chainer_new_epoch():
 def test_chainer_adam_alpha_t_before_any_update_raises():
     opt = CS.Adam().setup(Target(a=leaf([1.0])))
     with pytest.raises(RuntimeError, match="because the update steps have not been started"):
-        opt.alpha_t
+        _ = opt.alpha_t
 
 
 # ======================================================================================
@@ -802,6 +815,7 @@ def refimpl_torch_trajectory(name, config, sequence):
 
 
 def assert_trajectories_match(actual, expected, context):
+    assert len(actual) == len(expected), context
     for step, (actual_params, expected_params) in enumerate(zip(actual, expected)):
         for index, (a, e) in enumerate(zip(actual_params, expected_params)):
             np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL,
@@ -869,6 +883,29 @@ def test_torch_step_closure_and_lr_change_match_torch():
         t_loss, r_loss = t_opt.step(t_closure), r_opt.step(r_closure)
         np.testing.assert_allclose(r_loss.data, t_loss.item(), rtol=RTOL)
         np.testing.assert_allclose(r_param.data, t_param.detach().numpy(), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.frameworks
+def test_torch_adagrad_group_initial_accumulator_matches_torch():
+    torch = _framework("torch")
+    t_a, t_b = (torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True) for _ in range(2))
+    t_opt = torch.optim.Adagrad([{"params": [t_a], "initial_accumulator_value": 5.0}], lr=0.1,
+                                initial_accumulator_value=0.5)
+    t_opt.add_param_group({"params": [t_b], "initial_accumulator_value": 7.0})
+    r_a, r_b = leaf([1.0, 2.0]), leaf([1.0, 2.0])
+    r_opt = TS.Adagrad([{"params": [r_a], "initial_accumulator_value": 5.0}], lr=0.1,
+                       initial_accumulator_value=0.5)
+    r_opt.add_param_group({"params": [r_b], "initial_accumulator_value": 7.0})
+    for g in ([1.0, -1.0], [0.5, 2.0]):
+        for t in (t_a, t_b):
+            t.grad = torch.tensor(g, dtype=torch.float64)
+        for r in (r_a, r_b):
+            r.grad = np.array(g)
+        t_opt.step()
+        r_opt.step()
+    for r, t in ((r_a, t_a), (r_b, t_b)):
+        np.testing.assert_allclose(r.data, t.detach().numpy(), rtol=RTOL, atol=ATOL)
+    assert_torch_states_match(r_opt.state_dict(), t_opt.state_dict(), "Adagrad groups")
 
 
 @st.composite
