@@ -790,9 +790,17 @@ def initial_params():
     return [np.array([1.0, -2.0, 0.5]), np.array([[0.3, -0.7], [2.0, 0.0]])]
 
 
-def torch_trajectory(torch, name, config, sequence, closure_steps=False):
+def param_groups(params, group_config):
+    """The first parameter in a group of its own with the defaults, the second with
+    ``group_config`` (None: one plain list of parameters)."""
+    if group_config is None:
+        return params
+    return [{"params": [params[0]]}, {"params": [params[1]], **group_config}]
+
+
+def torch_trajectory(torch, name, config, sequence, group_config=None):
     params = [torch.tensor(p, requires_grad=True) for p in initial_params()]
-    opt = getattr(torch.optim, name)(params, **config)
+    opt = getattr(torch.optim, name)(param_groups(params, group_config), **config)
     values = []
     for grads in sequence:
         for p, g in zip(params, grads):
@@ -802,9 +810,9 @@ def torch_trajectory(torch, name, config, sequence, closure_steps=False):
     return values, opt.state_dict()
 
 
-def refimpl_torch_trajectory(name, config, sequence):
+def refimpl_torch_trajectory(name, config, sequence, group_config=None):
     params = [leaf(p) for p in initial_params()]
-    opt = getattr(TS, name)(params, **config)
+    opt = getattr(TS, name)(param_groups(params, group_config), **config)
     values = []
     for grads in sequence:
         for p, g in zip(params, grads):
@@ -840,10 +848,11 @@ def assert_torch_states_match(actual, expected, context):
 def test_torch_style_matches_torch(name, data):
     torch = _framework("torch")
     config = data.draw(TORCH_CONFIGS[name], label="config")
+    group_config = data.draw(st.none() | TORCH_CONFIGS[name], label="second param group")
     sequence = data.draw(grad_sequences(), label="grads")
-    expected, expected_state = torch_trajectory(torch, name, config, sequence)
-    actual, actual_state = refimpl_torch_trajectory(name, config, sequence)
-    context = f"torch {torch.__version__} {name}({config})"
+    expected, expected_state = torch_trajectory(torch, name, config, sequence, group_config)
+    actual, actual_state = refimpl_torch_trajectory(name, config, sequence, group_config)
+    context = f"torch {torch.__version__} {name}({config}), second group {group_config}"
     assert_trajectories_match(actual, expected, context)
     assert_torch_states_match(actual_state, expected_state, context)
 
