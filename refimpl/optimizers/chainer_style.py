@@ -94,8 +94,8 @@ class UpdateRule:
         """Apply the rule to ``param`` (its data is written in place)."""
         if not self.enabled:
             return
-        if param.data is None:  # an uninitialised (lazy) parameter: counted, not updated
-            self.t += 1
+        if param.data is None or param.grad is None:  # counted, not updated, as chainer
+            self.t += 1  # (chainer also creates the zero state of a parameter with data here)
             return
         state = dict(self.state or {}, t=self.t)
         new_param, new_state = self._step(param.data, param.grad, state, self.hyperparam)
