@@ -139,6 +139,9 @@ def torch_bce_and_mse(p):
         torch.zeros(4, 3), torch.zeros(4, 1)))
     p.step("bce_pos_weight_shape", lambda: F.binary_cross_entropy_with_logits(
         torch.zeros(4, 3), torch.zeros(4, 3), pos_weight=torch.ones(4)))
+    p.step("bce_f32_logits_f64_weights_dtype", lambda: str(F.binary_cross_entropy_with_logits(
+        torch.zeros(2, 3), torch.ones(2, 3), weight=torch.ones(2, 3, dtype=torch.float64),
+        pos_weight=torch.ones(3, dtype=torch.float64)).dtype))
     p.step("mse_broadcast", lambda: F.mse_loss(torch.zeros(3, 4), torch.ones(4)))
     p.step("mse_weighted_mean", lambda: F.mse_loss(torch.tensor([1.0, 2.0]), torch.zeros(2),
                                                    weight=torch.tensor([1.0, 3.0])))

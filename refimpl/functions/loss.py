@@ -21,6 +21,7 @@ logits``
 Behaviour observed with torch 2.13.0 and chainer 7.8.1 (``scripts/probe_losses_init.py``).
 """
 import numbers
+import warnings
 
 import numpy
 
@@ -133,15 +134,16 @@ def _require_float(name, variable):
                         f"{variable.dtype}")
 
 
-def _constant_array(name, value, like):
-    """``value`` (array, number or Variable without grad) as an array on ``like``'s device."""
+def _constant_array(name, value, like, dtype=None):
+    """``value`` (array, number or Variable without grad) as an array on ``like``'s device,
+    converted to ``dtype`` when given."""
     if isinstance(value, Variable):
         if value.requires_grad:
             raise RuntimeError(f"the loss is not differentiable with respect to argument "
                                f"'{name}' (torch raises this too); pass {name}.detach()")
         value = value.data
     xp = _backend.get_array_module(like.data)
-    array = xp.asarray(value)
+    array = xp.asarray(value, dtype=dtype)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got {name}.dtype={array.dtype}")
     return array
@@ -167,7 +169,6 @@ def mse_loss(x, t, reduction="mean", weight=None):
     'none'. Torch raises ValueError('... is not a valid value for reduction') and
     ValueError('Weights and input must have the same size.'); refimpl too.
     """
-    import warnings
     x, t = as_variable(x, "x"), as_variable(t, "t")
     _check_torch_reduction(reduction)
     if x.shape != t.shape:
@@ -242,7 +243,8 @@ def binary_cross_entropy_with_logits(x, t, reduction="mean", pos_weight=None, we
         weight: constant weight of each element, broadcast against ``x``.
 
     torch does not differentiate ``weight`` or ``pos_weight`` (a RuntimeError if one requires
-    grad); refimpl raises RuntimeError for a Variable that requires grad there.
+    grad); refimpl raises RuntimeError for a Variable that requires grad there. Both are
+    converted to ``x``'s dtype (torch: float64 weights with float32 logits give float32).
     Where torch computes ``(1 - t) x - log_sigmoid(x)``, its value cancels to 0 for t = 0 and
     x << 0 (x = -40 gives 0.0, the exact value is 4.2e-18); refimpl keeps the exact value.
     Chainer's counterpart is ``sigmoid_cross_entropy`` (integer labels, see there).
@@ -254,11 +256,12 @@ def binary_cross_entropy_with_logits(x, t, reduction="mean", pos_weight=None, we
     if t.shape != x.shape:
         raise ValueError(f"Target size ({t.shape}) must be the same as input size ({x.shape})")
     if pos_weight is not None:
-        pos_weight = _checked_broadcast("pos_weight", _constant_array("pos_weight", pos_weight, x),
-                                        x.shape)
+        pos_weight = _checked_broadcast(
+            "pos_weight", _constant_array("pos_weight", pos_weight, x, x.dtype), x.shape)
     loss = _binary_cross_entropy_elements(x, t, pos_weight)
     if weight is not None:
-        loss = loss * _checked_broadcast("weight", _constant_array("weight", weight, x), x.shape)
+        loss = loss * _checked_broadcast("weight", _constant_array("weight", weight, x, x.dtype),
+                                         x.shape)
     return _reduce(loss, reduction)
 
 
