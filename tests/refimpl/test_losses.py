@@ -641,3 +641,16 @@ def test_float32_losses_match_torch_and_chainer():
         assert ours.dtype == theirs.dtype == np.float32
         # float32 sums of 12-60 terms in different orders: a few ulps of float32 (eps 1.2e-7).
         np.testing.assert_allclose(ours.data, theirs, rtol=1e-5)
+
+
+@pytest.mark.parametrize("loss", [
+    lambda x, t: sigmoid_cross_entropy(x, t),
+    lambda x, t: chainer_softmax_cross_entropy(x[:, :2], np.clip(t[:, 0], -1, 1),
+                                               enable_double_backprop=True),
+    lambda x, t: mean_squared_error(x, x * 0.5),
+], ids=["sigmoid_cross_entropy", "chainer_softmax_cross_entropy", "mean_squared_error"])
+def test_chainer_losses_under_chainer_semantics(loss):
+    x = random_like((3, 2), 4)
+    t = np.array([[0, 1], [-1, 1], [1, 0]], np.int32)
+    with refimpl.semantics("chainer"):
+        check_first_and_second_order(lambda a: loss(a, t), [x])
