@@ -101,4 +101,5 @@ def build(analysis):
 
 def render(analysis):
     from .summary import _clean
-    return json.dumps(_clean(build(analysis)), indent=2, allow_nan=False) + "\n"
+    # Compact: CTRF files of full runs are large, and json's C encoder only runs without indent.
+    return json.dumps(_clean(build(analysis)), separators=(",", ":"), allow_nan=False) + "\n"

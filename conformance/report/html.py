@@ -159,7 +159,8 @@ def _regressions(analysis):
         for name in ("regressions", "fixes"):
             pairs = getattr(comparison, name)
             if pairs:
-                parts.append(f"<h3>{e(name.capitalize())}</h3>" + _pair_table(analysis, pairs))
+                parts.append(_collapsible(f"{len(pairs)} {name} against the baseline",
+                                          _pair_table(analysis, pairs), len(pairs)))
     version_regressions = analysis.version_regressions()
     if version_regressions:
         rows = "".join(
@@ -169,12 +170,25 @@ def _regressions(analysis):
             f'<td>{badge(old["outcome"])} → {badge(new["outcome"])}</td>'
             f'<td class="msg">{e(_clip(new.get("message"), 300))}</td></tr>'
             for diff, old, new in version_regressions)
-        parts.append('<h3>Between versions of one framework</h3><table class="plain"><thead><tr>'
-                     '<th>versions</th><th>cell</th><th>device</th><th>dtype</th><th>outcome</th>'
-                     f'<th>message</th></tr></thead><tbody>{rows}</tbody></table>')
+        per_pair = {}
+        for diff, _, _ in version_regressions:
+            label = f"{diff.framework} {diff.old} → {diff.new}"
+            per_pair[label] = per_pair.get(label, 0) + 1
+        title = (f"{len(version_regressions)} regression(s) between versions of one framework ("
+                 + ", ".join(f"{label}: {count}" for label, count in per_pair.items()) + ")")
+        table = ('<table class="plain"><thead><tr><th>versions</th><th>cell</th><th>device</th><th>dtype</th>'
+                 f'<th>outcome</th><th>message</th></tr></thead><tbody>{rows}</tbody></table>')
+        parts.append(_collapsible(title, table, len(version_regressions)))
     if not parts:
         return ""
     return f'<section id="regressions"><h2>Regressions</h2>{"".join(parts)}</section>'
+
+
+def _collapsible(title, body, count, open_up_to=15):
+    """A titled block, open when it lists at most ``open_up_to`` rows."""
+    opened = " open" if count <= open_up_to else ""
+    return (f'<details class="block"{opened}><summary><b>{e(title)}</b></summary>'
+            f'<div class="scroll">{body}</div></details>')
 
 
 def _pair_table(analysis, pairs):
@@ -604,7 +618,8 @@ table.diff{width:100%;table-layout:fixed}table.diff col.c-field{width:230px}tabl
 table.diff col.c-ev{width:28%}table.diff td.doc{max-width:none}table.diff th .badge{margin:4px 0 2px}
 table.diff code.field{font-weight:600;word-break:break-all}table.diff td{word-wrap:break-word}td.msg{max-width:460px;font-size:12px;color:#32383f}
 td.val code{background:#eef4ff;padding:1px 4px;border-radius:4px}
-td.nowrap{white-space:nowrap}details.presence>summary{cursor:pointer;color:var(--muted);margin:6px 0}
+td.nowrap{white-space:nowrap}details.block{margin:8px 0}details.block>summary{cursor:pointer;margin:6px 0}
+details.presence>summary{cursor:pointer;color:var(--muted);margin:6px 0}
 td.same{color:var(--muted)}tr.same-row{opacity:.8}
 td.status{font-weight:600;white-space:nowrap}
 td.evidence{min-width:260px}.ev{margin-bottom:3px}.ev code{font-size:12px}

@@ -30,8 +30,7 @@ def write_jsonl(path, records, tail=""):
     """Write ``records`` as JSON lines, then ``tail`` verbatim (e.g. a truncated record)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record) + "\n")
+        handle.writelines(json.dumps(record) + "\n" for record in records)
         handle.write(tail)
     return path
 

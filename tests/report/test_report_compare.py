@@ -55,7 +55,8 @@ def test_ignore_version_matches_across_versions(tmp_path):
 def planted_regression(tmp_path):
     """The real baseline with one passing cell flipped to fail."""
     source = os.path.join(BASELINE, "semantics.jsonl")
-    lines = open(source, encoding="utf-8").read().splitlines()
+    with open(source, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
     for index, line in enumerate(lines):
         record = json.loads(line)
         if record.get("kind") == "cell" and record["outcome"] == "pass":

@@ -5,7 +5,13 @@ import pytest
 from report_cells import cell, rich_run
 
 from conformance.report.load import latest, load, normalise
-from conformance.report.model import Column, Counts, build_matrix, tolerance_ratio, version_key
+from conformance.report.model import (
+    Column,
+    Counts,
+    build_matrix,
+    tolerance_ratio,
+    version_key,
+)
 
 
 def cells_of(*records):
