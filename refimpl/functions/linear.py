@@ -173,8 +173,9 @@ def linear(x, W, b=None, n_batch_axes=None):
     float64 in float32 (``gW`` stays float64) where torch raises. refimpl raises the same
     classes under each policy, with messages naming the shapes.
 
-    >>> import numpy, refimpl.functions.linear as L
-    >>> L.linear(numpy.ones((2, 3)), numpy.ones((4, 3)), numpy.arange(4.0)).data
+    >>> import numpy
+    >>> from refimpl.functions.linear import linear
+    >>> linear(numpy.ones((2, 3)), numpy.ones((4, 3)), numpy.arange(4.0)).data
     array([[3., 4., 5., 6.],
            [3., 4., 5., 6.]])
     """
