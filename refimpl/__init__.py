@@ -12,7 +12,7 @@ with. Where the two frameworks differ, the active semantics policy decides::
         y.backward()
     x.grad  # array([2., 4., 6.])
 """
-from . import functions
+from . import functions, initializers, nn, optimizers, serializers
 from ._backend import DeviceMismatchError, get_array_module
 from ._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .engine import grad
@@ -26,5 +26,6 @@ __version__ = "0.1.0"
 __all__ = [
     "DeviceMismatchError", "Function", "InvalidType", "POLICIES", "Policy", "Variable",
     "current_semantics", "enable_grad", "functions", "get_array_module", "grad",
-    "is_grad_enabled", "no_grad", "semantics", "set_grad_enabled", "set_semantics",
+    "initializers", "is_grad_enabled", "nn", "no_grad", "optimizers", "semantics",
+    "serializers", "set_grad_enabled", "set_semantics",
 ]

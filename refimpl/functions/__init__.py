@@ -1,12 +1,18 @@
 """refimpl's ops. Each is differentiable to any order (its backward uses these same ops)."""
 from .activation import clip, leaky_relu, relu
 from .arithmetic import add, broadcast_to, cast, div, mul, neg, pow, sub, sum_to
+from .conv import conv2d, conv_transpose2d, convolution_2d, deconvolution_2d
 from .indexing import getitem, where
+from .linear import linear
+from .loss import (binary_cross_entropy_with_logits, chainer_softmax_cross_entropy,
+                   mean_squared_error, mse_loss, sigmoid_cross_entropy, softmax_cross_entropy)
 from .math import abs, cos, exp, log, sigmoid, sin, sqrt, tanh
 from .matmul import dot, matmul
+from .pooling import average_pooling_2d, avg_pool2d, max_pool2d, max_pooling_2d
 from .reduction import argmax, argmin, logsumexp, max, mean, min, sum, topk
 from .shape import (cat, concat, expand_dims, permute, reshape, split, squeeze, stack,
                     swapaxes, transpose, unsqueeze)
+from .rnn import chainer_lstm, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # sequences: rnn.rnn, rnn.lstm
 from .softmax import log_softmax, softmax
 
 __all__ = [
@@ -15,6 +21,16 @@ __all__ = [
     "logsumexp", "matmul", "max", "mean", "min", "mul", "neg", "permute", "pow", "relu",
     "reshape", "sigmoid", "sin", "softmax", "split", "sqrt", "squeeze", "stack", "sub", "sum",
     "sum_to", "swapaxes", "tanh", "topk", "transpose", "unsqueeze", "where",
+]
+
+#: Layer-level functions (convolution, pooling, linear, losses, recurrent): exported here,
+#: described in the conformance registry as layer/loss entries rather than elementwise ops.
+LAYER_FUNCTIONS = [
+    "average_pooling_2d", "avg_pool2d", "binary_cross_entropy_with_logits", "chainer_lstm",
+    "chainer_softmax_cross_entropy", "conv2d", "conv_transpose2d", "convolution_2d",
+    "deconvolution_2d", "linear", "lstm_cell", "max_pool2d", "max_pooling_2d",
+    "mean_squared_error", "mse_loss", "rnn_relu_cell", "rnn_tanh_cell",
+    "sigmoid_cross_entropy", "softmax_cross_entropy",
 ]
 
 

@@ -286,6 +286,36 @@ def test_grad_clearing(policy):
     assert policies.get_policy(policy).fresh_parameter_grad == ("none" if policy == "torch" else "nan")
 
 
+@field("max_pooling_cover_all")
+def test_max_pooling_cover_all(policy):
+    x = V(np.arange(25).reshape(1, 1, 5, 5), policy)
+    with refimpl.semantics(policy):
+        y = F.max_pooling_2d(x, 2)
+    # floor((5 - 2) / 2) + 1 = 2 (torch) vs ceil: 3, the last window covers the 5th row
+    assert y.shape == ((1, 1, 2, 2) if policy == "torch" else (1, 1, 3, 3))
+
+
+@field("linear_input_layout")
+def test_linear_input_layout(policy):
+    x = V(np.ones((2, 3, 4)), policy)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            assert F.linear(x, V(np.ones((5, 4)), policy)).shape == (2, 3, 5)
+        else:
+            assert F.linear(x, V(np.ones((5, 12)), policy)).shape == (2, 5)
+
+
+@field("weight_initializer", "bias_initializer")
+def test_default_initializers(policy):
+    with refimpl.semantics(policy):
+        layer = refimpl.nn.Linear(100, 200, rng=0)
+    weight, bias = layer.weight.data, layer.bias.data
+    if policy == "torch":  # both U(-0.1, 0.1)
+        assert np.abs(weight).max() <= 0.1 and np.abs(bias).max() <= 0.1 and bias.std() > 0.03
+    else:  # N(0, 0.01) weights (values beyond 0.1 appear), zero bias
+        assert np.abs(weight).max() > 0.3 and not bias.any()
+
+
 def test_every_field_is_documented_and_tested():
     for policy in (policies.TORCH, policies.CHAINER, policies.CHAINER5):
         for name, (value, doc) in policy.describe().items():
