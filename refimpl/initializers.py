@@ -30,6 +30,14 @@ Layer defaults (torch 2.13.0, chainer 7.8.1; ``scripts/probe_losses_init.py``):
   except the forget gate's, which is 1 (``forget_bias_init=1``). The gates are interleaved,
   not blocked: row ``4 k + g`` belongs to gate ``g`` of unit ``k`` in the order (a: cell
   input, i, f, o), so the forget biases are at 2, 6, 10, ... (``chainer_lstm_bias``).
+>>> from refimpl import initializers
+>>> initializers.fans((32, 4, 3, 3))  # Conv2d(16, 32, 3, groups=4): fan_in = 16 / 4 * 3 * 3
+(36, 288)
+>>> initializers.default_weight((2, 3), "torch", rng=0).round(4)  # U(-1/sqrt(3), 1/sqrt(3))
+array([[ 0.1581, -0.2658, -0.53  ],
+       [-0.5583,  0.3617,  0.4766]], dtype=float32)
+>>> initializers.chainer_lstm_bias(2)
+array([0., 0., 1., 0., 0., 0., 1., 0.], dtype=float32)
 """
 import math
 import numbers

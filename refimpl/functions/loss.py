@@ -402,6 +402,13 @@ def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean"
 
     ``x`` is differentiated (to any order); ``t`` and ``weight`` are constants.
     Chainer's function differs in defaults and normalisation: ``chainer_softmax_cross_entropy``.
+
+    >>> import numpy
+    >>> x = numpy.array([[2.0, 0.0, -1.0], [0.0, 0.0, 0.0]])
+    >>> float(softmax_cross_entropy(x, numpy.array([0, -100])).data.round(6))  # log(e^2+1+e^-1)-2
+    0.169846
+    >>> softmax_cross_entropy(x, numpy.array([-100, -100])).data
+    array(nan)
     """
     x = as_variable(x, "x")
     _check_torch_reduction(reduction)
@@ -521,6 +528,14 @@ def chainer_softmax_cross_entropy(x, t, normalize=True, cache_score=True, class_
     index from the end and large ones raise IndexError); a shape or dtype mismatch raises
     RuntimeError (chainer's type check fails while formatting its message); a bad ``reduce``
     or ``class_weight`` raises ValueError.
+   
+    >>> import numpy
+    >>> x = numpy.array([[2.0, 0.0, -1.0], [0.0, 0.0, 0.0]])
+    >>> chainer_softmax_cross_entropy(x, numpy.array([-1, -1], numpy.int32)).data
+    array(0.)
+    >>> float(chainer_softmax_cross_entropy(x, numpy.array([0, -1], numpy.int32),
+    ...                                     normalize=False).data.round(6))  # divided by N = 2
+    0.084923
     """
     x, labels = as_variable(x, "x"), _label_array("t", t)
     _check_chainer_reduce(reduce)
