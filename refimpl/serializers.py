@@ -13,6 +13,12 @@ layout      keys                                    produced by
             leading '/': ``0/W``, ``upward/b``
 ==========  ======================================  ==========================================
 
+Optimizer state: a chainer-style optimizer's ``state_dict()`` already uses chainer's npz keys
+(``t``, ``epoch``, ``0/W/m``, ...). A torch-style optimizer's nested ``state_dict()`` is
+flattened with '/' (``state/0/exp_avg``, ``param_groups/0/lr``, ``param_groups/0/betas``)
+and rebuilt on load (``state`` keys become ints, sequences in ``param_groups`` tuples, and
+``params`` a list of ints, as torch's state dict has them).
+
 Files are written and read with ``allow_pickle=False``: an uninitialised (lazy) parameter
 cannot be saved (chainer would store it as a pickled ``None``); call the layer once first.
 """
@@ -24,11 +30,11 @@ LAYOUTS = ("torch", "chainer")
 
 
 def named_arrays(target, layout="torch"):
-    """{key: array} of ``target``'s parameters (a Module) or state (anything with
-    ``named_arrays(layout)``, e.g. an optimizer), in ``layout``'s naming."""
+    """{key: array} of ``target``'s parameters (a Module, in ``layout``'s naming) or of its
+    state (an optimizer of either style; ``layout`` does not apply)."""
     _check_layout(layout)
-    if hasattr(target, "named_arrays"):
-        return dict(target.named_arrays(layout))
+    if _is_optimizer(target):
+        return _optimizer_arrays(target)
     if layout == "torch":
         pairs = target.named_parameters()
     else:
@@ -48,8 +54,9 @@ def load_named_arrays(target, arrays, layout="torch", strict=True):
     ``(missing_keys, unexpected_keys)``; with ``strict`` either raises."""
     _check_layout(layout)
     arrays = {key: numpy.asarray(value) for key, value in arrays.items()}
-    if hasattr(target, "load_named_arrays"):
-        return target.load_named_arrays(arrays, layout, strict=strict)
+    if _is_optimizer(target):
+        _load_optimizer_arrays(target, arrays)
+        return [], []
     if layout == "torch":
         return target.load_state_dict(arrays, strict=strict)
     by_torch_name = {}
@@ -64,6 +71,48 @@ def load_named_arrays(target, arrays, layout="torch", strict=True):
             by_torch_name[chainer_to_torch[key]] = value
     target.load_state_dict(by_torch_name, strict=False)
     return missing, unexpected
+
+
+def _is_optimizer(target):
+    return hasattr(target, "state_dict") and not hasattr(target, "named_parameters")
+
+
+def _optimizer_arrays(optimizer):
+    """Flat {key: array} of an optimizer's state (see the module docstring)."""
+    state = optimizer.state_dict()
+    if not hasattr(optimizer, "param_groups"):  # chainer style: flat already
+        return {key: _backend.to_numpy(value) for key, value in state.items()}
+    arrays = {}
+    for index, values in state["state"].items():
+        for name, value in values.items():
+            arrays[f"state/{index}/{name}"] = _backend.to_numpy(numpy.asarray(value) if numpy.isscalar(value) else value)
+    for index, group in enumerate(state["param_groups"]):
+        for name, value in group.items():
+            if value is None:
+                raise ValueError(f"param_groups[{index}][{name!r}] is None, which npz cannot store "
+                                 f"without pickling")
+            arrays[f"param_groups/{index}/{name}"] = numpy.asarray(value)
+    return arrays
+
+
+def _load_optimizer_arrays(optimizer, arrays):
+    """Rebuild an optimizer's ``state_dict()`` from flat arrays and load it."""
+    if not hasattr(optimizer, "param_groups"):
+        optimizer.load_state_dict(arrays)
+        return
+    state, groups = {}, {}
+    for key, value in arrays.items():
+        parts = key.split("/")
+        if len(parts) != 3 or parts[0] not in ("state", "param_groups") or not parts[1].isdigit():
+            raise KeyError(f"not a torch-style optimizer key: {key!r}")
+        kind, index, name = parts[0], int(parts[1]), parts[2]
+        if kind == "state":
+            state.setdefault(index, {})[name] = value.item() if value.ndim == 0 and name == "step" else value
+        elif name == "params":
+            groups.setdefault(index, {})[name] = [int(v) for v in value.tolist()]
+        else:
+            groups.setdefault(index, {})[name] = tuple(value.tolist()) if value.ndim else value.item()
+    optimizer.load_state_dict({"state": state, "param_groups": [groups[i] for i in sorted(groups)]})
 
 
 def _chainer_to_torch_names(module):

@@ -108,3 +108,67 @@ def test_chainer_npz_in_and_out(tmp_path):
     chainer.serializers.load_npz(back, link)
     for (path_a, a), (path_b, b) in zip(link.namedparams(), ours.namedparams()):
         assert path_a == path_b and np.array_equal(a.array, b.data)
+
+
+def _trained(optimizer_factory, policy, steps=2):
+    with refimpl.semantics(policy):
+        net = Sequential(Linear(3, 2, rng=0))
+        net.cleargrads()
+        optimizer = optimizer_factory(net)
+        for _ in range(steps):
+            net.cleargrads()
+            net(refimpl.Variable(np.ones((4, 3), np.float32))).sum().backward()
+            if hasattr(optimizer, "step"):
+                optimizer.step()
+            else:
+                optimizer.update()
+    return net, optimizer
+
+
+def _chainer_adam(net):
+    optimizer = refimpl.optimizers.chainer_style.Adam()
+    optimizer.setup(net)
+    return optimizer
+
+
+@pytest.mark.parametrize("factory, policy", [
+    (lambda net: refimpl.optimizers.torch_style.Adam(net.parameters(), lr=0.1, amsgrad=True), "torch"),
+    (lambda net: refimpl.optimizers.torch_style.SGD(net.parameters(), lr=0.1, momentum=0.9), "torch"),
+    (_chainer_adam, "chainer"),
+])
+def test_optimizer_state_round_trip(factory, policy):
+    net, optimizer = _trained(factory, policy)
+    buffer = io.BytesIO()
+    serializers.save_npz(buffer, optimizer)
+    buffer.seek(0)
+    _, fresh = _trained(factory, policy, steps=0)
+    fresh_params = list(fresh.param_groups[0]["params"]) if hasattr(fresh, "param_groups") else None
+    serializers.load_npz(buffer, fresh)
+    expected, actual = serializers.named_arrays(optimizer), serializers.named_arrays(fresh)
+    assert expected.keys() == actual.keys() and len(expected) > 3
+    for key in expected:
+        np.testing.assert_array_equal(actual[key], expected[key], err_msg=key)
+    if fresh_params is not None:  # the loaded state is keyed by the fresh optimizer's parameters
+        assert fresh.param_groups[0]["params"] == fresh_params
+
+
+@pytest.mark.frameworks
+def test_chainer_optimizer_npz_loads_into_refimpl(tmp_path):
+    chainer = pytest.importorskip("chainer")
+    link = chainer.Sequential(chainer.links.Linear(3, 2))
+    optimizer = chainer.optimizers.Adam()
+    optimizer.setup(link)
+    for _ in range(2):
+        link.cleargrads()
+        chainer.functions.sum(link(np.ones((4, 3), np.float32))).backward()
+        optimizer.update()
+    path = str(tmp_path / "adam.npz")
+    chainer.serializers.save_npz(path, optimizer)
+    _, ours = _trained(_chainer_adam, "chainer", steps=0)
+    serializers.load_npz(path, ours)
+    with np.load(path) as archive:
+        saved = {key: archive[key] for key in archive.files}
+    mine = serializers.named_arrays(ours)
+    assert saved.keys() == mine.keys()
+    for key in saved:
+        np.testing.assert_array_equal(mine[key], saved[key], err_msg=key)
