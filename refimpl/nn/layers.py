@@ -62,6 +62,8 @@ class _WeightedLayer(Module):
     """Shared parameter set-up of Linear and Conv2d: weight (maybe lazy) and optional bias."""
 
     chainer_names = {"weight": "W", "bias": "b"}
+    W = property(lambda self: self.weight, doc="chainer's name of ``weight``")
+    b = property(lambda self: self.bias, doc="chainer's name of ``bias``")
 
     def _setup(self, bias, initial_weight, initial_bias, dtype, rng):
         self._dtype = numpy.dtype(dtype)

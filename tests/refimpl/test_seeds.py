@@ -209,3 +209,88 @@ class TestSeed004TorchAutograd:
         y = x * 2
         F.sum(y).backward()
         assert values(x.grad) == [2, 2, 2] and y.grad is None
+
+
+class TestSeedLayersAndOptimizers:
+    """Layers, optimizers and serializers in seeds 001-004 (Linear, Chain, SGD, update(lossfun),
+    WeightDecay, npz, manual SGD vs torch.optim, RNN layout, BCE with logits)."""
+
+    def test_chain_sgd_update_with_lossfun_clears_grads_itself(self, chainer):
+        # seed 002: optimizer.setup(model); optimizer.update(lossfun, x, t)
+        from refimpl.nn import Chain, Linear
+        from refimpl.optimizers import chainer_style
+
+        model = Chain()
+        model.l1 = Linear(2, 1, initial_weight=[[1.0, 1.0]], initial_bias=[0.0])
+        assert np.isnan(model.l1.W.grad).all() and model.l1.W is model.l1.weight
+        optimizer = chainer_style.SGD(lr=0.1)
+        optimizer.setup(model)
+        x, t = arr([[1, 2]]), arr([[0]])
+
+        def lossfun(x, t):
+            return F.mean_squared_error(model.l1(x), t)
+
+        optimizer.update(lossfun, x, t)  # no cleargrads() needed: the NaN grads are cleared
+        # y = 3, loss = (y - t)^2, dloss/dW = 2 * 3 * x = [6, 12]; W -= 0.1 * grad
+        np.testing.assert_allclose(model.l1.weight.data, [[0.4, -0.2]], rtol=1e-6)
+        np.testing.assert_allclose(model.l1.bias.data, [-0.6], rtol=1e-6)
+        assert optimizer.t == 1
+
+    def test_weight_decay_hook(self, chainer):
+        from refimpl.nn import Linear
+        from refimpl.optimizers import chainer_style, hooks
+
+        layer = Linear(1, 1, initial_weight=[[2.0]], initial_bias=[0.0])
+        optimizer = chainer_style.SGD(lr=0.5)
+        optimizer.setup(layer)
+        optimizer.add_hook(hooks.WeightDecay(0.1))
+        layer.cleargrads()
+        layer(arr([[0.0]])).backward(arr([[1.0]]))  # input 0: W's grad is 0, only decay moves W
+        optimizer.update()
+        np.testing.assert_allclose(layer.weight.data, [[2.0 - 0.5 * 0.1 * 2.0]], rtol=1e-6)
+
+    def test_manual_sgd_equals_torch_optim_sgd(self, torch):
+        # seed 001: p.data -= lr * p.grad over model.parameters() vs optim.SGD's step
+        from refimpl.nn import Linear
+        from refimpl.optimizers import torch_style
+
+        manual, library = Linear(3, 2, rng=0), Linear(3, 2, rng=0)
+        optimizer = torch_style.SGD(library.parameters(), lr=0.1)
+        x = refimpl.Variable(arr([[1, 2, 3], [0, 1, 0]]))
+        for _ in range(3):
+            manual.zero_grad()
+            (manual(x) ** 2).sum().backward()
+            for parameter in manual.parameters():
+                parameter.data -= 0.1 * parameter.grad
+            optimizer.zero_grad()
+            (library(x) ** 2).sum().backward()
+            optimizer.step()
+        for a, b in zip(manual.parameters(), library.parameters()):
+            np.testing.assert_allclose(a.data, b.data, rtol=1e-6)
+
+    def test_rnn_input_layout(self, torch):
+        # seed 001: nn.RNN takes (seq_len, batch, input_size); batch_first=True swaps the first two
+        from refimpl.nn import RNN
+
+        seq_first = RNN(4, 3, rng=0)
+        batch_first = RNN(4, 3, batch_first=True, rng=0)
+        x = np.random.default_rng(0).standard_normal((5, 2, 4)).astype(f32)
+        out, h_n = seq_first(refimpl.Variable(x))
+        out_bf, h_n_bf = batch_first(refimpl.Variable(x.transpose(1, 0, 2).copy()))
+        assert out.shape == (5, 2, 3) and out_bf.shape == (2, 5, 3) and h_n.shape == h_n_bf.shape == (1, 2, 3)
+        np.testing.assert_allclose(out_bf.data.transpose(1, 0, 2), out.data, rtol=1e-6)
+        np.testing.assert_allclose(h_n.data[0], out.data[-1], rtol=1e-6)
+
+    def test_bce_with_logits_on_affine(self, torch):
+        # seed 004: z = x @ w + b; loss = binary_cross_entropy_with_logits(z, y); loss.backward()
+        x = refimpl.Variable(arr([1, 1, 1, 1, 1]))
+        y = refimpl.Variable(arr([0, 0, 0]))
+        w = refimpl.Variable(np.full((5, 3), 0.1, f32), requires_grad=True)
+        b = refimpl.Variable(arr([0.5, 0.5, 0.5]), requires_grad=True)
+        z = F.matmul(x, w) + b
+        loss = F.binary_cross_entropy_with_logits(z, y)
+        loss.backward()
+        sigmoid = 1 / (1 + np.exp(-1.0))  # z = 1 everywhere
+        np.testing.assert_allclose(loss.data, np.log1p(np.exp(1.0)), rtol=1e-6)
+        np.testing.assert_allclose(b.grad, [sigmoid / 3] * 3, rtol=1e-6)
+        np.testing.assert_allclose(w.grad, np.full((5, 3), sigmoid / 3), rtol=1e-6)
