@@ -84,6 +84,7 @@ CONV_CONFIGS = [
     _conv("x_ndim3_unbatched", (1, 5, 5), (1, 1, 3, 3), valid=False),
     _conv("x_ndim5", (1, 1, 1, 5, 5), (1, 1, 3, 3), valid=False),
     _conv("w_ndim3", (1, 1, 5, 5), (1, 3, 3), valid=False),
+    _conv("kernel_empty", (1, 1, 5, 5), (1, 1, 0, 3), valid=False),
     _conv("bias_wrong_length", (1, 1, 5, 5), (2, 1, 3, 3), b=(3,), valid=False),
     _conv("same_strided", (1, 1, 5, 5), (1, 1, 3, 3), stride=2, pad="same", valid=False),
     _conv("unknown_padding_string", (1, 1, 5, 5), (1, 1, 3, 3), pad="full", valid=False),

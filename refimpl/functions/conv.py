@@ -319,6 +319,8 @@ def _check_shapes(function_name, x, W, b, groups, weight_axis_names):
     if W.ndim != 4:
         raise ValueError(f"{function_name}: W must be 4-D {weight_axis_names}, got "
                          f"W.shape={W.shape}")
+    if min(W.shape[2:]) < 1:
+        raise ValueError(f"{function_name}: the kernel must not be empty, got W.shape={W.shape}")
     if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{function_name}: groups must be a positive int, got groups={groups!r}")
     if x.shape[1] % groups:

@@ -308,6 +308,7 @@ INVALID = [  # (x shape, W shape, b shape, kwargs, words the message must contai
     ((1, 1, 5, 5), (1, 1, 3, 3), None, dict(stride=1.5), "stride=1.5"),
     ((1, 1, 1, 5, 5), (1, 1, 3, 3), None, {}, "x.shape=(1, 1, 1, 5, 5)"),
     ((1, 1, 5, 5), (1, 3, 3), None, {}, "W.shape=(1, 3, 3)"),
+    ((1, 1, 5, 5), (1, 1, 0, 3), None, {}, "kernel must not be empty"),
     ((1, 1, 5, 5), (2, 1, 3, 3), (3,), {}, "b.shape=(3,)"),
     ((1, 1, 5, 5), (1, 1, 3, 3), None, dict(stride=2, pad="same"), "stride=(2, 2)"),
     ((1, 1, 5, 5), (1, 1, 3, 3), None, dict(pad="full"), "pad='full'"),
@@ -387,12 +388,22 @@ def _expressible(framework, config):
     return not isinstance(config["pad"], str)
 
 
+#: Configs where refimpl deliberately raises although the framework computes something.
+KNOWN_DIVERGENCES = {
+    # chainer 7.8.1 accepts an empty (kh = 0) kernel and returns the bias on a (H + 1) x W
+    # grid (get_conv_outsize with dk = 0); torch raises 'kernel size should be greater than
+    # zero'. refimpl raises: no sensible convolution to model.
+    ("chainer", "conv2d.kernel_empty"),
+}
+
+
 @pytest.mark.parametrize("framework", ["torch", "chainer"])
 def test_refimpl_raises_where_the_framework_raised(framework):
     checked = 0
     for record in _probe_records(framework):
         config = record["config"]
-        if not _expressible(framework, config):
+        if not _expressible(framework, config) or (framework, record["scenario"]) in \
+                KNOWN_DIVERGENCES:
             continue
         rng = np.random.default_rng(0)
         x = rng.standard_normal(config["x"]).astype(config["dtype"])
