@@ -447,8 +447,9 @@ def conv_transpose2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, output
         stride, pad, dilation, groups: as ``conv2d`` (pad an int or a pair).
         output_padding: torch's extra rows/columns at the bottom/right, each smaller than
             stride or dilation: ``H_out = (H - 1) s - 2p + (k - 1) d + 1 + output_padding``.
-        outsize: Chainer's explicit (H_out, W_out) instead, each in ``[H_min, H_min + s)``
-            with ``H_min`` the size above without output_padding.
+        outsize: Chainer's explicit (H_out, W_out) instead: any size whose convolution gives
+            back H by the floor or the cover_all rule (chainer's type check); taps that land
+            past it are dropped.
 
     Torch: ``torch.nn.functional.conv_transpose2d(x, W, b, stride, padding, output_padding,
     groups, dilation)``. Chainer: ``F.deconvolution_2d(x, W, b, stride, pad, outsize,
@@ -473,14 +474,16 @@ def conv_transpose2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, output
     kernel = W.shape[2:]
     smallest = tuple((n - 1) * s - 2 * p + (k - 1) * d + 1 for n, s, p, k, d
                      in zip(x.shape[2:], stride, pad, kernel, dilation))
-    out_size = _transpose_out_size(smallest, stride, dilation, output_padding, outsize)
+    out_size = _transpose_out_size(x.shape[2:], smallest, kernel, stride, pad, dilation,
+                                   output_padding, outsize)
     geometry = ConvGeometry(out_size, x.shape[2:], kernel, stride, dilation, pad, int(groups))
     inputs = (x, W) if b is None else (x, W, b)
     y = ConvTranspose2D(geometry)(*inputs)
     return reshape(y, y.shape[1:]) if unbatched else y
 
 
-def _transpose_out_size(smallest, stride, dilation, output_padding, outsize):
+def _transpose_out_size(in_size, smallest, kernel, stride, pad, dilation, output_padding,
+                        outsize):
     """The output size of a transposed convolution, validated."""
     output_padding = _pair(output_padding, "output_padding", "conv_transpose2d", 0)
     if outsize is not None:
@@ -488,9 +491,14 @@ def _transpose_out_size(smallest, stride, dilation, output_padding, outsize):
             raise ValueError(f"conv_transpose2d: give output_padding or outsize, not both; got "
                              f"output_padding={output_padding}, outsize={outsize!r}")
         outsize = _pair(outsize, "outsize", "conv_transpose2d", 1)
-        if any(not m <= o < m + s for o, m, s in zip(outsize, smallest, stride)):
-            raise ValueError(f"conv_transpose2d: outsize={outsize} must be at least {smallest} "
-                             f"and less than that plus stride={stride}")
+        # chainer's check: the convolution of an outsize image gives the input size, by the
+        # floor rule or by the cover_all rule
+        fits = all(conv_outsize(o, k, s, p, d) <= n <= conv_outsize(o, k, s, p, d, True)
+                   for o, n, k, s, p, d in zip(outsize, in_size, kernel, stride, pad, dilation))
+        if not fits:
+            raise ValueError(f"conv_transpose2d: outsize={outsize} does not convolve back to the "
+                             f"input size {in_size} (kernel={kernel}, stride={stride}, pad={pad}, "
+                             f"dilation={dilation}); the natural size is {smallest}")
         return outsize
     if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
         raise ValueError(f"conv_transpose2d: output_padding must be smaller than stride or "
@@ -499,7 +507,7 @@ def _transpose_out_size(smallest, stride, dilation, output_padding, outsize):
     out_size = tuple(m + op for m, op in zip(smallest, output_padding))
     if min(out_size) < 1:
         raise ValueError(f"conv_transpose2d: output size {out_size} is not positive "
-                         f"(pad too large for the input and kernel)")
+                         f"(pad={pad} too large for the input and kernel)")
     return out_size
 
 

@@ -211,8 +211,8 @@ def test_transpose_with_stride_output_padding_and_outsize():
 
 @pytest.mark.parametrize("kwargs, names", [
     (dict(stride=2, output_padding=2), "output_padding"),
-    (dict(stride=2, outsize=(9, 9)), "outsize"),
-    (dict(stride=2, outsize=(4, 4)), "outsize"),
+    (dict(stride=2, outsize=(8, 8)), "outsize"),  # convolves back to 4 rows
+    (dict(stride=2, outsize=(4, 4)), "outsize"),  # even with cover_all only 2 rows
     (dict(output_padding=1, outsize=(5, 5)), "output_padding"),
     (dict(pad=3), "output size"),
 ])
@@ -536,7 +536,12 @@ def test_conv_transpose_matches_torch_and_chainer():
         output_padding=(1, 0), groups=2, dilation=1)
     actual = conv_transpose2d(x, W, b, stride=2, pad=1, groups=2, output_padding=(1, 0))
     np.testing.assert_allclose(actual.data, expected_torch.numpy(), **TOL)
-    expected_chainer = chainer.functions.deconvolution_2d(x, W, b, stride=2, pad=1,
-                                                          outsize=(6, 6), groups=2)
-    actual = deconvolution_2d(x, W, b, stride=2, pad=1, outsize=(6, 6), groups=2)
-    np.testing.assert_allclose(actual.data, expected_chainer.array, **TOL)
+    for outsize in [(6, 6), (5, 7), (4, 6)]:  # 4 rows fit by the cover_all rule only
+        expected_chainer = chainer.functions.deconvolution_2d(x, W, b, stride=2, pad=1,
+                                                              outsize=outsize, groups=2)
+        actual = deconvolution_2d(x, W, b, stride=2, pad=1, outsize=outsize, groups=2)
+        np.testing.assert_allclose(actual.data, expected_chainer.array, **TOL)
+    with pytest.raises(Exception):
+        chainer.functions.deconvolution_2d(x, W, b, stride=2, pad=1, outsize=(3, 6), groups=2)
+    with pytest.raises(ValueError, match="outsize"):
+        deconvolution_2d(x, W, b, stride=2, pad=1, outsize=(3, 6), groups=2)
