@@ -23,7 +23,7 @@ import dataclasses
 from typing import Callable
 
 from . import strategies as S
-from .tolerances import Override
+from .tolerances import CENTRAL_DIFFERENCE_EPS, Override
 
 FRAMEWORKS = ("refimpl", "torch", "chainer")
 DTYPES = ("float32", "float64", "float16")
@@ -73,6 +73,8 @@ class OpEntry(Entry):
     - ``differentiable``: False for ops with integer outputs only (argmax).
     - ``gradgrad``: framework -> ``Absent`` where double backprop is unsupported.
     - ``tolerances``: ``tolerances.Override`` entries, each with its reason.
+    - ``central_difference_eps``: the numerical oracle's step (an override needs
+      ``central_difference_reason``).
     - ``saves_tensors``: torch frees the saved tensors of this op after backward, so a second
       backward raises (``retain_graph`` properties); refimpl's ``Function.saves_tensors``.
     """
@@ -89,6 +91,8 @@ class OpEntry(Entry):
     gradgrad: dict = dataclasses.field(default_factory=dict)
     tolerances: tuple = ()
     saves_tensors: bool = True
+    central_difference_eps: float = CENTRAL_DIFFERENCE_EPS
+    central_difference_reason: str = ""
     doc: str = ""
     kind: str = dataclasses.field(default="op", init=False)
 
@@ -97,6 +101,8 @@ class OpEntry(Entry):
             raise ValueError(f"{self.subject}: family={self.family!r} is not one of {FAMILIES}")
         for framework in FRAMEWORKS:
             self.counterparts.setdefault(framework, self.op)
+        if self.central_difference_eps != CENTRAL_DIFFERENCE_EPS and not self.central_difference_reason:
+            raise ValueError(f"{self.subject}: a central-difference step override needs a reason")
         for override in self.tolerances:
             if not isinstance(override, Override):
                 raise TypeError(f"{self.subject}: tolerances must be Override entries")
@@ -157,8 +163,8 @@ def binary(name, domain_a=S.REALS, domain_b=S.REALS, **extra):
                      **extra))
     register(OpEntry(f"{name}-scalar", op=name, family="arithmetic",
                      domain=(domain_a, domain_b),
-                     samples=_fixed(S.scalar_operand_samples(domain_array=domain_a,
-                                                             domain_scalar=domain_b)),
+                     samples=_fixed(S.scalar_operand_samples(domain_a=domain_a,
+                                                             domain_b=domain_b)),
                      doc=f"{name}(x, 2.5) and {name}(2.5, x): Python scalars keep the "
                          f"array's dtype", **extra))
 
@@ -187,7 +193,10 @@ register(OpEntry("leaky_relu", op="leaky_relu", family="elementwise", domain=S.N
 register(OpEntry("clip", op="clip", family="elementwise", kinks=("x_min", "x_max"),
                  samples=_fixed(S.clip_samples())))
 register(OpEntry("cast", op="cast", family="elementwise", samples=_fixed(S.cast_samples()),
-                 saves_tensors=False,
+                 saves_tensors=False, central_difference_eps=1e-2,
+                 central_difference_reason=(
+                     "a float32 output rounds to ~1e-7 relative, which a 1e-6 step turns into "
+                     "~0.1 error; cast is linear, so a 1e-2 step costs no accuracy"),
                  doc="to float32 or float64; the gradient is cast back to the input's dtype"))
 
 # Arithmetic with broadcasting and Python scalars.

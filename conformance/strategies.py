@@ -141,14 +141,15 @@ def binary_samples(draw, *, domain_a=REALS, domain_b=REALS, names=("a", "b")):
 
 
 @st.composite
-def scalar_operand_samples(draw, *, domain_array=REALS, domain_scalar=REALS, sides=("a", "b")):
+def scalar_operand_samples(draw, *, domain_a=REALS, domain_b=REALS):
     """An array and a Python float, the scalar on either side: ``f(a=2.5, b=x)`` or
-    ``f(a=x, b=2.5)``."""
-    scalar_side = draw(st.sampled_from(sides), label="scalar side")
+    ``f(a=x, b=2.5)``; each operand comes from its own parameter's domain."""
+    scalar_side = draw(st.sampled_from(["a", "b"]), label="scalar side")
     array_side = "b" if scalar_side == "a" else "a"
+    domains = {"a": domain_a, "b": domain_b}
     shape = draw(shapes(), label="shape")
-    x = draw(arrays(shape=shape, domain=domain_array), label="x")
-    scalar = draw(domain_scalar.elements(), label="scalar")
+    x = draw(arrays(shape=shape, domain=domains[array_side]), label=array_side)
+    scalar = draw(domains[scalar_side].elements(), label=scalar_side)
     return Sample({array_side: x}, {scalar_side: scalar})
 
 

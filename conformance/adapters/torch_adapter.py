@@ -58,7 +58,7 @@ class TorchAdapter(Adapter):
 
     def to_numpy(self, value):
         if isinstance(value, self.torch.Tensor):
-            return value.detach().cpu().numpy().copy()
+            return value.detach().cpu().numpy(force=True).copy()  # force: ZeroTensors too
         return numpy.array(value)
 
     def dtype_of(self, value):

@@ -27,7 +27,9 @@ RENDERERS = {"out": html.render, "json": summary.render, "junit": junit.render, 
 def add_parser(commands):
     parser = commands.add_parser(
         "report", help="turn result files into an HTML report, a JSON summary, JUnit XML and CTRF JSON",
-        description=__doc__.split("\n\n")[0])
+        description="Turn result files into one self-contained HTML report, a JSON summary, "
+                    "JUnit XML and CTRF JSON.",
+        epilog=" ".join(__doc__.split("\n\n")[1].split()))
     parser.add_argument("--results", action="append", metavar="PATH",
                         help=f"a result file or a directory of *.jsonl files; repeat for more "
                              f"(default: {DEFAULT_RESULTS})")

@@ -23,7 +23,8 @@ HEADINGS = {
 def add_parser(commands):
     parser = commands.add_parser(
         "compare", help="compare two result sets; exit non-zero on regressions",
-        description=__doc__.split("\n\n")[0])
+        description="The regression gate: compare two result sets cell by cell.",
+        epilog=" ".join(__doc__.split("\n\n")[1].split()))
     parser.add_argument("base", metavar="BASE", help="baseline: a result file or a directory of them")
     parser.add_argument("new", metavar="NEW", help="new results: a result file or a directory of them")
     parser.add_argument("--json", metavar="OUT", help="also write the comparison as JSON to OUT")
