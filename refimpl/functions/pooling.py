@@ -271,6 +271,7 @@ def _check_pad_limit(function_name, pad_limit):
 
 
 def _check_flag(function_name, name, value):
+    """Raise unless ``value`` is a bool (or None)."""
     if value is not None and not isinstance(value, (bool, numbers.Integral)):
         raise ValueError(f"{function_name}: {name} must be a bool or None, got {name}={value!r}")
 
