@@ -9,7 +9,12 @@ Same record format as ``probe_frameworks.py`` (one JSON object per scenario and 
 
 ``--bench-linear`` instead times a Linear 1024 -> 1024 on a batch of 512 (forward and
 backward, float32) in refimpl, in raw NumPy (the three products refimpl's op performs) and in
-torch, interleaved, and prints the best and median times.
+torch, interleaved, and prints the best and median times. On the development VM NumPy's
+bundled OpenBLAS 0.3.23 (DYNAMIC_ARCH) detects the CPU as "Prescott" and runs its generic
+kernels, about 4.6x slower than torch's MKL; with ``OPENBLAS_CORETYPE=SkylakeX`` (the CPU has
+AVX-512; ``OPENBLAS_VERBOSE=2`` prints the core chosen) refimpl is within 1.1x of torch.
+Compare single-threaded (``OPENBLAS_NUM_THREADS=1``, torch.set_num_threads(1)): two thread
+pools on two shared cores make the two-thread figures noise.
 """
 import argparse
 import json
