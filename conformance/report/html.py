@@ -564,6 +564,8 @@ def _reading_guide():
         '<li>The <b>repro</b> script of a failing cell runs with the real framework and NumPy only; the '
         '<b>reproduce blob</b> replays the hypothesis example.</li>'
         '<li>Where a key was recorded by several runs, the latest run is shown and the drill-down lists the others.</li>'
+        '<li>The filter above the matrix (text and states) also applies to the differences table, the version '
+        'changes and the cell details; a link can carry it: <code>index.html?q=conv&amp;state=fail,error</code>.</li>'
         '</ul></section>')
 
 
@@ -677,6 +679,13 @@ SCRIPT = r"""
       });
       counter.textContent = shown + ' of ' + total + ' matrix rows shown';
     };
+    // A link can carry a filter: index.html?q=conv&state=fail,error
+    var params = new URLSearchParams(location.search);
+    if (params.get('q')) { query.value = params.get('q'); }
+    if (params.get('state')) {
+      var states = params.get('state').split(',');
+      boxes.forEach(function (b) { b.checked = states.indexOf(b.value) >= 0; });
+    }
     query.addEventListener('input', apply);
     boxes.forEach(function (b) { b.addEventListener('change', apply); });
     apply();

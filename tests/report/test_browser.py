@@ -78,6 +78,22 @@ def test_dom_after_scripts_has_matrix_drilldown_and_differences(page):
     print(f"chromium dump-dom: {seconds:.2f} s for {path.stat().st_size / 1024:.0f} KiB")
 
 
+def test_filter_from_the_address_hides_other_rows(page):
+    directory, path, report = page
+    rows = report.matrix.rows()
+    wanted = rows[0].prop.lower()
+    matching = sum(1 for row in rows if wanted in " ".join(
+        [row.prop, row.subject] + [c.get("message") or "" for cs in row.entries.values() for c in cs]).lower())
+    done, _ = run_chromium(directory, "--dump-dom", f"{path.as_uri()}?q={wanted}&state=pass,fail,error,skip")
+    assert done.returncode == 0, done.stderr[-2000:]
+    shown = re.findall(r'<tr class="row"(?! filtered-out)[^>]*>', done.stdout)
+    hidden = re.findall(r'<tr class="row filtered-out"', done.stdout)
+    assert len(shown) == matching and len(shown) + len(hidden) == len(rows)
+    assert f"{matching} of {len(rows)} matrix rows shown" in done.stdout
+    done, _ = run_chromium(directory, "--dump-dom", f"{path.as_uri()}?state=none")
+    assert f"0 of {len(rows)} matrix rows shown" in done.stdout
+
+
 def test_screenshot(page, tmp_path):
     directory, path, _ = page
     shot = tmp_path / "screenshot.png"
