@@ -1,0 +1,158 @@
+"""pytest plugin of the property suites: ``pytest -p conformance.pytest_plugin conformance/properties``.
+
+- parameterises every property test with its cells (``module.cells(session)``);
+- loads the hypothesis profile (``--conformance-profile``);
+- appends one JSON line per finished cell to ``--conformance-results`` (``O_APPEND``, one
+  ``write`` per line, then ``fsync``: safe with several xdist workers, and a crash loses no
+  finished cell);
+- appends a 'started' marker per cell to ``--conformance-progress`` (so the runner can name
+  the cell a crashed process was running);
+- writes the collected cells to ``--conformance-collected`` (one JSON file per process), so
+  that the runner knows every cell that should have finished;
+- with ``--conformance-only FILE``, runs only the node ids listed in FILE (the runner's
+  restart after a crash).
+
+``python -m conformance run`` drives it; see ``conformance/runner.py``.
+"""
+import json
+import os
+
+import pytest
+from hypothesis import settings
+
+from . import harness, known_issues
+from .recorder import dumps
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "conformance property suites")
+    group.addoption("--conformance-frameworks", default="refimpl,torch,chainer",
+                    help="comma-separated frameworks of the cells")
+    group.addoption("--conformance-devices", default="cpu", help="comma-separated devices")
+    group.addoption("--conformance-profile", default="dev", choices=sorted(harness.PROFILES),
+                    help="hypothesis profile")
+    group.addoption("--conformance-results", default=None, help="JSONL file cells are appended to")
+    group.addoption("--conformance-progress", default=None, help="file of 'started' markers")
+    group.addoption("--conformance-collected", default=None,
+                    help="directory for the collected-cell lists (one file per process)")
+    group.addoption("--conformance-only", default=None, help="file of node ids to run")
+
+
+def _worker():
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def pytest_configure(config):
+    harness.register_profiles()
+    settings.load_profile(f"conformance-{config.getoption('conformance_profile')}")
+    frameworks = [f for f in config.getoption("conformance_frameworks").split(",") if f]
+    devices = [d for d in config.getoption("conformance_devices").split(",") if d]
+    config._conformance_session = harness.Session(frameworks, devices)
+
+
+def pytest_generate_tests(metafunc):
+    if "cell" not in metafunc.fixturenames:
+        return
+    cells = metafunc.module.cells(metafunc.config._conformance_session)
+    metafunc.parametrize("cell", cells, ids=[cell.id for cell in cells])
+
+
+@pytest.fixture
+def conformance_session(request):
+    return request.config._conformance_session
+
+
+@pytest.fixture
+def cell_stats(request, cell):
+    stats = harness.CellStats(cell)
+    request.node._conformance_stats = stats
+    return stats
+
+
+def pytest_collection_modifyitems(session, config, items):
+    only = config.getoption("conformance_only")
+    if not only:
+        return
+    with open(only, encoding="utf-8") as handle:
+        wanted = {line.strip() for line in handle if line.strip()}
+    selected = [item for item in items if item.nodeid in wanted]
+    deselected = [item for item in items if item.nodeid not in wanted]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+    items[:] = selected
+
+
+def _cell_of(item):
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("cell") if callspec is not None else None
+
+
+def pytest_collection_finish(session):
+    directory = session.config.getoption("conformance_collected")
+    if not directory:
+        return
+    cells = [{"nodeid": item.nodeid, **cell.as_dict()}
+             for item in session.items if (cell := _cell_of(item)) is not None]
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"collected-{_worker()}-{os.getpid()}.json")
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(cells, handle)
+    os.replace(path + ".tmp", path)
+
+
+def append_line(path, text):
+    """Append one line with a single write, then fsync (safe across processes)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (text + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def pytest_runtest_logstart(nodeid, location):
+    progress = _config.getoption("conformance_progress") if _config else None
+    if progress:
+        append_line(progress, json.dumps({"started": nodeid, "worker": _worker(),
+                                          "pid": os.getpid()}))
+
+
+_config = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    global _config
+    _config = session.config
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    cell = _cell_of(item)
+    if cell is None or getattr(item, "_conformance_written", False):
+        return
+    if call.when == "call" or (call.when == "setup" and (report.skipped or report.failed)):
+        item._conformance_written = True
+        record = make_record(item, cell, call)
+        results = item.config.getoption("conformance_results")
+        if results:
+            append_line(results, dumps(record))
+
+
+def make_record(item, cell, call):
+    """The result record of a finished cell from pytest's call information."""
+    stats = getattr(item, "_conformance_stats", None) or harness.CellStats(cell)
+    exception = call.excinfo.value if call.excinfo is not None else None
+    outcome, message = harness.verdict(exception, stats)
+    session = item.config._conformance_session
+    adapter = session.adapter(cell.framework)
+    version = None if isinstance(adapter, str) else adapter.version
+    record = harness.cell_record(cell, stats, outcome, message, call.stop - call.start,
+                                 exception, version)
+    record["nodeid"] = item.nodeid
+    issue = known_issues.match(record)
+    if issue is not None:
+        record["known_issue"] = issue
+    return record
