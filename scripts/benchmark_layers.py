@@ -328,10 +328,13 @@ def main(argv=None):
     print()
     print("Targets (median ratios; torch at its default thread count):")
     for case_name, result in results.items():
+        other = result["other_processes_cores"]
+        caveat = (f"  (unreliable: other processes used {other:.2f} cores)"
+                  if other is not None and other > 0.2 else "")
         for name, r in result["ratios"].items():
             if r["status"] is not None:
                 print(f"  ({case_name}) {name:<16} {r['median_ratio']:6.2f}x  target <= "
-                      f"{r['target']:.1f}x  {r['status']}")
+                      f"{r['target']:.1f}x  {r['status']}{caveat}")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"environment": env, "missing": missing, "cases": results}, handle, indent=2)
