@@ -52,7 +52,9 @@ def badge(state, text=None):
 
 def row_label(prop, subject):
     """The matrix row label: the property without its area, then the subject."""
-    name = prop.split(".", 1)[1] if "." in prop else prop
+    if "." not in prop:   # the property is its area (``forward``): the subject names the row
+        return f'<span class="prop">{e(subject)}</span>'
+    name = prop.split(".", 1)[1]
     if subject == name:
         return f'<span class="prop">{e(name)}</span>'
     return f'<span class="prop">{e(name)}</span> <span class="subject">{e(subject)}</span>'
@@ -494,8 +496,7 @@ def _cell_detail(analysis, cell):
     if cell.get("seed_note"):
         facts.append(("seed note", f'<code>{e(cell["seed_note"])}</code>'))
     for name in sorted(k for k in cell if k not in KNOWN_CELL_FIELDS and not k.startswith("_")):
-        value = cell[name]
-        facts.append((name, e(value if isinstance(value, str) else json.dumps(value, default=str))))
+        facts.append((name, _extra_field(cell[name])))
     source = (f'<code>{e(cell["_source"])}:{e(cell["_line"])}</code> '
               f'(<a href="#run-{run.index}">run {run.index + 1}</a>)')
     facts.append(("source", source))
@@ -520,6 +521,16 @@ def _cell_detail(analysis, cell):
                      f'<pre>{e(observed)}</pre></details>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _extra_field(value):
+    """A field this report does not know (a newer harness): short values inline, the rest in <pre>."""
+    text = value if isinstance(value, str) else json.dumps(value, indent=1, sort_keys=True, default=str)
+    if len(text) > OBSERVED_LIMIT:
+        text = text[:OBSERVED_LIMIT] + f"\n… ({len(text) - OBSERVED_LIMIT} more characters in the result file)"
+    if "\n" in text or len(text) > 120:
+        return f'<pre class="extra">{e(text)}</pre>'
+    return e(text)
 
 
 def _environment(analysis):

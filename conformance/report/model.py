@@ -145,7 +145,7 @@ def build_matrix(cells):
 
 
 # Areas in the order a reader meets them: values and gradients first, semantics last.
-AREA_ORDER = ["values", "grad", "double_backward", "accumulation", "retain_graph", "nonscalar",
+AREA_ORDER = ["forward", "values", "grad", "double_backward", "accumulation", "retain_graph", "nonscalar",
               "no_grad", "conv", "linear", "optim", "serialization", "semantics"]
 
 

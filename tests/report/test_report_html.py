@@ -128,3 +128,14 @@ def test_real_baseline_page():
     assert "proven" in page and "free_graph_after_backward" in page
     assert "one version of each" in page
     assert len(page) < 2_000_000
+
+
+def test_fields_of_a_newer_harness_are_shown_and_area_only_properties_label_by_subject(tmp_path):
+    oracles = {"refimpl float64": {"agree": 8, "disagree": 0}, "central differences": {"agree": 8, "disagree": 1}}
+    records = [cell(prop="forward", subject="clip", outcome="fail", oracles=oracles,
+                    tolerance_reason="float16 value: base", falsifying_example="Draw 1:\n  x=array(1.)")]
+    page = html.render(analyse(load([str(write_jsonl(tmp_path / "n.jsonl", records))])))
+    assert "<th>tolerance_reason</th><td>float16 value: base</td>" in page
+    assert re.search(r'<th>oracles</th><td><pre class="extra">\{\n "central differences": \{', page)
+    assert '<pre class="extra">Draw 1:\n  x=array(1.)</pre>' in page
+    assert '<th scope="row"><span class="prop">clip</span></th>' in page
