@@ -78,6 +78,9 @@ def tolerance_chart(cells, columns, colors):
     height = top + len(subjects) * ROW_HEIGHT + bottom
     width = LABEL_WIDTH + PLOT_WIDTH + 20
     parts = [_svg_open(width, height), '<title>Worst error relative to tolerance, per subject and column</title>']
+    for index in range(0, len(subjects), 2):   # zebra bands first, so the grid stays visible
+        y = top + index * ROW_HEIGHT
+        parts.append(f'<rect x="0" y="{y}" width="{width}" height="{ROW_HEIGHT}" class="band"/>')
     for exponent in range(low, high + 1):
         x = _x(10.0 ** exponent, low, high)
         strong = exponent == 0
@@ -87,9 +90,6 @@ def tolerance_chart(cells, columns, colors):
                      f'{"tolerance" if strong else f"1e{exponent}"}</text>')
     for index, subject in enumerate(subjects):
         y = top + index * ROW_HEIGHT + ROW_HEIGHT / 2
-        if index % 2 == 0:
-            parts.append(f'<rect x="0" y="{y - ROW_HEIGHT / 2:.1f}" width="{width}" '
-                         f'height="{ROW_HEIGHT}" class="band"/>')
         parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}" class="label" '
                      f'text-anchor="end">{escape(_short(subject))}</text>')
         for column in columns:
@@ -106,8 +106,8 @@ def tolerance_chart(cells, columns, colors):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colors[column]}"{stroke}>'
                          f'<title>{escape(tip)}</title></circle>')
     parts.append(f'<text x="{LABEL_WIDTH}" y="{height - 6}" class="axis">'
-                 f'min(max_abs_err / atol, max_rel_err / rtol), log scale; a red ring marks a '
-                 f'failing cell</text>')
+                 f'min(max_abs_err / atol, max_rel_err / rtol), log scale; an exact 0 sits at the '
+                 f'left edge; a red ring marks a failing cell</text>')
     parts.append("</svg>")
     return "".join(parts)
 
