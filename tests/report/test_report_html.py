@@ -139,3 +139,13 @@ def test_fields_of_a_newer_harness_are_shown_and_area_only_properties_label_by_s
     assert '<th>oracles</th><td><pre class="extra">{\n &quot;central differences&quot;: {' in page
     assert '<pre class="extra">Draw 1:\n  x=array(1.)</pre>' in page
     assert '<th scope="row"><span class="prop">clip</span></th>' in page
+
+
+def test_without_its_script_the_page_hides_nothing_but_the_controls_that_need_it(rich_page):
+    static = re.sub(r"<script>.*?</script>", "", rich_page, flags=re.DOTALL)
+    hidden = re.findall(r"<[^>]*\bhidden\b[^>]*>", static)
+    assert hidden and all('id="filters"' in tag or 'class="copy"' in tag for tag in hidden)
+    assert "filtered-out" not in re.sub(r"<style>.*?</style>", "", static, flags=re.DOTALL)
+    collector = parse(static)
+    assert {"matrix", "differences", "versions", "charts", "details", "environment"} <= collector.ids
+    assert static.count('<details class="drill') == len(re.findall(r'<a href="#d-[0-9a-f]{12}">[✓✗!–]', static))
