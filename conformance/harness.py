@@ -71,7 +71,7 @@ class Cell:
 
     @property
     def id(self):
-        return f"{self.subject}-{self.framework}-{self.device}-{self.dtype}"
+        return f"{self.property}-{self.subject}-{self.framework}-{self.device}-{self.dtype}"
 
     def as_dict(self):
         return dataclasses.asdict(self)

@@ -99,7 +99,8 @@ class RefimplAdapter(Adapter):
 
     @_under_policy
     def set_grad(self, value, array):
-        value.grad = None if array is None else numpy.array(array)
+        # as the chainer adapter: the array is cast to the Variable's dtype
+        value.grad = None if array is None else numpy.array(array, dtype=value.dtype)
 
     def requires_grad(self, value):
         return bool(value.requires_grad)

@@ -1,7 +1,7 @@
 """Known upstream defects, one TOML file per framework (``<framework>.toml``).
 
 Each ``[[issue]]`` names the framework ``versions`` it applies to, the cells it explains
-(``properties`` and ``subjects``; optional ``dtypes``), text the failing cell's message must
+(``properties``, where ``"*"`` means any, and ``subjects``; optional ``dtypes``), text the failing cell's message must
 contain (``message_contains``: all of them), the ``reason`` and a ``link``. A failing cell
 that matches carries ``known_issue`` (reason and link) in its record; the cell stays ``fail``.
 ``python -m conformance run`` exits 0 when every failing cell is a known issue, unless
@@ -42,7 +42,7 @@ def match(record):
     message = record.get("message") or ""
     for entry in issues(record["framework"]):
         if (str(record.get("framework_version")) in entry["versions"]
-                and record["property"] in entry["properties"]
+                and ("*" in entry["properties"] or record["property"] in entry["properties"])
                 and record["subject"] in entry["subjects"]
                 and record["dtype"] in entry.get("dtypes", [record["dtype"]])
                 and all(text in message for text in entry.get("message_contains", []))):

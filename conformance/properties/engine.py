@@ -1,0 +1,246 @@
+"""What the engine-behaviour property modules share (accumulation, retain_graph, retain_grad,
+non-scalar backward, grad() options, no_grad/detach).
+
+A *scenario* is a function ``scenario(adapter, graph, record)`` written once against the
+adapter protocol, like the behaviour cases: it builds the graph of one registry op on
+drawn inputs, drives the engine (backward, grad, clearing, ...) and records what it sees.
+Each example runs it on the framework and on refimpl under the framework's semantics policy,
+in the same dtype, and compares the two observations (``adapters.base.compare``: values
+within the dtype's 'grad' tolerance, exceptions by class and message). A scenario's
+*invariants* (e.g. "a second backward doubles the gradient") are checked on the framework's
+own observation, so refimpl's own cells compare something too.
+
+Engine cells run in float32 (they test the engine, not arithmetic) and draw the op from a
+registry family (the cell's subject), or use one op (subject = op) where the behaviour
+depends on the op (``retain_graph.second_backward``: torch frees the tensors an op saved).
+"""
+import dataclasses
+
+import numpy
+import pytest
+from hypothesis import strategies as st
+
+from .. import registry, tolerances
+from ..adapters.base import NotSupported, Raised, compare, observe
+from ..harness import Cell, HarnessError, run_examples
+from ..numeric import as_tuple, call_op, is_float, round_to
+from ..registry import Absent
+from ..strategies import grad_outputs as grad_output_strategy
+from .common import skip
+
+ENGINE_DTYPE = "float32"
+
+
+@dataclasses.dataclass(frozen=True)
+class Graph:
+    """One drawn op call: the subject, its sample (rounded to ``dtype``) and one output
+    gradient per float output."""
+
+    subject: str
+    sample: object
+    grad_outputs: tuple
+    dtype: str
+    device: str
+
+
+def family_cells(session, property_name, *, frameworks=None):
+    """One cell per (family, framework, device) in float32."""
+    return [Cell(property_name, family, framework, device, ENGINE_DTYPE)
+            for family in registry.FAMILIES for framework in session.frameworks
+            if frameworks is None or framework in frameworks for device in session.devices]
+
+
+def op_cells(session, property_name):
+    """One cell per (differentiable op, framework, device) in float32."""
+    return [Cell(property_name, entry.subject, framework, device, ENGINE_DTYPE)
+            for entry in registry.entries("op") if entry.differentiable
+            for framework in session.frameworks for device in session.devices]
+
+
+def usable(entry, framework):
+    return (entry.differentiable and not isinstance(entry.counterpart(framework), Absent)
+            and not entry.dtype_absent(framework, ENGINE_DTYPE))
+
+
+# --- helpers scenarios use (adapter protocol only) --------------------------------------------
+
+def forward(adapter, graph, requires_grad=True):
+    """Leaves and float outputs of the graph's op on ``adapter``."""
+    leaves = [adapter.tensor(a, requires_grad=requires_grad, dtype=graph.dtype,
+                             device=graph.device) for a in graph.sample.leaves()]
+    call = graph.sample.with_leaves(leaves)
+    outputs = as_tuple(adapter.op(graph.subject)(**call.inputs, **call.kwargs))
+    return leaves, [y for y in outputs if is_float(adapter, y)]
+
+
+def weighted_loss(adapter, graph, outputs):
+    """``sum_k sum(y_k * gy_k)``: a scalar whose gradient with respect to ``y_k`` is ``gy_k``."""
+    total = None
+    for y, gy in zip(outputs, graph.grad_outputs):
+        term = adapter.call("sum", adapter.call(
+            "mul", y, adapter.tensor(gy, dtype=adapter.dtype_of(y), device=graph.device)))
+        total = term if total is None else adapter.call("add", total, term)
+    return total
+
+
+def plain_loss(adapter, outputs):
+    """``sum_k sum(y_k)``, through ops that save no tensors (add, sum)."""
+    total = None
+    for y in outputs:
+        term = adapter.call("sum", y)
+        total = term if total is None else adapter.call("add", total, term)
+    return total
+
+
+def grads(adapter, leaves):
+    return [adapter.grad_of(x) for x in leaves]
+
+
+def vjp(adapter, graph):
+    """The gradient of the weighted loss through ``grad()`` on a fresh graph (zeros where an
+    input is unused)."""
+    leaves, outputs = forward(adapter, graph)
+    total = weighted_loss(adapter, graph, outputs)
+    ones = adapter.tensor(numpy.ones(()), dtype=adapter.dtype_of(total), device=graph.device)
+    return [numpy.zeros(numpy.shape(a)) if g is None else adapter.to_numpy(g)
+            for g, a in zip(adapter.vjp([total], leaves, [ones]), graph.sample.leaves())]
+
+
+def again(adapter):
+    """Options for a backward that will be repeated: torch needs retain_graph=True."""
+    return {"retain_graph": True} if adapter.framework == "torch" else {}
+
+
+# --- running a scenario cell ----------------------------------------------------------------
+
+class Context:
+    """The framework adapter and the refimpl oracle of an engine cell."""
+
+    def __init__(self, session, cell, stats, frameworks=None, reason=None, all_ops=False):
+        unavailable = session.unavailable(cell)
+        if unavailable:
+            skip(unavailable)
+        if frameworks is not None and cell.framework not in frameworks:
+            skip(reason)
+        self.cell = cell
+        self.adapter = session.adapter(cell.framework)
+        self.policy = session.policy_name(cell.framework)
+        self.reference = session.reference(self.policy)
+        self.api = registry.Api(cell.framework, self.reference.policy)
+        stats.version = self.adapter.version
+        stats.semantics = self.policy
+        stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
+        if all_ops:
+            self.entries = [e for e in registry.entries("op") if usable(e, cell.framework)]
+        elif cell.subject in registry.FAMILIES:
+            self.entries = [e for e in registry.entries("op", family=cell.subject)
+                            if usable(e, cell.framework)]
+        else:
+            entry = registry.get(cell.subject)
+            absent = entry.counterpart(cell.framework)
+            if isinstance(absent, Absent):
+                skip(absent.reason)
+            self.entries = [entry] if usable(entry, cell.framework) else []
+        if not self.entries:
+            skip(f"no differentiable op of {cell.subject!r} on {cell.framework}")
+
+    def graphs(self):
+        """Strategy of (entry, rounded sample)."""
+        entries, api, dtype = self.entries, self.api, self.cell.dtype
+
+        @st.composite
+        def draw(draw_):
+            entry = draw_(st.sampled_from(entries), label="op")
+            return entry, round_to(draw_(entry.strategy(api), label="sample"), dtype)
+        return draw()
+
+    def graph(self, data, entry, sample):
+        """The Graph of a drawn sample, with output gradients for refimpl's float outputs."""
+        try:
+            _, outputs = call_op(self.reference, self.reference.op(entry.subject), sample,
+                                 dtype=self.cell.dtype, device="cpu")
+        except Exception as error:  # noqa: BLE001
+            raise HarnessError(f"the refimpl oracle raised {type(error).__name__}: {error} "
+                               f"[{entry.subject}{sample}]") from error
+        floats = [y for y in outputs if is_float(self.reference, y)]
+        drawn = data.draw(grad_output_strategy(shapes_of_outputs=[y.shape for y in floats]),
+                          label="grad_outputs")
+        return Graph(entry.subject, sample,
+                     tuple(g.astype(self.cell.dtype).astype("float64") for g in drawn),
+                     self.cell.dtype, self.cell.device)
+
+
+def run_scenario(session, cell, stats, scenario, invariants=None, *, frameworks=None,
+                 reason=None, all_ops=False):
+    """Run ``scenario`` on hypothesis-drawn graphs: framework vs refimpl under its policy,
+    plus ``invariants(values, graph) -> [problems]`` on the framework's observation.
+    ``frameworks``: the only frameworks it applies to (others skip with ``reason``);
+    ``all_ops``: draw the op from every family (the subject is not an op or a family)."""
+    ctx = Context(session, cell, stats, frameworks, reason, all_ops)
+    tolerance = stats.tolerance
+
+    def check(data, drawn, stats):
+        entry, sample = drawn
+        graph = ctx.graph(data, entry, sample)
+        stats.begin_example()
+        try:
+            expected = observe(lambda adapter, record: scenario(adapter, graph, record), ctx.adapter)
+            actual = observe(lambda adapter, record: scenario(adapter, graph, record), ctx.reference)
+        except NotSupported as error:
+            pytest.skip(str(error))
+        if cell.framework != "refimpl":
+            problems = compare(expected, actual, rtol=tolerance.rtol, atol=tolerance.atol)
+            stats.oracle(f"refimpl {ctx.policy}", not problems)
+            for problem in problems:
+                stats.problem(f"{problem} (framework vs refimpl {ctx.policy})")
+        if expected.exception is not None and cell.framework == "refimpl":
+            stats.problem(f"refimpl raised {expected.exception[0]}: {expected.exception[1]}")
+        if invariants is not None and expected.exception is None:
+            found = invariants(expected.values, graph, tolerance)
+            stats.oracle("invariant", not found)
+            for problem in found:
+                stats.problem(f"invariant: {problem}")
+        stats.end_example(lambda: f"{cell.framework} {ctx.adapter.version}, {cell.device}, "
+                                  f"{cell.dtype}: {graph.subject}({_describe(graph)})")
+
+    run_examples(stats, ctx.graphs(), check)
+
+
+def _describe(graph):
+    inputs = ", ".join(f"{k}={numpy.asarray(v).tolist() if not isinstance(v, list) else [a.tolist() for a in v]}"
+                       for k, v in graph.sample.inputs.items())
+    kwargs = ", ".join(f"{k}={v!r}" for k, v in graph.sample.kwargs.items())
+    return f"{inputs}{'; ' if kwargs else ''}{kwargs}; grad_outputs=" \
+           f"{[g.tolist() for g in graph.grad_outputs]}"
+
+
+# --- invariant helpers ------------------------------------------------------------------------
+
+def close(a, b, tolerance):
+    """Both None, or arrays of one shape within ``tolerance``."""
+    if a is None or b is None:
+        return a is None and b is None
+    a, b = numpy.asarray(a, dtype=numpy.float64), numpy.asarray(b, dtype=numpy.float64)
+    return a.shape == b.shape and tolerance.allclose(a, b)
+
+
+def scaled(values, factor):
+    return [None if v is None else numpy.asarray(v) * factor for v in values]
+
+
+def expect_close(problems, what, actual, expected, tolerance):
+    for index, (a, e) in enumerate(zip(actual, expected)):
+        if not close(a, e, tolerance):
+            problems.append(f"{what}[{index}]: {_show(a)} vs expected {_show(e)}")
+
+
+def _show(value):
+    if value is None:
+        return "None"
+    if isinstance(value, Raised):
+        return f"raises {value.cls}"
+    return repr(numpy.asarray(value).tolist())
+
+
+def zeros_for_none(values, like):
+    return [numpy.zeros(numpy.shape(l)) if v is None else v for v, l in zip(values, like)]

@@ -1,0 +1,45 @@
+"""Retained intermediate grads: the gradient of a loss with respect to an op's outputs.
+
+torch: ``y.retain_grad()`` per tensor, and it accumulates over backward calls; chainer:
+``backward(retain_grad=True)`` per call, and it overwrites (policy field
+``intermediate_grads``). The loss is ``sum(y * gy)``, so the retained grad must be ``gy``.
+"""
+from .engine import again, expect_close, family_cells, forward, run_scenario, weighted_loss
+
+PROPERTY = "retain_grad.intermediate"
+
+
+def cells(session):
+    return family_cells(session, PROPERTY)
+
+
+def intermediate(adapter, graph, record):
+    leaves, outputs = forward(adapter, graph)
+    loss = weighted_loss(adapter, graph, outputs)
+    if adapter.framework == "torch":
+        for y in outputs:
+            adapter.retain_grad(y)
+        adapter.backward(loss, retain_graph=True)
+    else:
+        adapter.backward(loss, retain_grad=True)
+    record("y.grad_1", [adapter.grad_of(y) for y in outputs])
+    if adapter.framework == "torch":
+        adapter.backward(loss, **again(adapter))
+    else:
+        adapter.backward(loss, retain_grad=True)
+    record("y.grad_2", [adapter.grad_of(y) for y in outputs])
+
+
+def intermediate_invariants(values, graph, tolerance):
+    problems = []
+    expect_close(problems, "retained y.grad vs the output gradient", values["y.grad_1"],
+                 list(graph.grad_outputs), tolerance)
+    return problems
+
+
+def check_cell(session, cell, stats):
+    run_scenario(session, cell, stats, intermediate, intermediate_invariants)
+
+
+def test_retain_grad(cell, conformance_session, cell_stats):
+    check_cell(conformance_session, cell, cell_stats)
