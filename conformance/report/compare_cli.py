@@ -2,7 +2,8 @@
 
 BASE and NEW are result files or directories of ``*.jsonl`` files. Prints regressions
 (pass -> fail/error), fixes (fail/error -> pass), new cells, removed cells, then other
-changes of outcome. Exit status: 1 on any regression, 0 otherwise, 2 on bad input.
+changes of outcome. Exit status: 1 on any regression, 0 otherwise, 2 on bad input (a
+path that does not exist, a file that is not JSON lines of results, a side with no cell).
 """
 import json
 import os
@@ -62,6 +63,10 @@ def run(args):
     except LoadError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    for name, path, results in (("BASE", args.base, base), ("NEW", args.new, new)):
+        if not results.cells:   # a run that died before its first cell must not pass the gate
+            print(f"error: {name}: {path!r} holds no result cells", file=sys.stderr)
+            return 2
     result = compare(base, new, ignore_version=args.ignore_version)
     for warning in base.warnings + new.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -104,6 +104,9 @@ def test_cli_bad_input_exits_2_naming_the_argument(tmp_path, capsys):
     good = write_jsonl(tmp_path / "g.jsonl", [cell()])
     assert main(["compare", str(tmp_path / "nope"), str(good)]) == 2
     assert f"BASE: {str(tmp_path / 'nope')!r} does not exist" in capsys.readouterr().err
+    header_only = write_jsonl(tmp_path / "crashed" / "h.jsonl", [header()])
+    assert main(["compare", str(good), str(header_only.parent)]) == 2
+    assert "holds no result cells" in capsys.readouterr().err
     not_jsonl = tmp_path / "notes.jsonl"
     not_jsonl.write_text("hello\n")
     assert main(["compare", str(good), str(not_jsonl)]) == 2
