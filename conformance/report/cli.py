@@ -88,6 +88,8 @@ def run(args):
     print(f"{totals.cells} cells from {len(results.files)} file(s), {len(results.runs)} run(s): "
           + ", ".join(f"{totals[o]} {o}" for o in ("pass", "fail", "error", "skip"))
           + f"; {time.perf_counter() - started:.2f} s")
+    if not results.cells:
+        print(f"warning: no result cells in {', '.join(result_paths)}: the report is empty", file=sys.stderr)
     for warning in results.warnings[:20]:
         print(f"warning: {warning}", file=sys.stderr)
     if len(results.warnings) > 20:
