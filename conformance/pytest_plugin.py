@@ -110,20 +110,13 @@ def append_line(path, text):
         os.close(fd)
 
 
-def pytest_runtest_logstart(nodeid, location):
-    progress = _config.getoption("conformance_progress") if _config else None
-    if progress:
-        append_line(progress, json.dumps({"started": nodeid, "worker": _worker(),
-                                          "pid": os.getpid()}))
-
-
-_config = None
-
-
 @pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session):
-    global _config
-    _config = session.config
+def pytest_runtest_protocol(item, nextitem):
+    """Mark the cell as started, in the process that runs it (not the xdist controller)."""
+    progress = item.config.getoption("conformance_progress")
+    if progress:
+        append_line(progress, json.dumps({"started": item.nodeid, "worker": _worker(),
+                                          "pid": os.getpid()}))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -359,10 +359,13 @@ def run(frameworks, devices, jobs, seed, versions, args, work):
     started_at = time.perf_counter()
     only = None
     status = 0
+    crash_status = None  # the status of the first run that died
     for attempt in range(MAX_RESTARTS + 1):
         command = pytest_command(frameworks, devices, args.profile, work, results, jobs,
                                  args.keyword, seed, only=only)
         status = run_pytest(command, log_path)
+        if status not in (0, 1, 5) and crash_status is None:
+            crash_status = status
         if status in (0, 1, 5):  # all ran (some may have failed), or nothing collected
             break
         if status in (2, 3, 4):  # interrupted, internal error, usage error: do not retry
@@ -392,11 +395,12 @@ def run(frameworks, devices, jobs, seed, versions, args, work):
             if nodeid in started:
                 lines = crash_lines(log_path, nodeid)
                 reason = (f"the test process ({started[nodeid]['worker']}, pid "
-                          f"{started[nodeid]['pid']}) died while running this cell; pytest "
-                          f"{describe_status(status)}" + (f": {' | '.join(lines)}" if lines else ""))
+                          f"{started[nodeid]['pid']}) died while running this cell"
+                          + (f" (pytest {describe_status(crash_status)})" if crash_status else "")
+                          + (f": {' | '.join(lines)}" if lines else ""))
             else:
-                reason = (f"never ran: the test process died before reaching it; pytest "
-                          f"{describe_status(status)}")
+                reason = (f"never ran: the test process died before reaching it (pytest "
+                          f"{describe_status(crash_status if crash_status else status)})")
             handle.write(dumps(error_cell(cell, versions, reason)) + "\n")
     records = read_records(results)
     return summarize(records, started, time.perf_counter() - started_at, results, args.strict)

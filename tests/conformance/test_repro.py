@@ -1,0 +1,40 @@
+"""A failing cell carries hypothesis' reproduce blob and a standalone repro script that fails
+on its own. The failing cell is a real upstream defect (conformance/known_issues/chainer.toml:
+x ** 0 has a NaN gradient at 0 in chainer 7.8.1)."""
+import subprocess
+import sys
+
+from conformance import harness, known_issues, repro
+from conformance.harness import Cell
+from conformance.properties import test_grad
+
+
+def test_a_failing_cell_has_a_blob_and_a_standalone_repro(session, needs, deterministic_profile,
+                                                          tmp_path):
+    needs("chainer")
+    cell = Cell("grad.first_order", "pow-int_exponent", "chainer", "cpu", "float64")
+    record = harness.run_cell(test_grad, session, cell)
+    assert record["outcome"] == "fail", record
+    assert record["reproduce_blob"].startswith("@reproduce_failure("), record
+    assert known_issues.match(record)["link"].startswith("https://github.com/chainer/")
+    script = tmp_path / "repro.py"
+    script.write_text(record["repro"])
+    imports = [line for line in record["repro"].splitlines()
+               if line.startswith(("import ", "from "))]
+    assert sorted(imports) == ["import chainer", "import numpy"], imports
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                               timeout=120, env={"SETUPTOOLS_USE_DISTUTILS": "stdlib",
+                                                 "PATH": "/usr/bin:/bin"})
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "MISMATCH" in completed.stdout and "nan" in completed.stdout
+
+
+def test_literals_round_trip():
+    import numpy
+    value = {"x": numpy.array([[1.5, float("nan")]], dtype="float32"),
+             "key": (slice(None, 2, None), Ellipsis, numpy.array([True, False]))}
+    namespace = {"numpy": numpy, "nan": float("nan"), "inf": float("inf")}
+    back = eval(repro.literal(value), namespace)  # noqa: S307 - our own literal
+    assert back["x"].dtype == numpy.float32 and numpy.isnan(back["x"][0, 1])
+    assert back["key"][0] == slice(None, 2, None) and back["key"][1] is Ellipsis
+    assert back["key"][2].dtype == numpy.bool_
