@@ -285,6 +285,12 @@ def summarize(records, started, elapsed, results, strict):
         rate = examples / duration if duration else 0.0
         print(f"  {name:<18} {count:5d} cells {examples:7d} examples {duration:8.1f} s "
               f"{rate:8.1f} examples/s")
+    skipped = collections.Counter(r.get("message") or "(no reason)" for r in cells
+                                  if r["outcome"] == "skip")
+    if skipped:
+        print("\nskipped (cells: reason):")
+        for reason, count in skipped.most_common():
+            print(f"  {count:4d}: {reason[:300]}")
     known = [r for r in cells if r["outcome"] == "fail" and r.get("known_issue")]
     unexpected = [r for r in cells if r["outcome"] in ("fail", "error")
                   and (strict or not r.get("known_issue"))]
