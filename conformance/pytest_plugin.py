@@ -70,13 +70,19 @@ def cell_stats(request, cell):
 
 
 def pytest_collection_modifyitems(session, config, items):
+    """Deselect items that are not cells (a module with no cells here, e.g. the self-test
+    without its variable) and, with --conformance-only, cells not listed."""
+    wanted = None
     only = config.getoption("conformance_only")
-    if not only:
-        return
-    with open(only, encoding="utf-8") as handle:
-        wanted = {line.strip() for line in handle if line.strip()}
-    selected = [item for item in items if item.nodeid in wanted]
-    deselected = [item for item in items if item.nodeid not in wanted]
+    if only:
+        with open(only, encoding="utf-8") as handle:
+            wanted = {line.strip() for line in handle if line.strip()}
+
+    def keep(item):
+        return _cell_of(item) is not None and (wanted is None or item.nodeid in wanted)
+
+    selected = [item for item in items if keep(item)]
+    deselected = [item for item in items if not keep(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
     items[:] = selected
@@ -84,7 +90,8 @@ def pytest_collection_modifyitems(session, config, items):
 
 def _cell_of(item):
     callspec = getattr(item, "callspec", None)
-    return callspec.params.get("cell") if callspec is not None else None
+    cell = callspec.params.get("cell") if callspec is not None else None
+    return cell if isinstance(cell, harness.Cell) else None
 
 
 def pytest_collection_finish(session):
