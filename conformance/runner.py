@@ -175,6 +175,10 @@ def environment():
     env.setdefault("SETUPTOOLS_USE_DISTUTILS", "stdlib")
     env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONWARNINGS"] = "ignore"
+    # Arrays here hold at most a few dozen elements: intra-op threads only add overhead, and
+    # with --jobs N every worker's thread pool would compete for the same cores.
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env.setdefault(name, "1")
     return env
 
 
