@@ -42,7 +42,6 @@ import json
 import os
 import platform
 import sys
-import types
 
 import numpy
 
@@ -239,7 +238,8 @@ def print_case(result, fws):
     if other is not None:
         warning = ("  WARNING: other work competed for the CPUs; timings are unreliable"
                    if other > 0.2 else "")
-        print(f"  other processes used {other:.2f} of {os.cpu_count()} CPU cores meanwhile{warning}")
+        print(f"  other processes used {other:.2f} of {os.cpu_count()} CPU cores "
+              f"meanwhile{warning}")
 
 
 def environment(fws, args):

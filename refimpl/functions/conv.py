@@ -330,7 +330,8 @@ def _check_shapes(function_name, x, W, b, groups, weight_axis_names):
         raise ValueError(f"{function_name}: W.shape[0]={W.shape[0]} (W.shape={W.shape}) is not "
                          f"divisible by groups={groups}")
     if b is not None and (b.ndim != 1 or b.shape[0] != W.shape[0]):
-        raise ValueError(f"{function_name}: b must have shape ({W.shape[0]},), got b.shape={b.shape}")
+        raise ValueError(f"{function_name}: b must have shape ({W.shape[0]},), got "
+                         f"b.shape={b.shape}")
 
 
 def _resolve_padding(pad, kernel, dilation, stride):
@@ -339,7 +340,8 @@ def _resolve_padding(pad, kernel, dilation, stride):
         if pad == "valid":
             return (0, 0)
         if pad != "same":
-            raise ValueError(f"conv2d: pad must be an int, a pair, 'same' or 'valid', got pad={pad!r}")
+            raise ValueError(f"conv2d: pad must be an int, a pair, 'same' or 'valid', got "
+                             f"pad={pad!r}")
         if stride != (1, 1):
             raise ValueError(f"conv2d: pad='same' is not supported for strided convolutions "
                              f"(torch raises too), got stride={stride}")

@@ -408,7 +408,8 @@ def test_refimpl_raises_where_the_framework_raised(framework):
         rng = np.random.default_rng(0)
         x = rng.standard_normal(config["x"]).astype(config["dtype"])
         W = rng.standard_normal(config["w"]).astype(config["w_dtype"])
-        b = None if config["b"] is None else rng.standard_normal(config["b"]).astype(config["dtype"])
+        b = (None if config["b"] is None
+             else rng.standard_normal(config["b"]).astype(config["dtype"]))
         pad = config["pad"] if isinstance(config["pad"], (int, str)) else tuple(config["pad"])
         stride, dilation = (v if isinstance(v, int) else tuple(v)
                             for v in (config["stride"], config["dilation"]))
