@@ -178,6 +178,31 @@ class Policy:
         """Default initializer of Linear/Conv biases. 'fan_in_uniform': ``U(-1/sqrt(fan_in),
         1/sqrt(fan_in))`` (torch). 'zeros' (chainer ``initial_bias=0``).""")
 
+    linear_mixed_dtypes: str = _doc(
+        """``linear(x, W)`` with x and W of different float dtypes. 'raise': RuntimeError
+        (torch). 'cast_weight': W is used in x's dtype, y has x's dtype and W's gradient keeps
+        W's dtype (chainer ``F.linear``).""")
+
+    conv_mixed_dtypes: str = _doc(
+        """``conv2d(x, W)`` with x and W of different float dtypes. 'raise': RuntimeError
+        ('expected scalar type Float but found Double', torch). 'cast_weight': as
+        ``linear_mixed_dtypes`` (chainer 7.8.1). A bias of another dtype raises in both.""")
+
+    conv_unbatched_input: bool = _doc(
+        """Whether a 3-D (C, H, W) input to conv2d, conv_transpose2d and the poolings is one
+        unbatched sample (torch) or an error (chainer raises InvalidType 'in_types[0].ndim ==
+        4'; refimpl a ValueError naming the shape).""")
+
+    max_pooling_nan_index: str = _doc(
+        """Which element of a max-pooling window holding NaN gets the gradient (the output is
+        NaN either way). 'last': the last NaN in row-major order (torch 2.13 ``max_pool2d``:
+        ``val > max || isnan(val)``). 'first': the first (chainer: NumPy argmax).""")
+
+    pooling_pad_limit: str = _doc(
+        """Largest pooling pad. 'half_kernel': pad > ksize // 2 raises RuntimeError ('pad should
+        be at most half of effective kernel size', torch). 'unlimited': any pad; a window
+        entirely in the padding gives -inf for max and 0 for average (chainer).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -213,6 +238,11 @@ TORCH = Policy(
     linear_input_layout="last_axis",
     weight_initializer="kaiming_uniform_a_sqrt5",
     bias_initializer="fan_in_uniform",
+    linear_mixed_dtypes="raise",
+    conv_mixed_dtypes="raise",
+    conv_unbatched_input=True,
+    max_pooling_nan_index="last",
+    pooling_pad_limit="half_kernel",
 )
 
 CHAINER = Policy(
@@ -245,6 +275,11 @@ CHAINER = Policy(
     linear_input_layout="flatten",
     weight_initializer="lecun_normal",
     bias_initializer="zeros",
+    linear_mixed_dtypes="cast_weight",
+    conv_mixed_dtypes="cast_weight",
+    conv_unbatched_input=False,
+    max_pooling_nan_index="first",
+    pooling_pad_limit="unlimited",
 )
 
 CHAINER5 = dataclasses.replace(

@@ -28,37 +28,10 @@ from .shape import reshape
 __all__ = ["conv2d", "convolution_2d", "conv_transpose2d", "deconvolution_2d",
            "conv_outsize", "ConvGeometry"]
 
-#: Behaviours of convolution and pooling that the active Policy has no field for (yet), per
-#: framework, as observed with ``scripts/probe_conv.py`` (``scripts/probe_results/conv-*``).
-#: ``_policy_value`` reads the policy's field once it exists.
-_FRAMEWORK_DEFAULTS = {
-    # 'conv_mixed_dtypes': x and W of different float dtypes. 'raise' (torch: RuntimeError
-    # 'expected scalar type Float but found Double'); 'cast_weight' (chainer 7.8.1: W is used
-    # in x's dtype, y has x's dtype, gW keeps W's). A b of another dtype raises in both.
-    "conv_mixed_dtypes": {"torch": "raise", "chainer": "cast_weight"},
-    # 'conv_unbatched_input': whether a 3-D (C, H, W) x is one unbatched sample (torch
-    # conv2d, conv_transpose2d, max_pool2d, avg_pool2d) or raises (chainer InvalidType).
-    "conv_unbatched_input": {"torch": True, "chainer": False},
-    # 'max_pooling_nan_index': which element of a window holding NaN gets the gradient (the
-    # output is NaN either way). 'last': the last NaN in row-major order (torch 2.13
-    # max_pool2d: `val > max || isnan(val)`); 'first' (chainer 7.8.1: numpy argmax).
-    "max_pooling_nan_index": {"torch": "last", "chainer": "first"},
-    # 'pooling_pad_limit': 'half_kernel': pad > ksize // 2 raises (torch: RuntimeError 'pad
-    # should be at most half of effective kernel size'); 'unlimited': any pad (chainer; a
-    # window entirely in the padding gives -inf for max and 0 for average).
-    "pooling_pad_limit": {"torch": "half_kernel", "chainer": "unlimited"},
-}
-
 
 def _policy_value(name, given=None):
-    """``given`` if not None, else the active policy's field ``name`` (or the framework's
-    default from ``_FRAMEWORK_DEFAULTS`` until the field exists)."""
-    if given is not None:
-        return given
-    policy = _semantics.current()
-    if hasattr(policy, name):
-        return getattr(policy, name)
-    return _FRAMEWORK_DEFAULTS[name][policy.framework]
+    """``given`` if not None, else the active policy's field ``name``."""
+    return getattr(_semantics.current(), name) if given is None else given
 
 
 @dataclass(frozen=True)
@@ -301,15 +274,18 @@ def _check_dtypes(function_name, x, W, b):
         if float_only and v.dtype.kind != "f":  # chainer's type check
             raise InvalidType(f"in_types[{index}].dtype.kind == f", f"{v.dtype.kind} != f",
                               "Convolution2DFunction")
-    if b is not None and b.dtype != x.dtype:
-        raise TypeError(f"{function_name}: b must have x's dtype, got x.dtype={x.dtype}, "
-                        f"b.dtype={b.dtype}")
+    mixed = _policy_value("conv_mixed_dtypes")
+    if b is not None and b.dtype != x.dtype:  # both frameworks raise: torch RuntimeError, chainer InvalidType
+        if mixed == "cast_weight":
+            raise InvalidType("b.dtype == x.dtype", f"{b.dtype} != {x.dtype}", "Convolution2DFunction")
+        raise RuntimeError(f"{function_name}: b must have x's dtype, got x.dtype={x.dtype}, "
+                           f"b.dtype={b.dtype}")
     if W.dtype == x.dtype:
         return W
-    if _policy_value("conv_mixed_dtypes") == "cast_weight":
+    if mixed == "cast_weight":
         return cast(W, x.dtype)
-    raise TypeError(f"{function_name}: x and W must have one dtype, got x.dtype={x.dtype}, "
-                    f"W.dtype={W.dtype}")
+    raise RuntimeError(f"{function_name}: expected scalar type of x for W (torch: 'expected scalar "
+                       f"type Float but found Double'), got x.dtype={x.dtype}, W.dtype={W.dtype}")
 
 
 def _check_shapes(function_name, x, W, b, groups, weight_axis_names):

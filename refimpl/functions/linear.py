@@ -16,22 +16,6 @@ from .matmul import matmul
 from .reduction import sum as _sum
 from .shape import reshape, transpose
 
-#: What chainer does, per framework, where the active Policy has no field for it (yet).
-_FRAMEWORK_DEFAULTS = {
-    # Proposed policy field 'linear_mixed_dtypes': x and W of different dtypes.
-    # 'raise' (torch RuntimeError); 'cast_weight' (chainer: y has x's dtype, gW keeps W's).
-    "linear_mixed_dtypes": {"torch": "raise", "chainer": "cast_weight"},
-}
-
-
-def _policy_value(name):
-    """The active policy's field ``name``, or the per-framework default until it exists."""
-    policy = _policies.current()
-    if hasattr(policy, name):
-        return getattr(policy, name)
-    return _FRAMEWORK_DEFAULTS[name][policy.framework]
-
-
 def _blas_ready(array):
     """``array`` itself if BLAS can read it (C or F order), else a C-contiguous copy."""
     if array.flags.c_contiguous or array.flags.f_contiguous:
@@ -83,7 +67,7 @@ def _check_dtypes(x, W, b):
                            f"b.dtype={b.dtype}")
     if W.dtype == x.dtype:
         return W
-    if _policy_value("linear_mixed_dtypes") == "cast_weight":
+    if _policies.current().linear_mixed_dtypes == "cast_weight":
         return cast(W, x.dtype)
     raise RuntimeError(f"linear needs operands of one dtype, got x.dtype={x.dtype}, "
                        f"W.dtype={W.dtype}")

@@ -316,6 +316,59 @@ def test_default_initializers(policy):
         assert np.abs(weight).max() > 0.3 and not bias.any()
 
 
+@field("linear_mixed_dtypes", "conv_mixed_dtypes")
+def test_mixed_dtypes_of_input_and_weight(policy):
+    x = V(np.ones((1, 1, 3, 3)), policy, dtype=np.float32)
+    W = V(np.ones((1, 1, 2, 2)), policy, dtype=np.float64)
+    with refimpl.semantics(policy):
+        calls = [lambda: F.conv2d(x, W), lambda: F.linear(F.reshape(x, (1, 9)), F.reshape(W, (4, 1)) * np.ones((1, 9)))]
+        for call in calls:
+            if policy == "torch":
+                with pytest.raises(RuntimeError):
+                    call()
+            else:
+                y = call()
+                assert y.dtype == np.float32
+                y.backward(np.ones(y.shape, np.float32))
+        if policy != "torch":
+            assert W.grad.dtype == np.float64
+
+
+@field("conv_unbatched_input")
+def test_conv_unbatched_input(policy):
+    x, W = V(np.ones((1, 3, 3)), policy), V(np.ones((2, 1, 2, 2)), policy)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            assert F.conv2d(x, W).shape == (2, 2, 2)
+            assert F.max_pooling_2d(x, 2).shape == (1, 1, 1)
+        else:
+            with pytest.raises(ValueError, match="4-D"):
+                F.conv2d(x, W)
+
+
+@field("max_pooling_nan_index")
+def test_max_pooling_nan_index(policy):
+    x = V(np.array([[[[np.nan, 1.0], [np.nan, 0.0]]]]), policy)
+    with refimpl.semantics(policy):
+        y = F.max_pooling_2d(x, 2)
+        y.backward(np.ones(y.shape, np.float32))
+    assert np.isnan(y.data).all()
+    expected = [[0, 0], [1, 0]] if policy == "torch" else [[1, 0], [0, 0]]
+    assert x.grad[0, 0].tolist() == expected
+
+
+@field("pooling_pad_limit")
+def test_pooling_pad_limit(policy):
+    x = V(np.ones((1, 1, 3, 3)), policy)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            with pytest.raises(ValueError, match="pad should be at most half"):  # torch: RuntimeError
+                F.max_pooling_2d(x, 2, stride=1, pad=2)
+        else:
+            y = F.max_pooling_2d(x, 2, stride=1, pad=2)
+            assert np.isneginf(y.data).any()
+
+
 def test_every_field_is_documented_and_tested():
     for policy in (policies.TORCH, policies.CHAINER, policies.CHAINER5):
         for name, (value, doc) in policy.describe().items():
