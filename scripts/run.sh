@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-export SETUPTOOLS_USE_DISTUTILS=stdlib
+. scripts/env.sh
 mkdir -p reports/results
 exec .venv/bin/python -m conformance verify-semantics --frameworks torch,chainer \
     --out reports/results/semantics.jsonl "$@"

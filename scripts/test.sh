@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-export SETUPTOOLS_USE_DISTUTILS=stdlib
+. scripts/env.sh
 exec .venv/bin/python -m pytest -n 2 -q "$@"
