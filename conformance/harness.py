@@ -34,7 +34,7 @@ SKIP_EXCEPTION = pytest.skip.Exception
 PROFILES = {
     # name: (max_examples, derandomize) -- deadlines are off everywhere (framework warm-up).
     "dev": (4, False),
-    "ci": (15, True),
+    "ci": (25, True),
     "thorough": (200, False),
 }
 

@@ -206,7 +206,7 @@ def getitem(x, key):
 
 
 def where(condition, x, y):
-    return torch.where(torch.as_tensor(condition), x, y)
+    return torch.where(torch.as_tensor(condition, device=x.device), x, y)
 
 
 def softmax(x, axis=None):
