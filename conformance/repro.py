@@ -5,11 +5,14 @@ source (``conformance.counterparts``), builds the failing inputs as literal arra
 framework, and compares with the expected values, which were computed by refimpl in float64
 and are pasted as literals too. It prints every mismatch and exits 1 when there is one.
 """
+import dataclasses
+import inspect
 import math
 
 import numpy
 
 from . import counterparts
+from .adapters.base import Raised
 
 PRELUDES = {
     "torch": '''import torch
@@ -244,3 +247,215 @@ def script(kind, *, title, framework, function_name, device, dtype, inputs, kwar
     parts.append(BODIES[kind])
     parts.append(FOOTER)
     return "\n".join(parts)
+
+
+# --- engine scenarios -------------------------------------------------------------------------
+
+SCENARIO_HEADER = '''import contextlib
+import dataclasses
+import functools
+import math
+import warnings
+
+import numpy
+'''
+
+SHIM = '''
+
+class Adapter:
+    """The adapter protocol's defaults a scenario needs; ops come from OPS (pasted below)."""
+
+    name = framework = version = semantics = "?"
+
+    def call(self, op, *args, **kwargs):
+        return self.op(op)(*args, **kwargs)
+
+    def op(self, name):
+        return OPS[name]
+
+    def _extra_ops(self):
+        return {}
+
+    def device_reason(self, device):
+        return None
+'''
+
+SCENARIO_FOOTER = '''
+
+def convert(value):
+    if value is None or isinstance(value, (bool, int, float, str, Raised)):
+        return value
+    if isinstance(value, numpy.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return [convert(v) for v in value]
+    return ADAPTER.to_numpy(value)
+
+
+OBSERVED = {}
+
+
+def record(name, value):
+    OBSERVED[name] = convert(value)
+
+
+def differences(name, actual, expected):
+    if isinstance(expected, numpy.ndarray) or isinstance(actual, numpy.ndarray):
+        if not (isinstance(expected, numpy.ndarray) and isinstance(actual, numpy.ndarray)
+                and actual.shape == expected.shape and str(actual.dtype) == str(expected.dtype)
+                and numpy.allclose(actual, expected, rtol=RTOL, atol=ATOL, equal_nan=True)):
+            return [f"{name}: {show(actual)} vs expected {show(expected)}"]
+        return []
+    if isinstance(expected, list) and isinstance(actual, list) and len(actual) == len(expected):
+        return [d for i, (a, e) in enumerate(zip(actual, expected))
+                for d in differences(f"{name}[{i}]", a, e)]
+    if isinstance(expected, Raised) and isinstance(actual, Raised):
+        if expected.cls != actual.cls or not (expected.message in actual.message
+                                              or actual.message in expected.message):
+            return [f"{name}: {show(actual)} vs expected {show(expected)}"]
+        return []
+    return [] if actual == expected and type(actual) is type(expected) else [
+        f"{name}: {show(actual)} vs expected {show(expected)}"]
+
+
+def show(value):
+    if isinstance(value, numpy.ndarray):
+        return f"{value.tolist()} ({value.dtype})"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    return repr(value)
+
+
+try:
+    SCENARIO(ADAPTER, GRAPH, record)
+    raised = None
+except Exception as error:  # the scenario itself may raise
+    raised = (type(error).__name__, " ".join(str(error).split()))
+MISMATCHES = []
+if (raised is None) != (EXPECTED_EXCEPTION is None) or (
+        raised and raised[0] != EXPECTED_EXCEPTION[0]):
+    MISMATCHES.append(f"exception: {raised} vs expected {EXPECTED_EXCEPTION}")
+for name in sorted(set(OBSERVED) | set(EXPECTED)):
+    if name not in OBSERVED or name not in EXPECTED:
+        MISMATCHES.append(f"{name}: recorded only {'here' if name in OBSERVED else 'by refimpl'}")
+        continue
+    MISMATCHES.extend(differences(name, OBSERVED[name], EXPECTED[name]))
+if MISMATCHES:
+    print(f"MISMATCH ({len(MISMATCHES)}): {TITLE}")
+    for line in MISMATCHES:
+        print("-", line)
+    raise SystemExit(1)
+print(f"agrees: {TITLE}")
+'''
+
+
+def _code_names(code):
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_names"):
+            names |= _code_names(constant)
+    return names
+
+
+def _object_names(obj):
+    if inspect.isclass(obj):
+        names = set()
+        for member in vars(obj).values():
+            function = getattr(member, "__func__", member)
+            if inspect.isfunction(function):
+                names |= _code_names(function.__code__)
+            if isinstance(member, property) and member.fget is not None:
+                names |= _code_names(member.fget.__code__)
+        return names
+    return _code_names(obj.__code__)
+
+
+def _collect(obj, namespaces, seen, parts, skip):
+    """Append the source of the functions/classes ``obj`` uses (depth first), then its own."""
+    for name in sorted(_object_names(obj)):
+        if name in seen or name in skip:
+            continue
+        for namespace in namespaces:
+            found = namespace.get(name)
+            if (inspect.isfunction(found) or inspect.isclass(found)) and \
+                    getattr(found, "__module__", "").startswith("conformance."):
+                seen.add(name)
+                _collect(found, namespaces, seen, parts, skip)
+                break
+    parts.append(_source(obj))
+
+
+def _source(obj):
+    text = inspect.getsource(obj)
+    if inspect.isclass(obj) and dataclasses.is_dataclass(obj) and "@dataclasses.dataclass" not in text:
+        text = "@dataclasses.dataclass" + ("(frozen=True)" if obj.__dataclass_params__.frozen
+                                           else "") + "\n" + text
+    return text
+
+
+def _raised_literal(value):
+    if isinstance(value, Raised):
+        return f"Raised({value.cls!r}, {value.message!r})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_raised_literal(v) for v in value) + "]"
+    return literal(value)
+
+
+def scenario_script(*, title, scenario, adapter, graph, expected, tolerance, policy):
+    """A standalone script running ``scenario`` on ``adapter``'s framework for ``graph`` and
+    comparing with refimpl's observation ``expected`` (an ``adapters.base.Observation``)."""
+    import sys
+
+    from .adapters import base
+    from .properties import engine
+    from . import numeric, strategies
+    module = sys.modules[scenario.__module__]
+    adapter_class = type(adapter)
+    adapter_module = sys.modules[adapter_class.__module__]
+    namespaces = [vars(module), vars(engine), vars(numeric), vars(base), vars(adapter_module)]
+    seen, parts = {"Adapter", "record"}, []
+    skip = {"Adapter", "record"}
+    for obj in (base.Raised, base.NotSupported, base.AdapterUnavailable, strategies.Sample,
+                engine.Graph):
+        if obj.__name__ not in seen:
+            seen.add(obj.__name__)
+            _collect(obj, namespaces, seen, parts, skip)
+    _collect(adapter_class, namespaces, seen, parts, skip)
+    _collect(scenario, namespaces, seen, parts, skip)
+    names = {"sum": "sum", "mul": "mul", "add": "add", graph.subject: None}
+    from . import registry
+    names[graph.subject] = registry.get(graph.subject).counterpart(adapter.name)
+    op_parts, entries = [], []
+    for key, function_name in names.items():
+        function = counterparts.lookup(adapter.name, function_name)
+        if adapter.name == "refimpl" and function.__module__ != counterparts.MODULES["refimpl"]:
+            entries.append(f"{key!r}: F.{function_name}")
+            continue
+        source = counterparts.source_of(function)
+        if source not in op_parts:
+            op_parts.append(source)
+        entries.append(f"{key!r}: {function.__name__}")
+    imports = {"torch": "import torch\nimport torch.nn.functional",
+               "chainer": "import chainer\nimport chainer.functions as F",
+               "refimpl": "import refimpl\nimport refimpl.functions as F"}[adapter.name]
+    construct = (f"RefimplAdapter({policy!r})" if adapter.name == "refimpl"
+                 else f"{adapter_class.__name__}()")
+    sample = graph.sample
+    return "\n".join([
+        f'"""Repro: {title}\n\nGenerated by the conformance harness: the scenario runs on the '
+        f'framework; EXPECTED is what\nrefimpl (policy {policy!r}) observed, pasted as literals. '
+        f'Exit status 1 on a mismatch."""',
+        SCENARIO_HEADER, imports, SHIM,
+        "\n\n".join(parts), "\n\n".join(op_parts),
+        f"OPS = {{{', '.join(entries)}}}",
+        "nan, inf = float('nan'), float('inf')",
+        f"TITLE = {title!r}",
+        f"RTOL, ATOL = {tolerance.rtol!r}, {tolerance.atol!r}  # {tolerance.reason}",
+        f"GRAPH = Graph(subject={graph.subject!r}, sample=Sample({literal(sample.inputs)}, "
+        f"{literal(sample.kwargs)}), grad_outputs={literal(tuple(graph.grad_outputs))}, "
+        f"dtype={graph.dtype!r}, device={graph.device!r})",
+        f"EXPECTED = {{{', '.join(f'{k!r}: {_raised_literal(v)}' for k, v in expected.values.items())}}}",
+        f"EXPECTED_EXCEPTION = {tuple(expected.exception) if expected.exception else None!r}",
+        f"ADAPTER = {construct}",
+        f"SCENARIO = {scenario.__name__}",
+        SCENARIO_FOOTER])

@@ -20,7 +20,7 @@ import numpy
 import pytest
 from hypothesis import strategies as st
 
-from .. import registry, tolerances
+from .. import registry, repro, tolerances
 from ..adapters.base import NotSupported, Raised, compare, observe
 from ..harness import Cell, HarnessError, run_examples
 from ..numeric import as_tuple, call_op, is_float, round_to
@@ -71,6 +71,13 @@ def forward(adapter, graph, requires_grad=True):
     call = graph.sample.with_leaves(leaves)
     outputs = as_tuple(adapter.op(graph.subject)(**call.inputs, **call.kwargs))
     return leaves, [y for y in outputs if is_float(adapter, y)]
+
+
+def forward_on(adapter, graph, leaves):
+    """The float outputs of the graph's op on existing ``leaves``."""
+    call = graph.sample.with_leaves(leaves)
+    outputs = as_tuple(adapter.op(graph.subject)(**call.inputs, **call.kwargs))
+    return [y for y in outputs if is_float(adapter, y)]
 
 
 def weighted_loss(adapter, graph, outputs):
@@ -205,8 +212,14 @@ def run_scenario(session, cell, stats, scenario, invariants=None, *, frameworks=
             stats.oracle("invariant", not found)
             for problem in found:
                 stats.problem(f"invariant: {problem}")
-        stats.end_example(lambda: f"{cell.framework} {ctx.adapter.version}, {cell.device}, "
-                                  f"{cell.dtype}: {graph.subject}({_describe(graph)})")
+        title = (f"{cell.property} ({cell.subject}) on {cell.framework} {ctx.adapter.version} "
+                 f"({cell.device}, {cell.dtype}): {graph.subject}")
+        stats.end_example(
+            lambda: f"{cell.framework} {ctx.adapter.version}, {cell.device}, "
+                    f"{cell.dtype}: {graph.subject}({_describe(graph)})",
+            lambda: repro.scenario_script(title=title, scenario=scenario, adapter=ctx.adapter,
+                                          graph=graph, expected=actual, tolerance=tolerance,
+                                          policy=ctx.policy))
 
     run_examples(stats, ctx.graphs(), check)
 

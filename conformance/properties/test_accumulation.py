@@ -3,8 +3,8 @@
 Scenarios on one drawn op of the cell's family (``engine``): framework vs refimpl under its
 policy, plus invariants on the framework's own observation.
 """
-from .engine import (again, expect_close, family_cells, forward, grads, run_scenario, scaled,
-                     vjp, weighted_loss, zeros_for_none)
+from .engine import (again, expect_close, family_cells, forward, forward_on, grads,
+                     run_scenario, scaled, vjp, weighted_loss, zeros_for_none)
 
 PROPERTIES = ("accumulation.repeat_backward", "accumulation.leaf_reuse", "accumulation.clear")
 
@@ -38,10 +38,7 @@ def leaf_reuse(adapter, graph, record):
     """The op applied twice to the same leaves, both results in one loss: each use adds its
     gradient into the leaf."""
     leaves, first = forward(adapter, graph)
-    call = graph.sample.with_leaves(leaves)
-    from ..numeric import as_tuple, is_float
-    second = [y for y in as_tuple(adapter.op(graph.subject)(**call.inputs, **call.kwargs))
-              if is_float(adapter, y)]
+    second = forward_on(adapter, graph, leaves)
     loss = adapter.call("add", weighted_loss(adapter, graph, first),
                         weighted_loss(adapter, graph, second))
     adapter.backward(loss)
@@ -72,14 +69,6 @@ def clear(adapter, graph, record):
     outputs = forward_on(adapter, graph, leaves)
     adapter.backward(weighted_loss(adapter, graph, outputs))
     record("grads_after_zero", grads(adapter, leaves))
-
-
-def forward_on(adapter, graph, leaves):
-    """The float outputs of the graph's op on existing ``leaves``."""
-    from ..numeric import as_tuple, is_float
-    call = graph.sample.with_leaves(leaves)
-    return [y for y in as_tuple(adapter.op(graph.subject)(**call.inputs, **call.kwargs))
-            if is_float(adapter, y)]
 
 
 def clear_invariants(values, graph, tolerance):

@@ -71,25 +71,30 @@ def retain_graph_invariants(values, graph, tolerance):
     return problems
 
 
-def double_backprop(option):
-    def scenario(adapter, graph, record):
-        """The gradient keeps a graph: differentiating sum(g * g) gives the second-order
-        term, as refimpl computes it."""
-        leaves, outputs = forward(adapter, graph)
-        loss = weighted_loss(adapter, graph, outputs)
-        first = adapter.grad([loss], leaves, [_ones(adapter, loss, graph)], **{option: True})
-        record("first", _arrays(adapter, first))
-        record("requires_grad", [g is not None and adapter.requires_grad(g) for g in first])
-        total = None
-        for g in first:
-            if g is not None and adapter.requires_grad(g):
-                term = adapter.call("sum", adapter.call("mul", g, g))
-                total = term if total is None else adapter.call("add", total, term)
-        if total is not None:
-            record("second", _arrays(adapter, adapter.vjp([total], leaves,
-                                                         [_ones(adapter, total, graph)])))
-    scenario.__name__ = f"double_backprop_{option}"
-    return scenario
+def _double_backprop(adapter, graph, record, option):
+    """The gradient keeps a graph (``option``: create_graph / enable_double_backprop):
+    differentiating sum(g * g) gives the second-order term, as refimpl computes it."""
+    leaves, outputs = forward(adapter, graph)
+    loss = weighted_loss(adapter, graph, outputs)
+    first = adapter.grad([loss], leaves, [_ones(adapter, loss, graph)], **{option: True})
+    record("first", _arrays(adapter, first))
+    record("requires_grad", [g is not None and adapter.requires_grad(g) for g in first])
+    total = None
+    for g in first:
+        if g is not None and adapter.requires_grad(g):
+            term = adapter.call("sum", adapter.call("mul", g, g))
+            total = term if total is None else adapter.call("add", total, term)
+    if total is not None:
+        record("second", _arrays(adapter, adapter.vjp([total], leaves,
+                                                     [_ones(adapter, total, graph)])))
+
+
+def create_graph(adapter, graph, record):
+    _double_backprop(adapter, graph, record, "create_graph")
+
+
+def enable_double_backprop(adapter, graph, record):
+    _double_backprop(adapter, graph, record, "enable_double_backprop")
 
 
 def allow_unused(adapter, graph, record):
@@ -201,13 +206,13 @@ OPTIONS = {
     # option: (scenario, invariants, frameworks that have it)
     "grad_outputs": (grad_outputs, grad_outputs_invariants, ALL),
     "retain_graph": (retain_graph, retain_graph_invariants, TORCH),
-    "create_graph": (double_backprop("create_graph"), None, TORCH),
+    "create_graph": (create_graph, None, TORCH),
     "allow_unused": (allow_unused, None, TORCH),
     "materialize_grads": (materialize_grads, materialize_invariants, TORCH),
     "grad_inputs": (grad_inputs, grad_inputs_invariants, CHAINER),
     "set_grad": (set_grad, set_grad_invariants, CHAINER),
     "retain_grad": (retain_grad, retain_grad_invariants, CHAINER),
-    "enable_double_backprop": (double_backprop("enable_double_backprop"), None, CHAINER),
+    "enable_double_backprop": (enable_double_backprop, None, CHAINER),
     "loss_scale": (loss_scale, loss_scale_invariants, CHAINER),
 }
 

@@ -9,8 +9,8 @@ detach (``unchain`` cuts in place): its detach cells are skipped with that reaso
 import numpy
 
 from ..adapters.base import attempt
-from .engine import (expect_close, family_cells, forward, grads, identities, plain_loss,
-                     run_scenario)
+from .engine import (expect_close, family_cells, forward, forward_on, grads, identities,
+                     plain_loss, run_scenario)
 
 PROPERTIES = ("no_grad.forward", "detach")
 
@@ -23,20 +23,13 @@ def under_no_grad(adapter, graph, record):
     leaves, outputs = forward(adapter, graph)
     record("values", outputs)
     with adapter.no_grad():
-        _, quiet = forward_with(adapter, graph, leaves)
+        quiet = forward_on(adapter, graph, leaves)
     record("no_grad.is an input", identities(leaves, quiet))
     record("no_grad.values", quiet)
     record("no_grad.requires_grad", [adapter.requires_grad(y) for y in quiet])
     record("no_grad.has_graph", [adapter.has_graph(y) for y in quiet])
     attempt(record, "backward", lambda: adapter.backward(plain_loss(adapter, quiet)))
     record("grads", grads(adapter, leaves))
-
-
-def forward_with(adapter, graph, leaves):
-    from ..numeric import as_tuple, is_float
-    call = graph.sample.with_leaves(leaves)
-    outputs = as_tuple(adapter.op(graph.subject)(**call.inputs, **call.kwargs))
-    return leaves, [y for y in outputs if is_float(adapter, y)]
 
 
 def no_grad_invariants(values, graph, tolerance):

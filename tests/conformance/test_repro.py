@@ -38,3 +38,24 @@ def test_literals_round_trip():
     assert back["x"].dtype == numpy.float32 and numpy.isnan(back["x"][0, 1])
     assert back["key"][0] == slice(None, 2, None) and back["key"][1] is Ellipsis
     assert back["key"][2].dtype == numpy.bool_
+
+
+def test_an_engine_cell_repro_runs_the_scenario_standalone(session, needs, deterministic_profile,
+                                                          tmp_path):
+    """The torch stack/cat gradient-aliasing defect (known_issues/torch.toml) through the
+    retain_graph scenario: the script pastes the scenario, TorchAdapter and the counterparts."""
+    needs("torch")
+    from conformance.properties import test_retain_graph
+    cell = Cell("retain_graph.second_backward", "stack", "torch", "cpu", "float32")
+    record = harness.run_cell(test_retain_graph, session, cell)
+    assert record["outcome"] == "fail" and record.get("repro"), record
+    imports = sorted(line for line in record["repro"].splitlines()
+                     if line.startswith(("import ", "from ")))
+    assert [line for line in imports if line.split()[1].split(".")[0] not in (
+        "contextlib", "dataclasses", "functools", "math", "warnings", "numpy", "torch")] == []
+    script = tmp_path / "repro.py"
+    script.write_text(record["repro"])
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                               timeout=120)
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "grads_2" in completed.stdout and "3.0" in completed.stdout, completed.stdout
