@@ -145,5 +145,12 @@ class RefimplAdapter(Adapter):
             value.zerograd()
 
     def linear(self, in_size, out_size):
-        raise NotSupported("refimpl has no layers yet (policy field fresh_parameter_grad is "
-                           "documented but not modelled)")
+        """refimpl.nn.Linear made and applied under the adapter's policy."""
+        with refimpl.semantics(self.policy):
+            from refimpl.nn import Linear
+            layer = Linear(in_size, out_size)
+
+        def apply(x):
+            with refimpl.semantics(self.policy):
+                return layer(x if isinstance(x, refimpl.Variable) else refimpl.Variable(numpy.asarray(x)))
+        return apply, [layer.weight, layer.bias]
