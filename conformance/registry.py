@@ -71,7 +71,9 @@ class OpEntry(Entry):
     - ``counterparts``: framework -> counterpart function name, or ``Absent``.
     - ``dtypes``: framework -> {dtype: ``Absent``} for dtypes it lacks (others are supported).
     - ``differentiable``: False for ops with integer outputs only (argmax).
-    - ``gradgrad``: framework -> ``Absent`` where double backprop is unsupported.
+    - ``gradgrad``: framework -> ``Absent`` where double backprop is unsupported (none today:
+      torch 2.13.0 and chainer 7.8.1 double-backprop through every op here, as the
+      double_backward cells show).
     - ``tolerances``: ``tolerances.Override`` entries, each with its reason.
     - ``central_difference_eps``: the numerical oracle's step (an override needs
       ``central_difference_reason``).
@@ -297,8 +299,15 @@ register(OpEntry("where-scalar", op="where", family="indexing",
                  counterparts={"chainer": CHAINER_WHERE_SCALAR}))
 
 # Softmax family.
+LOG_SOFTMAX_FLOAT16 = Override(
+    rtol=1e-2, atol=8e-3, dtypes=("float16",), quantities=("value",),
+    reason="log_softmax = x - max(x) - log(sum(exp(x - max(x)))): with inputs in [-4, 4] the "
+           "intermediates reach |8|, where float16 values are 2**-7 = 0.0078 apart, and a "
+           "result near 0 keeps that absolute error (chainer computes it in float16; seen: "
+           "0.0032 on a result of -0.008)")
 for _name in ("softmax", "log_softmax"):
     register(OpEntry(_name, op=_name, family="softmax", domain=S.SOFTMAX,
+                     tolerances=(LOG_SOFTMAX_FLOAT16,) if _name == "log_softmax" else (),
                      samples=lambda api: S.softmax_samples(default_axis_ok=True),
                      doc="axis drawn, or the default for inputs of 2+ dims (torch: implicit "
                          "rule with a warning, chainer 1: policy softmax_default_axis)"))

@@ -4,7 +4,7 @@ import functools
 
 import numpy
 
-from .base import Adapter, AdapterUnavailable, NotSupported
+from .base import Adapter, AdapterUnavailable
 
 try:
     import refimpl
