@@ -774,3 +774,8 @@ def seed_topk(adapter, record):
     record("ties.indices", indices)
     adapter.backward(call("sum", values))
     record("ties.a.grad", adapter.grad_of(a))
+
+
+# Cases for layers, pooling, initialisers and mixed dtypes live in their own module; importing
+# it registers them into CASES.
+from . import behaviours_layers  # noqa: E402,F401  (registers cases)
