@@ -21,7 +21,6 @@ POLICY_FIELDS = sorted(f.name for f in dataclasses.fields(refimpl.Policy)
 # Fields no case can observe in refimpl, with the reason. A field leaves this list when refimpl
 # starts consulting it (test_each_policy_field_is_observable then fails until it is removed).
 UNOBSERVABLE_IN_REFIMPL = {
-    "fresh_parameter_grad": "refimpl has no layers yet (the case skips on refimpl)",
     "cleared_grad": "'none' in every policy: there is no other value to tell apart",
 }
 
