@@ -1,0 +1,462 @@
+"""Hypothesis strategies for the layer-level property suites: convolution and pooling
+configurations (valid, and invalid by construction), linear inputs in each framework's
+layout, loss arguments, recurrent layers, optimizer hyperparameters and gradient sequences,
+and save/load cases.
+
+Conventions as ``conformance.strategies``: keyword-only arguments, labelled draws, samples
+as ``strategies.Sample(inputs, kwargs)`` (``inputs``: the differentiated float64 arrays).
+``api`` is the framework whose function is called ('torch' or 'chainer'): a torch sample
+never carries chainer's ``cover_all`` and a chainer sample never carries torch's
+``'same'`` padding.
+
+Array *values* come from a NumPy generator seeded by one labelled draw (``grid_values``):
+layer inputs hold tens to hundreds of elements, and drawing them one by one through
+hypothesis was most of an example's time (as for ``test_grad``'s directions). Values lie on
+a grid of 1/32 in [-2, 2] (or are distinct multiples of 1/8 where ties must be dodged), so
+they are exact in float16, float32 and float64: the framework and the float64 oracle see
+the same numbers without rounding.
+"""
+import dataclasses
+import math
+
+import numpy
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from .strategies import Sample
+
+GRID = 32  # values are multiples of 1/GRID
+MAX_ELEMENTS = 160  # elements of a drawn input: keeps an example well under 10 ms
+
+
+# =============================================================================================
+# Values
+# =============================================================================================
+
+def _generator(draw, label):
+    return numpy.random.default_rng(draw(st.integers(0, 2 ** 32 - 1), label=f"{label} (seed)"))
+
+
+@st.composite
+def grid_values(draw, *, shape, label, low=-2.0, high=2.0):
+    """float64 array of ``shape`` with multiples of 1/GRID in [low, high]."""
+    generator = _generator(draw, label)
+    return generator.integers(int(low * GRID), int(high * GRID) + 1, size=shape) / GRID
+
+
+@st.composite
+def distinct_values(draw, *, shape, label):
+    """float64 array of ``shape`` whose elements are distinct multiples of 1/8 (no ties)."""
+    generator = _generator(draw, label)
+    size = math.prod(shape)
+    values = generator.permutation(2 * size)[:size] - size
+    return (values / 8).reshape(shape).astype(numpy.float64)
+
+
+def grad_outputs(*, shapes, label="grad_outputs"):
+    """One output gradient per shape, on the grid in [-2, 2]."""
+    return st.tuples(*[grid_values(shape=shape, label=f"{label}[{index}]")
+                       for index, shape in enumerate(shapes)])
+
+
+def _pair_or_int(draw, values, label):
+    """An int, or a pair of ints (each from ``values``)."""
+    if draw(st.booleans(), label=f"{label} as a pair"):
+        return (draw(st.sampled_from(values), label=f"{label}[0]"),
+                draw(st.sampled_from(values), label=f"{label}[1]"))
+    return draw(st.sampled_from(values), label=label)
+
+
+def pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+# =============================================================================================
+# Convolution
+# =============================================================================================
+
+def conv_outsize(size, kernel, stride, pad, dilation=1, cover_all=False):
+    """Output length along one axis: ``floor((size + 2 pad - dk) / stride) + 1`` with the dilated
+    extent ``dk = (kernel - 1) dilation + 1``, or the ceiling with ``cover_all`` (chainer).
+    Written out here (not imported from refimpl) as the shape property's own oracle."""
+    extent = (kernel - 1) * dilation + 1
+    if cover_all:
+        return -(-(size + 2 * pad - extent) // stride) + 1
+    return (size + 2 * pad - extent) // stride + 1
+
+
+def transpose_outsize(size, kernel, stride, pad, dilation=1, output_padding=0):
+    """Output length of a transposed convolution: ``(size - 1) s - 2 p + (k - 1) d + 1 + op``."""
+    return (size - 1) * stride - 2 * pad + (kernel - 1) * dilation + 1 + output_padding
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvConfig:
+    """One convolution call's shapes and arguments (refimpl's argument names)."""
+
+    x_shape: tuple
+    w_shape: tuple
+    bias: bool
+    kwargs: dict
+
+    def expected_shape(self, transposed, api):
+        """The output shape by the written-out rules (``conv_outsize``/``transpose_outsize``)."""
+        kwargs = self.kwargs
+        stride, dilation = pair(kwargs.get("stride", 1)), pair(kwargs.get("dilation", 1))
+        pad = kwargs.get("pad", 0)
+        kernel = self.w_shape[2:]
+        spatial = self.x_shape[-2:]
+        groups = kwargs.get("groups", 1)
+        if transposed:
+            channels = self.w_shape[1] * groups
+            if kwargs.get("outsize") is not None:
+                size = pair(kwargs["outsize"])
+            else:
+                output_padding = pair(kwargs.get("output_padding", 0))
+                size = tuple(transpose_outsize(n, k, s, p, d, o) for n, k, s, p, d, o in zip(
+                    spatial, kernel, stride, pair(pad), dilation, output_padding))
+        else:
+            channels = self.w_shape[0]
+            if pad == "same":
+                size = spatial
+            else:
+                pad = (0, 0) if pad == "valid" else pair(pad)
+                size = tuple(conv_outsize(n, k, s, p, d, kwargs.get("cover_all", False))
+                             for n, k, s, p, d in zip(spatial, kernel, stride, pad, dilation))
+        batch = self.x_shape[:-3]
+        return tuple(batch) + (channels,) + tuple(size)
+
+
+@st.composite
+def conv_configs(draw, *, api, transposed=False):
+    """A valid 2-D (transposed) convolution for ``api``: groups (incl. depthwise), stride,
+    pad (torch also 'same'/'valid' for conv2d), dilation, chainer's cover_all, torch's
+    output_padding / chainer's outsize, with or without a bias."""
+    groups = draw(st.sampled_from([1, 1, 2, 3]), label="groups")
+    depthwise = groups > 1 and draw(st.booleans(), label="depthwise")
+    in_per_group = 1 if depthwise else draw(st.integers(1, 2), label="in channels per group")
+    out_per_group = draw(st.integers(1, 2), label="out channels per group")
+    kernel = (draw(st.integers(1, 3), label="kh"), draw(st.integers(1, 3), label="kw"))
+    stride = _pair_or_int(draw, [1, 1, 2, 3], "stride")
+    dilation = _pair_or_int(draw, [1, 1, 2], "dilation")
+    pad = _pair_or_int(draw, [0, 0, 1, 2], "pad")
+    batch = draw(st.integers(1, 2), label="batch")
+    kwargs = {"stride": stride, "pad": pad, "dilation": dilation, "groups": groups}
+    extents = [(k - 1) * d + 1 for k, d in zip(kernel, pair(dilation))]
+    if transposed:
+        spatial = (draw(st.integers(1, 4), label="H"), draw(st.integers(1, 4), label="W"))
+        natural = [transpose_outsize(n, k, s, p, d) for n, k, s, p, d in zip(
+            spatial, kernel, pair(stride), pair(pad), pair(dilation))]
+        assume(min(natural) >= 1)
+        if api == "torch":
+            limits = [max(s, d) for s, d in zip(pair(stride), pair(dilation))]
+            output_padding = tuple(draw(st.integers(0, limit - 1), label=f"output_padding[{i}]")
+                                   for i, limit in enumerate(limits))
+            kwargs["output_padding"] = output_padding
+        elif draw(st.booleans(), label="outsize given"):
+            outsize = tuple(m + draw(st.integers(0, s - 1), label=f"outsize extra[{i}]")
+                            for i, (m, s) in enumerate(zip(natural, pair(stride))))
+            assume(all(conv_outsize(o, k, s, p, d) <= n <= conv_outsize(o, k, s, p, d, True)
+                       for o, n, k, s, p, d in zip(outsize, spatial, kernel, pair(stride),
+                                                   pair(pad), pair(dilation))))
+            kwargs["outsize"] = outsize
+        x_shape = (batch, in_per_group * groups) + spatial
+        w_shape = (in_per_group * groups, out_per_group) + kernel
+    else:
+        if api == "torch" and draw(st.integers(0, 4), label="string padding") == 0:
+            kwargs["pad"] = draw(st.sampled_from(["same", "valid"]), label="pad")
+            if kwargs["pad"] == "same":
+                kwargs["stride"] = 1
+        if api == "chainer":
+            kwargs["cover_all"] = draw(st.booleans(), label="cover_all")
+        pads = (0, 0) if isinstance(kwargs["pad"], str) else pair(kwargs["pad"])
+        spatial = tuple(draw(st.integers(max(1, e - 2 * p), max(1, e - 2 * p) + 4),
+                             label=name) for e, p, name in zip(extents, pads, ("H", "W")))
+        x_shape = (batch, in_per_group * groups) + spatial
+        w_shape = (out_per_group * groups, in_per_group) + kernel
+    assume(math.prod(x_shape) <= MAX_ELEMENTS)
+    bias = draw(st.booleans(), label="bias")
+    config = ConvConfig(x_shape, w_shape, bias, kwargs)
+    assume(min(config.expected_shape(transposed, api)[-2:]) >= 1)
+    return config
+
+
+@st.composite
+def conv_samples(draw, *, api, transposed=False):
+    """A valid convolution call with values: ``Sample({x, W[, b]}, kwargs)``."""
+    config = draw(conv_configs(api=api, transposed=transposed), label="config")
+    inputs = {"x": draw(grid_values(shape=config.x_shape, label="x")),
+              "W": draw(grid_values(shape=config.w_shape, label="W"))}
+    if config.bias:
+        channels = config.expected_shape(transposed, api)[-3]
+        inputs["b"] = draw(grid_values(shape=(channels,), label="b"))
+    return Sample(inputs, dict(config.kwargs))
+
+
+# --- invalid configurations -------------------------------------------------------------------
+
+# Every kind of invalid 2-D convolution each API must reject, with how to make it from a valid
+# configuration. Kinds a framework accepts are left out of its list, with the reason:
+# chainer computes with an empty kernel (probe conv2d.kernel_empty: output (1, 1, 6, 3)) and
+# has no string padding; torch reads a 3-D input as unbatched.
+INVALID_CONV_KINDS = {
+    "torch": ("kernel_larger_than_padded_input", "channel_mismatch", "in_channels_not_per_group",
+              "out_channels_not_divisible_by_groups", "stride_zero", "stride_negative",
+              "dilation_zero", "pad_negative", "x_ndim5", "w_ndim3", "bias_wrong_length",
+              "kernel_empty", "same_strided", "unknown_padding_string"),
+    "chainer": ("kernel_larger_than_padded_input", "channel_mismatch",
+                "in_channels_not_per_group", "out_channels_not_divisible_by_groups",
+                "stride_zero", "stride_negative", "dilation_zero", "pad_negative", "x_ndim3",
+                "x_ndim5", "w_ndim3", "bias_wrong_length"),
+}
+
+INVALID_TRANSPOSE_KINDS = {
+    "torch": ("channel_mismatch", "stride_zero", "dilation_zero", "pad_negative",
+              "output_padding_too_large", "output_not_positive", "x_ndim5", "w_ndim3",
+              "bias_wrong_length"),
+    "chainer": ("channel_mismatch", "stride_zero", "dilation_zero", "outsize_mismatch",
+                "x_ndim3", "x_ndim5", "w_ndim3", "bias_wrong_length"),
+}
+
+
+@st.composite
+def invalid_conv_configs(draw, *, api, transposed=False):
+    """``(kind, ConvConfig)``: a convolution every side must reject, made from a valid one."""
+    kinds = (INVALID_TRANSPOSE_KINDS if transposed else INVALID_CONV_KINDS)[api]
+    kind = draw(st.sampled_from(kinds), label="invalid kind")
+    base = draw(conv_configs(api=api, transposed=transposed), label="valid config")
+    x_shape, w_shape, kwargs, bias = list(base.x_shape), list(base.w_shape), dict(base.kwargs), base.bias
+    groups = kwargs["groups"]
+    if kind == "kernel_larger_than_padded_input":
+        if isinstance(kwargs["pad"], str):  # 'same' pads any kernel: use no padding
+            kwargs["pad"] = 0
+        pads = pair(kwargs["pad"])
+        kwargs["dilation"] = 1
+        kwargs.pop("cover_all", None)
+        w_shape[2] = x_shape[2] + 2 * pads[0] + draw(st.integers(1, 2), label="excess")
+    elif kind == "channel_mismatch":
+        x_shape[1] += groups  # still divisible by groups, but not W's channels
+    elif kind == "in_channels_not_per_group":
+        kwargs["groups"] = groups = 2
+        x_shape[1] = 2 * w_shape[1] + 1
+        w_shape[0] = 2 * w_shape[0]
+    elif kind == "out_channels_not_divisible_by_groups":
+        kwargs["groups"] = 2
+        w_shape[1] = 1
+        x_shape[1] = 2
+        w_shape[0] = 3
+    elif kind == "stride_zero":
+        kwargs["stride"] = 0
+    elif kind == "stride_negative":
+        kwargs["stride"] = -1
+    elif kind == "dilation_zero":
+        kwargs["dilation"] = 0
+    elif kind == "pad_negative":
+        kwargs["pad"] = -1
+    elif kind == "x_ndim3":
+        x_shape = x_shape[1:]
+    elif kind == "x_ndim5":
+        x_shape = [1] + x_shape
+    elif kind == "w_ndim3":
+        w_shape = w_shape[1:]
+    elif kind == "bias_wrong_length":
+        bias = "wrong"
+    elif kind == "kernel_empty":
+        w_shape[2] = 0
+    elif kind == "same_strided":
+        kwargs["pad"], kwargs["stride"] = "same", 2
+    elif kind == "unknown_padding_string":
+        kwargs["pad"] = "full"
+    elif kind == "output_padding_too_large":
+        kwargs["output_padding"] = max(max(pair(kwargs["stride"])), max(pair(kwargs["dilation"])))
+    elif kind == "output_not_positive":
+        kwargs["output_padding"] = 0
+        kwargs["stride"], kwargs["dilation"] = 1, 1
+        w_shape[2] = w_shape[3] = 1
+        kwargs["pad"] = max(x_shape[2:]) // 2 + 1  # (n - 1) - 2p + 1 <= 0
+    elif kind == "outsize_mismatch":
+        natural = [transpose_outsize(n, k, s, p, d) for n, k, s, p, d in zip(
+            x_shape[2:], w_shape[2:], pair(kwargs["stride"]), pair(kwargs["pad"]),
+            pair(kwargs["dilation"]))]
+        kwargs["outsize"] = tuple(m + s + draw(st.integers(0, 2), label="outsize excess")
+                                  for m, s in zip(natural, pair(kwargs["stride"])))
+    return kind, ConvConfig(tuple(x_shape), tuple(w_shape), bias, kwargs)
+
+
+def arrays_of(config, transposed, api):
+    """Deterministic arrays (ones / 8) for a configuration: the shape property needs no
+    random values. A 'wrong' bias gets one element too many."""
+    inputs = {"x": numpy.ones(config.x_shape) / 8, "W": numpy.ones(config.w_shape) / 8}
+    if config.bias:
+        if len(config.w_shape) == 4:
+            channels = (config.w_shape[1] * config.kwargs.get("groups", 1) if transposed
+                        else config.w_shape[0])
+        else:
+            channels = 1
+        inputs["b"] = numpy.ones(channels + (1 if config.bias == "wrong" else 0)) / 8
+    return inputs
+
+
+# =============================================================================================
+# Pooling
+# =============================================================================================
+
+def pool_outsize(size, ksize, stride, pad, rule):
+    """Pooling output length: 'floor' (torch default, chainer cover_all=False, chainer average
+    pooling), 'cover_all' (chainer's ceiling), 'ceil_mode' (torch: the ceiling, minus one when
+    the last window would start at or after size + pad)."""
+    if rule == "floor":
+        return (size + 2 * pad - ksize) // stride + 1
+    out = -(-(size + 2 * pad - ksize) // stride) + 1
+    if rule == "ceil_mode" and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+@st.composite
+def pooling_samples(draw, *, api, kind):
+    """A valid max ('max') or average ('average') pooling call with distinct values (no ties
+    in a max window). Pads stay within ksize // 2 (torch's limit; chainer's larger pads are a
+    behaviour case), and no window lies entirely outside the input (its max would be -inf)."""
+    ksize = _pair_or_int(draw, [1, 2, 3], "ksize")
+    stride = draw(st.one_of(st.none(), st.sampled_from([1, 2, 3])), label="stride") \
+        if draw(st.booleans(), label="stride given") else None
+    kernel = pair(ksize)
+    pad = tuple(draw(st.integers(0, k // 2), label=f"pad[{i}]") for i, k in enumerate(kernel))
+    pad_argument = pad if pad[0] != pad[1] else pad[0]
+    kwargs = {"ksize": ksize, "stride": stride, "pad": pad_argument}
+    rule = "floor"
+    if api == "torch":
+        kwargs["ceil_mode"] = draw(st.booleans(), label="ceil_mode")
+        rule = "ceil_mode" if kwargs["ceil_mode"] else "floor"
+        if kind == "average":
+            kwargs["count_include_pad"] = draw(st.booleans(), label="count_include_pad")
+    elif kind == "max":
+        cover_all = draw(st.sampled_from([None, True, False]), label="cover_all")
+        if cover_all is not None:
+            kwargs["cover_all"] = cover_all
+        rule = "floor" if cover_all is False else "cover_all"
+    strides = kernel if stride is None else pair(stride)
+    spatial = tuple(draw(st.integers(max(1, k - 2 * p), max(1, k - 2 * p) + 4), label=name)
+                    for k, p, name in zip(kernel, pad, ("H", "W")))
+    sizes = [pool_outsize(n, k, s, p, rule) for n, k, s, p in zip(spatial, kernel, strides, pad)]
+    assume(min(sizes) >= 1)
+    assume(all((o - 1) * s - p <= n - 1 for o, s, p, n in zip(sizes, strides, pad, spatial)))
+    shape = (draw(st.integers(1, 2), label="batch"), draw(st.integers(1, 2), label="channels")) \
+        + spatial
+    return Sample({"x": draw(distinct_values(shape=shape, label="x"))}, kwargs)
+
+
+# =============================================================================================
+# Linear
+# =============================================================================================
+
+@st.composite
+def linear_samples(draw, *, api):
+    """``linear(x, W[, b])`` in ``api``'s layout: torch applies W to the last axis of x
+    (``(*, in)``, 1 to 3 leading axes); chainer flattens x to (N, -1) (x of 2 to 4 axes)."""
+    out_size = draw(st.integers(1, 4), label="out_size")
+    if api == "torch":
+        leading = tuple(draw(st.lists(st.integers(1, 3), min_size=0, max_size=2),
+                             label="leading axes"))
+        in_size = draw(st.integers(1, 5), label="in_size")
+        x_shape = leading + (in_size,)
+    else:
+        x_shape = tuple(draw(st.lists(st.integers(1, 3), min_size=2, max_size=4),
+                             label="x shape"))
+        in_size = math.prod(x_shape[1:])
+    inputs = {"x": draw(grid_values(shape=x_shape, label="x")),
+              "W": draw(grid_values(shape=(out_size, in_size), label="W"))}
+    if draw(st.booleans(), label="bias"):
+        inputs["b"] = draw(grid_values(shape=(out_size,), label="b"))
+    return Sample(inputs, {})
+
+
+# =============================================================================================
+# Losses
+# =============================================================================================
+
+TORCH_REDUCTIONS = ("none", "mean", "sum")
+CHAINER_REDUCTIONS = ("mean", "no")
+
+
+@st.composite
+def _batch_shape(draw, *, min_dims=1, max_dims=3):
+    return tuple(draw(st.lists(st.integers(1, 3), min_size=min_dims, max_size=max_dims),
+                      label="shape"))
+
+
+@st.composite
+def loss_samples(draw, *, subject):
+    """Arguments of the loss ``subject`` (a ``layer_drivers.FUNCTIONS`` loss), every
+    reduction, with class labels (including ignored ones) and weights where it takes them."""
+    if subject in ("mse_loss", "mean_squared_error"):
+        shape = draw(_batch_shape(min_dims=0))
+        inputs = {"x": draw(grid_values(shape=shape, label="x")),
+                  "t": draw(grid_values(shape=shape, label="t"))}
+        if subject == "mean_squared_error":
+            return Sample({"x0": inputs["x"], "x1": inputs["t"]}, {})
+        return Sample(inputs, {"reduction": draw(st.sampled_from(TORCH_REDUCTIONS),
+                                                 label="reduction")})
+    if subject == "binary_cross_entropy_with_logits":
+        shape = draw(_batch_shape())
+        kwargs = {"reduction": draw(st.sampled_from(TORCH_REDUCTIONS), label="reduction")}
+        if draw(st.booleans(), label="weight"):
+            kwargs["weight"] = draw(grid_values(shape=shape, label="weight", low=0, high=2))
+        if draw(st.booleans(), label="pos_weight"):
+            kwargs["pos_weight"] = draw(grid_values(shape=shape[-1:], label="pos_weight",
+                                                    low=0, high=2))
+        return Sample({"x": draw(grid_values(shape=shape, label="x", low=-4, high=4)),
+                       "t": draw(grid_values(shape=shape, label="t", low=0, high=1))}, kwargs)
+    if subject == "sigmoid_cross_entropy":
+        shape = draw(_batch_shape())
+        labels = _generator(draw, "t").integers(-1, 2, size=shape)  # -1: ignored
+        kwargs = {"t": labels.astype(numpy.int32),
+                  "normalize": draw(st.booleans(), label="normalize"),
+                  "reduce": draw(st.sampled_from(CHAINER_REDUCTIONS), label="reduce")}
+        return Sample({"x": draw(grid_values(shape=shape, label="x", low=-4, high=4))}, kwargs)
+    # softmax cross entropy: x (N, C, d...), integer labels (N, d...)
+    classes = draw(st.integers(2, 4), label="classes")
+    batch = draw(st.integers(1, 3), label="batch")
+    spatial = tuple(draw(st.lists(st.integers(1, 2), max_size=1), label="spatial"))
+    generator = _generator(draw, "labels")
+    labels = generator.integers(0, classes, size=(batch,) + spatial)
+    ignore = draw(st.booleans(), label="some labels ignored")
+    x = draw(grid_values(shape=(batch, classes) + spatial, label="x", low=-3, high=3))
+    weights = (draw(grid_values(shape=(classes,), label="class weights", low=1 / GRID, high=2))
+               if draw(st.booleans(), label="class weights given") else None)
+    if subject == "cross_entropy":
+        ignore_index = -100
+        if ignore:
+            labels = numpy.where(generator.random(labels.shape) < 0.3, ignore_index, labels)
+            labels.flat[0] = max(labels.flat[0], 0)  # at least one counted label (else 0/0)
+        kwargs = {"t": labels.astype(numpy.int64), "ignore_index": ignore_index,
+                  "reduction": draw(st.sampled_from(TORCH_REDUCTIONS), label="reduction"),
+                  "label_smoothing": draw(st.sampled_from([0.0, 0.0, 0.25]),
+                                          label="label_smoothing")}
+        if weights is not None:
+            kwargs["weight"] = weights
+        return Sample({"x": x}, kwargs)
+    if ignore:
+        labels = numpy.where(generator.random(labels.shape) < 0.3, -1, labels)
+    kwargs = {"t": labels.astype(numpy.int32),
+              "normalize": draw(st.booleans(), label="normalize"),
+              "reduce": draw(st.sampled_from(CHAINER_REDUCTIONS), label="reduce")}
+    if weights is not None:
+        kwargs["class_weight"] = weights
+    return Sample({"x": x}, kwargs)
+
+
+def functional_samples(subject, api):
+    """The sample strategy of a ``layer_drivers.FUNCTIONS`` subject for ``api``."""
+    if subject == "conv2d":
+        return conv_samples(api=api)
+    if subject == "conv_transpose2d":
+        return conv_samples(api=api, transposed=True)
+    if subject == "max_pooling_2d":
+        return pooling_samples(api=api, kind="max")
+    if subject == "average_pooling_2d":
+        return pooling_samples(api=api, kind="average")
+    if subject == "linear":
+        return linear_samples(api=api)
+    return loss_samples(subject=subject)
