@@ -177,7 +177,7 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
     policy = _semantics.current()
     if retain_graph is None:
         retain_graph = create_graph
-    if not output.requires_grad:
+    if not output.requires_grad or output._grad_edge_cut:
         if policy.backward_without_graph == "raise":
             raise RuntimeError(NO_GRAD_FN_MESSAGE.format(index=0))
         return
@@ -188,8 +188,8 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
         seed = _implicit_seed(output, policy)
         if seed is None:
             return
-    if loss_scale is not None:
-        seed = Variable._constant(seed.data * loss_scale)
+        if loss_scale is not None:  # chainer scales only the seed it makes, not y.grad
+            seed = Variable._constant(seed.data * loss_scale)
     if output.creator is None:  # a leaf: it is its own gradient
         if policy.framework == "torch":
             _accumulate(output, seed, create_graph)
@@ -224,7 +224,7 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
                 continue
         elif not variable.is_leaf:
             continue
-        if variable.requires_grad:
+        if variable.requires_grad and not variable._grad_edge_cut:
             _accumulate(variable, grad, create_graph)
     if chainer_style and not retain_grad and policy.output_grad_after_backward == "clear":
         output._grad_var = None
@@ -259,7 +259,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not x.requires_grad and policy.framework == "torch":
             raise RuntimeError(INPUT_NO_GRAD_MESSAGE)
     for index, y in enumerate(outputs):
-        if not y.requires_grad and policy.backward_without_graph == "raise":
+        no_graph = not y.requires_grad or y._grad_edge_cut
+        if no_graph and policy.backward_without_graph == "raise":
             raise RuntimeError(NO_GRAD_FN_MESSAGE.format(index=index))
     seeds = _as_list(grad_outputs, "grad_outputs") or [None] * len(outputs)
     if len(seeds) != len(outputs):
@@ -271,8 +272,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if y.size != 1 and policy.grad_nonscalar_output_default == "raise":
                 raise RuntimeError(IMPLICIT_SEED_MESSAGE)
             seed = _ones_like(y)
-        if loss_scale is not None:
-            seed = Variable._constant(seed.data * loss_scale)
+            if loss_scale is not None:  # chainer.grad scales only the seeds it makes
+                seed = Variable._constant(seed.data * loss_scale)
         seed_vars.append(seed)
         if retain_grad:
             y._grad_var = seed
@@ -289,7 +290,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     results = []
     extra = _as_list(grad_inputs, "grad_inputs") or [None] * len(inputs)
     for index, x in enumerate(inputs):
-        entry = grads.get(id(x))
+        entry = None if x._grad_edge_cut else grads.get(id(x))
         result = entry[1] if entry is not None else None
         if result is None and x.creator is None and x.requires_grad:
             for y, seed in live:  # an output that is itself an input

@@ -29,6 +29,11 @@ class Function:
     #: needs only shapes (add, sum, reshape, ...) set this False.
     saves_tensors = True
 
+    #: Whether PyTorch's counterpart returns a view of its input (reshape, transpose, expand,
+    #: basic indexing, ...): made under no_grad, its output follows the policy's
+    #: ``no_grad_views``.
+    is_view = False
+
     #: Whether Chainer's counterpart passes a missing (None) output gradient straight through
     #: (ops with a constant operand). Used by the 'none_seed' policy behaviour.
     passes_none_grad = False
@@ -47,10 +52,15 @@ class Function:
             xp = _backend.get_array_module(*arrays)
             outputs = tuple(y if _backend.is_cupy_array(y) else xp.asarray(y) for y in outputs)
         inputs_require_grad = any(x.requires_grad for x in inputs)
-        if _policies.current().outputs_require_grad == "when_recorded":  # torch
+        policy = _policies.current()
+        cut = False
+        if policy.outputs_require_grad == "when_recorded":  # torch
             record = inputs_require_grad and _mode.is_grad_enabled()
             flags = [record and y.dtype.kind in "fc" for y in outputs]
             creators = [self if flag else None for flag in flags]
+            if not record and inputs_require_grad and self.is_view:
+                flags = [True] * len(outputs)  # a view made under no_grad: see no_grad_views
+                cut = policy.no_grad_views == "cut"
         else:  # chainer: record whenever backprop is on; requires_grad follows the inputs
             record = _mode.is_grad_enabled()
             flags = [inputs_require_grad] * len(outputs)
@@ -60,6 +70,9 @@ class Function:
             self.generation = max(x.generation for x in inputs)
         results = tuple(Variable._make_output(y, creator, flag)
                         for y, creator, flag in zip(outputs, creators, flags))
+        if cut:
+            for y in results:
+                y._grad_edge_cut = True
         if record:
             self._outputs = tuple(weakref.ref(y) for y in results)
             self._output_meta = tuple((y.shape, y.dtype) for y in outputs)

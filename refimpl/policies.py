@@ -94,6 +94,31 @@ class Policy:
         is on, even if no input requires grad (chainer, function_node.py). A first-order
         gradient computed without double backprop is a leaf that requires grad (chainer).""")
 
+    no_grad_views: str = _doc(
+        """Outputs of view ops (reshape, transpose/permute/swapaxes, broadcast_to, squeeze/
+        expand_dims, split, getitem with basic indices: ints, slices, None, Ellipsis, 0-d
+        integer arrays) made under ``no_grad()`` from a Variable that requires grad. 'cut'
+        (torch 2.13: ``with torch.no_grad(): v = x.view(3)`` gives ``v.requires_grad`` True,
+        ``grad_fn`` None, ``is_leaf`` True, but no gradient edge: ``(v * 2).sum().backward()``
+        runs and writes neither ``v.grad`` nor ``x.grad``; ``v.backward(g)`` raises 'element 0
+        of tensors does not require grad and does not have a grad_fn'; ``grad(.., [v])``
+        raises 'appears to not have been used'; non-view ops, integer-array or mask indexing
+        give requires_grad False). 'leaf' (chainer 7.8.1: under no_backprop_mode every output
+        of an input that requires grad is a leaf requiring grad, see
+        ``outputs_require_grad``; ``F.sum(v * 2).backward()`` writes ``v.grad``).""")
+
+    identity_ops_return_input: frozenset = _doc(
+        """Ops that return their input Variable itself, not a new node, when they change
+        nothing (``reshape`` to the same shape, ``transpose`` with the identity permutation or
+        of a 0-/1-d input (also ``permute``, ``swapaxes(x, a, a)``), ``squeeze`` with no axis
+        of length 1, ``cast`` to the same dtype, ``broadcast_to``/``sum_to`` the same shape).
+        torch 2.13: {'cast', 'sum_to'} (``x.to(x.dtype)`` and ``x.sum_to_size(x.shape)`` return
+        ``x``; view, reshape, permute, t, transpose, squeeze and expand make a new node).
+        chainer 7.8.1: {'reshape', 'broadcast_to', 'sum_to', 'cast_under_no_grad'} (they
+        return ``chainer.as_variable(x)``; ``F.cast`` to the same dtype does so only under
+        ``no_backprop_mode``, else it makes a Cast node; transpose, swapaxes and squeeze
+        always make a node).""")
+
     mixed_dtypes: str = _doc(
         """Binary ops on Variables of different dtypes. 'promote': PyTorch's type promotion
         (float32 + float64 -> float64; int + float -> the float type; a 0-d operand of the same
@@ -130,6 +155,16 @@ class Policy:
         """As ``max_tie_gradient``, for a reduction along an axis. 'index': only the element at
         the returned index gets the gradient (torch ``max(a, dim)``). 'all': every tied element
         gets it (chainer). 'distribute': split evenly (torch ``amax``).""")
+
+    zero_dim_axis: str = _doc(
+        """An axis given to a 0-d input. 'accept': axis 0 or -1 (alone or in a tuple) names the
+        only "axis" of a 0-d tensor and reduces over nothing (torch: ``sum``, ``mean``,
+        ``amax``/``max(x, 0)``, ``logsumexp``, ``argmax``, ``squeeze``, ``transpose``,
+        ``softmax``). 'raise' (chainer 7.8.1): sum, mean, max, min and logsumexp raise
+        InvalidType('x.ndim > 0'), argmax, argmin and squeeze InvalidType('in_types[0].ndim >
+        0') for any axis other than None or (); swapaxes raises numpy's AxisError ('axis1:
+        axis 0 is out of bounds for array of dimension 0', a ValueError); softmax and
+        log_softmax raise RuntimeError for a 0-d input whatever the axis.""")
 
     concat_default_axis: int = _doc(
         """Axis of ``concat`` when none is given. torch.cat: 0. chainer F.concat: 1.""")
@@ -243,6 +278,9 @@ TORCH = Policy(
     conv_unbatched_input=True,
     max_pooling_nan_index="last",
     pooling_pad_limit="half_kernel",
+    no_grad_views="cut",
+    identity_ops_return_input=frozenset({"cast", "sum_to"}),
+    zero_dim_axis="accept",
 )
 
 CHAINER = Policy(
@@ -280,6 +318,10 @@ CHAINER = Policy(
     conv_unbatched_input=False,
     max_pooling_nan_index="first",
     pooling_pad_limit="unlimited",
+    no_grad_views="leaf",
+    identity_ops_return_input=frozenset({"reshape", "broadcast_to", "sum_to",
+                                         "cast_under_no_grad"}),
+    zero_dim_axis="raise",
 )
 
 CHAINER5 = dataclasses.replace(

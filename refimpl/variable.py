@@ -34,6 +34,7 @@ class Variable:
     _grad_var = None
     _retains_grad = False
     _is_constant = False  # made by refimpl from an array or a number, not by the user
+    _grad_edge_cut = False  # a view made under no_grad (torch): no gradient reaches or leaves it
 
     def __init__(self, data, requires_grad=None, name=None):
         if isinstance(data, Variable):

@@ -107,3 +107,18 @@ def normalize_axis(axis, ndim, name="axis"):
     if len(set(result)) != len(result):
         raise ValueError(f"{name}={axis!r} repeats an axis")
     return tuple(result)
+
+
+def returns_input(op_name):
+    """Whether ``op_name`` returns its input itself when it changes nothing (policy field
+    ``identity_ops_return_input``); consulted only in an op's no-op branch."""
+    return op_name in _semantics.current().identity_ops_return_input
+
+
+def check_zero_dim_axis(x, axis, function_name, expect="x.ndim > 0"):
+    """Under the policy's ``zero_dim_axis='raise'`` (chainer), an axis other than None or ()
+    given to a 0-d ``x`` raises InvalidType, as chainer's type check."""
+    if x.ndim or axis is None or _semantics.current().zero_dim_axis != "raise":
+        return
+    if isinstance(axis, numbers.Integral) or len(tuple(axis)):
+        raise InvalidType(expect, "0 <= 0", function_name)

@@ -38,7 +38,11 @@ class Clip(_Masked):
         self.x_min, self.x_max = x_min, x_max
 
     def forward(self, x):
-        return _backend.get_array_module(x).clip(x, self.x_min, self.x_max)
+        x_min, x_max = self.x_min, self.x_max
+        if x.dtype.kind == "f":  # NumPy would promote a 0-d x with a Python bound to float64
+            x_min = None if x_min is None else x.dtype.type(x_min)
+            x_max = None if x_max is None else x.dtype.type(x_max)
+        return _backend.get_array_module(x).clip(x, x_min, x_max)
 
     def slope(self, x):
         inside = True

@@ -1,10 +1,10 @@
 """Arithmetic: add, sub, mul, div, pow, neg, with broadcasting and scalars on either side,
 plus the shape plumbing their gradients need (sum_to, broadcast_to) and dtype casts."""
-from .. import _backend, policies as _semantics
+from .. import _backend, _mode, policies as _semantics
 from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
-from ._util import as_variable, prepare_operands
+from ._util import as_variable, prepare_operands, returns_input
 
 
 def _unbroadcast(gy, shape):
@@ -34,6 +34,7 @@ class SumTo(Function):
 
 class BroadcastTo(Function):
     saves_tensors = False
+    is_view = True
 
     def __init__(self, shape):
         self.shape = tuple(shape)
@@ -50,7 +51,7 @@ def sum_to(x, shape):
     """Sum ``x`` over its broadcast axes so that its shape becomes ``shape``."""
     x = as_variable(x)
     shape = tuple(shape)
-    if x.shape == shape:
+    if x.shape == shape and returns_input("sum_to"):
         return x
     if not _broadcasts_to(shape, x.shape):
         raise ValueError(f"cannot sum x of shape {x.shape} to shape={shape}: shape does not "
@@ -62,7 +63,7 @@ def broadcast_to(x, shape):
     """Broadcast ``x`` to ``shape`` (NumPy rules)."""
     x = as_variable(x)
     shape = tuple(shape)
-    if x.shape == shape:
+    if x.shape == shape and returns_input("broadcast_to"):
         return x
     if not _broadcasts_to(x.shape, shape):
         raise ValueError(f"cannot broadcast x of shape {x.shape} to shape={shape}")
@@ -94,7 +95,8 @@ def cast(x, dtype):
     """``x`` converted to ``dtype`` (the gradient is cast back)."""
     x = as_variable(x)
     dtype = _backend.numpy.dtype(dtype)
-    if x.dtype == dtype:
+    if x.dtype == dtype and (returns_input("cast") or (
+            returns_input("cast_under_no_grad") and not _mode.is_grad_enabled())):
         return x
     return Cast(dtype)(x)
 

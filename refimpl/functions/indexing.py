@@ -25,11 +25,24 @@ def _is_advanced(key):
     return any(hasattr(item, "dtype") and item.dtype.kind in "iu" and item.ndim > 0 for item in key)
 
 
+def _indexes_with_arrays(key):
+    """Whether ``key`` holds an integer array of 1 or more dimensions or a boolean mask (also
+    0-d, or a Python bool): torch's IndexBackward, which saves the index tensors and makes a
+    copy. Ints, slices, None, Ellipsis and 0-d integer arrays select a view (Select/Slice
+    backward saves nothing)."""
+    return any(type(item) is bool
+               or hasattr(item, "dtype") and (item.dtype.kind == "b" or item.ndim > 0)
+               for item in key)
+
+
 class GetItem(Function):
     saves_tensors = False
+    is_view = True
 
     def __init__(self, key):
         self.key = key
+        if _indexes_with_arrays(key):
+            self.saves_tensors, self.is_view = True, False
 
     def forward(self, x):
         return x[self.key]

@@ -4,16 +4,19 @@ import numbers
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
-from ._util import as_variable, normalize_axis
+from ._util import as_variable, check_zero_dim_axis, normalize_axis
 from .arithmetic import broadcast_to
 from .shape import reshape
 
 
-def _reduction_axes(axis, ndim):
+def _reduction_axes(axis, x, function_name):
     """``normalize_axis`` for a reduction: a 0-d input accepts axis 0/-1 (as torch) and has no
-    axis to reduce."""
-    axes = normalize_axis(axis, ndim)
-    return axes if ndim else ()
+    axis to reduce, unless the policy's ``zero_dim_axis`` says it raises."""
+    if x.ndim:
+        return normalize_axis(axis, x.ndim)
+    check_zero_dim_axis(x, axis, function_name)
+    normalize_axis(axis, 0)
+    return ()
 
 
 def _keepdims_shape(shape, axes):
@@ -21,8 +24,12 @@ def _keepdims_shape(shape, axes):
 
 
 def _expand_back(gy, shape, axes):
-    """Broadcast the gradient of a reduction over ``axes`` back to ``shape``."""
-    return broadcast_to(reshape(gy, _keepdims_shape(shape, axes)), shape)
+    """Broadcast the gradient of a reduction over ``axes`` back to ``shape`` (no node for a
+    step that changes nothing: this is a gradient, not a user's op)."""
+    kept = _keepdims_shape(shape, axes)
+    if gy.shape != kept:
+        gy = reshape(gy, kept)
+    return gy if kept == shape else broadcast_to(gy, shape)
 
 
 class Sum(Function):
@@ -41,19 +48,43 @@ class Sum(Function):
 def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (an int, a tuple, or None for all axes)."""
     x = as_variable(x)
-    return Sum(_reduction_axes(axis, x.ndim), bool(keepdims))(x)
+    return Sum(_reduction_axes(axis, x, "Sum"), bool(keepdims))(x)
+
+
+class Mean(Function):
+    """The mean over ``axes``. It saves no tensor: torch's MeanBackward keeps only the shape
+    and the count, so a second backward through it does not raise."""
+    saves_tensors = False
+
+    def __init__(self, axes, keepdims, count):
+        self.axes, self.keepdims, self.count = axes, keepdims, count
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        if not self.count:  # nan, as the frameworks (0 / 0), without NumPy's warning
+            return xp.full(self._shape(x.shape), xp.nan, dtype=x.dtype)
+        return xp.asarray(x.mean(axis=self.axes, keepdims=self.keepdims))
+
+    def _shape(self, shape):
+        if self.keepdims:
+            return _keepdims_shape(shape, self.axes)
+        return tuple(n for i, n in enumerate(shape) if i not in self.axes)
+
+    def backward(self, gy):
+        # count == 0 means x (and so its gradient) has no element: any scale will do.
+        return _expand_back(gy * (1.0 / (self.count or 1)), self.inputs[0].shape, self.axes)
 
 
 def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis`` (an int, a tuple, or None for all axes)."""
     x = as_variable(x)
-    axes = _reduction_axes(axis, x.ndim)
+    axes = _reduction_axes(axis, x, "Mean")
     count = 1
     for a in axes:
         count *= x.shape[a]
     if x.dtype.kind not in "fc":
         raise TypeError(f"mean needs a floating-point input, got x.dtype={x.dtype}")
-    return sum(x, axes, keepdims) * (1.0 / count) if count else sum(x, axes, keepdims) / 0.0
+    return Mean(axes, bool(keepdims), count)(x)
 
 
 class _Extreme(Function):
@@ -115,11 +146,13 @@ def _extreme(x, axis, keepdims, largest):
     if x.size == 0:
         raise ValueError(f"{'max' if largest else 'min'} of an empty array (x.shape={x.shape})")
     policy = _semantics.current()
+    name = "Max" if largest else "Min"
     if axis is None or not isinstance(axis, numbers.Integral):
-        return _Extreme(_reduction_axes(axis, x.ndim), bool(keepdims), policy.max_tie_gradient,
+        return _Extreme(_reduction_axes(axis, x, name), bool(keepdims), policy.max_tie_gradient,
                         largest)(x)
     axis = normalize_axis(axis, x.ndim)[0]
     if x.ndim == 0:  # torch.max(scalar, 0) is (scalar, 0)
+        check_zero_dim_axis(x, axis, name)
         values = _Extreme((), bool(keepdims), policy.max_axis_tie_gradient, largest)(x)
         if policy.max_returns_indices:
             xp = _backend.get_array_module(x.data)
@@ -186,6 +219,7 @@ def argmax(x, axis=None, keepdims=False):
     """Index of the largest element (the first one at ties), with no graph; its dtype is the
     policy's ``index_dtype`` (torch int64, chainer int32)."""
     x = as_variable(x)
+    check_zero_dim_axis(x, axis, "ArgMax", "in_types[0].ndim > 0")
     axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
     index = _arg_extreme(x.data, axis, keepdims, True).astype(_semantics.current().index_dtype, copy=False)
     return ArgExtreme(index)(x)
@@ -194,6 +228,7 @@ def argmax(x, axis=None, keepdims=False):
 def argmin(x, axis=None, keepdims=False):
     """Index of the smallest element (the first one at ties), as an int64 Variable."""
     x = as_variable(x)
+    check_zero_dim_axis(x, axis, "ArgMin", "in_types[0].ndim > 0")
     axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
     index = _arg_extreme(x.data, axis, keepdims, False).astype(_semantics.current().index_dtype, copy=False)
     return ArgExtreme(index)(x)
@@ -230,7 +265,8 @@ class LogSumExp(Function):
     def forward(self, x):
         xp = _backend.get_array_module(x)
         shift = x.max(axis=self.axes, keepdims=True)
-        shift = xp.where(xp.isfinite(shift), shift, 0)
+        # x's zero, not a Python 0: NumPy promotes an all-0-d where() with int 0 to float64.
+        shift = xp.where(xp.isfinite(shift), shift, x.dtype.type(0))
         y = xp.log(xp.exp(x - shift).sum(axis=self.axes, keepdims=True)) + shift
         return y if self.keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
 
@@ -244,4 +280,4 @@ class LogSumExp(Function):
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x), axis))``, computed stably."""
     x = as_variable(x)
-    return LogSumExp(_reduction_axes(axis, x.ndim), bool(keepdims))(x)
+    return LogSumExp(_reduction_axes(axis, x, "LogSumExp"), bool(keepdims))(x)

@@ -4,11 +4,12 @@ import numbers
 
 from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import as_variable, normalize_axis
+from ._util import as_variable, check_zero_dim_axis, normalize_axis, returns_input
 
 
 class Reshape(Function):
     saves_tensors = False
+    is_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -29,13 +30,14 @@ def reshape(x, *shape):
         target = _backend.numpy.empty(x.shape, dtype=bool).reshape(shape).shape
     except (ValueError, TypeError):
         raise ValueError(f"cannot reshape x of shape {x.shape} to shape={shape}") from None
-    if target == x.shape:
+    if target == x.shape and returns_input("reshape"):
         return x
     return Reshape(target)(x)
 
 
 class Transpose(Function):
     saves_tensors = False
+    is_view = True
 
     def __init__(self, axes):
         self.axes = axes
@@ -57,7 +59,7 @@ def transpose(x, axes=None):
     if sorted(normalize_axis(axes, x.ndim, "axes")) != list(range(x.ndim)):
         raise ValueError(f"axes={axes} is not a permutation of the {x.ndim} axes of x")
     axes = normalize_axis(axes, x.ndim, "axes")
-    if axes == tuple(range(x.ndim)):
+    if axes == tuple(range(x.ndim)) and returns_input("transpose"):
         return x
     return Transpose(axes)(x)
 
@@ -72,12 +74,13 @@ def permute(x, *dims):
 def swapaxes(x, axis1, axis2):
     """``x`` with two axes exchanged."""
     x = as_variable(x)
+    if x.ndim == 0 and _semantics.current().zero_dim_axis == "raise":  # numpy's AxisError
+        raise ValueError(f"axis1: axis {axis1} is out of bounds for array of dimension 0")
     axes = list(range(x.ndim))
     a, = normalize_axis(axis1, x.ndim, "axis1")
     b, = normalize_axis(axis2, x.ndim, "axis2")
-    if x.ndim == 0:  # axis 0/-1 of a 0-d array, as torch
-        return x
-    axes[a], axes[b] = axes[b], axes[a]
+    if x.ndim:  # else axis 0/-1 of a 0-d array, as torch
+        axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, axes)
 
 
@@ -91,11 +94,14 @@ def squeeze(x, axis=None):
     if axis is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
     else:
+        check_zero_dim_axis(x, axis, "Squeeze", "in_types[0].ndim > 0")
         axes = normalize_axis(axis, x.ndim) if x.ndim else ()
         for a in axes:
             if x.shape[a] != 1:
                 raise ValueError(f"cannot squeeze axis={axis}: x.shape[{a}]={x.shape[a]} != 1")
-    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+    if not axes and returns_input("squeeze"):
+        return x
+    return Reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))(x)
 
 
 def expand_dims(x, axis):
@@ -180,6 +186,7 @@ def stack(xs, axis=0):
 
 class Split(Function):
     saves_tensors = False
+    is_view = True
 
     def __init__(self, bounds, axis):
         self.bounds, self.axis = bounds, axis

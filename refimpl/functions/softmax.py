@@ -26,6 +26,13 @@ def _softmax_axis(x, axis, name):
     return axis % x.ndim
 
 
+def _check_0d(name, axis):
+    """A 0-d input: chainer's type check raises RuntimeError (policy field ``zero_dim_axis``)."""
+    if _semantics.current().zero_dim_axis == "raise":
+        raise RuntimeError(f"{name}: x of shape () has no axis {axis!r} (chainer's type check "
+                           f"raises 'An Expr instance cannot be evaluated as bool')")
+
+
 class Softmax(Function):
     def __init__(self, axis):
         self.axis = axis
@@ -60,6 +67,7 @@ def softmax(x, axis=None):
     """``exp(x) / sum(exp(x), axis)``. Default axis: policy ``softmax_default_axis``."""
     x = as_variable(x)
     if x.ndim == 0:
+        _check_0d("softmax", axis)
         return Softmax(None)(x)
     return Softmax(_softmax_axis(x, axis, "softmax"))(x)
 
@@ -68,5 +76,6 @@ def log_softmax(x, axis=None):
     """``x - logsumexp(x, axis)``. Default axis: policy ``softmax_default_axis``."""
     x = as_variable(x)
     if x.ndim == 0:
+        _check_0d("log_softmax", axis)
         return LogSoftmax(None)(x)
     return LogSoftmax(_softmax_axis(x, axis, "log_softmax"))(x)

@@ -335,26 +335,60 @@ def test_softmax_implicit_axis_warns_under_torch():
     assert_exact(y.data, np.full((2, 4), 0.25), "softmax over axis 1")
 
 
-@pytest.mark.parametrize("policy", BOTH)
-def test_reductions_of_0d_accept_axis_0(policy):
+def test_reductions_of_0d_accept_axis_0_under_torch():
     """torch accepts dim=0/-1 on a 0-d tensor and reduces over nothing."""
-    with refimpl.semantics(policy):
+    with refimpl.semantics("torch"):
         x = leaf(2.0)
         assert_exact(F.sum(x, 0).data, 2.0, "sum")
         assert_exact(F.mean(x, -1).data, 2.0, "mean")
         assert_exact(F.logsumexp(x, 0).data, 2.0, "logsumexp")
-        result = F.max(x, 0)
-        values = result[0] if policy == "torch" else result
+        values, index = F.max(x, 0)
         assert_exact(values.data, 2.0, "max")
-        if policy == "torch":
-            assert_exact(result[1].data, 0, "max index")
+        assert_exact(index.data, 0, "max index")
         (gx,) = refimpl.grad(values, [x])
         assert_exact(gx.data, 1.0, "max gradient")
+        assert_exact(F.argmax(x, 0).data, 0, "argmax")
         assert F.squeeze(x, 0).shape == ()
         assert F.swapaxes(x, 0, -1).shape == ()
-    with refimpl.semantics("torch"):
+        assert_exact(F.softmax(x, 0).data, 1.0, "softmax")
         values, indices = F.topk(leaf(2.0), 1)
         assert values.shape == () and indices.shape == ()
+
+
+ZERO_D_AXIS_CHAINER = [
+    # (call on a 0-d x, chainer's function name, expectation), chainer 7.8.1's InvalidType
+    (lambda x: F.sum(x, 0), "Sum", "x.ndim > 0"),
+    (lambda x: F.sum(x, (-1,)), "Sum", "x.ndim > 0"),
+    (lambda x: F.mean(x, 0), "Mean", "x.ndim > 0"),
+    (lambda x: F.max(x, 0), "Max", "x.ndim > 0"),
+    (lambda x: F.min(x, (0,)), "Min", "x.ndim > 0"),
+    (lambda x: F.logsumexp(x, -1), "LogSumExp", "x.ndim > 0"),
+    (lambda x: F.argmax(x, 0), "ArgMax", "in_types[0].ndim > 0"),
+    (lambda x: F.argmin(x, 0), "ArgMin", "in_types[0].ndim > 0"),
+    (lambda x: F.squeeze(x, 0), "Squeeze", "in_types[0].ndim > 0"),
+]
+
+
+@pytest.mark.parametrize("call, function_name, expect", ZERO_D_AXIS_CHAINER,
+                         ids=[f"{c[1]}-{i}" for i, c in enumerate(ZERO_D_AXIS_CHAINER)])
+def test_reductions_of_0d_with_an_axis_raise_under_chainer(call, function_name, expect):
+    with refimpl.semantics("chainer"):
+        x = leaf(2.0)
+        with pytest.raises(refimpl.InvalidType, match=rf"{function_name} \(Forward\)") as caught:
+            call(x)
+        assert caught.value.expect == expect
+        # no axis, or an empty tuple, is accepted
+        assert_exact(F.sum(x).data, 2.0, "sum")
+        assert_exact(F.max(x, ()).data, 2.0, "max over ()")
+        assert_exact(F.mean(x, ()).data, 2.0, "mean over ()")
+        assert_exact(F.argmax(x).data, 0, "argmax")
+        assert F.squeeze(x).shape == ()
+        with pytest.raises(ValueError, match="out of bounds for array of dimension 0"):
+            F.swapaxes(x, 0, -1)
+        with pytest.raises(RuntimeError, match="softmax"):
+            F.softmax(x)
+        with pytest.raises(RuntimeError, match="log_softmax"):
+            F.log_softmax(x, 0)
 
 
 def test_swapaxes_same_axis_named_two_ways():

@@ -155,6 +155,58 @@ def test_backward_without_graph(policy):
             assert refimpl.grad([y], [x]) == [None]
 
 
+@field("no_grad_views")
+def test_no_grad_views(policy):
+    with refimpl.semantics(policy):
+        x = V([1, 2, 3], policy)
+        with refimpl.no_grad():
+            view, sliced, copy = F.reshape(x, (3, 1)), x[0:2], x * 2
+            indexed = x[[0, 1]]
+        for v in (view, sliced):
+            assert v.requires_grad and v.creator is None
+        F.sum(view * 2).backward()
+        if policy == "torch":  # requires grad, but no gradient reaches or leaves it
+            assert not copy.requires_grad and not indexed.requires_grad
+            assert view.grad is None and x.grad is None
+            with pytest.raises(RuntimeError, match="does not have a grad_fn"):
+                sliced.backward(np.ones(2, np.float32))
+        else:  # a leaf like every output made under no_backprop_mode
+            assert copy.requires_grad and indexed.requires_grad
+            assert view.grad.tolist() == [[2], [2], [2]] and x.grad is None
+
+
+@field("identity_ops_return_input")
+def test_identity_ops_return_input(policy):
+    returning_input = {"torch": {"cast", "sum_to"}}.get(policy, {"reshape", "broadcast_to", "sum_to"})
+    with refimpl.semantics(policy):
+        x = V(np.ones((2, 3)), policy)
+        calls = {"reshape": lambda: F.reshape(x, (2, 3)), "transpose": lambda: F.transpose(x, (0, 1)),
+                 "squeeze": lambda: F.squeeze(x), "cast": lambda: F.cast(x, np.float32),
+                 "broadcast_to": lambda: F.broadcast_to(x, (2, 3)),
+                 "sum_to": lambda: F.sum_to(x, (2, 3))}
+        for name, call in calls.items():
+            y = call()
+            assert (y is x) == (name in returning_input), name
+            assert (y.creator is None) == (name in returning_input), name
+            np.testing.assert_array_equal(y.data, x.data)
+        with refimpl.no_grad():  # chainer's cast returns its input only without backprop
+            assert F.cast(x, np.float32) is x
+
+
+@field("zero_dim_axis")
+def test_zero_dim_axis(policy):
+    with refimpl.semantics(policy):
+        x = V(2.0, policy)
+        if policy == "torch":
+            assert F.sum(x, 0).data == 2 and F.squeeze(x, -1).shape == ()
+        else:
+            with pytest.raises(refimpl.InvalidType, match="x.ndim > 0"):
+                F.sum(x, 0)
+            with pytest.raises(refimpl.InvalidType, match=r"in_types\[0\].ndim > 0"):
+                F.squeeze(x, -1)
+        assert F.sum(x).data == 2 and F.sum(x, ()).data == 2  # no axis: fine everywhere
+
+
 def test_second_derivative_without_double_backprop():
     for policy in ALL:
         with refimpl.semantics(policy):
