@@ -1,7 +1,9 @@
 """Numerical gradient checks: refimpl's gradients against central differences.
 
 This is a test oracle, not an op: it loops over elements, and it is meant for small float64
-inputs. The approach is Chainer's ``chainer.gradient_check``:
+inputs, all on one device (NumPy or CuPy arrays; mixing them raises DeviceMismatchError, and
+only the final comparison copies the gradients to the host). The approach is Chainer's
+``chainer.gradient_check``:
 
 * ``check_backward`` compares the vector-Jacobian products refimpl computes
   (``refimpl.grad(f(*xs), xs, grad_outputs)``) with central differences of
@@ -56,6 +58,11 @@ def _float64_arrays(name, values):
     return tuple(arrays)
 
 
+def _check_one_device(*groups):
+    """DeviceMismatchError unless every array of ``groups`` is on one device."""
+    _backend.get_array_module(*(a for group in groups for a in group if a is not None))
+
+
 def _leaves(arrays):
     return [Variable(array.copy(), requires_grad=True) for array in arrays]
 
@@ -103,6 +110,7 @@ def numerical_grad(f, inputs, grad_outputs, eps=1e-6):
     _check_positive("eps", eps)
     inputs = _float64_arrays("inputs", inputs)
     grad_outputs = _as_tuple(grad_outputs)
+    _check_one_device(inputs, grad_outputs)
     _check_grad_outputs(_float_outputs(f, _leaves(inputs)), grad_outputs, "grad_outputs")
     gradients = []
     for index, x in enumerate(inputs):
@@ -126,16 +134,18 @@ def _refimpl_grads(f, inputs, grad_outputs):
     outputs = _float_outputs(f, xs)
     pairs = [(y, gy) for y, gy in zip(outputs, grad_outputs)
              if y is not None and gy is not None and y.requires_grad]
+    xp = _backend.get_array_module(*inputs)
     if not pairs:
-        return [numpy.zeros_like(x) for x in inputs]
+        return [xp.zeros_like(x) for x in inputs]
     grads = _grad([y for y, _ in pairs], xs, [gy.astype(y.dtype) for y, gy in pairs],
                   allow_unused=True)
-    return [numpy.zeros_like(x) if g is None else g.data for x, g in zip(inputs, grads)]
+    return [xp.zeros_like(x) if g is None else g.data for x, g in zip(inputs, grads)]
 
 
 def _default_grad_outputs(f, inputs):
     outputs = _float_outputs(f, _leaves(inputs))
-    return tuple(None if y is None else numpy.ones(y.shape) for y in outputs)
+    xp = _backend.get_array_module(*inputs)
+    return tuple(None if y is None else xp.ones(y.shape) for y in outputs)
 
 
 def check_backward(f, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-4):
@@ -161,6 +171,7 @@ def check_backward(f, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
         grad_outputs = _default_grad_outputs(f, inputs)
     grad_outputs = tuple(None if gy is None else _float64_arrays("grad_outputs", [gy])[0]
                          for gy in _as_tuple(grad_outputs))
+    _check_one_device(inputs, grad_outputs)
     _check_grad_outputs(_float_outputs(f, _leaves(inputs)), grad_outputs, "grad_outputs")
     actual = _refimpl_grads(f, inputs, grad_outputs)
     expected = numerical_grad(f, inputs, grad_outputs, eps)
@@ -168,8 +179,10 @@ def check_backward(f, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
 
 
 def _compare(actual, expected, atol, rtol, what):
+    """Compare on the host (the one explicit copy: the verdict and its message)."""
     for index, (a, e) in enumerate(zip(actual, expected)):
-        a = numpy.asarray(a, dtype=numpy.float64)
+        a = _backend.to_numpy(a).astype(numpy.float64)
+        e = _backend.to_numpy(e)
         if a.shape != e.shape:
             raise AssertionError(f"{what}: gradient of input {index} has shape {a.shape}, "
                                  f"expected {e.shape}")

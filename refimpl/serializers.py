@@ -53,7 +53,7 @@ def load_named_arrays(target, arrays, layout="torch", strict=True):
     with ``numpy.asarray``, or a chainer npz) into ``target`` in place. Returns
     ``(missing_keys, unexpected_keys)``; with ``strict`` either raises."""
     _check_layout(layout)
-    arrays = {key: numpy.asarray(value) for key, value in arrays.items()}
+    arrays = {key: _backend.to_numpy(value) for key, value in arrays.items()}  # CuPy: .get()
     if _is_optimizer(target):
         _load_optimizer_arrays(target, arrays)
         return [], []

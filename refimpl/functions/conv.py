@@ -174,6 +174,7 @@ class Convolution2D(_ColumnsCache, Function):
         self.geometry, self.columns = geometry, columns
 
     def forward(self, x, W, b=None):
+        _backend.get_array_module(x, W, *(() if b is None else (b,)))  # one device, or raise
         y = _conv_forward(self._columns(x), W, self.geometry)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
@@ -198,6 +199,7 @@ class ConvTranspose2D(Function):
         self.geometry = geometry
 
     def forward(self, y, W, b=None):
+        _backend.get_array_module(y, W, *(() if b is None else (b,)))  # one device, or raise
         x = _conv_transpose_forward(y, W, self.geometry)
         if b is not None:
             x += b.reshape(1, -1, 1, 1)

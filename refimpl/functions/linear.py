@@ -27,7 +27,7 @@ class LinearFunction(Function):
     """``x W^T (+ b)`` for ``x`` of shape (N, in), ``W`` (out, in) and ``b`` (out,)."""
 
     def forward(self, x, W, b=None):
-        xp = _backend.get_array_module(x, W)
+        xp = _backend.get_array_module(x, W, *(() if b is None else (b,)))  # one device
         y = xp.matmul(_blas_ready(x), _blas_ready(W).T)
         if b is not None:
             y += b

@@ -65,20 +65,25 @@ def softplus(x):
 
 
 class DivideByTotal(Function):
-    """``loss_sum / total`` for a constant ``total``; at ``total == 0`` the value is 0/0 = nan
-    but the gradient is 0, as torch's nll_loss (no element carries any weight)."""
+    """``loss_sum / total`` for a constant 0-d array ``total`` (on the loss's device, so no
+    value goes to the host); at ``total == 0`` the value is 0/0 = nan but the gradient is 0,
+    as torch's nll_loss (no element carries any weight)."""
     saves_tensors = False
 
     def __init__(self, total):
         self.total = total
 
     def forward(self, loss_sum):
-        xp = _backend.get_array_module(loss_sum)
+        xp = _backend.get_array_module(loss_sum, self.total)
         with numpy.errstate(divide="ignore", invalid="ignore"):
-            return xp.asarray(loss_sum / loss_sum.dtype.type(self.total))
+            return xp.asarray(loss_sum / self.total.astype(loss_sum.dtype))
 
     def backward(self, gy):
-        return gy * (1.0 / self.total if self.total else 0.0)
+        xp = _backend.get_array_module(self.total)
+        total = self.total.astype(numpy.float64)
+        nonzero = total != 0
+        scale = xp.where(nonzero, 1.0 / xp.where(nonzero, total, 1.0), 0.0)  # 1/total, or 0
+        return gy * Variable._constant(scale.astype(gy.dtype))
 
 
 class FirstOrderOnly(Function):
@@ -134,6 +139,22 @@ def _require_float(name, variable):
                         f"{variable.dtype}")
 
 
+def _on_device_of(name, value, like):
+    """``value`` as an array on ``like``'s device: an array stays where it is (an array on
+    another device raises DeviceMismatchError: refimpl never copies between devices behind
+    the caller's back); numbers, lists and 0-d host arrays (scalars, as in
+    ``get_array_module``) become arrays there."""
+    if hasattr(value, "dtype") and hasattr(value, "shape") and (
+            _backend.is_cupy_array(value) or len(value.shape) > 0):
+        if _backend.is_cupy_array(value) != _backend.is_cupy_array(like.data):
+            raise _backend.DeviceMismatchError(
+                f"{name} is on another device than x: {name} is a {type(value).__module__}."
+                f"{type(value).__name__}, x.data a {type(like.data).__module__}."
+                f"{type(like.data).__name__}; move it explicitly")
+        return value
+    return _backend.get_array_module(like.data).asarray(value)
+
+
 def _constant_array(name, value, like, dtype=None):
     """``value`` (array, number or Variable without grad) as an array on ``like``'s device,
     converted to ``dtype`` when given."""
@@ -143,7 +164,7 @@ def _constant_array(name, value, like, dtype=None):
                                f"'{name}' (torch raises this too); pass {name}.detach()")
         value = value.data
     xp = _backend.get_array_module(like.data)
-    array = xp.asarray(value, dtype=dtype)
+    array = xp.asarray(_on_device_of(name, value, like), dtype=dtype)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got {name}.dtype={array.dtype}")
     return array
@@ -296,7 +317,8 @@ def sigmoid_cross_entropy(x, t, normalize=True, reduce="mean"):
     shape ('x.shape == t.shape'); ValueError for another ``reduce``; TypeError ('len() of
     unsized object') for a 0-d ``x`` with ``normalize=False``.
     """
-    x, labels = as_variable(x, "x"), _label_array("t", t)
+    x = as_variable(x, "x")
+    labels = _label_array("t", t, x)
     _check_chainer_reduce(reduce)
     for expect, ok, actual in (
             ("x.dtype.kind == f", x.dtype.kind == "f", f"{x.dtype.kind} != f"),
@@ -311,23 +333,32 @@ def sigmoid_cross_entropy(x, t, normalize=True, reduce="mean"):
     if reduce == "no":
         return loss
     if normalize:
-        count = max(1, int(valid.sum()))
+        count = valid.sum()  # stays on the device (no host sync)
     elif x.ndim == 0:
         raise TypeError("len() of unsized object (chainer's sigmoid_cross_entropy with "
                         "normalize=False needs x of 1 or more dimensions, got x.shape=())")
     else:
-        count = max(1, x.shape[0])
-    return _sum(loss) * (1.0 / count)
+        count = x.shape[0]
+    return _sum(loss) * _reciprocal_count(count, x)
 
 
-def _label_array(name, t):
-    """Labels as an array (a Variable gives its data: labels are never differentiated)."""
+def _reciprocal_count(count, like):
+    """``1 / max(1, count)`` in ``like``'s dtype, as a constant on its device (``count`` an
+    int or a 0-d integer array there): the same value as the Python float ``1.0 / count``."""
+    xp = _backend.get_array_module(like.data)
+    count = xp.maximum(xp.asarray(count, dtype=numpy.float64), 1.0)
+    return Variable._constant((1.0 / count).astype(like.dtype))
+
+
+def _label_array(name, t, like):
+    """Labels as an array on ``like``'s device (a Variable gives its data: labels are never
+    differentiated); labels on another device raise DeviceMismatchError."""
     if isinstance(t, Variable):
-        return t.data
+        t = t.data
     if hasattr(t, "dtype") and hasattr(t, "shape"):
-        return t
+        return _on_device_of(name, t, like)
     if isinstance(t, (numbers.Number, list, tuple)):
-        return numpy.asarray(t)
+        return _backend.get_array_module(like.data).asarray(t)
     raise TypeError(f"{name} must be an array of labels, got {name}={t!r}")
 
 
@@ -412,7 +443,7 @@ def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean"
     """
     x = as_variable(x, "x")
     _check_torch_reduction(reduction)
-    labels = _label_array("t", t)
+    labels = _label_array("t", t, x)
     _require_float("x", x)
     if x.ndim == 0:
         raise RuntimeError("cross_entropy needs x of 1 or more dimensions (classes on axis 1, "
@@ -445,7 +476,7 @@ def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean"
         loss = loss * (1 - eps) + smooth * eps
     if reduction != "mean":
         return _reduce(loss, reduction)
-    return DivideByTotal(float(target_weight.sum()))(_sum(loss))
+    return DivideByTotal(xp.asarray(target_weight.sum()))(_sum(loss))
 
 
 def _soft_target_cross_entropy(x, probabilities, weight, reduction, eps):
@@ -454,7 +485,7 @@ def _soft_target_cross_entropy(x, probabilities, weight, reduction, eps):
         raise RuntimeError(f"Expected floating point target of the input's shape for class "
                            f"probabilities, got t.shape={probabilities.shape}, x.shape={x.shape}")
     xp = _backend.get_array_module(x.data)
-    q = xp.asarray(probabilities, dtype=x.dtype)
+    q = xp.asarray(_on_device_of("t", probabilities, x), dtype=x.dtype)
     if eps > 0:
         q = q * x.dtype.type(1 - eps) + x.dtype.type(eps / x.shape[1])
     if weight is not None:
@@ -537,7 +568,8 @@ def chainer_softmax_cross_entropy(x, t, normalize=True, cache_score=True, class_
     ...                                     normalize=False).data.round(6))  # divided by N = 2
     0.084923
     """
-    x, labels = as_variable(x, "x"), _label_array("t", t)
+    x = as_variable(x, "x")
+    labels = _label_array("t", t, x)
     _check_chainer_reduce(reduce)
     if labels.dtype.kind == "f":
         raise NotImplementedError("soft targets (a float t) are not modelled by "
@@ -549,14 +581,14 @@ def chainer_softmax_cross_entropy(x, t, normalize=True, cache_score=True, class_
     safe_labels = xp.where(valid, labels, 0).astype(numpy.int64)
     target_weight = valid.astype(x.dtype)
     if class_weight is not None:
+        class_weight = _on_device_of("class_weight", class_weight, x)
         target_weight = target_weight * xp.asarray(class_weight, dtype=x.dtype)[safe_labels]
     if not enable_double_backprop:
         x = FirstOrderOnly()(x)
     loss = -_picked_log_probability(log_softmax(x, axis=1), safe_labels) * target_weight
     if reduce == "no":
         return loss
-    count = int(valid.sum()) if normalize else x.shape[0]
-    return _sum(loss) * (1.0 / max(count, 1))
+    return _sum(loss) * _reciprocal_count(valid.sum() if normalize else x.shape[0], x)
 
 
 __all__ = ["binary_cross_entropy_with_logits", "chainer_softmax_cross_entropy",

@@ -17,6 +17,11 @@ weight ``(out, in, ...)``   ``weight``                                          
 Default initialisation follows the active policy (``weight_initializer``,
 ``bias_initializer``); pass ``rng`` (an int seed or ``numpy.random.Generator``) for
 reproducible draws, or ``initial_weight``/``initial_bias`` arrays.
+
+Devices: parameters live on the layer's ``device`` ('cpu' unless ``to_device('cuda')``
+moved the layer). Default initialisers draw on the host and put the values on that device
+(one seed gives the same values on CPU and GPU), also for lazy layers sized on their first
+call; ``initial_weight``/``initial_bias`` are copied on the device they are on.
 """
 import math
 
@@ -25,7 +30,7 @@ import numpy
 from .. import _backend, initializers, policies as _policies
 from ..functions.conv import conv2d
 from ..functions.linear import linear
-from .module import Module, Parameter
+from .module import Module, Parameter, array_module
 
 
 def _check_size(name, value, allow_none=False):
@@ -89,7 +94,8 @@ class _WeightedLayer(Module):
         if self._initial_weight is not None:
             weight = _given("initial_weight", self._initial_weight, shape, self._dtype)
         else:
-            weight = initializers.default_weight(shape, rng=self._rng, dtype=self._dtype)
+            weight = initializers.default_weight(shape, rng=self._rng, dtype=self._dtype,
+                                                 xp=array_module(self.device))
         self.weight.initialize(weight)
         if self.bias is not None and not self.bias.is_initialized:
             self._initialize_bias(fan_in)
@@ -99,9 +105,10 @@ class _WeightedLayer(Module):
         if self._initial_bias is not None:
             bias = _given("initial_bias", self._initial_bias, shape, self._dtype)
         elif fan_in is None:  # lazy layer under bias_initializer='zeros' (checked by _setup)
-            bias = initializers.zeros(shape, dtype=self._dtype)
+            bias = initializers.zeros(shape, dtype=self._dtype, xp=array_module(self.device))
         else:
-            bias = initializers.default_bias(shape, fan_in, rng=self._rng, dtype=self._dtype)
+            bias = initializers.default_bias(shape, fan_in, rng=self._rng, dtype=self._dtype,
+                                             xp=array_module(self.device))
         self.bias.initialize(bias)
 
 

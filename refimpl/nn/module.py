@@ -15,8 +15,32 @@ order::
 import collections
 import contextlib
 
+import numpy
+
 from .. import _backend, policies as _policies
 from ..variable import Variable
+
+DEVICES = ("cpu", "cuda")
+
+
+def array_module(device):
+    """The array module of ``device``: NumPy for 'cpu', CuPy for 'cuda'."""
+    if device == "cpu":
+        return numpy
+    if device == "cuda":
+        if _backend.cupy is None:
+            raise RuntimeError("device='cuda' needs CuPy, which cannot be imported here")
+        return _backend.cupy
+    raise ValueError(f"device must be one of {DEVICES}, got device={device!r}")
+
+
+def moved(array, device):
+    """``array`` on ``device`` (itself when it is there already): the one explicit copy
+    between devices that modules make."""
+    on_gpu = _backend.is_cupy_array(array)
+    if device == "cpu":
+        return _backend.to_numpy(array) if on_gpu else array
+    return array if on_gpu else array_module(device).asarray(array)
 
 
 class Parameter(Variable):
@@ -66,6 +90,8 @@ class Module:
     #: Whether chainer orders this container's children by index (ChainList, Sequential)
     #: rather than by sorted name (Chain).
     _children_in_index_order = False
+    #: Where the parameters live, and where lazy parameters are created: 'cpu' or 'cuda'.
+    device = "cpu"
 
     def __init__(self):
         object.__setattr__(self, "_parameters", collections.OrderedDict())
@@ -111,6 +137,14 @@ class Module:
                 seen.add(id(parameter))
                 yield name, parameter
 
+    def _named_owners(self, prefix):
+        """(parameter name, the module that registered it), as
+        ``_named_parameters_with_duplicates``."""
+        for name in self._parameters:
+            yield prefix + name, self
+        for name, child in self._modules.items():
+            yield from child._named_owners(prefix + name + ".")
+
     def _named_parameters_with_duplicates(self, prefix):
         for name, parameter in self._parameters.items():
             yield prefix + name, parameter
@@ -141,6 +175,55 @@ class Module:
     def params(self, include_uninit=True):
         """Parameters in chainer's order (``link.params()``)."""
         return (parameter for _, parameter in self.namedparams(include_uninit))
+
+    # --- devices ----------------------------------------------------------------------
+    def to_device(self, device):
+        """Move every parameter (data and grad) and any state of this module and its
+        children to ``device`` ('cpu' or 'cuda') in place; parameters created later (lazy
+        layers) are created there. Returns self.
+
+        This is the explicit copy between devices (torch ``module.to(device)``, chainer
+        ``link.to_device(device)``); no op moves arrays behind the caller's back, so a
+        module on 'cuda' called with host data raises ``refimpl.DeviceMismatchError``.
+        """
+        array_module(device)  # validates the name, and that CuPy is there for 'cuda'
+        for module in self._self_and_descendants():
+            object.__setattr__(module, "device", device)
+            for parameter in module._parameters.values():
+                if parameter is not None and parameter.is_initialized:
+                    parameter.data = moved(parameter.data, device)
+                    if parameter.grad is not None:
+                        parameter.grad = moved(parameter.grad, device)
+            module._move_state(device)
+        return self
+
+    def to_gpu(self):
+        """chainer's name: ``to_device('cuda')``."""
+        return self.to_device("cuda")
+
+    def to_cpu(self):
+        """chainer's name: ``to_device('cpu')``."""
+        return self.to_device("cpu")
+
+    def cuda(self):
+        """torch's name: ``to_device('cuda')``."""
+        return self.to_device("cuda")
+
+    def cpu(self):
+        """torch's name: ``to_device('cpu')``."""
+        return self.to_device("cpu")
+
+    def _move_state(self, device):
+        """Move arrays the module keeps besides its parameters (e.g. an RNN's state)."""
+
+    def _self_and_descendants(self):
+        seen, stack = [], [self]
+        while stack:
+            module = stack.pop()
+            if not any(module is m for m in seen):
+                seen.append(module)
+                stack.extend(module._modules.values())
+        return seen
 
     # --- gradients --------------------------------------------------------------------
     def cleargrads(self):
@@ -199,9 +282,10 @@ class Module:
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(problems))
+        devices = {name: module.device for name, module in self._named_owners("")}
         for name, parameter in own.items():
             if name in state_dict:
-                _copy_into(parameter, state_dict[name])
+                _copy_into(parameter, state_dict[name], devices.get(name, self.device))
         return missing, unexpected
 
     def __repr__(self):
@@ -212,14 +296,16 @@ class Module:
         return ""
 
 
-def _copy_into(parameter, value):
-    """Write ``value`` into ``parameter.data`` in place (or initialise a lazy parameter)."""
+def _copy_into(parameter, value, device):
+    """Write ``value`` into ``parameter.data`` in place (or initialise a lazy parameter on
+    ``device``): loading copies across devices, as torch's ``load_state_dict`` does."""
     if not parameter.is_initialized:
-        xp = _backend.get_array_module(value)
-        parameter.initialize(xp.array(value, copy=True))
+        xp = array_module(device)
+        parameter.initialize(xp.array(moved(value, device), copy=True))
         return
     xp = _backend.get_array_module(parameter.data)
-    parameter.data[...] = xp.asarray(value, dtype=parameter.data.dtype)
+    target_device = "cuda" if _backend.is_cupy_array(parameter.data) else "cpu"
+    parameter.data[...] = xp.asarray(moved(value, target_device), dtype=parameter.data.dtype)
 
 
 class Sequential(Module):

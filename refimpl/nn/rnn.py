@@ -26,7 +26,7 @@ from .. import _backend, initializers
 from ..functions import rnn as _rnn
 from ..functions.shape import concat, split
 from ..variable import Variable
-from .module import Chain, Module, Parameter
+from .module import Chain, Module, Parameter, moved
 
 __all__ = ["ChainerLSTM", "LSTM", "RNN"]
 
@@ -227,6 +227,12 @@ class ChainerLSTM(Chain):
     def reset_state(self):
         """Forget the state: ``h = c = None``."""
         self.h = self.c = None
+
+    def _move_state(self, device):
+        """``to_device`` moves the state ``c`` and ``h`` too (chainer's LSTM does)."""
+        for state in (self.c, self.h):
+            if state is not None:
+                state.data = moved(state.data, device)
 
     def set_state(self, c, h):
         """Set the state (Variables of shape ``(batch, out_size)``)."""

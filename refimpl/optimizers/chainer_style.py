@@ -97,6 +97,7 @@ class UpdateRule:
         if param.data is None or param.grad is None:  # counted, not updated, as chainer
             self.t += 1  # (chainer also creates the zero state of a parameter with data here)
             return
+        _backend.get_array_module(param.data, param.grad)  # DeviceMismatchError: grad elsewhere
         state = dict(self.state or {}, t=self.t)
         new_param, new_state = self._step(param.data, param.grad, state, self.hyperparam)
         self.t = new_state.pop("t")

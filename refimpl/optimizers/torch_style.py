@@ -98,6 +98,7 @@ class Optimizer:
 
     def _update(self, param, group):
         """Apply the rule to one parameter; write its data in place and keep its new state."""
+        get_array_module(param.data, param.grad)  # DeviceMismatchError for a grad elsewhere
         new_param, new_state = self._rule(param.data, param.grad, self.state.get(param, {}), group)
         param.data[...] = new_param
         if new_state:
