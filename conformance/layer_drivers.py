@@ -294,3 +294,396 @@ def functional_call(adapter, subject, *args, **kwargs):
 def fan_in(shape):
     """fan_in of a weight of shape (out, in, k...)."""
     return math.prod(shape[1:])
+
+
+# =============================================================================================
+# Runs: a Linear layer built from given weights
+# =============================================================================================
+# A run takes ``case``: NumPy arrays (float64, on a grid: exact in every dtype) and plain
+# values, with ``case['dtype']`` the dtype to compute in and ``case['backward']`` whether to
+# differentiate ``sum(y * gy)``; it returns {name: NumPy array}. The refimpl runs also take
+# ``case['policy']``.
+
+def _numpy_results(results):
+    """{name: NumPy copy} of framework tensors/Variables/arrays."""
+    converted = {}
+    for name, value in results.items():
+        if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor
+            value = value.detach().cpu().numpy()
+        elif hasattr(value, "array"):  # chainer.Variable
+            value = value.array
+        elif hasattr(value, "data") and not isinstance(value, numpy.ndarray):  # refimpl.Variable
+            value = value.data
+        converted[name] = numpy.array(value)
+    return converted
+
+
+def torch_linear_layer_run(case):
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    weight, bias = case["W"], case.get("b")
+    layer = torch.nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None, dtype=dtype)
+    with torch.no_grad():
+        layer.weight.copy_(torch.as_tensor(weight))
+        if bias is not None:
+            layer.bias.copy_(torch.as_tensor(bias))
+    x = torch.tensor(case["x"], dtype=dtype, requires_grad=True)
+    y = layer(x)
+    results = {"y": y}
+    if case["backward"]:
+        (y * torch.as_tensor(case["gy"], dtype=dtype)).sum().backward()
+        results.update({"x.grad": x.grad, "W.grad": layer.weight.grad})
+        if bias is not None:
+            results["b.grad"] = layer.bias.grad
+    return _numpy_results(results)
+
+
+def chainer_linear_layer_run(case):
+    import chainer
+    import chainer.functions
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    weight, bias = case["W"], case.get("b")
+    with chainer.using_config("dtype", dtype):  # the parameters' dtype
+        layer = chainer.links.Linear(weight.shape[1], weight.shape[0], nobias=bias is None,
+                                     initialW=weight.astype(dtype),
+                                     initial_bias=None if bias is None else bias.astype(dtype))
+    layer.cleargrads()  # a fresh chainer parameter's grad is NaN until cleared
+    x = chainer.Variable(case["x"].astype(dtype))
+    y = layer(x)
+    results = {"y": y}
+    if case["backward"]:
+        chainer.functions.sum(y * case["gy"].astype(dtype)).backward()
+        results.update({"x.grad": x.grad, "W.grad": layer.W.grad})
+        if bias is not None:
+            results["b.grad"] = layer.b.grad
+    return _numpy_results(results)
+
+
+def refimpl_linear_layer_run(case):
+    import refimpl
+    import refimpl.functions as F
+    from refimpl.nn import Linear
+    dtype = numpy.dtype(case["dtype"])
+    weight, bias = case["W"], case.get("b")
+    with refimpl.semantics(case["policy"]) as policy:
+        layer = Linear(weight.shape[1], weight.shape[0], bias=bias is not None,
+                       initial_weight=weight, initial_bias=bias, dtype=dtype)
+        if policy.framework == "chainer":
+            layer.cleargrads()
+        x = refimpl.Variable(case["x"].astype(dtype), requires_grad=True)
+        y = layer(x)
+        results = {"y": y}
+        if case["backward"]:
+            F.sum(y * case["gy"].astype(dtype)).backward()
+            results.update({"x.grad": x.grad, "W.grad": layer.weight.grad})
+            if bias is not None:
+                results["b.grad"] = layer.bias.grad
+    return _numpy_results(results)
+
+
+# =============================================================================================
+# Runs: recurrent layers
+# =============================================================================================
+# torch ``nn.RNN``/``nn.LSTM`` with ``case['mode']`` 'rnn' or 'lstm', ``case['options']``
+# (the constructor's keyword arguments), ``case['weights']`` ({torch parameter name: array}),
+# ``x``, optional ``h0`` (and ``c0``), and the output gradients ``grad_output``,
+# ``grad_h_n`` (and ``grad_c_n``).
+
+def torch_rnn_run(case):
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    lstm = case["mode"] == "lstm"
+    layer = (torch.nn.LSTM if lstm else torch.nn.RNN)(**case["options"], dtype=dtype)
+    layer.load_state_dict({name: torch.as_tensor(value, dtype=dtype)
+                           for name, value in case["weights"].items()})
+    x = torch.tensor(case["x"], dtype=dtype, requires_grad=True)
+    states = {name: torch.tensor(case[name], dtype=dtype, requires_grad=True)
+              for name in ("h0", "c0") if case.get(name) is not None}
+    if lstm:
+        hx = (states["h0"], states["c0"]) if states else None
+    else:
+        hx = states.get("h0")
+    output, final = layer(x, hx)
+    finals = {"h_n": final[0], "c_n": final[1]} if lstm else {"h_n": final}
+    results = {"output": output, **finals}
+    if case["backward"]:
+        loss = (output * torch.as_tensor(case["grad_output"], dtype=dtype)).sum()
+        for name, value in finals.items():
+            loss = loss + (value * torch.as_tensor(case["grad_" + name], dtype=dtype)).sum()
+        loss.backward()
+        results["x.grad"] = x.grad
+        results.update({f"{name}.grad": state.grad for name, state in states.items()})
+        results.update({f"{name}.grad": p.grad for name, p in layer.named_parameters()})
+    return _numpy_results(results)
+
+
+def refimpl_rnn_run(case):
+    import refimpl
+    import refimpl.functions as F
+    from refimpl import nn
+    dtype = numpy.dtype(case["dtype"])
+    lstm = case["mode"] == "lstm"
+    with refimpl.semantics(case["policy"]):
+        layer = (nn.LSTM if lstm else nn.RNN)(**case["options"], dtype=dtype)
+        layer.load_state_dict({name: numpy.asarray(value, dtype)
+                               for name, value in case["weights"].items()})
+        x = refimpl.Variable(case["x"].astype(dtype), requires_grad=True)
+        states = {name: refimpl.Variable(case[name].astype(dtype), requires_grad=True)
+                  for name in ("h0", "c0") if case.get(name) is not None}
+        if lstm:
+            hx = (states["h0"], states["c0"]) if states else None
+        else:
+            hx = states.get("h0")
+        output, final = layer(x, hx)
+        finals = {"h_n": final[0], "c_n": final[1]} if lstm else {"h_n": final}
+        results = {"output": output, **finals}
+        if case["backward"]:
+            loss = F.sum(output * case["grad_output"].astype(dtype))
+            for name, value in finals.items():
+                loss = loss + F.sum(value * case["grad_" + name].astype(dtype))
+            loss.backward()
+            results["x.grad"] = x.grad
+            results.update({f"{name}.grad": state.grad for name, state in states.items()})
+            results.update({f"{name}.grad": p.grad for name, p in layer.named_parameters()})
+    return _numpy_results(results)
+
+
+# chainer ``L.LSTM(in_size, out_size)`` (stateful) over ``case['xs']`` (one (batch_t, in) array
+# per step; batches may shrink, chainer's variable-length batches), with ``case['weights']``
+# ({'upward/W', 'upward/b', 'lateral/W'}) and one output gradient per step (``case['gys']``).
+
+def chainer_lstm_run(case):
+    import chainer
+    import chainer.functions
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    weights = case["weights"]
+    with chainer.using_config("dtype", dtype):
+        layer = chainer.links.LSTM(weights["upward/W"].shape[1], weights["lateral/W"].shape[1])
+    for path, param in layer.namedparams():
+        param.array[...] = weights[path.lstrip("/")]
+    layer.cleargrads()
+    xs = [chainer.Variable(x.astype(dtype)) for x in case["xs"]]
+    ys = [layer(x) for x in xs]
+    results = {f"y{step}": y for step, y in enumerate(ys)}
+    results.update({"c": layer.c, "h": layer.h})
+    if case["backward"]:
+        loss = None
+        for y, gy in zip(ys, case["gys"]):
+            term = chainer.functions.sum(y * gy.astype(dtype))
+            loss = term if loss is None else loss + term
+        loss.backward()
+        results.update({f"x{step}.grad": x.grad for step, x in enumerate(xs)})
+        results.update({f"{path.lstrip('/')}.grad": p.grad for path, p in layer.namedparams()})
+    return _numpy_results(results)
+
+
+def refimpl_chainer_lstm_run(case):
+    import refimpl
+    import refimpl.functions as F
+    from refimpl import nn, serializers
+    dtype = numpy.dtype(case["dtype"])
+    weights = case["weights"]
+    with refimpl.semantics(case["policy"]):
+        layer = nn.ChainerLSTM(weights["upward/W"].shape[1], weights["lateral/W"].shape[1],
+                               dtype=dtype)
+        serializers.load_named_arrays(layer, weights, layout="chainer")
+        layer.cleargrads()
+        xs = [refimpl.Variable(x.astype(dtype), requires_grad=True) for x in case["xs"]]
+        ys = [layer(x) for x in xs]
+        results = {f"y{step}": y for step, y in enumerate(ys)}
+        results.update({"c": layer.c, "h": layer.h})
+        if case["backward"]:
+            loss = None
+            for y, gy in zip(ys, case["gys"]):
+                term = F.sum(y * gy.astype(dtype))
+                loss = term if loss is None else loss + term
+            loss.backward()
+            results.update({f"x{step}.grad": x.grad for step, x in enumerate(xs)})
+            results.update({f"{path.lstrip('/')}.grad": p.grad
+                            for path, p in layer.namedparams()})
+    return _numpy_results(results)
+
+
+# =============================================================================================
+# Runs: optimizers
+# =============================================================================================
+# ``case``: ``optimizer`` (the class name in torch.optim / chainer.optimizers, or refimpl's
+# torch_style / chainer_style), ``hyper`` (its keyword arguments), ``clip`` (torch
+# ``clip_grad_norm_`` arguments, or None), ``hooks`` ([(chainer optimizer_hooks class name,
+# kwargs)]), ``params`` (initial arrays), ``steps``, and either ``mode='step'`` with
+# ``grads`` (per step, one array or None per parameter: set as ``.grad``) or
+# ``mode='trajectory'``: each step differentiates ``sum_i sum(a_i (p_i - t_i)**2) / 2`` with
+# ``targets`` t and ``curvatures`` a (torch: zero_grad, backward, step; chainer:
+# ``update(lossfun)``). Results: every parameter after every step.
+
+def torch_optimizer_run(case):
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    params = [torch.tensor(p, dtype=dtype, requires_grad=True) for p in case["params"]]
+    optimizer = getattr(torch.optim, case["optimizer"])(params, **case["hyper"])
+    results = {}
+    for step in range(case["steps"]):
+        optimizer.zero_grad()
+        if case["mode"] == "step":
+            for p, g in zip(params, case["grads"][step]):
+                p.grad = None if g is None else torch.as_tensor(g, dtype=dtype)
+        else:
+            loss = None
+            for p, t, a in zip(params, case["targets"], case["curvatures"]):
+                term = ((p - torch.as_tensor(t, dtype=dtype)) ** 2
+                        * torch.as_tensor(a, dtype=dtype)).sum() / 2
+                loss = term if loss is None else loss + term
+            loss.backward()
+        if case["clip"] is not None:
+            torch.nn.utils.clip_grad_norm_(params, **case["clip"])
+        optimizer.step()
+        for index, p in enumerate(params):
+            results[f"step{step + 1}.param{index}"] = p.detach().numpy().copy()
+    return results
+
+
+def chainer_optimizer_run(case):
+    import chainer
+    import chainer.functions
+    import chainer.optimizer_hooks
+    import chainer.optimizers
+    dtype = numpy.dtype(case["dtype"])
+    target = chainer.Chain()
+    with target.init_scope():
+        for index, p in enumerate(case["params"]):
+            setattr(target, f"p{index}", chainer.Parameter(p.astype(dtype)))
+    params = [getattr(target, f"p{index}") for index in range(len(case["params"]))]
+    optimizer = getattr(chainer.optimizers, case["optimizer"])(**case["hyper"])
+    optimizer.setup(target)
+    for name, kwargs in case["hooks"]:
+        optimizer.add_hook(getattr(chainer.optimizer_hooks, name)(**kwargs))
+
+    def lossfun():
+        loss = None
+        for p, t, a in zip(params, case["targets"], case["curvatures"]):
+            term = chainer.functions.sum((p - t.astype(dtype)) ** 2 * a.astype(dtype)) / 2
+            loss = term if loss is None else loss + term
+        return loss
+
+    results = {}
+    for step in range(case["steps"]):
+        if case["mode"] == "step":
+            for p, g in zip(params, case["grads"][step]):
+                p.grad = None if g is None else g.astype(dtype)
+            optimizer.update()
+        else:
+            optimizer.update(lossfun)
+        for index, p in enumerate(params):
+            results[f"step{step + 1}.param{index}"] = p.array.copy()
+    return results
+
+
+def refimpl_optimizer_run(case):
+    import refimpl
+    import refimpl.functions as F
+    from refimpl import nn, optimizers
+    dtype = numpy.dtype(case["dtype"])
+    torch_style = case["style"] == "torch"
+    results = {}
+    with refimpl.semantics(case["policy"]):
+        target = nn.Chain()
+        for index, p in enumerate(case["params"]):
+            setattr(target, f"p{index}", nn.Parameter(p.astype(dtype)))
+        params = [getattr(target, f"p{index}") for index in range(len(case["params"]))]
+        if torch_style:
+            optimizer = getattr(optimizers.torch_style, case["optimizer"])(params, **case["hyper"])
+        else:
+            optimizer = getattr(optimizers.chainer_style, case["optimizer"])(**case["hyper"])
+            optimizer.setup(target)
+            for name, kwargs in case["hooks"]:
+                optimizer.add_hook(getattr(optimizers.hooks, name)(**kwargs))
+
+        def lossfun():
+            loss = None
+            for p, t, a in zip(params, case["targets"], case["curvatures"]):
+                term = F.sum((p - t.astype(dtype)) ** 2 * a.astype(dtype)) / 2
+                loss = term if loss is None else loss + term
+            return loss
+
+        for step in range(case["steps"]):
+            if torch_style:
+                optimizer.zero_grad()
+            if case["mode"] == "step":
+                for p, g in zip(params, case["grads"][step]):
+                    p.grad = None if g is None else g.astype(dtype)
+            elif torch_style:
+                lossfun().backward()
+            if torch_style:
+                if case["clip"] is not None:
+                    optimizers.clip_grad_norm_(params, **case["clip"])
+                optimizer.step()
+            elif case["mode"] == "step":
+                optimizer.update()
+            else:
+                optimizer.update(lossfun)
+            for index, p in enumerate(params):
+                results[f"step{step + 1}.param{index}"] = numpy.array(p.data)
+    return results
+
+
+# =============================================================================================
+# The subjects' runs per framework
+# =============================================================================================
+
+@dataclasses.dataclass(frozen=True)
+class Runs:
+    """A stateful subject: each framework's run (or ``Absent``) and refimpl's."""
+
+    subject: str
+    torch: object
+    chainer: object
+    refimpl: object
+
+    def run(self, framework):
+        return getattr(self, framework)
+
+
+_NO_NN_RNN = "chainer has no nn.RNN/nn.LSTM counterpart (L.NStepRNN/NStepLSTM differ; " \
+             "chainer's L.LSTM is the subject chainer_lstm)"
+
+RUNS = {r.subject: r for r in [
+    Runs("Linear", torch_linear_layer_run, chainer_linear_layer_run, refimpl_linear_layer_run),
+    Runs("rnn_tanh", torch_rnn_run, Absent(_NO_NN_RNN), refimpl_rnn_run),
+    Runs("rnn_relu", torch_rnn_run, Absent(_NO_NN_RNN), refimpl_rnn_run),
+    Runs("lstm", torch_rnn_run, Absent(_NO_NN_RNN), refimpl_rnn_run),
+    Runs("chainer_lstm", Absent("torch has no stateful L.LSTM (nn.LSTMCell with a user-held "
+                                "state; the lstm subject covers nn.LSTM)"),
+         chainer_lstm_run, refimpl_chainer_lstm_run),
+]}
+
+# Optimizer subjects: the class each framework calls it (None: it has none) and refimpl's.
+OPTIMIZERS = {
+    # subject: (torch.optim class, chainer.optimizers class)
+    "sgd": ("SGD", "SGD"),
+    "momentum_sgd": ("SGD", "MomentumSGD"),
+    "nesterov": ("SGD", "NesterovAG"),
+    "adam": ("Adam", "Adam"),
+    "adamw": ("AdamW", "AdamW"),
+    "amsgrad": ("Adam", "AMSGrad"),
+    "adabound": (None, "AdaBound"),
+    "amsbound": (None, "AMSBound"),
+    "rmsprop": ("RMSprop", "RMSprop"),
+    "rmsprop_graves": (None, "RMSpropGraves"),
+    "adagrad": ("Adagrad", "AdaGrad"),
+    "weight_decay": ("SGD", "MomentumSGD"),  # torch: weight_decay argument; chainer: hook
+    "gradient_clipping": ("SGD", "SGD"),  # torch: clip_grad_norm_; chainer: hook
+}
+
+OPTIMIZER_RUNS = {"torch": torch_optimizer_run, "chainer": chainer_optimizer_run,
+                  "refimpl": refimpl_optimizer_run}
+
+
+def optimizer_class(framework, subject):
+    """The optimizer class name for ``framework`` ('torch' or 'chainer'), or ``Absent``."""
+    name = OPTIMIZERS[subject][0 if framework == "torch" else 1]
+    if name is None:
+        return Absent(f"torch.optim has no {subject} (chainer.optimizers."
+                      f"{OPTIMIZERS[subject][1]} has no torch counterpart)")
+    return name

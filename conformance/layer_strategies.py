@@ -460,3 +460,219 @@ def functional_samples(subject, api):
     if subject == "linear":
         return linear_samples(api=api)
     return loss_samples(subject=subject)
+
+
+# =============================================================================================
+# Runs: cases of stateful subjects (see layer_drivers' runs)
+# =============================================================================================
+
+@st.composite
+def linear_layer_cases(draw, *, api):
+    """A Linear layer built from given W (and b), applied to x in ``api``'s layout."""
+    sample = draw(linear_samples(api=api), label="linear call")
+    x, weight = sample.inputs["x"], sample.inputs["W"]
+    if api == "torch":
+        out_shape = x.shape[:-1] + (weight.shape[0],)
+    else:
+        out_shape = (x.shape[0], weight.shape[0])
+    case = {"x": x, "W": weight, "gy": draw(grid_values(shape=out_shape, label="gy"))}
+    if "b" in sample.inputs:
+        case["b"] = sample.inputs["b"]
+    return case
+
+
+def _rnn_weight_shapes(mode, options):
+    """{torch parameter name: shape} of nn.RNN / nn.LSTM with ``options``."""
+    gates = 4 if mode == "lstm" else 1
+    hidden, directions = options["hidden_size"], 2 if options["bidirectional"] else 1
+    shapes = {}
+    for layer in range(options["num_layers"]):
+        for suffix in ([f"_l{layer}", f"_l{layer}_reverse"] if directions == 2 else [f"_l{layer}"]):
+            inputs = options["input_size"] if layer == 0 else directions * hidden
+            shapes["weight_ih" + suffix] = (gates * hidden, inputs)
+            shapes["weight_hh" + suffix] = (gates * hidden, hidden)
+            if options["bias"]:
+                shapes["bias_ih" + suffix] = (gates * hidden,)
+                shapes["bias_hh" + suffix] = (gates * hidden,)
+    return shapes
+
+
+@st.composite
+def rnn_cases(draw, *, subject):
+    """torch nn.RNN (tanh or relu) or nn.LSTM with given weights: layers, directions, bias,
+    batch_first, unbatched inputs, given or zero initial states."""
+    mode = "lstm" if subject == "lstm" else "rnn"
+    options = {"input_size": draw(st.integers(1, 3), label="input_size"),
+               "hidden_size": draw(st.integers(1, 3), label="hidden_size"),
+               "num_layers": draw(st.integers(1, 2), label="num_layers"),
+               "bias": draw(st.booleans(), label="bias"),
+               "batch_first": draw(st.booleans(), label="batch_first"),
+               "bidirectional": draw(st.booleans(), label="bidirectional")}
+    if mode == "rnn":
+        options["nonlinearity"] = subject.split("_")[1]
+    steps = draw(st.integers(1, 3), label="sequence length")
+    batch = draw(st.one_of(st.none(), st.integers(1, 2)), label="batch (None: unbatched)")
+    directions = 2 if options["bidirectional"] else 1
+    hidden = options["hidden_size"]
+    if batch is None:
+        x_shape, state_shape = (steps, options["input_size"]), (directions * options["num_layers"], hidden)
+        out_shape = (steps, directions * hidden)
+    else:
+        x_shape = ((batch, steps) if options["batch_first"] else (steps, batch)) + (options["input_size"],)
+        state_shape = (directions * options["num_layers"], batch, hidden)
+        out_shape = x_shape[:2] + (directions * hidden,)
+    low = -1.0 if mode == "lstm" or options.get("nonlinearity") == "tanh" else -0.5
+    weights = {name: draw(grid_values(shape=shape, label=name, low=low, high=1.0))
+               for name, shape in _rnn_weight_shapes(mode, options).items()}
+    case = {"mode": mode, "options": options, "weights": weights,
+            "x": draw(grid_values(shape=x_shape, label="x"))}
+    if draw(st.booleans(), label="initial state given"):
+        case["h0"] = draw(grid_values(shape=state_shape, label="h0", low=-1, high=1))
+        if mode == "lstm":
+            case["c0"] = draw(grid_values(shape=state_shape, label="c0", low=-1, high=1))
+    case["grad_output"] = draw(grid_values(shape=out_shape, label="grad_output"))
+    case["grad_h_n"] = draw(grid_values(shape=state_shape, label="grad_h_n"))
+    if mode == "lstm":
+        case["grad_c_n"] = draw(grid_values(shape=state_shape, label="grad_c_n"))
+    if mode == "rnn" and options["nonlinearity"] == "relu":
+        assume(_relu_inputs_clear_of_zero(case))
+    return case
+
+
+def _relu_inputs_clear_of_zero(case):
+    """Whether every pre-activation of a relu RNN is at least 1/64 away from 0 (relu's kink:
+    central differences and float32 rounding would straddle it). Computed in float64 here."""
+    options, weights = case["options"], case["weights"]
+    directions = 2 if options["bidirectional"] else 1
+    x = case["x"]
+    if x.ndim == 2:
+        x = x[:, None, :]
+    elif options["batch_first"]:
+        x = x.transpose(1, 0, 2)
+    hidden = options["hidden_size"]
+    h0 = case.get("h0")
+    if h0 is not None and h0.ndim == 2:
+        h0 = h0[:, None, :]
+    sequence = x
+    for layer in range(options["num_layers"]):
+        outputs = []
+        for direction in range(directions):
+            suffix = f"_l{layer}" + ("_reverse" if direction else "")
+            index = layer * directions + direction
+            h = numpy.zeros((x.shape[1], hidden)) if h0 is None else h0[index]
+            steps = range(len(sequence))[::-1] if direction else range(len(sequence))
+            out = [None] * len(sequence)
+            for t in steps:
+                pre = sequence[t] @ weights["weight_ih" + suffix].T + h @ weights["weight_hh" + suffix].T
+                if options["bias"]:
+                    pre = pre + weights["bias_ih" + suffix] + weights["bias_hh" + suffix]
+                if numpy.min(numpy.abs(pre)) < 1 / 64:
+                    return False
+                h = numpy.maximum(pre, 0)
+                out[t] = h
+            outputs.append(numpy.stack(out))
+        sequence = numpy.concatenate(outputs, axis=-1)
+    return True
+
+
+@st.composite
+def chainer_lstm_cases(draw):
+    """chainer L.LSTM(in, out) with given weights over 1 to 3 steps; the batch may shrink
+    from one step to the next (chainer's variable-length batches)."""
+    in_size, out_size = draw(st.integers(1, 3), label="in_size"), draw(st.integers(1, 3), label="out_size")
+    weights = {"upward/W": draw(grid_values(shape=(4 * out_size, in_size), label="upward/W", low=-1, high=1)),
+               "upward/b": draw(grid_values(shape=(4 * out_size,), label="upward/b", low=-1, high=1)),
+               "lateral/W": draw(grid_values(shape=(4 * out_size, out_size), label="lateral/W", low=-1, high=1))}
+    batches = sorted(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3), label="batches"),
+                     reverse=True)
+    xs = [draw(grid_values(shape=(b, in_size), label=f"x{t}")) for t, b in enumerate(batches)]
+    gys = [draw(grid_values(shape=(b, out_size), label=f"gy{t}")) for t, b in enumerate(batches)]
+    return {"weights": weights, "xs": xs, "gys": gys}
+
+
+# --- optimizers ----------------------------------------------------------------------------------
+
+RATES = st.floats(1e-3, 0.5)
+UNIT = st.floats(0.0, 0.95)
+MOMENTUM = st.floats(0.05, 0.95)
+BETA2 = st.floats(0.5, 0.9999)
+EPSILONS = st.sampled_from([1e-8, 1e-6, 1e-4, 1e-3, 1e-2])
+DECAY = st.floats(0.0, 0.1)
+
+
+def _fixed(**strategies):
+    return st.fixed_dictionaries(strategies)
+
+
+TORCH_HYPERPARAMETERS = {
+    "sgd": _fixed(lr=RATES, maximize=st.booleans()),
+    "momentum_sgd": _fixed(lr=RATES, momentum=MOMENTUM, dampening=UNIT),
+    "nesterov": _fixed(lr=RATES, momentum=MOMENTUM, nesterov=st.just(True)),
+    "adam": _fixed(lr=RATES, betas=st.tuples(UNIT, BETA2), eps=EPSILONS,
+                   weight_decay=st.sampled_from([0.0, 0.0, 0.01, 0.1]), maximize=st.booleans()),
+    "adamw": _fixed(lr=RATES, betas=st.tuples(UNIT, BETA2), eps=EPSILONS, weight_decay=DECAY),
+    "amsgrad": _fixed(lr=RATES, betas=st.tuples(UNIT, BETA2), eps=EPSILONS, amsgrad=st.just(True)),
+    "rmsprop": _fixed(lr=st.floats(1e-3, 0.1), alpha=st.floats(0.5, 0.999), eps=EPSILONS,
+                      momentum=st.sampled_from([0.0, 0.5, 0.9]), centered=st.booleans()),
+    "adagrad": _fixed(lr=RATES, lr_decay=DECAY, initial_accumulator_value=st.floats(0.0, 1.0),
+                      eps=st.sampled_from([1e-10, 1e-6, 1e-3])),
+    "weight_decay": _fixed(lr=RATES, momentum=MOMENTUM, weight_decay=DECAY),
+    "gradient_clipping": _fixed(lr=RATES, momentum=st.sampled_from([0.0, 0.9])),
+}
+
+_CHAINER_ADAM = dict(alpha=RATES, beta1=UNIT, beta2=BETA2, eps=EPSILONS, eta=st.floats(0.1, 1.0))
+CHAINER_HYPERPARAMETERS = {
+    "sgd": _fixed(lr=RATES),
+    "momentum_sgd": _fixed(lr=RATES, momentum=MOMENTUM),
+    "nesterov": _fixed(lr=RATES, momentum=MOMENTUM),
+    "adam": _fixed(**_CHAINER_ADAM, weight_decay_rate=st.sampled_from([0.0, 0.0, 0.01])),
+    "adamw": _fixed(**_CHAINER_ADAM, weight_decay_rate=DECAY),
+    "amsgrad": _fixed(**_CHAINER_ADAM),
+    "adabound": _fixed(**_CHAINER_ADAM, final_lr=st.floats(0.01, 0.5), gamma=st.floats(1e-3, 0.5)),
+    "amsbound": _fixed(**_CHAINER_ADAM, final_lr=st.floats(0.01, 0.5), gamma=st.floats(1e-3, 0.5)),
+    "rmsprop": _fixed(lr=st.floats(1e-3, 0.1), alpha=st.floats(0.5, 0.999), eps=EPSILONS,
+                      eps_inside_sqrt=st.booleans()),
+    "rmsprop_graves": _fixed(lr=st.floats(1e-4, 0.1), alpha=st.floats(0.5, 0.999),
+                             momentum=UNIT, eps=st.sampled_from([1e-4, 1e-3, 1e-2])),
+    "adagrad": _fixed(lr=RATES, eps=EPSILONS),
+    "weight_decay": _fixed(lr=RATES, momentum=MOMENTUM),
+    "gradient_clipping": _fixed(lr=RATES),
+}
+
+PARAM_SHAPES = ((3,), (2, 2))
+
+
+@st.composite
+def optimizer_cases(draw, *, subject, api, optimizer, mode):
+    """An optimizer ``subject`` of ``api`` (class ``optimizer``) over 1 to 4 steps, with
+    hypothesis-drawn hyperparameters; gradients given per step (``mode='step'``, sometimes
+    None: torch skips the parameter, chainer updates it with zeros) or from a quadratic loss
+    (``mode='trajectory'``)."""
+    table = TORCH_HYPERPARAMETERS if api == "torch" else CHAINER_HYPERPARAMETERS
+    hyper = draw(table[subject], label="hyperparameters")
+    case = {"style": api, "optimizer": optimizer, "hyper": hyper, "clip": None, "hooks": [],
+            "mode": mode, "steps": draw(st.integers(1, 4), label="steps"),
+            "params": [draw(grid_values(shape=shape, label=f"param{index}"))
+                       for index, shape in enumerate(PARAM_SHAPES)]}
+    if subject == "gradient_clipping":
+        if api == "torch":
+            case["clip"] = {"max_norm": draw(st.floats(0.1, 5.0), label="max_norm"),
+                            "norm_type": draw(st.sampled_from([2.0, 1.0, math.inf]),
+                                              label="norm_type")}
+        else:
+            case["hooks"] = [("GradientClipping",
+                              {"threshold": draw(st.floats(0.1, 5.0), label="threshold")})]
+    if subject == "weight_decay" and api == "chainer":
+        case["hooks"] = [("WeightDecay", {"rate": draw(DECAY, label="rate")})]
+    if mode == "step":
+        case["grads"] = [[None if draw(st.integers(0, 7), label=f"grad {step}.{index} is None") == 0
+                          else draw(grid_values(shape=shape, label=f"grad {step}.{index}"))
+                          for index, shape in enumerate(PARAM_SHAPES)]
+                         for step in range(case["steps"])]
+    else:
+        case["targets"] = [draw(grid_values(shape=shape, label=f"target{index}"))
+                           for index, shape in enumerate(PARAM_SHAPES)]
+        case["curvatures"] = [draw(grid_values(shape=shape, label=f"curvature{index}",
+                                               low=1 / GRID, high=2))
+                              for index, shape in enumerate(PARAM_SHAPES)]
+    return case

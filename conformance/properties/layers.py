@@ -29,6 +29,7 @@ import numpy
 
 from .. import layer_drivers, layer_repro, layer_strategies, tolerances
 from ..harness import Cell, run_examples
+from ..strategies import Sample
 from ..numeric import (contracted_first_order, contracted_forward, directional_difference,
                        first_order, round_to, second_order)
 from ..tolerances import CENTRAL_DIFFERENCE, Tolerance
@@ -146,6 +147,15 @@ def prepare_functional(session, cell, stats):
                              policy, api)
 
 
+def in_dtype(sample, dtype):
+    """The sample with its float keyword arrays (class weights, pos_weight) in ``dtype``: the
+    framework gets them in the cell's dtype, as its user would pass them; the float64 oracle
+    in float64 (grid values: the same numbers)."""
+    kwargs = {name: value.astype(dtype) if isinstance(value, numpy.ndarray)
+              and value.dtype.kind == "f" else value for name, value in sample.kwargs.items()}
+    return Sample(dict(sample.inputs), kwargs)
+
+
 def _absolute(sample):
     return sample.with_leaves([numpy.abs(a) for a in sample.leaves()])
 
@@ -185,13 +195,14 @@ def check_values(session, cell, stats):
 
     def check(data, sample, stats):
         stats.begin_example()
-        sample = round_to(sample, cell.dtype)
+        sample = in_dtype(round_to(sample, cell.dtype), cell.dtype)
+        high = in_dtype(sample, "float64")
         where = ctx.describe(sample)
         _, expected_dtypes = reference_call(lambda: forward_arrays(
             ctx.reference, ctx.reference_function, sample, dtype=cell.dtype, device="cpu"), where)
         expected, _ = reference_call(lambda: forward_arrays(
-            ctx.reference, ctx.reference_function, sample, dtype="float64", device="cpu"), where)
-        tolerance = bound_tolerance(ctx, base, sample, lambda s: forward_arrays(
+            ctx.reference, ctx.reference_function, high, dtype="float64", device="cpu"), where)
+        tolerance = bound_tolerance(ctx, base, high, lambda s: forward_arrays(
             ctx.reference, ctx.reference_function, s, dtype="float64", device="cpu")[0])
         result = framework_call(stats, f"{cell.framework} {cell.subject}", lambda: forward_arrays(
             ctx.adapter, ctx.function, sample, dtype=cell.dtype, device=cell.device))
@@ -233,13 +244,14 @@ def check_grad(session, cell, stats):
 
     def check(data, sample, stats):
         stats.begin_example()
-        sample = round_to(sample, cell.dtype)
+        sample = in_dtype(round_to(sample, cell.dtype), cell.dtype)
+        high = in_dtype(sample, "float64")
         where = ctx.describe(sample)
         grad_outputs = draw_grad_outputs(data, ctx, sample, where)
         expected = reference_call(lambda: first_order(
-            ctx.reference, ctx.reference_function, sample, grad_outputs, dtype="float64",
+            ctx.reference, ctx.reference_function, high, grad_outputs, dtype="float64",
             device="cpu"), where)
-        tolerance = bound_tolerance(ctx, base, sample, lambda s: first_order(
+        tolerance = bound_tolerance(ctx, base, high, lambda s: first_order(
             ctx.reference, ctx.reference_function, s, [numpy.abs(g) for g in grad_outputs],
             dtype="float64", device="cpu"))
         actual = framework_call(stats, f"{cell.framework} gradient", lambda: first_order(
@@ -251,7 +263,7 @@ def check_grad(session, cell, stats):
             directions = draw_direction(data, sample.leaves())
             numerical = framework_call(stats, f"{cell.framework} float64 forward", lambda: (
                 directional_difference(
-                    contracted_forward(own, ctx.function, sample, grad_outputs, cell.device),
+                    contracted_forward(own, ctx.function, high, grad_outputs, cell.device),
                     sample.leaves(), directions)))
             if numerical is not None:
                 compare_directional(stats, "gradient", actual, numerical, directions,
@@ -272,16 +284,17 @@ def check_double_backward(session, cell, stats):
 
     def check(data, sample, stats):
         stats.begin_example()
-        sample = round_to(sample, cell.dtype)
+        sample = in_dtype(round_to(sample, cell.dtype), cell.dtype)
+        high = in_dtype(sample, "float64")
         where = ctx.describe(sample)
         grad_outputs = draw_grad_outputs(data, ctx, sample, where)
         grad_grad_inputs = list(data.draw(layer_strategies.grad_outputs(
             shapes=[numpy.shape(x) for x in sample.leaves()], label="grad_grad_inputs"),
             label="grad_grad_inputs"))
         expected = reference_call(lambda: second_order(
-            ctx.reference, ctx.reference_function, sample, grad_outputs, grad_grad_inputs,
+            ctx.reference, ctx.reference_function, high, grad_outputs, grad_grad_inputs,
             dtype="float64", device="cpu"), where)
-        tolerance = bound_tolerance(ctx, base, sample, lambda s: second_order(
+        tolerance = bound_tolerance(ctx, base, high, lambda s: second_order(
             ctx.reference, ctx.reference_function, s, [numpy.abs(g) for g in grad_outputs],
             [numpy.abs(g) for g in grad_grad_inputs], dtype="float64", device="cpu"))
         actual = framework_call(stats, f"{cell.framework} double backward", lambda: second_order(
@@ -295,7 +308,7 @@ def check_double_backward(session, cell, stats):
             directions = draw_direction(data, points)
             numerical = framework_call(stats, f"{cell.framework} float64 gradient", lambda: (
                 directional_difference(
-                    contracted_first_order(own, ctx.function, sample, grad_grad_inputs,
+                    contracted_first_order(own, ctx.function, high, grad_grad_inputs,
                                            cell.device), points, directions)))
             if numerical is not None:
                 compare_directional(stats, "second-order gradient", actual, numerical,
@@ -322,3 +335,90 @@ def check_functional(session, cell, stats):
 __all__ = ["BILINEAR", "FunctionalContext", "LAYER_DTYPES", "check_double_backward",
            "check_functional", "check_grad", "check_values", "functional_cells",
            "prepare_functional"]
+
+
+# =============================================================================================
+# Runs (stateful subjects)
+# =============================================================================================
+
+def run_cells(session, property_name, subjects, *, dtypes=LAYER_DTYPES):
+    """One cell per (subject, real framework, device, dtype); refimpl is the oracle of every
+    run, so it has no cells of its own. A framework that lacks the subject gets skip cells
+    (the reason comes from ``layer_drivers``)."""
+    return [Cell(property_name, subject, framework, device, dtype)
+            for subject in subjects for framework in session.frameworks if framework != "refimpl"
+            for device in session.devices for dtype in dtypes]
+
+
+@dataclasses.dataclass
+class RunContext:
+    """A run cell: the framework's run, refimpl's, and the policy refimpl runs under."""
+
+    cell: Cell
+    adapter: object
+    run: object
+    reference_run: object
+    policy: str
+
+    @property
+    def version(self):
+        return self.adapter.version
+
+
+def prepare_run(session, cell, stats, run, reference_run):
+    """The RunContext, or a skip: framework or device absent, ``run`` an ``Absent``, or a
+    device other than the CPU (runs build NumPy-fed layers on the CPU)."""
+    unavailable(session, cell)
+    if isinstance(run, layer_drivers.Absent):
+        skip(run.reason)
+    if cell.device != "cpu":
+        skip(f"layer runs build their layers on the CPU only (device {cell.device!r})")
+    adapter = session.adapter(cell.framework)
+    policy = session.policy_name(cell.framework)
+    stats.version = adapter.version
+    stats.semantics = policy
+    return RunContext(cell, adapter, run, reference_run, policy)
+
+
+def describe_case(case):
+    """A one-line description of a run's case (arrays as lists)."""
+    def show(value):
+        if isinstance(value, numpy.ndarray):
+            return repr(value.tolist())
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(show(v) for v in value) + "]"
+        return repr(value)
+    return show(case)
+
+
+def check_run(session, cell, stats, ctx, strategy, tolerance, *, backward=True, prepare=None):
+    """Examples of ``strategy`` (cases): the framework's run in the cell's dtype vs refimpl's
+    run in float64 under the framework's policy, every result within ``tolerance(case)``.
+    ``prepare(case)`` completes a drawn case (e.g. with the optimizer's class name)."""
+
+    def check(data, case, stats):
+        stats.begin_example()
+        case = dict(prepare(case) if prepare else case, dtype=cell.dtype, backward=backward)
+        where = (f"{cell.framework} {ctx.version}, {cell.device}, {cell.dtype}: "
+                 f"{cell.subject} {describe_case(case)}")
+        expected = reference_call(lambda: ctx.reference_run(
+            dict(case, dtype="float64", policy=ctx.policy)), where)
+        example_tolerance = tolerance(case)
+        actual = framework_call(stats, f"{cell.framework} {cell.subject}", lambda: ctx.run(case))
+        if actual is not None:
+            missing = sorted(set(expected) - set(actual))
+            extra = sorted(set(actual) - set(expected))
+            if missing or extra:
+                stats.problem(f"results: {cell.framework} lacks {missing}, refimpl lacks {extra}")
+            for name in sorted(set(expected) & set(actual)):
+                compare_arrays(stats, name, [actual[name]], [expected[name]], example_tolerance,
+                               "refimpl float64")
+        title = (f"{cell.property} of {cell.subject} on {cell.framework} {ctx.version} "
+                 f"({cell.device}, {cell.dtype})")
+        stats.end_example(lambda: where, lambda: layer_repro.run_script(
+            title=title, framework=cell.framework, run=ctx.run, case=case, expected=expected,
+            tolerance=example_tolerance))
+
+    run_examples(stats, strategy, check)

@@ -1,0 +1,44 @@
+"""The linear layer: torch ``F.linear``/``nn.Linear`` (applies W to the last axis of an input
+of any rank), chainer ``F.linear``/``L.Linear`` (flattens the input to (N, -1) first);
+refimpl ``linear``/``nn.Linear`` under the framework's policy (``linear_input_layout``).
+
+- ``linear.values`` / ``linear.grad`` / ``linear.double_backward``: ``linear(x, W[, b])`` on
+  inputs of 1 to 3 axes (torch) or 2 to 4 axes (chainer) vs refimpl float64 and central
+  differences (``properties/layers.py``).
+- ``linear.layer``: a Linear layer built from given W (and b) (torch: ``copy_`` into a fresh
+  ``nn.Linear``; chainer: ``initialW``/``initial_bias`` under the parameter dtype, then
+  ``cleargrads()`` since a fresh chainer parameter's grad is NaN), its output and the
+  gradients of x, W and b after ``sum(y * gy).backward()`` vs refimpl's ``nn.Linear`` run.
+"""
+from .. import layer_drivers, layer_strategies, tolerances
+from .layers import (check_functional, check_run, functional_cells, prepare_run, run_cells)
+
+SUBJECTS = ("linear",)
+PROPERTIES = ("linear.values", "linear.grad", "linear.double_backward", "linear.layer")
+
+
+def cells(session):
+    return (functional_cells(session, "linear.values", SUBJECTS, refimpl_dtypes=("float32",))
+            + functional_cells(session, "linear.grad", SUBJECTS)
+            + functional_cells(session, "linear.double_backward", SUBJECTS,
+                               dtypes=("float64",), refimpl_dtypes=("float64",))
+            + run_cells(session, "linear.layer", ("Linear",)))
+
+
+def check_layer(session, cell, stats):
+    runs = layer_drivers.RUNS["Linear"]
+    ctx = prepare_run(session, cell, stats, runs.run(cell.framework), runs.refimpl)
+    tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
+    check_run(session, cell, stats, ctx, layer_strategies.linear_layer_cases(api=cell.framework),
+              lambda case: tolerance)
+
+
+def check_cell(session, cell, stats):
+    if cell.property == "linear.layer":
+        check_layer(session, cell, stats)
+    else:
+        check_functional(session, cell, stats)
+
+
+def test_linear(cell, conformance_session, cell_stats):
+    check_cell(conformance_session, cell, cell_stats)

@@ -1,0 +1,51 @@
+"""Optimizers: every family of each framework against refimpl's class of the same style
+(``refimpl.optimizers.torch_style`` vs ``torch.optim``, ``chainer_style`` vs
+``chainer.optimizers``), with hypothesis-drawn hyperparameters, over 1 to 4 steps, comparing
+every parameter after every step. Subjects (``layer_drivers.OPTIMIZERS``): sgd,
+momentum_sgd, nesterov, adam, adamw, amsgrad, adabound, amsbound, rmsprop, rmsprop_graves,
+adagrad, weight_decay (torch's ``weight_decay`` argument; chainer's ``WeightDecay`` hook) and
+gradient_clipping (torch's ``clip_grad_norm_`` before ``step``; chainer's
+``GradientClipping`` hook). A subject a framework lacks is a skip cell with the reason.
+
+- ``optim.step``: gradients given per step (set as ``.grad``; sometimes None, which torch
+  skips and chainer updates as zeros);
+- ``optim.trajectory``: gradients from each framework's own autograd of a quadratic loss at
+  its current parameters (torch: ``zero_grad``, ``backward``, ``step``; chainer:
+  ``update(lossfun)``).
+
+Tolerance: the dtype's 'value' tolerance per step, times the number of steps (each step
+rounds the update once more in the framework's dtype; refimpl runs in float64).
+"""
+from .. import layer_drivers, layer_strategies, tolerances
+from ..tolerances import Tolerance
+from .layers import check_run, prepare_run, run_cells
+
+SUBJECTS = tuple(layer_drivers.OPTIMIZERS)
+PROPERTIES = ("optim.step", "optim.trajectory")
+
+
+def cells(session):
+    return [cell for name in PROPERTIES for cell in run_cells(session, name, SUBJECTS)]
+
+
+def step_tolerance(dtype, steps):
+    base = tolerances.tolerance(dtype, "value")
+    return Tolerance(base.rtol * steps, base.atol * steps,
+                     f"{base.reason}, times {steps} steps (each step rounds once more)")
+
+
+def check_cell(session, cell, stats):
+    name = layer_drivers.optimizer_class(cell.framework, cell.subject)
+    run = name if isinstance(name, layer_drivers.Absent) else \
+        layer_drivers.OPTIMIZER_RUNS[cell.framework]
+    ctx = prepare_run(session, cell, stats, run, layer_drivers.OPTIMIZER_RUNS["refimpl"])
+    mode = cell.property.split(".")[1]
+    stats.tolerance = step_tolerance(cell.dtype, 1)
+    strategy = layer_strategies.optimizer_cases(subject=cell.subject, api=cell.framework,
+                                                optimizer=name, mode=mode)
+    check_run(session, cell, stats, ctx, strategy,
+              lambda case: step_tolerance(cell.dtype, case["steps"]))
+
+
+def test_optim(cell, conformance_session, cell_stats):
+    check_cell(conformance_session, cell, cell_stats)

@@ -1,0 +1,37 @@
+"""Recurrent layers with the same weights on both sides:
+
+- ``rnn_tanh``, ``rnn_relu``, ``lstm``: torch ``nn.RNN``/``nn.LSTM`` (layers, directions,
+  bias, batch_first, unbatched input, given or zero initial states; weights loaded with
+  ``load_state_dict``) vs refimpl ``nn.RNN``/``nn.LSTM``;
+- ``chainer_lstm``: chainer's stateful ``L.LSTM`` over a few steps (the batch may shrink
+  between steps) vs refimpl ``nn.ChainerLSTM``.
+
+``rnn.values``: output, h_n (and c_n); chainer: every step's y and the final c and h.
+``rnn.grad``: additionally the gradients of the input, the initial states and every
+parameter after backward of ``sum(output * g) + sum(h_n * g_h) (+ sum(c_n * g_c))``.
+Compared with refimpl's run in float64 (``properties/layers.py``, runs). A relu RNN's
+pre-activations are kept 1/64 away from relu's kink (``layer_strategies.rnn_cases``).
+"""
+from .. import layer_drivers, layer_strategies, tolerances
+from .layers import check_run, prepare_run, run_cells
+
+SUBJECTS = ("rnn_tanh", "rnn_relu", "lstm", "chainer_lstm")
+PROPERTIES = ("rnn.values", "rnn.grad")
+
+
+def cells(session):
+    return [cell for name in PROPERTIES for cell in run_cells(session, name, SUBJECTS)]
+
+
+def check_cell(session, cell, stats):
+    runs = layer_drivers.RUNS[cell.subject]
+    ctx = prepare_run(session, cell, stats, runs.run(cell.framework), runs.refimpl)
+    backward = cell.property == "rnn.grad"
+    tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad" if backward else "value")
+    strategy = (layer_strategies.chainer_lstm_cases() if cell.subject == "chainer_lstm"
+                else layer_strategies.rnn_cases(subject=cell.subject))
+    check_run(session, cell, stats, ctx, strategy, lambda case: tolerance, backward=backward)
+
+
+def test_rnn(cell, conformance_session, cell_stats):
+    check_cell(conformance_session, cell, cell_stats)
