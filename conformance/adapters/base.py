@@ -2,6 +2,8 @@
 import dataclasses
 import math
 import platform
+import shutil
+import subprocess
 import warnings
 
 import numpy
@@ -20,6 +22,43 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def nvidia_smi():
+    """{'model', 'driver'} of GPU 0 from ``nvidia-smi`` (the driver's own version, e.g.
+    '580.65.06'), or {} where there is no nvidia-smi or it fails."""
+    if shutil.which("nvidia-smi") is None:
+        return {}
+    try:
+        text = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version",
+                               "--format=csv,noheader"], capture_output=True, text=True,
+                              timeout=20, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    name, _, driver = first.rpartition(",")
+    return {"model": name.strip(), "driver": driver.strip()} if name else {}
+
+
+def cuda_version(number):
+    """A CUDA version number (CuPy's runtimeGetVersion/driverGetVersion: 1000 major + 10
+    minor, e.g. 12040) as text ('12.4'); None stays None."""
+    if number is None:
+        return None
+    return f"{int(number) // 1000}.{int(number) % 1000 // 10}"
+
+
+def gpu_info(model=None, cuda_runtime=None, cuda_driver=None, **extra):
+    """The run header's description of GPU 0: ``model``, ``driver`` (nvidia-smi's driver
+    version, else the highest CUDA version the driver supports), the CUDA runtime the
+    framework uses and the CUDA version of the driver's API."""
+    smi = nvidia_smi()
+    info = {"model": smi.get("model") or model,
+            "driver": smi.get("driver") or (f"CUDA driver API {cuda_driver}" if cuda_driver
+                                            else None),
+            "cuda_runtime": cuda_runtime, "cuda_driver": cuda_driver}
+    info.update(extra)
+    return info
 
 
 class AdapterUnavailable(RuntimeError):
@@ -62,10 +101,28 @@ class Adapter:
         return f"{self.name} adapter has no {device} support"
 
     def device_info(self, device):
-        """{'model': ..., 'driver': ...} of ``device`` (for the run header)."""
+        """{'model': ..., 'driver': ...} of ``device`` (for the run header); a GPU also
+        gives 'cuda_runtime' and 'cuda_driver' (``gpu_info``)."""
         if device == "cpu":
             return {"model": cpu_model(), "driver": None}
         return {"model": None, "driver": None}
+
+    def constant(self, array, device="cpu"):
+        """A NumPy array that is an argument but not a differentiated input (an index array,
+        a mask, labels, class weights) as the framework takes it on ``device``: the array
+        itself on the CPU; on 'cuda' a copy on the GPU (torch tensor, CuPy array), so that
+        no framework sees host and device data mixed in one call. Tuples and lists (e.g. an
+        index key) are converted element by element; other values pass through."""
+        if isinstance(array, tuple):
+            return tuple(self.constant(a, device) for a in array)
+        if isinstance(array, list):
+            return [self.constant(a, device) for a in array]
+        if device == "cpu" or not isinstance(array, numpy.ndarray):
+            return array
+        return self._constant_on_gpu(array)
+
+    def _constant_on_gpu(self, array):
+        raise NotSupported(f"{self.name} adapter has no cuda arrays")
 
     # --- tensors ------------------------------------------------------------------------
     def tensor(self, array, requires_grad=False, dtype=None, device="cpu"):

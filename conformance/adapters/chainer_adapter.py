@@ -3,7 +3,11 @@ import warnings
 
 import numpy
 
-from .base import Adapter, AdapterUnavailable, NotSupported, semantics_for
+from .base import (Adapter, AdapterUnavailable, NotSupported, cuda_version, gpu_info,
+                   semantics_for)
+
+#: The CuPy major version chainer 7.x was made for (``chainer._version``: cupy>=7.7,<8).
+CUPY_MAJOR_FOR_CHAINER7 = 7
 
 
 def _import_chainer():
@@ -31,20 +35,40 @@ class ChainerAdapter(Adapter):
 
     def device_reason(self, device):
         if device == "cuda":
-            cuda = self.chainer.backends.cuda
-            if not cuda.available:
-                return f"chainer {self.version}: cupy is not importable or sees no GPU " \
-                       f"(chainer.backends.cuda.available is False)"
-            return None
+            return self._cuda_reason()
         return super().device_reason(device)
+
+    def _cuda_reason(self):
+        """Why chainer cannot use the GPU here (None: it can), as precisely as chainer says:
+        ``chainer.backends.cuda.available`` is False when importing cupy (or cupyx) failed,
+        and chainer keeps that exception."""
+        cuda = self.chainer.backends.cuda
+        if not cuda.available:
+            error = getattr(cuda, "_resolution_error", None)
+            cause = f"{type(error).__name__}: {error}" if error is not None else "unknown"
+            return (f"chainer {self.version}: chainer.backends.cuda.available is False: "
+                    f"importing cupy failed ({cause}); chainer {self.version} asks for cupy "
+                    f"{CUPY_MAJOR_FOR_CHAINER7}.x")
+        cupy = cuda.cupy
+        try:
+            count = cupy.cuda.runtime.getDeviceCount()
+        except Exception as error:  # noqa: BLE001 - no driver, no device: a reason to skip
+            return (f"chainer {self.version} with cupy {cupy.__version__}: cupy sees no GPU "
+                    f"({type(error).__name__}: {error})")
+        return None if count else f"chainer {self.version}: cupy sees no GPU (device count 0)"
 
     def device_info(self, device):
         if device == "cuda" and self.device_reason("cuda") is None:
             cupy = self.chainer.backends.cuda.cupy
             props = cupy.cuda.runtime.getDeviceProperties(0)
-            return {"model": props["name"].decode(),
-                    "driver": f"CUDA driver {cupy.cuda.runtime.driverGetVersion()}"}
+            return gpu_info(props["name"].decode(),
+                            cuda_runtime=cuda_version(cupy.cuda.runtime.runtimeGetVersion()),
+                            cuda_driver=cuda_version(cupy.cuda.runtime.driverGetVersion()),
+                            source=f"chainer {self.version} with cupy {cupy.__version__}")
         return super().device_info(device)
+
+    def _constant_on_gpu(self, array):
+        return self.chainer.backends.cuda.to_gpu(array)
 
     def _extra_ops(self):
         return {"unchain": lambda x: x.unchain()}
@@ -112,6 +136,8 @@ class ChainerAdapter(Adapter):
             for value in values:
                 value.zerograd()
 
-    def linear(self, in_size, out_size):
+    def linear(self, in_size, out_size, device="cpu"):
         layer = self.chainer.links.Linear(in_size, out_size)
+        if device == "cuda":
+            layer.to_gpu()
         return layer, [layer.W, layer.b]

@@ -4,7 +4,7 @@ import functools
 
 import numpy
 
-from .base import Adapter, AdapterUnavailable
+from .base import Adapter, AdapterUnavailable, cuda_version, gpu_info
 
 try:
     import refimpl
@@ -59,9 +59,20 @@ class RefimplAdapter(Adapter):
         if device == "cuda" and self.device_reason("cuda") is None:
             cupy = refimpl._backend.cupy
             props = cupy.cuda.runtime.getDeviceProperties(0)
-            return {"model": props["name"].decode(),
-                    "driver": f"CUDA driver {cupy.cuda.runtime.driverGetVersion()}"}
+            return gpu_info(props["name"].decode(),
+                            cuda_runtime=cuda_version(cupy.cuda.runtime.runtimeGetVersion()),
+                            cuda_driver=cuda_version(cupy.cuda.runtime.driverGetVersion()),
+                            source=f"cupy {cupy.__version__}")
         return super().device_info(device)
+
+    def _constant_on_gpu(self, array):
+        return refimpl._backend.cupy.asarray(array)
+
+    def _on_device_of(self, value, array):
+        """``array`` (NumPy) on the device of Variable ``value`` (explicit copy to a GPU)."""
+        if refimpl._backend.is_cupy_array(value.data):
+            return refimpl._backend.cupy.asarray(array)
+        return array
 
     def _extra_ops(self):
         return {"numpy": lambda x: x.numpy(), "unchain": lambda x: x.unchain()}
@@ -99,8 +110,9 @@ class RefimplAdapter(Adapter):
 
     @_under_policy
     def set_grad(self, value, array):
-        # as the chainer adapter: the array is cast to the Variable's dtype
-        value.grad = None if array is None else numpy.array(array, dtype=value.dtype)
+        # as the chainer adapter: the array is cast to the Variable's dtype, on its device
+        value.grad = None if array is None else self._on_device_of(
+            value, numpy.array(array, dtype=value.dtype))
 
     def requires_grad(self, value):
         return bool(value.requires_grad)
@@ -144,13 +156,15 @@ class RefimplAdapter(Adapter):
         for value in values:
             value.zerograd()
 
-    def linear(self, in_size, out_size):
-        """refimpl.nn.Linear made and applied under the adapter's policy."""
+    def linear(self, in_size, out_size, device="cpu"):
+        """refimpl.nn.Linear made and applied under the adapter's policy, on ``device``."""
         with refimpl.semantics(self.policy):
             from refimpl.nn import Linear
-            layer = Linear(in_size, out_size)
+            layer = Linear(in_size, out_size).to_device(device)
 
         def apply(x):
             with refimpl.semantics(self.policy):
-                return layer(x if isinstance(x, refimpl.Variable) else refimpl.Variable(numpy.asarray(x)))
+                if not isinstance(x, refimpl.Variable):
+                    x = refimpl.Variable(self._on_device_of(layer.weight, numpy.asarray(x)))
+                return layer(x)
         return apply, [layer.weight, layer.bias]

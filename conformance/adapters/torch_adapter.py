@@ -1,7 +1,7 @@
 """PyTorch behind the adapter protocol (CPU, and CUDA when torch sees a GPU)."""
 import numpy
 
-from .base import Adapter, AdapterUnavailable
+from .base import Adapter, AdapterUnavailable, cuda_version, gpu_info
 
 
 def _import_torch():
@@ -35,9 +35,17 @@ class TorchAdapter(Adapter):
 
     def device_info(self, device):
         if device == "cuda" and self.device_reason("cuda") is None:
-            return {"model": self.torch.cuda.get_device_name(0),
-                    "driver": f"CUDA {self.torch.version.cuda}"}
+            try:  # private, present in recent torch; the header can do without it
+                driver = cuda_version(self.torch._C._cuda_getDriverVersion())
+            except Exception:  # noqa: BLE001
+                driver = None
+            return gpu_info(self.torch.cuda.get_device_name(0),
+                            cuda_runtime=self.torch.version.cuda, cuda_driver=driver,
+                            source=f"torch {self.build}")
         return super().device_info(device)
+
+    def _constant_on_gpu(self, array):
+        return self.torch.as_tensor(array.copy(), device="cuda")
 
     def _extra_ops(self):
         return {"numpy": lambda x: x.numpy()}
@@ -104,6 +112,7 @@ class TorchAdapter(Adapter):
     def zero_grads(self, values):
         self.torch.optim.SGD(list(values), lr=0.0).zero_grad(set_to_none=False)
 
-    def linear(self, in_size, out_size):
-        layer = self.torch.nn.Linear(in_size, out_size)
-        return (lambda x: layer(self._as_tensor(x))), [layer.weight, layer.bias]
+    def linear(self, in_size, out_size, device="cpu"):
+        layer = self.torch.nn.Linear(in_size, out_size).to("cuda" if device == "cuda" else "cpu")
+        return ((lambda x: layer(self._as_tensor(x, like=layer.weight))),
+                [layer.weight, layer.bias])
