@@ -166,7 +166,11 @@ def _implicit_seed(output, policy):
     if policy.nonscalar_backward_without_grad == "raise":
         raise RuntimeError(IMPLICIT_SEED_MESSAGE)
     # 'none_seed' (chainer): the creator receives None.
-    if output.creator is not None and not output.creator.passes_none_grad:
+    creator = output.creator
+    if creator is not None and creator.none_grad_as_zeros:
+        xp = _backend.get_array_module(output.data)
+        return Variable._constant(xp.zeros_like(output.data))
+    if creator is not None and not creator.passes_none_grad:
         raise AttributeError("'NoneType' object has no attribute 'dtype'")
     return None
 

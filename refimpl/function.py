@@ -35,8 +35,12 @@ class Function:
     is_view = False
 
     #: Whether Chainer's counterpart passes a missing (None) output gradient straight through
-    #: (ops with a constant operand). Used by the 'none_seed' policy behaviour.
+    #: (AddConstant: ``x + 2``, ``2 + x``, ``x - 2``). Used by the 'none_seed' policy behaviour.
     passes_none_grad = False
+
+    #: Whether Chainer's counterpart takes a missing (None) output gradient as zeros
+    #: (SplitAxis), so that a backward seeded with None gives zero gradients.
+    none_grad_as_zeros = False
 
     inputs = ()
     generation = 0

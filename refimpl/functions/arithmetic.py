@@ -7,6 +7,9 @@ from ..variable import Variable
 from ._util import as_variable, prepare_operands, returns_input
 
 
+_isscalar = _backend.numpy.isscalar
+
+
 def _unbroadcast(gy, shape):
     """Sum ``gy`` down to ``shape`` (the inverse of broadcasting); a no-op if equal."""
     return gy if gy.shape == shape else sum_to(gy, shape)
@@ -195,17 +198,20 @@ class Neg(Function):
 
 def add(a, b):
     """``a + b`` with broadcasting; either side may be a Python number."""
-    a, b = prepare_operands((a, b), "_ + _")
     function = Add()
-    function.passes_none_grad = not (a.requires_grad and b.requires_grad)  # chainer AddConstant
+    # chainer: a scalar operand (numpy.isscalar) makes AddConstant, an array makes Add
+    function.passes_none_grad = _isscalar(a) or _isscalar(b)
+    a, b = prepare_operands((a, b), "_ + _")
     return function(a, b)
 
 
 def sub(a, b):
     """``a - b`` with broadcasting; either side may be a Python number."""
-    a, b = prepare_operands((a, b), "_ - _")
     function = Sub()
-    function.passes_none_grad = not (a.requires_grad and b.requires_grad)  # chainer SubFromConstant
+    # chainer: x - scalar is AddConstant(-scalar); scalar - x is SubFromConstant, which does
+    # not pass None on
+    function.passes_none_grad = _isscalar(b)
+    a, b = prepare_operands((a, b), "_ - _")
     return function(a, b)
 
 

@@ -187,6 +187,7 @@ def stack(xs, axis=0):
 class Split(Function):
     saves_tensors = False
     is_view = True
+    none_grad_as_zeros = True  # chainer's SplitAxis fills missing output gradients with zeros
 
     def __init__(self, bounds, axis):
         self.bounds, self.axis = bounds, axis

@@ -309,3 +309,47 @@ def test_squeeze_with_nothing_to_squeeze_and_0d_transposes_are_nodes():
                 np.testing.assert_array_equal(y.data, source.data)
             (gx,) = refimpl.grad(F.sum(F.squeeze(x) * 3), [x])
             assert gx.data.tolist() == [[3, 3, 3], [3, 3, 3]]
+
+
+# --------------------------------------------------------------------------------------
+# y.backward() on a non-scalar y with no gradient (chainer 7.8.1's None seed): what the
+# creator does with the missing gradient. Observed with x = Variable(2x3 float32):
+#   y = f(x); y.backward() -> raises, or x.grad is None, or x.grad is zeros
+# --------------------------------------------------------------------------------------
+
+ARRAY = np.ones((2, 3), np.float32)
+
+NONE_SEED = [
+    # (description, f, chainer's outcome: 'raise', 'none' or 'zeros')
+    ("x + 1.0 (AddConstant)", lambda x: x + 1.0, "none"),
+    ("1.0 + x (AddConstant)", lambda x: 1.0 + x, "none"),
+    ("x - 1.0 (AddConstant(-1))", lambda x: x - 1.0, "none"),
+    ("x + np.float32(1) (AddConstant)", lambda x: x + np.float32(1), "none"),
+    ("1.0 - x (SubFromConstant)", lambda x: 1.0 - x, "raise"),
+    ("x + ndarray (Add)", lambda x: x + ARRAY, "raise"),
+    ("ndarray - x (Sub)", lambda x: ARRAY - x, "raise"),
+    ("x + x (Add)", lambda x: x + x, "raise"),
+    ("x * 2.0 (MulConstant)", lambda x: x * 2.0, "raise"),
+    ("split_axis(x, 1, 0)[0]", lambda x: F.split(x, 1, axis=0)[0], "zeros"),
+    ("split_axis(x, 2, 0)[0]", lambda x: F.split(x, 2, axis=0)[0], "zeros"),
+    ("split_axis(x, [1], 1)[0]", lambda x: F.split(x, [1], axis=1)[0], "zeros"),
+    ("reshape", lambda x: F.reshape(x, (3, 2)), "raise"),
+    ("transpose", F.transpose, "raise"),
+    ("sum(x, 1)", lambda x: F.sum(x, 1), "raise"),
+]
+
+
+@pytest.mark.parametrize("description, f, outcome", NONE_SEED, ids=[c[0] for c in NONE_SEED])
+def test_nonscalar_backward_without_a_gradient_under_chainer(description, f, outcome):
+    with refimpl.semantics("chainer"):
+        x = leaf(np.arange(6.0).reshape(2, 3))
+        y = f(x)
+        if outcome == "raise":
+            with pytest.raises(AttributeError, match="NoneType"):
+                y.backward()
+            return
+        y.backward()
+        if outcome == "none":
+            assert x.grad is None
+        else:
+            np.testing.assert_array_equal(x.grad, np.zeros((2, 3), np.float32))
