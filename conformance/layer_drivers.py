@@ -687,3 +687,225 @@ def optimizer_class(framework, subject):
         return Absent(f"torch.optim has no {subject} (chainer.optimizers."
                       f"{OPTIMIZERS[subject][1]} has no torch counterpart)")
     return name
+
+
+# =============================================================================================
+# Runs: save and load
+# =============================================================================================
+# A small network, the same on every side: ``conv`` (2-D convolution, ``channels`` ->
+# ``filters``, ``ksize``, with bias) then ``fc`` (Linear of the flattened conv output ->
+# ``out``); ``y = fc(flatten(conv(x)))``. Parameter names: torch ``conv.weight``,
+# ``conv.bias``, ``fc.weight``, ``fc.bias``; chainer ``conv/W``, ``conv/b``, ``fc/W``, ``fc/b``.
+# Each framework initialises it its own way (seeded by ``case['seed']``); exports return the
+# parameters (``state/<name>``), the output ``y`` and, for chainer, the npz file written by
+# ``chainer.serializers.save_npz`` (``file``: its bytes as uint8).
+
+def _fc_inputs(case):
+    height, width = case["x"].shape[2:]
+    return case["filters"] * (height - case["ksize"] + 1) * (width - case["ksize"] + 1)
+
+
+def _torch_net(case):
+    import torch
+    net = torch.nn.Module()
+    net.conv = torch.nn.Conv2d(case["channels"], case["filters"], case["ksize"])
+    net.fc = torch.nn.Linear(_fc_inputs(case), case["out"])
+    return net
+
+
+def torch_module_export(case):
+    import torch
+    torch.manual_seed(case["seed"])
+    net = _torch_net(case)
+    y = net.fc(net.conv(torch.tensor(case["x"], dtype=torch.float32)).flatten(1))
+    results = {f"state/{name}": value for name, value in net.state_dict().items()}
+    results["y"] = y
+    return _numpy_results(results)
+
+
+def torch_module_import(case):
+    """A fresh torch network loading ``case['arrays']`` (the npz's arrays in torch's names)
+    with ``load_state_dict``."""
+    import torch
+    torch.manual_seed(case["seed"] + 1)
+    net = _torch_net(case)
+    net.load_state_dict({name: torch.from_numpy(numpy.array(value))
+                         for name, value in case["arrays"].items()})
+    y = net.fc(net.conv(torch.tensor(case["x"], dtype=torch.float32)).flatten(1))
+    results = {f"state/{name}": value for name, value in net.state_dict().items()}
+    results["y"] = y
+    return _numpy_results(results)
+
+
+def _chainer_net(case):
+    import chainer
+    import chainer.links
+    net = chainer.Chain()
+    with net.init_scope():
+        net.conv = chainer.links.Convolution2D(case["channels"], case["filters"], case["ksize"])
+        net.fc = chainer.links.Linear(_fc_inputs(case), case["out"])
+    return net
+
+
+def _chainer_results(net, case):
+    y = net.fc(net.conv(case["x"].astype(numpy.float32)))
+    results = {f"state/{path.lstrip('/')}": p.array for path, p in net.namedparams()}
+    results["y"] = y.array
+    return _numpy_results(results)
+
+
+def chainer_module_export(case):
+    import io
+
+    import chainer.serializers
+    numpy.random.seed(case["seed"])  # chainer's initializers draw from NumPy's global generator
+    net = _chainer_net(case)
+    results = _chainer_results(net, case)
+    buffer = io.BytesIO()
+    chainer.serializers.save_npz(buffer, net)
+    results["file"] = numpy.frombuffer(buffer.getvalue(), dtype=numpy.uint8).copy()
+    return results
+
+
+def chainer_module_import(case):
+    """A fresh chainer network loading the npz file ``case['file']`` (bytes as uint8) with
+    ``chainer.serializers.load_npz``."""
+    import io
+
+    import chainer.serializers
+    numpy.random.seed(case["seed"] + 1)
+    net = _chainer_net(case)
+    chainer.serializers.load_npz(io.BytesIO(case["file"].tobytes()), net)
+    return _chainer_results(net, case)
+
+
+def refimpl_net(case, dtype=numpy.float32):
+    """refimpl's network (``nn.Chain`` of ``nn.Conv2d`` and ``nn.Linear``) and its forward."""
+    from refimpl import nn
+    from refimpl.functions import reshape
+    net = nn.Chain()
+    net.conv = nn.Conv2d(case["channels"], case["filters"], case["ksize"], dtype=dtype,
+                         rng=case["seed"])
+    net.fc = nn.Linear(_fc_inputs(case), case["out"], dtype=dtype, rng=case["seed"] + 1)
+
+    def forward(x):
+        hidden = net.conv(x)
+        return net.fc(reshape(hidden, (hidden.shape[0], -1)))
+    return net, forward
+
+
+# --- optimizer state -------------------------------------------------------------------------
+# ``case``: ``optimizer`` and ``hyper`` (as the optimizer runs), ``params`` (initial arrays),
+# ``grads`` (one list per step; the last step is the one after the round trip). An export
+# takes ``len(grads) - 1`` steps, saves the state (torch: ``state_dict()`` flattened with '/'
+# as ``refimpl.serializers`` does, dropping None values and torch's implementation switches;
+# chainer: ``save_npz`` of the optimizer), and takes the last step too. An import builds the
+# optimizer on the saved parameters, loads a state, and takes the last step.
+
+TORCH_IMPLEMENTATION_SWITCHES = ("foreach", "fused", "capturable", "differentiable")
+
+
+def torch_optimizer_export(case):
+    import torch
+    params = [torch.tensor(p, dtype=torch.float32, requires_grad=True) for p in case["params"]]
+    optimizer = getattr(torch.optim, case["optimizer"])(params, **case["hyper"])
+    for grads in case["grads"][:-1]:
+        for p, g in zip(params, grads):
+            p.grad = torch.as_tensor(g, dtype=torch.float32)
+        optimizer.step()
+    results = {f"saved_param{index}": p for index, p in enumerate(params)}
+    state = optimizer.state_dict()
+    for index, values in state["state"].items():
+        for name, value in values.items():
+            results[f"state/{index}/{name}"] = value
+    for index, group in enumerate(state["param_groups"]):
+        for name, value in group.items():
+            if value is not None and name not in TORCH_IMPLEMENTATION_SWITCHES:
+                results[f"param_groups/{index}/{name}"] = numpy.asarray(value)
+    results = _numpy_results(results)
+    for p, g in zip(params, case["grads"][-1]):
+        p.grad = torch.as_tensor(g, dtype=torch.float32)
+    optimizer.step()
+    results.update({f"param{index}": p.detach().numpy().copy() for index, p in enumerate(params)})
+    return results
+
+
+def torch_optimizer_import(case):
+    """An optimizer on ``case['saved_params']`` loading the flat state ``case['arrays']``
+    (rebuilt into torch's nested ``state_dict``), then the last step."""
+    import torch
+    params = [torch.tensor(p, dtype=torch.float32, requires_grad=True)
+              for p in case["saved_params"]]
+    optimizer = getattr(torch.optim, case["optimizer"])(params, **case["hyper"])
+    state, groups = {}, {}
+    for key, value in case["arrays"].items():
+        kind, index, name = key.split("/")
+        if kind == "state":
+            state.setdefault(int(index), {})[name] = torch.tensor(value, dtype=torch.float32)
+        elif name == "params":
+            groups.setdefault(int(index), {})[name] = [int(v) for v in value.tolist()]
+        else:
+            groups.setdefault(int(index), {})[name] = (tuple(value.tolist()) if value.ndim
+                                                       else value.item())
+    optimizer.load_state_dict({"state": state, "param_groups": [groups[i] for i in sorted(groups)]})
+    for p, g in zip(params, case["grads"][-1]):
+        p.grad = torch.as_tensor(g, dtype=torch.float32)
+    optimizer.step()
+    return {f"param{index}": p.detach().numpy().copy() for index, p in enumerate(params)}
+
+
+def _chainer_target(arrays):
+    import chainer
+    target = chainer.Chain()
+    with target.init_scope():
+        for index, array in enumerate(arrays):
+            setattr(target, f"p{index}", chainer.Parameter(numpy.array(array, numpy.float32)))
+    return target, [getattr(target, f"p{index}") for index in range(len(arrays))]
+
+
+def chainer_optimizer_export(case):
+    import io
+
+    import chainer.optimizers
+    import chainer.serializers
+    target, params = _chainer_target(case["params"])
+    optimizer = getattr(chainer.optimizers, case["optimizer"])(**case["hyper"])
+    optimizer.setup(target)
+    for grads in case["grads"][:-1]:
+        for p, g in zip(params, grads):
+            p.grad = numpy.array(g, numpy.float32)
+        optimizer.update()
+    results = {f"saved_param{index}": p.array.copy() for index, p in enumerate(params)}
+    buffer = io.BytesIO()
+    chainer.serializers.save_npz(buffer, optimizer)
+    results["file"] = numpy.frombuffer(buffer.getvalue(), dtype=numpy.uint8).copy()
+    for p, g in zip(params, case["grads"][-1]):
+        p.grad = numpy.array(g, numpy.float32)
+    optimizer.update()
+    results.update({f"param{index}": p.array.copy() for index, p in enumerate(params)})
+    return results
+
+
+def chainer_optimizer_import(case):
+    """An optimizer on ``case['saved_params']`` loading the npz ``case['file']`` with
+    ``chainer.serializers.load_npz``, then the last step."""
+    import io
+
+    import chainer.optimizers
+    import chainer.serializers
+    target, params = _chainer_target(case["saved_params"])
+    optimizer = getattr(chainer.optimizers, case["optimizer"])(**case["hyper"])
+    optimizer.setup(target)
+    chainer.serializers.load_npz(io.BytesIO(case["file"].tobytes()), optimizer)
+    for p, g in zip(params, case["grads"][-1]):
+        p.grad = numpy.array(g, numpy.float32)
+    optimizer.update()
+    return {f"param{index}": p.array.copy() for index, p in enumerate(params)}
+
+
+SERIALIZATION_RUNS = {
+    ("module", "torch"): (torch_module_export, torch_module_import),
+    ("module", "chainer"): (chainer_module_export, chainer_module_import),
+    ("optimizer", "torch"): (torch_optimizer_export, torch_optimizer_import),
+    ("optimizer", "chainer"): (chainer_optimizer_export, chainer_optimizer_import),
+}
