@@ -69,7 +69,8 @@ install() {
     for wheel in "$WHEELS"/*.whl; do
         case "$(basename "$wheel")" in numpy-*) ;; *) tools+=("$wheel") ;; esac
     done
-    "$PYTHON" -m pip install -q --no-index --no-deps --upgrade --target "$SITE" "${tools[@]}" || return 1
+    "$PYTHON" -m pip install -q --no-index --no-deps --upgrade --target "$SITE" "${tools[@]}" \
+        || return 1
     if ls "$WHEELS"/numpy-1.26.4-*.whl >/dev/null 2>&1 && [ ! -d "$NUMPY1/numpy" ]; then
         "$PYTHON" -m pip install -q --no-index --no-deps --target "$NUMPY1" \
             "$WHEELS"/numpy-1.26.4-*.whl || log "numpy 1.26.4 did not install (fallback C off)"
@@ -170,27 +171,36 @@ CHAINER_PATH=""      # the PYTHONPATH addition chainer imports with ("" = as is)
 CHAINER_SEPARATE=""  # non-empty: chainer needs numpy 1.26.4, so its cells run on their own
 
 stage_probe() {
+    rm -f .venv-gpu-site/chainer_path
     {
-        echo "# chainer 7.8.1 on this machine: (A) as is, (B) numpy.distutils stub, (C) B + numpy 1.26.4"
+        echo "# chainer 7.8.1 here: (A) as is, (B) numpy.distutils stub, (C) B + numpy 1.26.4"
         for attempt in A B C; do
             case "$attempt" in
                 A) path="" ;;
                 B) path="$STUB" ;;
-                C) path="$STUB:$NUMPY1"; [ -d "$NUMPY1/numpy" ] || { echo "(C) skipped: no numpy 1.26.4 wheel carried"; break; } ;;
+                C) path="$STUB:$NUMPY1" ;;
             esac
+            if [ "$attempt" = C ] && [ ! -d "$NUMPY1/numpy" ]; then
+                echo "## (C) not tried: no numpy 1.26.4 wheel was carried"
+                break
+            fi
             echo "## ($attempt) PYTHONPATH additions: ${path:-none}"
             if probe_chainer "$path"; then
                 echo "=> chainer's cells use ($attempt)"
-                printf '%s\n%s\n' "$path" "$([ "$attempt" = C ] && echo separate)" > .venv-gpu-site/chainer_path
+                printf '%s\n%s\n' "$path" "$([ "$attempt" = C ] && echo separate)" \
+                    > .venv-gpu-site/chainer_path
                 break
             fi
         done
+        [ -f .venv-gpu-site/chainer_path ] || echo "=> chainer does not import here: its" \
+            "cells are skips with the import error as the reason"
     } > "$RESULTS/chainer_probe.txt" 2>&1
+    touch .venv-gpu-site/probed  # on this machine (reports/gpu/ may come from another)
     cat "$RESULTS/chainer_probe.txt"
 }
 
 load_chainer_path() {
-    if [ ! -f .venv-gpu-site/chainer_path ]; then
+    if [ ! -f .venv-gpu-site/probed ]; then
         stage_probe >/dev/null
     fi
     CHAINER_PATH="$(sed -n 1p .venv-gpu-site/chainer_path 2>/dev/null)"
@@ -249,7 +259,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --) shift; run_args=("$@"); break ;;
         env|probe|test|run|report|bench) stages+=("$1") ;;
-        *) echo "unknown stage $1 (env, probe, test, run, report, bench; -- then run's arguments)" >&2
+        *) echo "unknown stage $1 (env, probe, test, run, report, bench;" \
+                "-- then run's arguments)" >&2
            exit 2 ;;
     esac
     shift

@@ -14,7 +14,9 @@ Two parts:
        handed to the fake CuPy (CuPy raises TypeError there too): host index arrays,
        masks, constants, ``numpy.random`` draws, ``numpy.full`` seeds;
     3. a ``HostArrayError`` for ``numpy.<function>`` called on device data (through
-       ``__array_function__``): refimpl must ask ``get_array_module`` instead;
+       ``__array_function__``): refimpl must ask ``get_array_module`` instead (NumPy
+       *ufuncs* on device data stay allowed: CuPy implements ``__array_ufunc__``, so
+       ``numpy.exp(cupy_array)`` runs on the GPU too);
     4. a recorded *sync*: ``float()``, ``int()``, ``bool()``, ``.item()``, ``.tolist()`` of
        a device array (a device-to-host transfer), with the refimpl line that did it.
 
@@ -232,24 +234,26 @@ class FakeCupy:
         return array.get() if isinstance(array, DeviceArray) else numpy.asarray(array)
 
 
+@dataclasses.dataclass(frozen=True)
+class Device:
+    """Where a case runs: ``put`` copies a host array there, ``holds`` tells its arrays."""
+
+    name: str
+    put: Callable
+    holds: Callable
+
+
+HOST = Device("host", lambda a: numpy.array(a), lambda a: type(a) is numpy.ndarray)
+
+
 @pytest.fixture
 def fake_device(monkeypatch):
-    """refimpl sees DeviceArrays as CuPy arrays; returns (to_device, is_device)."""
+    """The fake GPU: refimpl sees DeviceArrays as CuPy arrays while the test runs."""
     monkeypatch.setattr(_backend, "cupy", FakeCupy())
     SYNCS.clear()
     yield Device("fake", lambda a: numpy.array(a).view(DeviceArray),
                  lambda a: type(a) is DeviceArray)
     SYNCS.clear()
-
-
-@dataclasses.dataclass(frozen=True)
-class Device:
-    name: str
-    put: Callable  # host array -> device array (an explicit copy)
-    holds: Callable  # array -> whether it is a device array
-
-
-HOST = Device("host", lambda a: numpy.array(a), lambda a: type(a) is numpy.ndarray)
 
 
 # ======================================================================================
