@@ -168,3 +168,32 @@ def test_constants_go_to_the_device_side(session, deterministic_profile):
     device_side = Side(adapter, "cpu")
     assert run(session, cell("forward", "where", "refimpl"), device_side)["outcome"] == "pass"
     assert seen and set(seen) == {"cpu"}
+
+
+# --- adapters on devices ------------------------------------------------------------------
+
+def test_cuda_versions_and_gpu_header_without_nvidia_smi(monkeypatch):
+    from conformance.adapters import base
+    assert base.cuda_version(12040) == "12.4" and base.cuda_version(13000) == "13.0"
+    assert base.cuda_version(None) is None
+    monkeypatch.setattr(base.shutil, "which", lambda name: None)
+    assert base.nvidia_smi() == {}
+    assert base.gpu_info("NVIDIA H100", cuda_runtime="13.0", cuda_driver="13.0") == {
+        "model": "NVIDIA H100", "driver": "CUDA driver API 13.0", "cuda_runtime": "13.0",
+        "cuda_driver": "13.0"}
+
+
+def test_constants_stay_host_arrays_on_the_cpu():
+    adapter = load("refimpl")
+    key = (numpy.array([0, 1]), slice(None), None, [numpy.array([True])])
+    converted = adapter.constant(key, "cpu")
+    assert converted[0] is key[0] and converted[1:3] == key[1:3]
+    assert converted[3][0] is key[3][0]
+
+
+def test_chainer_cuda_reason_names_chainers_own_error(session, needs):
+    needs("chainer")
+    reason = session.adapter("chainer").device_reason("cuda")
+    if reason is None:
+        pytest.skip("chainer sees a GPU here")
+    assert "chainer.backends.cuda.available is False" in reason and "cupy 7.x" in reason, reason
