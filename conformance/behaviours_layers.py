@@ -7,6 +7,8 @@ passing the argument whose default the field models). Where refimpl deliberately
 clearer error than the framework (another class, or a message naming the shapes), the case
 records only *that* the step raised (``raised``), and its docstring says why.
 """
+import math
+
 import numpy
 
 from .adapters.base import attempt
@@ -77,7 +79,7 @@ def pooling_pad_above_half_kernel(adapter, record):
         record(f"{subject}.pad1.y", functional_call(adapter, subject, x, 2, 2, 1))
 
 
-@behaviour("conv_unbatched_input", "pooling_pad_limit")
+@behaviour("conv_unbatched_input")
 def unbatched_input(adapter, record):
     """A 3-D (C, H, W) input: torch reads it as one unbatched sample for conv2d,
     conv_transpose2d, max and average pooling (outputs without the batch axis); chainer
@@ -115,7 +117,7 @@ def linear_input_layout(adapter, record):
     x = adapter.tensor(numpy.arange(24, dtype=numpy.float32).reshape(2, 3, 4) / 10,
                        requires_grad=True)
     for name, shape in (("W_last_axis", (5, 4)), ("W_flattened", (5, 12))):
-        weight = adapter.tensor(numpy.linspace(-1, 1, math_prod(shape), dtype=numpy.float32)
+        weight = adapter.tensor(numpy.linspace(-1, 1, math.prod(shape), dtype=numpy.float32)
                                 .reshape(shape), requires_grad=True)
         y = attempt(record, name, lambda: functional_call(adapter, "linear", x, weight))
         if y is not None:
@@ -123,13 +125,6 @@ def linear_input_layout(adapter, record):
             adapter.backward(adapter.call("sum", y))
             record(f"{name}.W.grad", adapter.grad_of(weight))
             record(f"{name}.x.grad", adapter.grad_of(x))
-
-
-def math_prod(shape):
-    result = 1
-    for n in shape:
-        result *= n
-    return result
 
 
 # --- mixed dtypes ----------------------------------------------------------------------------
@@ -175,18 +170,22 @@ def conv_mixed_dtypes(adapter, record):
 
 def _initialisation_facts(adapter, record, prefix, weight, bias):
     """Deterministic facts of a freshly initialised weight and bias (not their random values):
-    whether every |W| <= 1/sqrt(fan_in) (always for torch's U(-b, b) with b = 1/sqrt(fan_in);
-    for LeCun's N(0, 1/fan_in) with thousands of elements the chance is below 1e-300), the
-    std in units of 1/sqrt(fan_in) rounded to 0.1 (uniform: 1/sqrt(3) = 0.58 -> 0.6; normal:
-    1.0; with >= 4096 elements the sampling error is about 1%), whether the bias is all zeros
-    and within the bound."""
+    whether every |W| <= b = 1/sqrt(fan_in) (always for torch's U(-b, b); for LeCun's
+    N(0, 1/fan_in) with thousands of elements the chance is below 1e-300); the std in units
+    of b as a bucket: '0.5-0.7' (uniform: 1/sqrt(3) = 0.577), '0.85-1.15' (normal: 1.0), else
+    the ratio itself (with >= 4096 elements the sampling error of the std is 0.6% (uniform)
+    and 1.1% (normal): the bucket edges are 13 or more standard errors away); whether the mean
+    is within 0.1 b of 0 (6 or more standard errors); whether the bias is all zeros and within
+    the bound."""
     w, b = adapter.to_numpy(weight), adapter.to_numpy(bias)
     record(f"{prefix}.W.dtype", str(w.dtype))
     record(f"{prefix}.b.dtype", str(b.dtype))
     w, b = w.astype(numpy.float64), b.astype(numpy.float64)
     bound = 1 / numpy.sqrt(fan_in(w.shape))
     record(f"{prefix}.W.within_bound", bool(numpy.all(numpy.abs(w) <= bound)))
-    record(f"{prefix}.W.std_bucket", round(float(w.std() / bound), 1))
+    ratio = float(w.std() / bound)
+    record(f"{prefix}.W.std_bucket", "0.5-0.7" if 0.5 <= ratio < 0.7 else
+           "0.85-1.15" if 0.85 <= ratio < 1.15 else f"{ratio:.2f}")
     record(f"{prefix}.W.mean_near_zero", bool(abs(w.mean()) < 0.1 * bound))
     record(f"{prefix}.b.all_zero", bool(numpy.all(b == 0)))
     record(f"{prefix}.b.within_bound", bool(numpy.all(numpy.abs(b) <= bound)))

@@ -85,8 +85,9 @@ def torch_mse_loss(x, t, reduction="mean"):
 
 def torch_binary_cross_entropy_with_logits(x, t, reduction="mean", weight=None, pos_weight=None):
     import torch.nn.functional
-    weight = None if weight is None else torch.as_tensor(weight, dtype=x.dtype)
-    pos_weight = None if pos_weight is None else torch.as_tensor(pos_weight, dtype=x.dtype)
+    weight = None if weight is None else torch.as_tensor(weight, dtype=x.dtype, device=x.device)
+    pos_weight = (None if pos_weight is None
+                  else torch.as_tensor(pos_weight, dtype=x.dtype, device=x.device))
     return torch.nn.functional.binary_cross_entropy_with_logits(
         x, t, weight=weight, reduction=reduction, pos_weight=pos_weight)
 
@@ -94,8 +95,8 @@ def torch_binary_cross_entropy_with_logits(x, t, reduction="mean", weight=None, 
 def torch_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean",
                         label_smoothing=0.0):
     import torch.nn.functional
-    weight = None if weight is None else torch.as_tensor(weight, dtype=x.dtype)
-    return torch.nn.functional.cross_entropy(x, torch.as_tensor(t), weight=weight,
+    weight = None if weight is None else torch.as_tensor(weight, dtype=x.dtype, device=x.device)
+    return torch.nn.functional.cross_entropy(x, torch.as_tensor(t, device=x.device), weight=weight,
                                              ignore_index=ignore_index, reduction=reduction,
                                              label_smoothing=label_smoothing)
 
@@ -141,14 +142,17 @@ def chainer_mean_squared_error(x0, x1):
 
 def chainer_sigmoid_cross_entropy(x, t, normalize=True, reduce="mean"):
     import chainer.functions
+    t = chainer.backend.get_array_module(x).asarray(t)  # on x's device
     return chainer.functions.sigmoid_cross_entropy(x, t, normalize=normalize, reduce=reduce)
 
 
 def chainer_softmax_cross_entropy(x, t, normalize=True, class_weight=None, ignore_label=-1,
                                   reduce="mean"):
     import chainer.functions
+    xp = chainer.backend.get_array_module(x)  # labels and weights on x's device
+    t = xp.asarray(t)
     if class_weight is not None:
-        class_weight = numpy.asarray(class_weight, dtype=x.dtype)
+        class_weight = xp.asarray(class_weight, dtype=x.dtype)
     return chainer.functions.softmax_cross_entropy(x, t, normalize=normalize,
                                                    class_weight=class_weight,
                                                    ignore_label=ignore_label, reduce=reduce)
@@ -213,6 +217,11 @@ def _refimpl_function(adapter, name):
     target = getattr(refimpl.functions, name)
 
     def under_policy(*args, **kwargs):
+        variables = [v for v in list(args) + list(kwargs.values())
+                     if isinstance(v, refimpl.Variable)]
+        if variables and refimpl._backend.is_cupy_array(variables[0].data):
+            # labels and class weights on the input's device, as the frameworks take them
+            kwargs = {name: adapter.constant(value, "cuda") for name, value in kwargs.items()}
         with refimpl.semantics(adapter.policy):
             return target(*args, **kwargs)
     under_policy.__name__ = name

@@ -393,18 +393,24 @@ def describe_case(case):
     return show(case)
 
 
-def check_run(session, cell, stats, ctx, strategy, tolerance, *, backward=True, prepare=None):
+def check_run(session, cell, stats, ctx, strategy, tolerance, *, backward=True,
+              oracle_dtype="float64"):
     """Examples of ``strategy`` (cases): the framework's run in the cell's dtype vs refimpl's
-    run in float64 under the framework's policy, every result within ``tolerance(case)``.
-    ``prepare(case)`` completes a drawn case (e.g. with the optimizer's class name)."""
+    run in ``oracle_dtype`` (float64; or the cell's dtype, see ``test_optim``) under the
+    framework's policy, every result within ``tolerance(case)``. With another oracle dtype,
+    refimpl's float64 run is consulted too, as a non-primary oracle (counted, never failing
+    the cell)."""
+    oracle_dtype = oracle_dtype or cell.dtype
 
     def check(data, case, stats):
         stats.begin_example()
-        case = dict(prepare(case) if prepare else case, dtype=cell.dtype, backward=backward)
+        case = dict(case, dtype=cell.dtype, backward=backward)
         where = (f"{cell.framework} {ctx.version}, {cell.device}, {cell.dtype}: "
                  f"{cell.subject} {describe_case(case)}")
         expected = reference_call(lambda: ctx.reference_run(
-            dict(case, dtype="float64", policy=ctx.policy)), where)
+            dict(case, dtype=oracle_dtype, policy=ctx.policy)), where)
+        secondary = None if oracle_dtype == "float64" else reference_call(
+            lambda: ctx.reference_run(dict(case, dtype="float64", policy=ctx.policy)), where)
         example_tolerance = tolerance(case)
         actual = framework_call(stats, f"{cell.framework} {cell.subject}", lambda: ctx.run(case))
         if actual is not None:
@@ -414,7 +420,10 @@ def check_run(session, cell, stats, ctx, strategy, tolerance, *, backward=True, 
                 stats.problem(f"results: {cell.framework} lacks {missing}, refimpl lacks {extra}")
             for name in sorted(set(expected) & set(actual)):
                 compare_arrays(stats, name, [actual[name]], [expected[name]], example_tolerance,
-                               "refimpl float64")
+                               f"refimpl {oracle_dtype}")
+                if secondary is not None:
+                    compare_arrays(stats, name, [actual[name]], [secondary[name]],
+                                   example_tolerance, "refimpl float64", primary=False)
         title = (f"{cell.property} of {cell.subject} on {cell.framework} {ctx.version} "
                  f"({cell.device}, {cell.dtype})")
         stats.end_example(lambda: where, lambda: layer_repro.run_script(
