@@ -7,7 +7,14 @@ from ..variable import Variable
 from ._util import as_variable, prepare_operands, returns_input
 
 
-_isscalar = _backend.numpy.isscalar
+_PYTHON_SCALARS = (float, int, bool, complex)
+
+
+def _is_scalar(value):
+    """``numpy.isscalar(value)``, with the usual operands (a Variable, a float) decided first."""
+    if type(value) in _PYTHON_SCALARS:
+        return True
+    return type(value) is not Variable and _backend.numpy.isscalar(value)
 
 
 def _unbroadcast(gy, shape):
@@ -199,8 +206,8 @@ class Neg(Function):
 def add(a, b):
     """``a + b`` with broadcasting; either side may be a Python number."""
     function = Add()
-    # chainer: a scalar operand (numpy.isscalar) makes AddConstant, an array makes Add
-    function.passes_none_grad = _isscalar(a) or _isscalar(b)
+    if _is_scalar(b) or _is_scalar(a):  # chainer's AddConstant; an array operand makes Add
+        function.passes_none_grad = True
     a, b = prepare_operands((a, b), "_ + _")
     return function(a, b)
 
@@ -208,9 +215,8 @@ def add(a, b):
 def sub(a, b):
     """``a - b`` with broadcasting; either side may be a Python number."""
     function = Sub()
-    # chainer: x - scalar is AddConstant(-scalar); scalar - x is SubFromConstant, which does
-    # not pass None on
-    function.passes_none_grad = _isscalar(b)
+    if _is_scalar(b):  # chainer's x - c is AddConstant(-c); c - x (SubFromConstant) raises
+        function.passes_none_grad = True
     a, b = prepare_operands((a, b), "_ - _")
     return function(a, b)
 
