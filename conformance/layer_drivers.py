@@ -8,10 +8,12 @@ runs; for refimpl, ``adapter.policy`` is the semantics it runs under):
   signature and argument names, taking and returning the adapter's tensors. The property
   modules evaluate them with ``conformance.numeric`` (forward, vector-Jacobian products,
   central differences) exactly as registry ops.
-* **Runs** (``run(framework, subject, case)``): a stateful scenario -- a layer built from
-  given weights, a recurrent layer over a sequence, an optimizer over several steps, a save
-  and load round trip -- as a function from a ``case`` (a dict of NumPy arrays and plain
-  values) to ``{name: NumPy array}``. The refimpl run takes the policy as ``case['policy']``.
+* **Runs** (``RUNS[subject].run(framework)``, ``OPTIMIZER_RUNS``, ``SERIALIZATION_RUNS``): a
+  stateful scenario -- a layer built from given weights, a recurrent layer over a sequence,
+  an optimizer over several steps, a save and load round trip -- as a function from a
+  ``case`` (a dict of NumPy arrays and plain values) to ``{name: NumPy array}``, one per
+  framework (``Absent`` where it lacks the subject). The refimpl run takes the policy as
+  ``case['policy']``.
 
 Every torch/chainer function here is self-contained (it imports its framework inside and
 uses only NumPy and the ``_helpers`` of this module), so a repro script pastes its source as

@@ -225,7 +225,8 @@ def invalid_conv_configs(draw, *, api, transposed=False):
     kinds = (INVALID_TRANSPOSE_KINDS if transposed else INVALID_CONV_KINDS)[api]
     kind = draw(st.sampled_from(kinds), label="invalid kind")
     base = draw(conv_configs(api=api, transposed=transposed), label="valid config")
-    x_shape, w_shape, kwargs, bias = list(base.x_shape), list(base.w_shape), dict(base.kwargs), base.bias
+    x_shape, w_shape = list(base.x_shape), list(base.w_shape)
+    kwargs, bias = dict(base.kwargs), base.bias
     groups = kwargs["groups"]
     if kind == "kernel_larger_than_padded_input":
         if isinstance(kwargs["pad"], str):  # 'same' pads any kernel: use no padding
@@ -515,10 +516,12 @@ def rnn_cases(draw, *, subject):
     directions = 2 if options["bidirectional"] else 1
     hidden = options["hidden_size"]
     if batch is None:
-        x_shape, state_shape = (steps, options["input_size"]), (directions * options["num_layers"], hidden)
+        x_shape = (steps, options["input_size"])
+        state_shape = (directions * options["num_layers"], hidden)
         out_shape = (steps, directions * hidden)
     else:
-        x_shape = ((batch, steps) if options["batch_first"] else (steps, batch)) + (options["input_size"],)
+        x_shape = ((batch, steps) if options["batch_first"] else (steps, batch)) \
+            + (options["input_size"],)
         state_shape = (directions * options["num_layers"], batch, hidden)
         out_shape = x_shape[:2] + (directions * hidden,)
     low = -1.0 if mode == "lstm" or options.get("nonlinearity") == "tanh" else -0.5
@@ -563,7 +566,8 @@ def _relu_inputs_clear_of_zero(case):
             steps = range(len(sequence))[::-1] if direction else range(len(sequence))
             out = [None] * len(sequence)
             for t in steps:
-                pre = sequence[t] @ weights["weight_ih" + suffix].T + h @ weights["weight_hh" + suffix].T
+                pre = (sequence[t] @ weights["weight_ih" + suffix].T
+                       + h @ weights["weight_hh" + suffix].T)
                 if options["bias"]:
                     pre = pre + weights["bias_ih" + suffix] + weights["bias_hh" + suffix]
                 if numpy.min(numpy.abs(pre)) < 1 / 64:
@@ -579,10 +583,12 @@ def _relu_inputs_clear_of_zero(case):
 def chainer_lstm_cases(draw):
     """chainer L.LSTM(in, out) with given weights over 1 to 3 steps; the batch may shrink
     from one step to the next (chainer's variable-length batches)."""
-    in_size, out_size = draw(st.integers(1, 3), label="in_size"), draw(st.integers(1, 3), label="out_size")
-    weights = {"upward/W": draw(grid_values(shape=(4 * out_size, in_size), label="upward/W", low=-1, high=1)),
-               "upward/b": draw(grid_values(shape=(4 * out_size,), label="upward/b", low=-1, high=1)),
-               "lateral/W": draw(grid_values(shape=(4 * out_size, out_size), label="lateral/W", low=-1, high=1))}
+    in_size = draw(st.integers(1, 3), label="in_size")
+    out_size = draw(st.integers(1, 3), label="out_size")
+    shapes = {"upward/W": (4 * out_size, in_size), "upward/b": (4 * out_size,),
+              "lateral/W": (4 * out_size, out_size)}
+    weights = {name: draw(grid_values(shape=shape, label=name, low=-1, high=1))
+               for name, shape in shapes.items()}
     batches = sorted(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3), label="batches"),
                      reverse=True)
     xs = [draw(grid_values(shape=(b, in_size), label=f"x{t}")) for t, b in enumerate(batches)]

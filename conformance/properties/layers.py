@@ -173,9 +173,9 @@ def bound_tolerance(ctx, base, sample, evaluate):
     atol = terms * UNIT_ROUNDOFF[ctx.cell.dtype] * largest
     if atol <= base.atol:
         return base
+    unit = UNIT_ROUNDOFF[ctx.cell.dtype]
     return Tolerance(base.rtol, atol, f"{base.reason}; atol raised to the dot-product error "
-                                      f"bound n u max|S| = {terms} * {UNIT_ROUNDOFF[ctx.cell.dtype]:.3g}"
-                                      f" * {largest:.3g}")
+                                      f"bound n u max|S| = {terms} * {unit:.3g} * {largest:.3g}")
 
 
 def forward_arrays(adapter, function, sample, *, dtype, device):
@@ -232,8 +232,8 @@ def draw_direction(data, like, label="direction"):
     signs, from a seeded NumPy generator (as ``test_grad.draw_directions``)."""
     from hypothesis import strategies as st
     generator = numpy.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label=label))
-    return [generator.uniform(0.5, 1.0, numpy.shape(a)) * generator.choice([-1.0, 1.0], numpy.shape(a))
-            for a in like]
+    return [generator.uniform(0.5, 1.0, numpy.shape(a))
+            * generator.choice([-1.0, 1.0], numpy.shape(a)) for a in like]
 
 
 def check_grad(session, cell, stats):

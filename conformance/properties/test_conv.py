@@ -101,7 +101,7 @@ def check_shape(session, cell, stats):
 
 def _shape_repro(ctx, cell, kind, config, transposed):
     from .. import layer_repro
-    expected = (f"raises" if kind != "valid" else
+    expected = ("raises" if kind != "valid" else
                 f"output shape {config.expected_shape(transposed, ctx.api)}")
     inputs = layer_strategies.arrays_of(config, transposed, ctx.api)
     driver = (layer_drivers.FUNCTIONS[cell.subject].driver(cell.framework)
@@ -127,8 +127,8 @@ def _shape_repro(ctx, cell, kind, config, transposed):
         "    raised = None",
         "except Exception as error:",
         "    shape, raised = None, error",
-        f"print('shape', shape, 'raised', repr(raised))",
-        (f"raise SystemExit(0 if raised is not None else 1)" if kind != "valid" else
+        "print('shape', shape, 'raised', repr(raised))",
+        ("raise SystemExit(0 if raised is not None else 1)" if kind != "valid" else
          f"raise SystemExit(0 if shape == {config.expected_shape(transposed, ctx.api)!r} else 1)"),
     ])
 
