@@ -26,7 +26,8 @@ def call_op(adapter, function, sample, *, dtype, device, requires_grad=False):
     leaves = [adapter.tensor(a, requires_grad=requires_grad, dtype=dtype, device=device)
               for a in sample.leaves()]
     call = sample.with_leaves(leaves)
-    return leaves, as_tuple(function(**call.inputs, **call.kwargs))
+    kwargs = {name: adapter.constant(value, device) for name, value in call.kwargs.items()}
+    return leaves, as_tuple(function(**call.inputs, **kwargs))
 
 
 def is_float(adapter, value):

@@ -74,11 +74,14 @@ refimpl.set_semantics({policy!r})
 
 
 def make(array, requires_grad=False):
+    if DEVICE == "cuda":
+        import cupy
+        array = cupy.asarray(array)
     return refimpl.Variable(array, requires_grad=requires_grad)
 
 
 def to_numpy(value):
-    return numpy.asarray(value.data)
+    return refimpl._backend.to_numpy(value.data)
 
 
 def is_float(value):
