@@ -131,7 +131,7 @@ class ConvConfig:
 def conv_configs(draw, *, api, transposed=False):
     """A valid 2-D (transposed) convolution for ``api``: groups (incl. depthwise), stride,
     pad (torch also 'same'/'valid' for conv2d), dilation, chainer's cover_all, torch's
-    output_padding / chainer's outsize, with or without a bias."""
+    output_padding / chainer's outsize and unbatched (C, H, W) input, with or without a bias."""
     groups = draw(st.sampled_from([1, 1, 2, 3]), label="groups")
     depthwise = groups > 1 and draw(st.booleans(), label="depthwise")
     in_per_group = 1 if depthwise else draw(st.integers(1, 2), label="in channels per group")
@@ -175,6 +175,8 @@ def conv_configs(draw, *, api, transposed=False):
         x_shape = (batch, in_per_group * groups) + spatial
         w_shape = (out_per_group * groups, in_per_group) + kernel
     assume(math.prod(x_shape) <= MAX_ELEMENTS)
+    if api == "torch" and draw(st.integers(0, 5), label="unbatched (C, H, W) input") == 0:
+        x_shape = x_shape[1:]  # torch reads a 3-D input as one unbatched sample
     bias = draw(st.booleans(), label="bias")
     config = ConvConfig(x_shape, w_shape, bias, kwargs)
     assume(min(config.expected_shape(transposed, api)[-2:]) >= 1)
@@ -226,6 +228,8 @@ def invalid_conv_configs(draw, *, api, transposed=False):
     kind = draw(st.sampled_from(kinds), label="invalid kind")
     base = draw(conv_configs(api=api, transposed=transposed), label="valid config")
     x_shape, w_shape = list(base.x_shape), list(base.w_shape)
+    if len(x_shape) == 3:  # an unbatched valid base: give it its batch axis back
+        x_shape = [1] + x_shape
     kwargs, bias = dict(base.kwargs), base.bias
     groups = kwargs["groups"]
     if kind == "kernel_larger_than_padded_input":
@@ -345,6 +349,8 @@ def pooling_samples(draw, *, api, kind):
     assume(all((o - 1) * s - p <= n - 1 for o, s, p, n in zip(sizes, strides, pad, spatial)))
     shape = (draw(st.integers(1, 2), label="batch"), draw(st.integers(1, 2), label="channels")) \
         + spatial
+    if api == "torch" and draw(st.integers(0, 5), label="unbatched (C, H, W) input") == 0:
+        shape = shape[1:]  # torch reads a 3-D input as one unbatched sample
     return Sample({"x": draw(distinct_values(shape=shape, label="x"))}, kwargs)
 
 
