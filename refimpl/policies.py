@@ -111,13 +111,15 @@ class Policy:
         """Ops that return their input Variable itself, not a new node, when they change
         nothing (``reshape`` to the same shape, ``transpose`` with the identity permutation or
         of a 0-/1-d input (also ``permute``, ``swapaxes(x, a, a)``), ``squeeze`` with no axis
-        of length 1, ``cast`` to the same dtype, ``broadcast_to``/``sum_to`` the same shape).
-        torch 2.13: {'cast', 'sum_to'} (``x.to(x.dtype)`` and ``x.sum_to_size(x.shape)`` return
-        ``x``; view, reshape, permute, t, transpose, squeeze and expand make a new node).
-        chainer 7.8.1: {'reshape', 'broadcast_to', 'sum_to', 'cast_under_no_grad'} (they
-        return ``chainer.as_variable(x)``; ``F.cast`` to the same dtype does so only under
-        ``no_backprop_mode``, else it makes a Cast node; transpose, swapaxes and squeeze
-        always make a node).""")
+        of length 1, ``cast`` to the same dtype, ``broadcast_to``/``sum_to`` the same shape;
+        'sum_to_0d': ``sum_to`` of a 0-d input to ``()``). torch 2.13: {'cast', 'sum_to'}
+        (``x.to(x.dtype)`` and ``x.sum_to_size(x.shape)`` return ``x``, but a 0-d
+        ``x.sum_to_size(())`` is ``x.sum()``, a SumBackward0 node (ATen's sum_to sums for an
+        empty shape); view, reshape, permute, t, transpose, squeeze and expand make a new
+        node). chainer 7.8.1: {'reshape', 'broadcast_to', 'sum_to', 'sum_to_0d',
+        'cast_under_no_grad'} (they return ``chainer.as_variable(x)``; ``F.cast`` to the same
+        dtype does so only under ``no_backprop_mode``, else it makes a Cast node; transpose,
+        swapaxes and squeeze always make a node).""")
 
     mixed_dtypes: str = _doc(
         """Binary ops on Variables of different dtypes. 'promote': PyTorch's type promotion
@@ -319,7 +321,7 @@ CHAINER = Policy(
     max_pooling_nan_index="first",
     pooling_pad_limit="unlimited",
     no_grad_views="leaf",
-    identity_ops_return_input=frozenset({"reshape", "broadcast_to", "sum_to",
+    identity_ops_return_input=frozenset({"reshape", "broadcast_to", "sum_to", "sum_to_0d",
                                          "cast_under_no_grad"}),
     zero_dim_axis="raise",
 )

@@ -29,14 +29,13 @@ class SumTo(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
-        xp = _backend.get_array_module(x)
         lead = x.ndim - len(self.shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1)
         y = x.sum(axis=axes, keepdims=True) if axes else x
         if lead:
             y = y.reshape(self.shape)
-        return xp.ascontiguousarray(y) if y is x else y
+        return y.copy() if y is x else y  # (ascontiguousarray would make a 0-d x 1-d)
 
     def backward(self, gy):
         return broadcast_to(gy, self.inputs[0].shape)
@@ -61,7 +60,7 @@ def sum_to(x, shape):
     """Sum ``x`` over its broadcast axes so that its shape becomes ``shape``."""
     x = as_variable(x)
     shape = tuple(shape)
-    if x.shape == shape and returns_input("sum_to"):
+    if x.shape == shape and returns_input("sum_to" if shape else "sum_to_0d"):
         return x
     if not _broadcasts_to(shape, x.shape):
         raise ValueError(f"cannot sum x of shape {x.shape} to shape={shape}: shape does not "

@@ -191,6 +191,9 @@ def test_identity_ops_return_input(policy):
             np.testing.assert_array_equal(y.data, x.data)
         with refimpl.no_grad():  # chainer's cast returns its input only without backprop
             assert F.cast(x, np.float32) is x
+        scalar = V(1.0, policy)  # torch: a 0-d x.sum_to_size(()) is x.sum() (SumBackward0)
+        y = F.sum_to(scalar, ())
+        assert (y is scalar) == (policy != "torch") and y.shape == () and y.data == 1
 
 
 @field("zero_dim_axis")
