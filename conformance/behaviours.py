@@ -776,6 +776,53 @@ def seed_topk(adapter, record):
     record("ties.a.grad", adapter.grad_of(a))
 
 
+@behaviour("identity_ops_return_input")
+def identity_ops_return_input(adapter, record):
+    """Ops that change nothing (same shape, identity permutation, nothing to squeeze, same
+    dtype) return the input itself or a new node; torch returns the input only for ``to`` the
+    same dtype and ``sum_to_size`` the same shape, chainer for reshape, broadcast_to and
+    sum_to."""
+    call = adapter.call
+    x = adapter.tensor(f32([[1, 2], [3, 4]]), requires_grad=True)
+    calls = {
+        "reshape": lambda: call("reshape", x, (2, 2)),
+        "transpose": lambda: call("transpose", x, (0, 1)),
+        "squeeze": lambda: call("squeeze", x),
+        "cast": lambda: call("cast", x, "float32"),
+        "broadcast_to": lambda: call("broadcast_to", x, (2, 2)),
+        "sum_to": lambda: call("sum_to", x, (2, 2)),
+    }
+    for name, function in calls.items():
+        record(f"{name}.returns_input", function() is x)
+
+
+@behaviour("no_grad_views")
+def no_grad_views(adapter, record):
+    """A view (reshape) made under no_grad of a tensor that requires grad: torch gives a
+    tensor that requires grad but has no gradient edge, so a backward through it writes no
+    grad anywhere; chainer gives a leaf that requires grad and receives the gradient."""
+    call = adapter.call
+    x = adapter.tensor(f32([1, 2, 3]), requires_grad=True)
+    with adapter.no_grad():
+        view = call("reshape", x, (3, 1))
+    record("view.requires_grad", adapter.requires_grad(view))
+    record("view.has_graph", adapter.has_graph(view))
+    attempt(record, "backward", lambda: adapter.backward(call("sum", call("mul", view, 2))))
+    record("view.grad", adapter.grad_of(view))
+    record("x.grad", adapter.grad_of(x))
+
+
+@behaviour("zero_dim_axis")
+def zero_dim_axis(adapter, record):
+    """An axis given to a 0-d input: torch accepts axis 0/-1 (reducing over nothing), chainer
+    raises InvalidType for reductions and argmax."""
+    call = adapter.call
+    x = adapter.tensor(f32(3.0), requires_grad=True)
+    record("sum", attempt(record, "sum.raises", lambda: call("sum", x, 0)))
+    record("max", attempt(record, "max.raises", lambda: call("max", x, 0)))
+    attempt(record, "argmax.raises", lambda: call("argmax", x, 0))
+
+
 # Cases for layers, pooling, initialisers and mixed dtypes live in their own module; importing
 # it registers them into CASES.
 from . import behaviours_layers  # noqa: E402,F401  (registers cases)
