@@ -3,7 +3,7 @@ import warnings
 
 from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import as_variable, normalize_axis
+from ._util import as_variable
 from .reduction import sum as _sum
 
 IMPLICIT_DIM_WARNING = ("Implicit dimension choice for {name} has been deprecated. Change the call "
