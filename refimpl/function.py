@@ -49,6 +49,8 @@ class Function:
     def __call__(self, *inputs):
         from .variable import Variable
         arrays = [x.data for x in inputs]
+        if _backend.cupy is not None:  # mixing host and device arrays raises DeviceMismatchError
+            _backend.get_array_module(*arrays)
         outputs = self.forward(*arrays)
         if not isinstance(outputs, tuple):
             outputs = (outputs,)

@@ -175,7 +175,7 @@ class Pow(Function):
             zero_exponent = b.data == 0
             if b.requires_grad:
                 zero_exponent = zero_exponent & (a.data == 0)
-            if xp.any(zero_exponent):
+            if xp is not _backend.numpy or xp.any(zero_exponent):  # GPU: no host sync, always mask
                 # Evaluate at a = 1 there and select 0, so that neither this gradient nor its
                 # own gradient meets 0 * inf.
                 safe_a = where(zero_exponent, xp.ones((), dtype=a.dtype), a)

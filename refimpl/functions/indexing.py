@@ -105,9 +105,10 @@ def where(condition, x, y):
     """``x`` where ``condition`` else ``y``, broadcasting all three; ``condition`` gets no gradient."""
     if isinstance(condition, Variable):
         condition = condition.data
-    if not hasattr(condition, "dtype"):
-        condition = _backend.numpy.asarray(condition)
+    x, y = prepare_operands((x, y), "Where")
+    if not hasattr(condition, "dtype"):  # a list: on the operands' device
+        condition = _backend.get_array_module(x.data, y.data).asarray(condition)
     if condition.dtype.kind != "b":
         raise TypeError(f"condition must be boolean, got condition.dtype={condition.dtype}")
-    x, y = prepare_operands((x, y), "Where")
+    _backend.get_array_module(condition, x.data, y.data)  # DeviceMismatchError when mixed
     return Where(condition)(x, y)

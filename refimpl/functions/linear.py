@@ -176,10 +176,13 @@ def linear(x, W, b=None, n_batch_axes=None):
         return y if b is None else _add_broadcast_bias(y, b)
     keep = _batch_axes(x, n_batch_axes)
     batch_shape = x.shape[:keep]
-    x2 = reshape(x, (math.prod(batch_shape), math.prod(x.shape[keep:])))
+    flat_shape = (math.prod(batch_shape), math.prod(x.shape[keep:]))
+    x2 = x if x.shape == flat_shape else reshape(x, flat_shape)  # no node for a no-op
     _check_weight(x2, W)
+    out_shape = batch_shape + (W.shape[0],)
     if _fused_bias(b, W.shape[0]):
         y = LinearFunction()(x2, W, b)
-        return reshape(y, batch_shape + (W.shape[0],))
-    y = reshape(LinearFunction()(x2, W), batch_shape + (W.shape[0],))
+        return y if y.shape == out_shape else reshape(y, out_shape)
+    y = LinearFunction()(x2, W)
+    y = y if y.shape == out_shape else reshape(y, out_shape)
     return y if b is None else _add_broadcast_bias(y, b)

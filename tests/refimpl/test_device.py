@@ -595,11 +595,7 @@ ALL_CASES = OP_CASES + LAYER_FUNCTION_CASES + DOUBLE_BACKWARD_CASES
 
 # Known device-safety defects in files owned elsewhere, each reported with its fix. strict:
 # the case fails the suite again once the defect is fixed, so the entry gets removed.
-KNOWN_DEFECTS = {
-    "pow": "refimpl/functions/arithmetic.py Pow.backward: `if xp.any(zero_exponent):` copies "
-           "a bool to the host on every backward (fix: always take the where() branch)",
-    "python scalars": "refimpl/functions/arithmetic.py Pow.backward: `if xp.any(...)` (x ** 3)",
-}
+KNOWN_DEFECTS = {}  # host copies found by this test and not yet fixed: name -> reason
 
 
 def _params(cases):
@@ -709,16 +705,7 @@ MIXED_CALLS = {
 }
 
 
-MIXING_DEFECTS = {
-    "add": "refimpl/function.py Function.__call__ does not check that the input arrays share "
-           "a device, so ops that only compute (a + b) hit the array library's TypeError "
-           "(CuPy: unsupported type) instead of DeviceMismatchError; fix: call "
-           "`_backend.get_array_module(*arrays)` before `self.forward(*arrays)`",
-    "mse_loss weight": "same as 'add' (Mul.forward: a * b)",
-    "where condition": "refimpl/functions/indexing.py where(): the condition's device is not "
-                       "checked (fix: `_backend.get_array_module(condition, x.data, y.data)` "
-                       "after prepare_operands)",
-}
+MIXING_DEFECTS = {}  # device mixes that do not raise yet: name -> reason
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.xfail(
