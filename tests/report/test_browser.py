@@ -3,8 +3,8 @@ script, and the DOM it dumps holds the matrix, an opened drill-down and the diff
 table; a screenshot is saved.
 
 Skips, with the reason, where no Chromium is installed (``scripts/install_chromium.sh``).
-Environment: ``REPORT_BROWSER_RESULTS`` (result files or a directory; default the committed
-baseline) and ``REPORT_SCREENSHOT`` (where to keep the screenshot, e.g.
+Environment: ``REPORT_BROWSER_RESULTS`` (result files or a directory; default the fixed real
+cells in tests/report/data; reports/baseline for the README screenshot) and ``REPORT_SCREENSHOT`` (e.g.
 ``reports/screenshot.png``; default a temporary file).
 """
 import os
