@@ -114,7 +114,9 @@ def _header(analysis, title):
     if upgrades:
         findings.append(f"{len(upgrades)} regression(s) between framework versions")
     if broken:
-        findings.append(f"{totals['fail']} failing and {totals['error']} erroring cell(s)")
+        known = sum(1 for cell in analysis.cells if cell["outcome"] == "fail" and cell.get("known_issue"))
+        known_note = f" ({known} of them documented upstream defects)" if known else ""
+        findings.append(f"{totals['fail']} failing{known_note} and {totals['error']} erroring cell(s)")
     if findings:
         verdict, state = "; ".join(findings), "fail"
     elif totals.ran:
@@ -495,7 +497,14 @@ def _cell_detail(analysis, cell):
         facts.append(("policy fields", " ".join(f"<code>{e(f)}</code>" for f in cell["policy_fields"])))
     if cell.get("seed_note"):
         facts.append(("seed note", f'<code>{e(cell["seed_note"])}</code>'))
-    for name in sorted(k for k in cell if k not in KNOWN_CELL_FIELDS and not k.startswith("_")):
+    issue = cell.get("known_issue")
+    if isinstance(issue, dict):  # a documented upstream defect (conformance/known_issues)
+        link = str(issue.get("link") or "")
+        shown = (f' <a href="{e(link)}">{e(link)}</a>' if link.startswith(("https://", "http://"))
+                 else e(link))
+        facts.append(("known upstream defect", f'{e(issue.get("reason") or "")}{shown}'))
+    for name in sorted(k for k in cell if k not in KNOWN_CELL_FIELDS and k != "known_issue"
+                       and not k.startswith("_")):
         facts.append((name, _extra_field(cell[name])))
     source = (f'<code>{e(cell["_source"])}:{e(cell["_line"])}</code> '
               f'(<a href="#run-{run.index}">run {run.index + 1}</a>)')

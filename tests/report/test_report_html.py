@@ -149,3 +149,17 @@ def test_without_its_script_the_page_hides_nothing_but_the_controls_that_need_it
     collector = parse(static)
     assert {"matrix", "differences", "versions", "charts", "details", "environment"} <= collector.ids
     assert static.count('<details class="drill') == len(re.findall(r'<a href="#d-[0-9a-f]{12}">[✓✗!–]', static))
+
+
+def test_known_upstream_defects_are_named_and_linked(tmp_path):
+    from report_cells import cell, header, write_jsonl
+    from conformance.__main__ import main
+    issue = {"reason": "x ** 0 has a NaN gradient at 0 <b>", "link": "https://example.org/issue"}
+    path = tmp_path / "r.jsonl"
+    write_jsonl(path, [header(), cell(outcome="fail", message="nan vs 0.0", known_issue=issue),
+                       cell(subject="exp")])
+    out = tmp_path / "r.html"
+    assert main(["report", "--results", str(path), "--out", str(out), "--no-baseline"]) == 0
+    page = out.read_text()
+    assert "1 failing (1 of them documented upstream defects)" in page
+    assert 'known upstream defect</th><td>x ** 0 has a NaN gradient at 0 &lt;b&gt; <a href="https://example.org/issue">' in page
