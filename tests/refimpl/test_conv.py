@@ -5,7 +5,6 @@ records of torch 2.13.0 / chainer 7.8.1, and torch ``F.conv2d`` / chainer ``F.co
 """
 import json
 import os
-import warnings
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ import refimpl.functions as F
 from refimpl.errors import InvalidType
 from refimpl.functions.conv import conv2d, conv_transpose2d, convolution_2d, deconvolution_2d
 from refimpl.gradient_check import check_backward, check_double_backward
+from framework_imports import import_chainer as _import_chainer, import_torch as _import_torch
 
 PROBES = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "probe_results")
 
@@ -442,16 +442,6 @@ FRAMEWORK_CONFIGS = [  # x shape, W shape, bias, kwargs
 
 # float64 on both sides; sums in different orders differ by a few ulps of values of order 10.
 TOL = dict(rtol=1e-10, atol=1e-10)
-
-
-def _import_torch():
-    return pytest.importorskip("torch", reason="torch is not installed")
-
-
-def _import_chainer():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pytest.importorskip("chainer", reason="chainer is not installed")
 
 
 def _arrays(x_shape, W_shape, bias, seed=13):

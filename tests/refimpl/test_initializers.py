@@ -11,7 +11,6 @@ critical value at significance ``ALPHA``; the seeds are fixed, so each test is d
 wide is rejected.
 """
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,6 +19,7 @@ import pytest
 
 import refimpl
 from refimpl import initializers as I
+from framework_imports import import_chainer as _import_chainer, import_torch as _import_torch
 
 N_DRAWS = 40000  # values per sample; the KS check then detects a 10% scale error
 ALPHA = 1e-4  # significance of each KS check
@@ -240,25 +240,6 @@ def test_chainer_lstm_bias_interleaves_the_forget_gate():
 # --------------------------------------------------------------------------------------
 # The real frameworks
 # --------------------------------------------------------------------------------------
-
-def _import_torch():
-    try:
-        import torch
-    except Exception as error:  # pragma: no cover - depends on the environment
-        pytest.skip(f"torch is not importable: {error!r}")
-    return torch
-
-
-def _import_chainer():
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import chainer
-            import chainer.links
-    except Exception as error:  # pragma: no cover - depends on the environment
-        pytest.skip(f"chainer is not importable (it needs numpy<2 and "
-                    f"SETUPTOOLS_USE_DISTUTILS=stdlib): {error!r}")
-    return chainer
 
 
 def _torch_values(torch, make):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import refimpl
-import refimpl.functions as F
-from refimpl.nn import Conv2d, Linear, Sequential
+from refimpl.nn import Conv2d, Linear
+from framework_imports import import_chainer as _chainer, import_torch as _torch
 
 
 def V(array, requires_grad=True):
@@ -128,13 +128,6 @@ def test_bias_false_registers_none():
 
 
 # --- against the frameworks --------------------------------------------------------------
-
-def _torch():
-    return pytest.importorskip("torch")
-
-
-def _chainer():
-    return pytest.importorskip("chainer")
 
 
 CONV_CONFIGS = [

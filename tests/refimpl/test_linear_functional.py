@@ -3,7 +3,6 @@ layouts (policy field ``linear_input_layout``), gradients to second order, the e
 policy raises, and torch ``F.linear`` / chainer ``F.linear`` on hypothesis-drawn inputs.
 """
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ import refimpl.functions as F
 from refimpl.errors import InvalidType
 from refimpl.functions.linear import LinearFunction, linear
 from refimpl.gradient_check import check_backward, check_double_backward
+from framework_imports import import_chainer as _import_chainer, import_torch as _import_torch
 
 REALS = st.floats(-3.0, 3.0, allow_nan=False, allow_subnormal=False)
 
@@ -203,25 +203,6 @@ def test_n_batch_axes_must_be_a_positive_int(value):
 # --------------------------------------------------------------------------------------
 # The real frameworks
 # --------------------------------------------------------------------------------------
-
-def _import_torch():
-    try:
-        import torch
-    except Exception as error:  # pragma: no cover - depends on the environment
-        pytest.skip(f"torch is not importable: {error!r}")
-    return torch
-
-
-def _import_chainer():
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import chainer
-            import chainer.functions
-    except Exception as error:  # pragma: no cover - depends on the environment
-        pytest.skip(f"chainer is not importable (it needs numpy<2 and "
-                    f"SETUPTOOLS_USE_DISTUTILS=stdlib): {error!r}")
-    return chainer
 
 
 def refimpl_value_and_grads(x, W, b, **kwargs):

@@ -3,7 +3,6 @@ second-order gradients against central differences, every reduction, ignore labe
 and the real frameworks (torch 2.13, chainer 7.8.1) on hypothesis-drawn inputs.
 """
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from refimpl.functions.loss import (binary_cross_entropy_with_logits,
                                     chainer_softmax_cross_entropy, mean_squared_error, mse_loss,
                                     sigmoid_cross_entropy, softmax_cross_entropy, softplus)
 from refimpl.gradient_check import check_backward, check_double_backward
+from framework_imports import import_chainer as _import_chainer, import_torch as _import_torch
 
 TORCH_IGNORE = -100
 CHAINER_IGNORE = -1
@@ -127,26 +127,6 @@ def grads(f, *arrays):
     g = random_like(y.shape, 7)
     (F.sum(y * g)).backward()
     return y.data, [v.grad for v in variables], g
-
-
-def _import_torch():
-    try:
-        import torch
-    except Exception as error:  # pragma: no cover - depends on the environment
-        pytest.skip(f"torch is not importable: {error!r}")
-    return torch
-
-
-def _import_chainer():
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import chainer
-            import chainer.functions
-    except Exception as error:  # pragma: no cover - depends on the environment
-        pytest.skip(f"chainer is not importable (it needs numpy<2 and "
-                    f"SETUPTOOLS_USE_DISTUTILS=stdlib): {error!r}")
-    return chainer
 
 
 def torch_grads(torch, f, *arrays):

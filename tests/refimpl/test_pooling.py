@@ -5,7 +5,6 @@ exact tie, NaN and padding rules observed in torch 2.13.0 / chainer 7.8.1
 torch ``F.max_pool2d``/``F.avg_pool2d`` / chainer ``F.max_pooling_2d``/``F.average_pooling_2d``.
 """
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ import refimpl.functions as F
 from refimpl.functions.pooling import (avg_pool2d, average_pooling_2d, max_pool2d,
                                        max_pooling_2d)
 from refimpl.gradient_check import check_backward, check_double_backward
+from framework_imports import import_chainer as _import_chainer, import_torch as _import_torch
 
 NAN = float("nan")
 
@@ -370,16 +370,6 @@ def test_unbatched_input_follows_the_framework():
 
 # float64 both sides; averages divide in a different order: a few ulps.
 TOL = dict(rtol=1e-12, atol=1e-14)
-
-
-def _import_torch():
-    return pytest.importorskip("torch", reason="torch is not installed")
-
-
-def _import_chainer():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pytest.importorskip("chainer", reason="chainer is not installed")
 
 
 def _refimpl(pool, x, gy, **kwargs):
