@@ -410,18 +410,24 @@ def run_case(case_name, fws, args):
     if torch is not None:
         torch.set_num_threads(fws["torch"].default_threads)
 
-    ratios = {}
+    return {"title": case["title"], "timing": timing, "ratios": ratios(timing, case["targets"]),
+            "agreement": notes,
+            "other_processes_cores": other_load.cores()}
+
+
+def ratios(timing, targets):
+    """refimpl's median and minimum time over each other column's, with the target verdict."""
+    result = {}
     if "refimpl" in timing:
         for other in ("torch", "torch1", "chainer"):
             if other in timing:
-                target = case["targets"].get(other)
+                target = targets.get(other)
                 median = timing["refimpl"]["median_s"] / timing[other]["median_s"]
                 minimum = timing["refimpl"]["min_s"] / timing[other]["min_s"]
-                ratios[f"refimpl/{other}"] = {
+                result[f"refimpl/{other}"] = {
                     "median_ratio": median, "min_ratio": minimum, "target": target,
                     "status": None if target is None else ("MET" if median <= target else "MISSED")}
-    return {"title": case["title"], "timing": timing, "ratios": ratios, "agreement": notes,
-            "other_processes_cores": other_load.cores()}
+    return result
 
 
 def print_case(result, fws):

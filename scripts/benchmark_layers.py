@@ -51,8 +51,8 @@ for path in (REPO_ROOT, SCRIPTS):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from benchmark_core import (OtherLoad, blas_info, fmt_time, label, load_frameworks,  # noqa: E402
-                            measure, refimpl_source)
+from benchmark_core import (OtherLoad, blas_info, load_frameworks, measure, print_case,  # noqa: E402
+                            ratios, refimpl_source)
 
 CASES = {
     "a": {"title": "(a) conv2d float32 x(8, 16, 32, 32) * W(32, 16, 3, 3) + b, pad 1, "
@@ -202,44 +202,9 @@ def run_case(case_name, fws, args):
     if torch is not None:
         torch.set_num_threads(fws["torch"].default_threads)
 
-    ratios = {}
-    if "refimpl" in timing:
-        for other in ("torch", "torch1", "chainer"):
-            if other in timing:
-                target = case["targets"].get(other)
-                median = timing["refimpl"]["median_s"] / timing[other]["median_s"]
-                minimum = timing["refimpl"]["min_s"] / timing[other]["min_s"]
-                ratios[f"refimpl/{other}"] = {
-                    "median_ratio": median, "min_ratio": minimum, "target": target,
-                    "status": None if target is None else ("MET" if median <= target else "MISSED")}
-    return {"title": case["title"], "timing": timing, "ratios": ratios, "agreement": notes,
+    return {"title": case["title"], "timing": timing, "ratios": ratios(timing, case["targets"]),
+            "agreement": notes,
             "other_processes_cores": other_load.cores()}
-
-
-def print_case(result, fws):
-    print()
-    print(result["title"])
-    print("-" * len(result["title"]))
-    print(f"  {'framework':<16}{'median/iter':>14}{'min/iter':>14}{'max/iter':>14}"
-          f"{'faults/iter':>13}   loops x repeats")
-    for column, t in result["timing"].items():
-        print(f"  {label(column, fws):<16}{fmt_time(t['median_s']):>14}{fmt_time(t['min_s']):>14}"
-              f"{fmt_time(t['max_s']):>14}{t['minor_faults_per_iter']:>13.0f}"
-              f"   {t['loops']} x {t['repeats']}")
-    if result["ratios"]:
-        print(f"  {'ratio':<18}{'median':>10}{'min':>10}{'target':>10}   status")
-        for name, r in result["ratios"].items():
-            target = f"<= {r['target']:.1f}x" if r["target"] is not None else "-"
-            print(f"  {name:<18}{r['median_ratio']:>9.2f}x{r['min_ratio']:>9.2f}x{target:>10}   "
-                  f"{r['status'] or '(info)'}")
-    for note in result["agreement"]:
-        print(f"  check: {note}")
-    other = result["other_processes_cores"]
-    if other is not None:
-        warning = ("  WARNING: other work competed for the CPUs; timings are unreliable"
-                   if other > 0.2 else "")
-        print(f"  other processes used {other:.2f} of {os.cpu_count()} CPU cores "
-              f"meanwhile{warning}")
 
 
 def environment(fws, args):
