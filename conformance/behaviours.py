@@ -634,7 +634,7 @@ def concat_default_axis(adapter, record):
     record("concat", call("concat", [a, b]))
 
 
-@behaviour("concat_default_axis", seed="001")
+@behaviour("concat_default_axis", "invalid_argument_errors", seed="001")
 def seed_cat_shapes_and_error(adapter, record):
     """Seed 001: int tensors (3,3) and (3,2): joining along axis 0 raises (sizes must match
     except in dimension 0), along axis 1 gives (3,5); with the default axis torch raises and

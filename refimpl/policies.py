@@ -240,6 +240,13 @@ class Policy:
         be at most half of effective kernel size', torch). 'unlimited': any pad; a window
         entirely in the padding gives -inf for max and 0 for average (chainer).""")
 
+    invalid_argument_errors: str = _doc(
+        """Which exception reports an argument that does not fit an op (mismatched concat
+        shapes, an out-of-range softmax axis, a linear weight of the wrong rank or shape).
+        'torch': torch's RuntimeError/IndexError with torch's message. 'chainer_type_check':
+        chainer's type check: InvalidType (Expect/Actual), or the RuntimeError chainer's
+        type_check raises where it cannot evaluate the condition (softmax axis).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -280,6 +287,7 @@ TORCH = Policy(
     conv_unbatched_input=True,
     max_pooling_nan_index="last",
     pooling_pad_limit="half_kernel",
+    invalid_argument_errors="torch",
     no_grad_views="cut",
     identity_ops_return_input=frozenset({"cast", "sum_to"}),
     zero_dim_axis="accept",
@@ -320,6 +328,7 @@ CHAINER = Policy(
     conv_unbatched_input=False,
     max_pooling_nan_index="first",
     pooling_pad_limit="unlimited",
+    invalid_argument_errors="chainer_type_check",
     no_grad_views="leaf",
     identity_ops_return_input=frozenset({"reshape", "broadcast_to", "sum_to", "sum_to_0d",
                                          "cast_under_no_grad"}),

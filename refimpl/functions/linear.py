@@ -44,7 +44,9 @@ class LinearFunction(Function):
 
 
 def _is_chainer():
-    return _policies.current().framework == "chainer"
+    """Whether arguments are checked as chainer's type check does (policy field
+    ``invalid_argument_errors``)."""
+    return _policies.current().invalid_argument_errors == "chainer_type_check"
 
 
 def _shape_error(expect, actual, torch_message):

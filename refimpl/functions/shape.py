@@ -159,7 +159,7 @@ cat = concat
 def _concat_shape_error(index, dim, expected, actual, axis, ndim, actual_ndim):
     """torch: RuntimeError; chainer: InvalidType, each with its framework's message."""
     from ..errors import InvalidType
-    if _semantics.current().framework == "chainer":
+    if _semantics.current().invalid_argument_errors == "chainer_type_check":
         if actual_ndim != ndim:
             raise InvalidType(f"in_types[{index}].ndim == in_types[0].ndim", f"{actual_ndim} != {ndim}", "Concat")
         raise InvalidType(f"in_types[0].shape[{dim}] == in_types[{index}].shape[{dim}]",

@@ -19,7 +19,7 @@ def _softmax_axis(x, axis, name):
     if x.ndim == 0:
         return 0
     if not isinstance(axis, int) or not -x.ndim <= axis < x.ndim:
-        if _semantics.current().framework == "chainer":  # chainer's type_check raises RuntimeError
+        if _semantics.current().invalid_argument_errors == "chainer_type_check":  # raises RuntimeError
             raise RuntimeError(f"{name}: axis={axis} is out of range for an input of ndim={x.ndim}")
         raise IndexError(f"Dimension out of range (expected to be in range of [{-x.ndim}, "
                          f"{x.ndim - 1}], but got {axis})")

@@ -424,6 +424,17 @@ def test_pooling_pad_limit(policy):
             assert np.isneginf(y.data).any()
 
 
+@field("invalid_argument_errors")
+def test_invalid_argument_errors(policy):
+    a, b = V(np.ones((3, 3)), policy), V(np.ones((3, 2)), policy)
+    expected = RuntimeError if policy == "torch" else refimpl.InvalidType
+    with refimpl.semantics(policy):
+        with pytest.raises(expected):
+            F.concat([a, b], axis=0)
+        with pytest.raises(expected):
+            F.linear(a, V(np.ones((2, 4)), policy))
+
+
 def test_every_field_is_documented_and_tested():
     for policy in (policies.TORCH, policies.CHAINER, policies.CHAINER5):
         for name, (value, doc) in policy.describe().items():
