@@ -2,7 +2,7 @@
 ``reshape`` and ``permute`` take their shape/dims as one tuple argument."""
 import refimpl.functions as F
 
-globals().update({name: getattr(F, name) for name in F.__all__})
+globals().update({name: getattr(F, name) for name in F.OPS})
 
 
 def reshape(x, shape):

@@ -15,7 +15,7 @@ from .shape import (cat, concat, expand_dims, permute, reshape, split, squeeze, 
 from .rnn import chainer_lstm, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # sequences: rnn.rnn, rnn.lstm
 from .softmax import log_softmax, softmax
 
-__all__ = [
+__all__ = [  # the elementwise, reduction, shape, indexing, matmul and softmax ops
     "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "cat", "clip", "concat", "cos",
     "div", "dot", "exp", "expand_dims", "getitem", "leaky_relu", "log", "log_softmax",
     "logsumexp", "matmul", "max", "mean", "min", "mul", "neg", "permute", "pow", "relu",
@@ -23,15 +23,19 @@ __all__ = [
     "sum_to", "swapaxes", "tanh", "topk", "transpose", "unsqueeze", "where",
 ]
 
-#: Layer-level functions (convolution, pooling, linear, losses, recurrent): exported here,
-#: described in the conformance registry as layer/loss entries rather than elementwise ops.
-LAYER_FUNCTIONS = [
+#: The ops, each described by the conformance op registry.
+OPS = list(__all__)
+
+__all__ += [  # layer-level functions: convolution, pooling, linear, losses, recurrent cells
     "average_pooling_2d", "avg_pool2d", "binary_cross_entropy_with_logits", "chainer_lstm",
     "chainer_softmax_cross_entropy", "conv2d", "conv_transpose2d", "convolution_2d",
     "deconvolution_2d", "linear", "lstm_cell", "max_pool2d", "max_pooling_2d",
     "mean_squared_error", "mse_loss", "rnn_relu_cell", "rnn_tanh_cell",
     "sigmoid_cross_entropy", "softmax_cross_entropy",
 ]
+
+#: Layer-level functions; the conformance layer drivers describe them.
+LAYER_FUNCTIONS = __all__[len(OPS):]
 
 
 def _install_operators():
