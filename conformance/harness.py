@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from .adapters import AdapterUnavailable, load
-from .adapters.base import semantics_for
+from . import frameworks
+from .frameworks import AdapterUnavailable, PluginError
 from .recorder import SCHEMA
 
 SKIP_EXCEPTION = pytest.skip.Exception
@@ -185,29 +185,37 @@ class Session:
         """The adapter, or the reason (a string) it is unavailable."""
         if framework not in self._adapters:
             try:
-                self._adapters[framework] = load(framework)
-            except AdapterUnavailable as reason:
+                self._adapters[framework] = frameworks.get(framework).adapter()
+            except (AdapterUnavailable, PluginError) as reason:
                 self._adapters[framework] = str(reason)
         return self._adapters[framework]
 
+    def plugin(self, framework):
+        return frameworks.get(framework)
+
+    def is_reference(self, framework):
+        """Whether ``framework`` is the executable specification (refimpl)."""
+        return frameworks.get(framework).reference
+
     def policy_name(self, framework):
-        """The refimpl policy modelling ``framework`` (refimpl cells run under 'torch')."""
-        if framework == "refimpl":
-            return "torch"
-        adapter = self.adapter(framework)
-        return semantics_for(framework, adapter.version)
+        """The refimpl policy modelling ``framework`` (the reference's own cells run under
+        its ``default_policy``)."""
+        plugin = frameworks.get(framework)
+        if plugin.reference:
+            return plugin.default_policy
+        return plugin.policy_for(self.adapter(framework).version)
 
     def reference(self, policy):
         """refimpl under ``policy`` (the oracle)."""
         if policy not in self._references:
-            self._references[policy] = load("refimpl", semantics=policy)
+            self._references[policy] = frameworks.reference().adapter(semantics=policy)
         return self._references[policy]
 
     def others(self, framework):
         """The loaded real frameworks other than ``framework`` (cross-framework oracles)."""
         result = []
         for name in self.frameworks:
-            if name in ("refimpl", framework):
+            if name == framework or self.is_reference(name):
                 continue
             adapter = self.adapter(name)
             if not isinstance(adapter, str):
@@ -225,9 +233,10 @@ class Session:
 def session_from_environment():
     """A Session from the CONFORMANCE_FRAMEWORKS / CONFORMANCE_DEVICES variables (as set by
     the pytest plugin), for tests run without the runner."""
-    frameworks = os.environ.get("CONFORMANCE_FRAMEWORKS", "refimpl,torch,chainer").split(",")
+    names = os.environ.get("CONFORMANCE_FRAMEWORKS")
+    names = names.split(",") if names else frameworks.usable()
     devices = os.environ.get("CONFORMANCE_DEVICES", "cpu").split(",")
-    return Session([f for f in frameworks if f], [d for d in devices if d])
+    return Session([f for f in names if f], [d for d in devices if d])
 
 
 # --- cells as result records ---------------------------------------------------------------

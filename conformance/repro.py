@@ -11,7 +11,7 @@ import math
 
 import numpy
 
-from . import counterparts
+from . import counterparts, frameworks
 from .adapters.base import Raised
 
 PRELUDES = {
@@ -211,7 +211,7 @@ def literal(value):
 
 def _op_source(framework, function_name):
     function = counterparts.lookup(framework, function_name)
-    if framework == "refimpl" and function.__module__ != counterparts.MODULES["refimpl"]:
+    if framework == "refimpl" and function.__module__ != frameworks.reference().ops_module:
         return f"OP = F.{function_name}\n"
     return counterparts.source_of(function) + f"\n\nOP = {function.__name__}\n"
 
@@ -269,6 +269,10 @@ class Adapter:
     """The adapter protocol's defaults a scenario needs; ops come from OPS (pasted below)."""
 
     name = framework = version = semantics = "?"
+    features = capabilities = frozenset()
+
+    def __init__(self, plugin=None):
+        self.plugin = plugin
 
     def call(self, op, *args, **kwargs):
         return self.op(op)(*args, **kwargs)
@@ -431,7 +435,7 @@ def scenario_script(*, title, scenario, adapter, graph, expected, tolerance, pol
     op_parts, entries = [], []
     for key, function_name in names.items():
         function = counterparts.lookup(adapter.name, function_name)
-        if adapter.name == "refimpl" and function.__module__ != counterparts.MODULES["refimpl"]:
+        if adapter.name == "refimpl" and function.__module__ != frameworks.reference().ops_module:
             entries.append(f"{key!r}: F.{function_name}")
             continue
         source = counterparts.source_of(function)

@@ -35,7 +35,6 @@ from .recorder import SCHEMA, dumps, header
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROPERTIES = os.path.join("conformance", "properties")
-FRAMEWORKS = ("refimpl", "torch", "chainer")
 DEVICES = {"cpu": ("cpu",), "cuda": ("cuda",), "all": ("cpu", "cuda")}
 PROFILES = ("dev", "ci", "thorough")
 MAX_RESTARTS = 3
@@ -49,8 +48,9 @@ def add_parser(commands):
     parser = commands.add_parser(
         "run", help="run the property suites (hypothesis) and record cells",
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--frameworks", default="refimpl,torch,chainer",
-                        help="comma-separated: refimpl, torch, chainer (default: all three)")
+    parser.add_argument("--frameworks", default=None,
+                        help="comma-separated framework plugins (default: every registered "
+                             "plugin whose framework is installed)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or all (default: cpu)")
     parser.add_argument("--profile", default="dev",
                         help="hypothesis profile: dev (seconds), ci (derandomized), thorough")
@@ -69,13 +69,18 @@ def add_parser(commands):
 # --- arguments ------------------------------------------------------------------------------
 
 def parse_frameworks(text):
+    """The framework names of ``--frameworks`` (None: the usable plugins)."""
+    from . import frameworks
+    if text is None:
+        return frameworks.usable()
+    known = frameworks.names()
     names = [name.strip() for name in str(text).split(",") if name.strip()]
     if not names:
-        raise UsageError(f"--frameworks={text!r} names no framework; known: {', '.join(FRAMEWORKS)}")
-    unknown = [name for name in names if name not in FRAMEWORKS]
+        raise UsageError(f"--frameworks={text!r} names no framework; known: {', '.join(known)}")
+    unknown = [name for name in names if name not in known]
     if unknown:
         raise UsageError(f"--frameworks={text!r}: unknown framework {unknown[0]!r}; known: "
-                         f"{', '.join(FRAMEWORKS)}")
+                         f"{', '.join(known)}")
     if len(set(names)) != len(names):
         raise UsageError(f"--frameworks={text!r} repeats a framework")
     return names
@@ -109,13 +114,8 @@ def validate(args):
 
 def installed_version(framework):
     """The installed version of ``framework`` without importing it (None: not installed)."""
-    if framework == "refimpl":
-        import refimpl
-        return refimpl.__version__
-    try:
-        return importlib.metadata.version(framework).split("+")[0]
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    from . import frameworks
+    return frameworks.get(framework).installed_version()
 
 
 def result_name(frameworks, versions, device):

@@ -16,7 +16,7 @@ import traceback
 
 from . import behaviours
 from .adapters import AdapterUnavailable, NotSupported, compare, load, observe
-from .adapters.refimpl_adapter import RefimplAdapter
+from . import frameworks
 from .recorder import SCHEMA, header
 
 DEVICE = "cpu"
@@ -70,7 +70,7 @@ def skip_cell(case, framework, reason, version=None, semantics=None):
 def run_case(case, adapter, reference=None):
     """One cell: ``case`` on ``adapter`` (a real framework) and on refimpl (``reference``,
     by default refimpl under ``adapter``'s policy), compared."""
-    reference = reference or RefimplAdapter.for_framework(adapter)
+    reference = reference or frameworks.reference().adapter(adapter.semantics)
     started = time.perf_counter()
 
     def cell(outcome, message, observed=None):
@@ -125,7 +125,7 @@ def verify(frameworks, recorder, case_names=None, on_cell=None):
                           refimpl=refimpl.__version__, cases=[case.name for case in cases]))
     cells = []
     for name, adapter in adapters.items():
-        reference = None if isinstance(adapter, str) else RefimplAdapter.for_framework(adapter)
+        reference = None if isinstance(adapter, str) else frameworks.reference().adapter(adapter.semantics)
         for case in cases:
             if not case.applies_to(name):
                 continue

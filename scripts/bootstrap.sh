@@ -20,6 +20,11 @@ if ! "$VENV/bin/python" -c "import torch, chainer, hypothesis, pytest, xdist" >/
     $PIP --no-build-isolation "chainer==7.8.1"
     $PIP "hypothesis>=6.100" "pytest>=8" "pytest-xdist>=3"
 fi
+# This repository itself, editable: registers the built-in framework plugins (entry points
+# of the group conformance.frameworks), exactly as a third-party plugin registers.
+if ! "$VENV/bin/python" -c "import importlib.metadata as m; m.distribution('autograd-conformance')" >/dev/null 2>&1; then
+    $PIP --no-deps --no-build-isolation -e .
+fi
 "$VENV/bin/python" - <<'PY'
 import numpy, torch, chainer
 print(f"bootstrap: numpy {numpy.__version__}, torch {torch.__version__}, chainer {chainer.__version__}")

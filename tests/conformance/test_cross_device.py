@@ -173,7 +173,7 @@ def test_constants_go_to_the_device_side(session, deterministic_profile):
 # --- adapters on devices ------------------------------------------------------------------
 
 def test_cuda_versions_and_gpu_header_without_nvidia_smi(monkeypatch):
-    from conformance.adapters import base
+    from conformance.frameworks import base
     assert base.cuda_version(12040) == "12.4" and base.cuda_version(13000) == "13.0"
     assert base.cuda_version(None) is None
     monkeypatch.setattr(base.shutil, "which", lambda name: None)

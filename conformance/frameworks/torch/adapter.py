@@ -1,7 +1,7 @@
 """PyTorch behind the adapter protocol (CPU, and CUDA when torch sees a GPU)."""
 import numpy
 
-from .base import Adapter, AdapterUnavailable, cuda_version, gpu_info
+from ..base import Adapter, AdapterUnavailable, cuda_version, gpu_info
 
 
 def _import_torch():
@@ -14,16 +14,17 @@ def _import_torch():
 
 
 class TorchAdapter(Adapter):
-    """torch; ops are the functions of ``conformance.counterparts.torch_ops``."""
+    """torch; ops are the functions of ``conformance.frameworks.torch.ops``."""
 
     name = "torch"
     framework = "torch"
-    semantics = "torch"
 
-    def __init__(self):
+    def __init__(self, plugin=None):
+        super().__init__(plugin)
         self.torch = _import_torch()
         self.version = self.torch.__version__.split("+")[0]
         self.build = self.torch.__version__
+        self.semantics = plugin.policy_for(self.version) if plugin is not None else None
 
     def device_reason(self, device):
         if device == "cuda":

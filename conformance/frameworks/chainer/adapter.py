@@ -3,8 +3,7 @@ import warnings
 
 import numpy
 
-from .base import (Adapter, AdapterUnavailable, NotSupported, cuda_version, gpu_info,
-                   semantics_for)
+from ..base import Adapter, AdapterUnavailable, NotSupported, cuda_version, gpu_info
 
 #: The CuPy major version chainer 7.x was made for (``chainer._version``: cupy>=7.7,<8).
 CUPY_MAJOR_FOR_CHAINER7 = 7
@@ -23,15 +22,16 @@ def _import_chainer():
 
 
 class ChainerAdapter(Adapter):
-    """chainer; ops are the functions of ``conformance.counterparts.chainer_ops``."""
+    """chainer; ops are the functions of ``conformance.frameworks.chainer.ops``."""
 
     name = "chainer"
     framework = "chainer"
 
-    def __init__(self):
+    def __init__(self, plugin=None):
+        super().__init__(plugin)
         self.chainer = _import_chainer()
         self.version = self.chainer.__version__
-        self.semantics = semantics_for("chainer", self.version)
+        self.semantics = plugin.policy_for(self.version) if plugin is not None else None
 
     def device_reason(self, device):
         if device == "cuda":

@@ -4,7 +4,7 @@ import functools
 
 import numpy
 
-from .base import Adapter, AdapterUnavailable, cuda_version, gpu_info
+from ..base import Adapter, AdapterUnavailable, cuda_version, gpu_info
 
 try:
     import refimpl
@@ -27,7 +27,8 @@ class RefimplAdapter(Adapter):
 
     name = "refimpl"
 
-    def __init__(self, semantics="torch"):
+    def __init__(self, plugin=None, semantics="torch"):
+        super().__init__(plugin)
         if refimpl is None:
             raise AdapterUnavailable(_IMPORT_ERROR)
         self.policy = refimpl.policies.get_policy(semantics)
@@ -35,10 +36,11 @@ class RefimplAdapter(Adapter):
         self.framework = self.policy.framework
         self.version = refimpl.__version__
 
-    @classmethod
-    def for_framework(cls, adapter):
-        """refimpl under the policy that models ``adapter``'s framework and version."""
-        return cls(adapter.semantics)
+    @property
+    def features(self):
+        """The API features of the framework this adapter's policy models."""
+        from .. import features_of_policy
+        return features_of_policy(self.semantics)
 
     def __repr__(self):
         return f"RefimplAdapter(semantics={self.semantics!r})"

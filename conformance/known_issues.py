@@ -1,4 +1,5 @@
-"""Known upstream defects, one TOML file per framework (``<framework>.toml``).
+"""Known upstream defects: one TOML file per framework, named by its plugin
+(``Plugin.known_issues_file``).
 
 Each ``[[issue]]`` names the framework ``versions`` it applies to, the cells it explains
 (``properties``, where ``"*"`` means any, and ``subjects``; optional ``dtypes``), text the failing cell's message must
@@ -14,15 +15,19 @@ import functools
 import os
 import tomllib
 
-DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 REQUIRED = ("versions", "properties", "subjects", "reason", "link")
 
 
 @functools.lru_cache(maxsize=None)
 def issues(framework):
-    """The known issues of ``framework`` (a list of dicts); [] when it has no file."""
-    path = os.path.join(DIRECTORY, f"{framework}.toml")
-    if not os.path.exists(path):
+    """The known issues of ``framework`` (a list of dicts); [] when it has no file or no
+    plugin is registered under that name here."""
+    from .frameworks import PluginError, get
+    try:
+        path = get(framework).known_issues_file
+    except PluginError:
+        return []
+    if not path or not os.path.exists(path):
         return []
     with open(path, "rb") as handle:
         entries = tomllib.load(handle).get("issue", [])

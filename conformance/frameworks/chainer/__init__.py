@@ -1,0 +1,47 @@
+"""Chainer: the plugin (data only; ``chainer`` itself is imported by ``adapter``/``ops``)."""
+import os
+
+from ..base import Plugin
+
+#: API features (what a call can express), by area: the strategies draw only these.
+OP_FEATURES = frozenset({"negative_slice_steps"})
+LAYER_FEATURES = frozenset()
+#: What the engine can do (properties skip, with the reason, what a framework cannot).
+ENGINE_CAPABILITIES = frozenset({"double_backprop", "functional_grad"})
+
+_WHERE_SCALAR = ("chainer F.where needs x and y to be arrays of one type: a Python scalar y "
+                 "raises TypeError('incompatible array types are mixed in the forward input "
+                 "(Where)')")
+
+
+class ChainerPlugin(Plugin):
+    name = "chainer"
+    display_name = "Chainer"
+    distribution = "chainer"
+    policies = ("chainer", "chainer5")
+    porting_role = "source"
+    features = OP_FEATURES | LAYER_FEATURES
+    capabilities = ENGINE_CAPABILITIES
+    ops_module = "conformance.frameworks.chainer.ops"
+    ops_absent = {
+        "topk": "chainer 7.8.1 has no topk (no chainer.functions.topk; F.max/argmax select one "
+                "element)",
+        "where-scalar": _WHERE_SCALAR,
+    }
+    known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
+
+    def adapter(self, semantics=None):
+        from .adapter import ChainerAdapter
+        return ChainerAdapter(self)
+
+    def policy_for(self, version):
+        """chainer 6.x/7.x -> 'chainer' (verified on 7.8.1); 5.x and older -> 'chainer5'
+        (verified on 5.4.0)."""
+        try:
+            major = int(str(version).split(".")[0])
+        except ValueError:
+            raise ValueError(f"cannot parse chainer version={version!r}") from None
+        return "chainer5" if major <= 5 else "chainer"
+
+
+plugin = ChainerPlugin()
