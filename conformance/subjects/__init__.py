@@ -1,0 +1,11 @@
+"""Subjects: one declarative record per subject, framework-neutral, in one registry.
+
+A record (``Entry`` and its kinds: ``ops.OpEntry``, ...) says what a subject is, how its
+inputs are drawn, which properties apply and its tolerances with their reasons. How each
+framework calls it (its *binding*) lives in the framework's plugin
+(``conformance.frameworks``); a framework that lacks a subject says so there, with the reason.
+"""
+from . import ops  # noqa: F401  (registers the op records)
+from .core import REGISTRY, Absent, Api, Entry, entries, get, register
+
+__all__ = ["REGISTRY", "Absent", "Api", "Entry", "entries", "get", "register"]

@@ -1,0 +1,174 @@
+"""The architecture, checked: no module of ``conformance/`` outside ``conformance/frameworks/``
+names a framework in code, and the import graph of ``conformance/`` has no cycle.
+
+"Names in code" means identifiers and string literals (tokenize + ast); comments and
+docstrings are free. The framework names are those of the registered plugins (the
+reference, refimpl, included: the harness reaches it through its plugin), plus those of the
+known third-party plugins, so a module cannot special-case one either.
+"""
+import ast
+import io
+import os
+import re
+import tokenize
+
+import pytest
+
+from conformance import frameworks
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PACKAGE = os.path.join(ROOT, "conformance")
+THIRD_PARTY = ("mygrad",)
+
+
+def framework_names():
+    return sorted(set(frameworks.names()) | set(THIRD_PARTY))
+
+
+def modules(exclude_frameworks=True):
+    for directory, _, files in os.walk(PACKAGE):
+        relative = os.path.relpath(directory, PACKAGE)
+        if exclude_frameworks and (relative == "frameworks"
+                                   or relative.startswith("frameworks" + os.sep)):
+            continue
+        for name in sorted(files):
+            if name.endswith(".py"):
+                yield os.path.join(directory, name)
+
+
+def docstring_positions(tree):
+    """(line, col) of every docstring's token."""
+    positions = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                positions.add((body[0].value.lineno, body[0].value.col_offset))
+    return positions
+
+
+def mentions(path, names):
+    """[(line, token)] where the module at ``path`` names one of ``names`` in code."""
+    with open(path, encoding="utf-8") as handle:
+        source = handle.read()
+    docstrings = docstring_positions(ast.parse(source))
+    pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9])",
+                         re.IGNORECASE)
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.NAME:
+            words = token.string.split("_")
+            if any(word.lower() in names for word in words) or token.string.lower() in names:
+                found.append((token.start[0], token.string))
+        elif token.type == tokenize.STRING and token.start not in docstrings:
+            if pattern.search(token.string):
+                found.append((token.start[0], token.string[:60]))
+        elif token.type == getattr(tokenize, "FSTRING_MIDDLE", -1) and pattern.search(token.string):
+            found.append((token.start[0], token.string[:60]))
+    return found
+
+
+def test_the_scanner_sees_identifiers_and_strings_but_not_comments_or_docstrings(tmp_path):
+    module = tmp_path / "sample.py"
+    module.write_text('"""torch in a docstring is free."""\n'
+                      '# chainer in a comment is free\n'
+                      'import torch_like\n'
+                      'x = "uses chainer"\n'
+                      'def f():\n    """refimpl here too."""\n    return is_torch\n')
+    assert [line for line, _ in mentions(str(module), ["torch", "chainer", "refimpl"])] == [3, 4, 7]
+
+
+def test_no_module_outside_frameworks_names_a_framework():
+    names = framework_names()
+    assert {"refimpl", "torch", "chainer"} <= set(names)
+    offenders = {}
+    for path in modules():
+        found = mentions(path, names)
+        if found:
+            offenders[os.path.relpath(path, ROOT)] = found
+    report = "\n".join(f"{path}: {len(found)}: {found[:5]}" for path, found in sorted(offenders.items()))
+    assert not offenders, f"{sum(map(len, offenders.values()))} mentions:\n{report}"
+
+
+def module_name(path):
+    relative = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
+    return relative[:-len(".__init__")] if relative.endswith(".__init__") else relative
+
+
+def imports_of(path):
+    """The conformance modules ``path`` imports (anywhere in it: top level or functions)."""
+    name = module_name(path)
+    is_package = path.endswith("__init__.py")
+    package = name if is_package else name.rpartition(".")[0]
+    with open(path, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+    return {target for target in found if target.split(".")[0] == "conformance"}
+
+
+def import_graph():
+    known = {module_name(path): path for path in modules(exclude_frameworks=False)}
+    graph = {}
+    for name, path in known.items():
+        edges = set()
+        for target in imports_of(path):
+            while target and target not in known:  # 'pkg.module.attribute' -> 'pkg.module'
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                edges.add(target)
+        graph[name] = edges
+    return graph
+
+
+def find_cycle(graph):
+    """A cycle as a list of modules, or None (packages importing their own submodules through
+    ``from . import x`` count like any other edge)."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return stack[stack.index(target):] + [target]
+            if target not in state:
+                cycle = visit(target)
+                if cycle:
+                    return cycle
+        stack.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_import_graph_of_conformance_has_no_cycle():
+    graph = import_graph()
+    # a package's __init__ that re-exports its own submodules points down, not up: only an
+    # import from a submodule back into its package's __init__ can close a cycle, and that
+    # is what this finds
+    cycle = find_cycle(graph)
+    assert cycle is None, " -> ".join(cycle)
