@@ -30,6 +30,24 @@ class Analysis:
     def totals(self):
         return model.Counts(self.cells)
 
+    @property
+    def incomplete_runs(self):
+        return self.results.incomplete_runs()
+
+    @property
+    def unknown_runs(self):
+        return self.results.unknown_runs()
+
+    def known(self, cell):
+        """The documented upstream defect explaining a failing cell, or None."""
+        return compare.known_issue(cell)
+
+    def failing(self, strict=False):
+        """Failing and erroring cells, less those a documented upstream defect explains
+        (unless ``strict``)."""
+        return [cell for cell in self.cells if cell["outcome"] in ("fail", "error")
+                and (strict or not self.known(cell))]
+
     def version_regressions(self):
         return [(diff, old, new) for diff in self.version_diffs
                 for kind, old, new in diff.changes if kind == "regression"]
@@ -47,7 +65,8 @@ def case_docs():
 def analyse(results, baseline_results=None, baseline_paths=(), now=None, ignore_version=False):
     cells = latest(results)
     table = differences.policy_table()
-    comparison = compare.compare(baseline_results, results, ignore_version) if baseline_results is not None else None
+    comparison = (compare.compare(baseline_results, results, ignore_version, new_cells=cells)
+                  if baseline_results is not None else None)
     now = now or datetime.datetime.now(datetime.timezone.utc)
     return Analysis(
         results=results,

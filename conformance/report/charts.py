@@ -2,14 +2,15 @@
 
 - ``tolerance_chart``: per subject, the worst tolerance ratio of each column
   (``model.tolerance_ratio``: min(max_abs_err / atol, max_rel_err / rtol)) on a log axis,
-  with the tolerance (ratio 1) marked;
+  with the tolerance (ratio 1) marked: failing cells and passing cells in two panels, each
+  with its scale in its caption (a passing cell's ratio can exceed 1 when it passed through
+  ``atol + rtol·|expected|`` together: it is drawn at the tolerance, not among the failures);
 - ``duration_chart``: seconds spent per property area, one stacked segment per column.
 """
 import collections
 import math
-from html import escape
-
 from .model import area_of, column_of, tolerance_ratio
+from .text import e
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
@@ -26,7 +27,7 @@ def column_colors(columns):
 def legend(columns, colors):
     items = "".join(
         f'<span class="legend-item"><span class="swatch" style="background:{colors[c]}"></span>'
-        f'{escape(c.label())}</span>' for c in columns)
+        f'{e(c.label())}</span>' for c in columns)
     return f'<div class="legend">{items}</div>'
 
 
@@ -40,12 +41,17 @@ def _fmt(value):
     return f"{value:.3g}"
 
 
-def tolerance_data(cells, columns):
-    """{subject: {column: (ratio, cell)}} with the worst ratio of each subject and column."""
+def tolerance_data(cells, columns, passing=None):
+    """{subject: {column: (ratio, cell)}} with the worst ratio of each subject and column, over
+    the passing cells (``passing=True``), the failing and erroring ones (``False``) or all."""
     data = collections.defaultdict(dict)
     for cell in cells:
+        if passing is not None and (cell["outcome"] == "pass") != passing:
+            continue
+        if cell["outcome"] == "skip":
+            continue
         ratio = tolerance_ratio(cell)
-        if ratio is None:
+        if ratio is None or math.isnan(ratio):
             continue
         column = column_of(cell)
         current = data[cell["subject"]].get(column)
@@ -64,52 +70,88 @@ def _x(ratio, low, high):
     return LABEL_WIDTH + (exponent - low) / (high - low) * PLOT_WIDTH
 
 
-def tolerance_chart(cells, columns, colors):
-    """The SVG dot plot, or None when no cell records an error and a tolerance."""
-    data = tolerance_data(cells, columns)
-    if not data:
-        return None
+def _exponents(data, cap_at_tolerance):
     ratios = [r for entries in data.values() for r, _ in entries.values() if r > 0 and math.isfinite(r)]
     low = max(MIN_EXPONENT, math.floor(math.log10(min(ratios)))) if ratios else -3
+    if cap_at_tolerance:
+        return min(low, -1), 0
     high = min(MAX_EXPONENT, max(1, math.ceil(math.log10(max(ratios))))) if ratios else 1
-    low = min(low, -1)
+    return min(low, -1), high
+
+
+def _panel(data, columns, colors, top, width, caption, cap_at_tolerance):
+    """(svg parts, height) of one panel: a caption, the axis, one row per subject."""
+    low, high = _exponents(data, cap_at_tolerance)
     subjects = sorted(data, key=lambda s: (-max(r for r, _ in data[s].values()), s))
-    top, bottom = 30, 24
-    height = top + len(subjects) * ROW_HEIGHT + bottom
-    width = LABEL_WIDTH + PLOT_WIDTH + 20
-    parts = [_svg_open(width, height), '<title>Worst error relative to tolerance, per subject and column</title>']
+    lines = caption(low, high)
+    parts = [f'<text x="6" y="{top + 14 * (index + 1)}" class="caption">{e(line)}</text>'
+             for index, line in enumerate(lines)]
+    axis_top = top + 14 * len(lines) + 24
+    height = axis_top - top + len(subjects) * ROW_HEIGHT + 8
     for index in range(0, len(subjects), 2):   # zebra bands first, so the grid stays visible
-        y = top + index * ROW_HEIGHT
+        y = axis_top + index * ROW_HEIGHT
         parts.append(f'<rect x="0" y="{y}" width="{width}" height="{ROW_HEIGHT}" class="band"/>')
+    bottom = axis_top + len(subjects) * ROW_HEIGHT
     for exponent in range(low, high + 1):
         x = _x(10.0 ** exponent, low, high)
         strong = exponent == 0
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - bottom}" '
+        parts.append(f'<line x1="{x:.1f}" y1="{axis_top - 6}" x2="{x:.1f}" y2="{bottom}" '
                      f'class="{"tol-line" if strong else "grid"}"/>')
-        parts.append(f'<text x="{x:.1f}" y="{top - 10}" class="axis" text-anchor="middle">'
+        parts.append(f'<text x="{x:.1f}" y="{axis_top - 10}" class="axis" text-anchor="middle">'
                      f'{"tolerance" if strong else f"1e{exponent}"}</text>')
     for index, subject in enumerate(subjects):
-        y = top + index * ROW_HEIGHT + ROW_HEIGHT / 2
+        y = axis_top + index * ROW_HEIGHT + ROW_HEIGHT / 2
         parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}" class="label" '
-                     f'text-anchor="end">{escape(_short(subject))}</text>')
+                     f'text-anchor="end">{e(_short(subject))}</text>')
         for column in columns:
             if column not in data[subject]:
                 continue
             ratio, cell = data[subject][column]
             x = _x(ratio, low, high)
-            broken = cell["outcome"] in ("fail", "error")
             tip = (f"{subject} · {column.label()} · {cell['property']} {cell['dtype'] or ''}: "
                    f"ratio {_fmt(ratio)} (max_abs_err {_fmt(cell['max_abs_err'])}, atol "
                    f"{_fmt(cell['atol'])}, max_rel_err {_fmt(cell['max_rel_err'])}, rtol "
                    f"{_fmt(cell['rtol'])}) — {cell['outcome']}")
-            stroke = ' stroke="#b3261e" stroke-width="2.5"' if broken else ' stroke="#fff" stroke-width="1"'
+            if cap_at_tolerance and ratio > 1:   # passed through atol + rtol·|expected| together
+                tip += " — passed through atol + rtol·|expected| together; drawn at the tolerance"
+                parts.append(f'<path d="M{x:.1f} {y - 6:.1f} l6 6 l-6 6 l-6 -6 z" fill="#fff" '
+                             f'stroke="{colors[column]}" stroke-width="2"><title>{e(tip)}</title></path>')
+                continue
+            stroke = ' stroke="#b3261e" stroke-width="2.5"' if not cap_at_tolerance else ' stroke="#fff" stroke-width="1"'
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colors[column]}"{stroke}>'
-                         f'<title>{escape(tip)}</title></circle>')
-    parts.append(f'<text x="{LABEL_WIDTH}" y="{height - 6}" class="axis">'
-                 f'min(max_abs_err / atol, max_rel_err / rtol), log scale; an exact 0 sits at the '
-                 f'left edge; a red ring marks a failing cell</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+                         f'<title>{e(tip)}</title></circle>')
+    return parts, height
+
+
+def tolerance_chart(cells, columns, colors):
+    """The SVG dot plot, or None when no cell records an error and a tolerance: a panel of the
+    failing and erroring cells (their own log axis) above one of the passing cells (a log axis
+    that ends at the tolerance: a passing cell above it is drawn at it, as an open diamond)."""
+    failing = tolerance_data(cells, columns, passing=False)
+    passing = tolerance_data(cells, columns, passing=True)
+    if not failing and not passing:
+        return None
+    width = LABEL_WIDTH + PLOT_WIDTH + 20
+    parts, top = [], 4
+    if failing:
+        panel, height = _panel(
+            failing, columns, colors, top, width, lambda low, high: (
+                "Failing and erroring cells (red ring): min(max_abs_err / atol, max_rel_err / rtol),",
+                f"log10 scale from 1e{low} to 1e{high}; right of the tolerance line is outside "
+                f"tolerance; an exact 0 sits at the left edge"), False)
+        parts += panel
+        top += height + 10
+    if passing:
+        panel, height = _panel(
+            passing, columns, colors, top, width, lambda low, high: (
+                f"Passing cells: the same ratio, log10 scale from 1e{low} to 1 (the tolerance) at most;",
+                "a passing cell whose ratio exceeds 1 passed through atol + rtol·|expected| together:",
+                "it is drawn at the tolerance as an open diamond (hover for its ratio)"), True)
+        parts += panel
+        top += height
+    return "".join([_svg_open(width, top + 6),
+                    '<title>Worst error relative to tolerance, per subject and column: failing '
+                    'cells, then passing cells</title>'] + parts + ["</svg>"])
 
 
 def _svg_open(width, height):
@@ -138,15 +180,16 @@ def duration_chart(cells, columns, colors, area_order):
     for index, area in enumerate(areas):
         y = top + index * (ROW_HEIGHT + 6)
         parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + ROW_HEIGHT / 2 + 4:.1f}" class="label" '
-                     f'text-anchor="end">{escape(_short(area))}</text>')
+                     f'text-anchor="end">{e(_short(area))}</text>')
         x = float(LABEL_WIDTH)
         for column in columns:
             value = seconds[area].get(column, 0.0)
             if value <= 0:
                 continue
-            bar = value / longest * PLOT_WIDTH
+            share = value / longest
+            bar = share * PLOT_WIDTH if math.isfinite(share) else PLOT_WIDTH   # sums can overflow
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{max(bar, 0.5):.1f}" height="{ROW_HEIGHT}" '
-                         f'fill="{colors[column]}"><title>{escape(f"{area} · {column.label()}: {value:.3f} s")}'
+                         f'fill="{colors[column]}"><title>{e(f"{area} · {column.label()}: {value:.3f} s")}'
                          f'</title></rect>')
             x += bar
         total = sum(seconds[area].values())

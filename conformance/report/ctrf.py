@@ -5,6 +5,8 @@ gate on failed tests also stops on errors), skip -> skipped. Durations are milli
 """
 import datetime
 import json
+import math
+import secrets
 from importlib import metadata
 
 from .junit import details, testcase_name
@@ -18,11 +20,19 @@ SPEC_VERSION = "0.0.0"
 def _millis(iso_text):
     try:
         moment = datetime.datetime.fromisoformat(str(iso_text))
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        return int(moment.timestamp() * 1000)
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return int(moment.timestamp() * 1000)
+
+
+def _ms(seconds):
+    """Whole milliseconds of a duration in seconds; 0 where it is missing or not finite."""
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+        return 0
+    value = float(seconds) * 1000
+    return round(value) if math.isfinite(value) else 0
 
 
 def _tool_version():
@@ -37,7 +47,7 @@ def test_entry(cell):
         "name": f"{testcase_name(cell)} [{cell['framework']} {cell['framework_version'] or '?'} "
                 f"{cell['device'] or '?'}]",
         "status": STATUS[cell["outcome"]],
-        "duration": round((cell["duration_s"] or 0.0) * 1000),
+        "duration": _ms(cell["duration_s"]),
         "rawStatus": str(cell.get("raw_outcome") or cell["outcome"]),
         "suite": [f"{cell['framework']} {cell['framework_version'] or '?'} {cell['device'] or '?'}",
                   area_of(cell["property"])],
@@ -61,17 +71,22 @@ def test_entry(cell):
     return entry
 
 
-def build(analysis):
+def _ordered(cells):
+    return sorted(cells, key=lambda c: (c["framework"], str(c["framework_version"]), str(c["device"]),
+                                        c["property"], c["subject"], str(c["dtype"])))
+
+
+def build(analysis, tests=None):
+    """The CTRF document; ``tests`` replaces the list of tests (``chunks`` streams them)."""
     cells = analysis.cells
-    tests = [test_entry(cell) for cell in sorted(
-        cells, key=lambda c: (c["framework"], str(c["framework_version"]), str(c["device"]),
-                              c["property"], c["subject"], str(c["dtype"])))]
-    counts = {status: sum(1 for t in tests if t["status"] == status)
-              for status in ("passed", "failed", "skipped", "pending", "other")}
+    statuses = [STATUS[cell["outcome"]] for cell in cells]
+    counts = {status: statuses.count(status) for status in ("passed", "failed", "skipped", "pending", "other")}
+    if tests is None:
+        tests = [test_entry(cell) for cell in _ordered(cells)]
     starts = [m for m in (_millis(run.header.get("started_at")) for run in analysis.runs) if m]
     stop = _millis(analysis.generated_at) or 0
     start = min(starts) if starts else stop
-    duration = round(sum(cell["duration_s"] or 0.0 for cell in cells) * 1000)
+    duration = _ms(sum(cell["duration_s"] or 0.0 for cell in cells))
     tool = {"name": TOOL}
     version = _tool_version()
     if version:
@@ -79,9 +94,12 @@ def build(analysis):
     commits = sorted({str(run.header["harness_commit"]) for run in analysis.runs
                       if run.header.get("harness_commit")})
     environment = {"reportName": "autograd conformance",
-                   "extra": {"runs": [{"source": run.source, **{k: run.header.get(k) for k in (
-                       "started_at", "profile", "python", "platform", "frameworks",
-                       "device_model", "driver", "harness_commit")}} for run in analysis.runs]}}
+                   "extra": {"completeness": analysis.results.completeness(),
+                             "runs": [{"source": run.source, "status": run.status, "planned": run.planned,
+                                       "finished": run.finished, **{k: run.header.get(k) for k in (
+                                           "started_at", "profile", "python", "platform", "frameworks",
+                                           "device_model", "driver", "harness_commit")}}
+                                      for run in analysis.runs]}}
     if len(commits) == 1:
         environment["commit"] = commits[0]
     return {
@@ -91,8 +109,9 @@ def build(analysis):
         "generatedBy": TOOL,
         "results": {
             "tool": tool,
-            "summary": {"tests": len(tests), **counts, "start": start, "stop": stop,
-                        "duration": duration, "suites": len({tuple(t["suite"][:1]) for t in tests})},
+            "summary": {"tests": len(cells), **counts, "start": start, "stop": stop,
+                        "duration": duration,
+                        "suites": len({(c["framework"], c["framework_version"], c["device"]) for c in cells})},
             "tests": tests,
             "environment": environment,
         },
@@ -100,6 +119,19 @@ def build(analysis):
 
 
 def render(analysis):
+    return "".join(chunks(analysis))
+
+
+def chunks(analysis):
+    """The CTRF JSON as strings, one test at a time (a large run's document is never held
+    whole). Compact: CTRF files of full runs are large, and json's C encoder only runs
+    without indent."""
     from .summary import _clean
-    # Compact: CTRF files of full runs are large, and json's C encoder only runs without indent.
-    return json.dumps(_clean(build(analysis)), separators=(",", ":"), allow_nan=False) + "\n"
+    token = f"@@ctrf-tests-{secrets.token_hex(8)}"
+    head, tail = json.dumps(_clean(build(analysis, tests=token)), separators=(",", ":"),
+                            allow_nan=False).split(json.dumps(token), 1)
+    yield head + "["
+    for index, cell in enumerate(_ordered(analysis.cells)):
+        text = json.dumps(_clean(test_entry(cell)), separators=(",", ":"), allow_nan=False)
+        yield text if index == 0 else "," + text
+    yield "]" + tail + "\n"

@@ -1,16 +1,17 @@
 """The HTML report: one self-contained page (inline CSS, JS and SVG; nothing fetched when it
 is viewed, so it works from ``file://``). Every string that comes from a result file is
-escaped. Without JavaScript the page shows everything; the script only adds filtering,
+escaped, and its bidirectional control characters are shown as escapes (``\u202e``), so that
+no text reads differently from what it holds. Without JavaScript the page shows everything; the script only adds filtering,
 opening a linked drill-down and copy buttons.
 """
 import hashlib
 import json
 import re
-from html import escape
 
 from . import charts
 from .differences import SIDES
 from .model import Counts, column_of, tolerance_ratio
+from .text import e
 from .versions import CHANGE_ORDER
 
 STATE_ICON = {"pass": "✓", "fail": "✗", "error": "!", "skip": "–", "absent": ""}
@@ -25,11 +26,6 @@ CHANGE_LABEL = {"regression": "regression", "fix": "fix", "outcome": "outcome ch
                 "policy": "policy changed", "only_old": "only in old", "only_new": "only in new"}
 CHANGE_STATE = {"regression": "fail", "fix": "pass", "outcome": "error", "policy": "skip",
                 "only_old": "skip", "only_new": "skip"}
-
-
-def e(value):
-    """Escape any value for HTML text or a quoted attribute."""
-    return escape("" if value is None else str(value), quote=True)
 
 
 def fmt(value):
@@ -80,6 +76,12 @@ def counts_title(counts, cells=()):
 # --- page ---------------------------------------------------------------------------------
 
 def render(analysis, title="Autograd conformance report"):
+    return "".join(chunks(analysis, title))
+
+
+def chunks(analysis, title="Autograd conformance report"):
+    """The page as a sequence of strings (written one by one: a large run's page is never
+    held whole)."""
     columns = analysis.matrix.columns
     colors = charts.column_colors(columns)
     body = [
@@ -95,12 +97,21 @@ def render(analysis, title="Autograd conformance report"):
         _environment(analysis),
         _reading_guide(),
     ]
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        + "\n".join(part for part in body if part)
-        + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+    yield ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+           '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+           f"<title>{e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n")
+    first = True
+    for part in body:       # strings, or generators of strings (the long sections)
+        if not part:
+            continue
+        if not first:
+            yield "\n"
+        first = False
+        if isinstance(part, str):
+            yield part
+        else:
+            yield from part
+    yield f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
 
 
 def _header(analysis, title):
@@ -113,11 +124,19 @@ def _header(analysis, title):
         findings.append(f"{len(regressions)} regression(s) against the baseline")
     if upgrades:
         findings.append(f"{len(upgrades)} regression(s) between framework versions")
+    missing = analysis.baseline.missing if analysis.baseline else []
+    if missing:
+        findings.append(f"{len(missing)} cell(s) that passed in the baseline are missing")
     if broken:
-        known = sum(1 for cell in analysis.cells if cell["outcome"] == "fail" and cell.get("known_issue"))
+        known = sum(1 for cell in analysis.cells if analysis.known(cell))
         known_note = f" ({known} of them documented upstream defects)" if known else ""
         findings.append(f"{totals['fail']} failing{known_note} and {totals['error']} erroring cell(s)")
-    if findings:
+    incomplete = analysis.incomplete_runs
+    if incomplete:   # never the green banner: the cells that did not run are not here
+        verdict = (f"Incomplete results: {len(incomplete)} of {len(analysis.runs)} run(s) did not finish; "
+                   f"the cells they did not reach are not in this report")
+        verdict, state = "; ".join([verdict] + findings), "incomplete"
+    elif findings:
         verdict, state = "; ".join(findings), "fail"
     elif totals.ran:
         verdict, state = "Every cell that ran passed", "pass"
@@ -135,19 +154,48 @@ def _header(analysis, title):
         f'<header class="top"><h1>{e(title)}</h1>'
         f'<p class="meta">Generated {e(analysis.generated_at)} from {len(analysis.results.files)} '
         f'result file(s), {len(analysis.runs)} run(s): {totals.cells} cells. Columns: {e(frameworks)}.</p>'
-        f'<div class="verdict st-{state}">{e(verdict)}</div><div class="tiles">{tiles}</div>'
-        f'<nav>{nav}</nav></header>')
+        f'<div class="verdict st-{state}">{e(verdict)}</div>{_completeness(analysis)}'
+        f'<div class="tiles">{tiles}</div><nav>{nav}</nav></header>')
+
+
+def _completeness(analysis):
+    """Each incomplete run with planned vs finished cells; a note for runs of unknown
+    completeness (legacy records have no footer)."""
+    parts = []
+    incomplete = analysis.incomplete_runs
+    if incomplete:
+        items = "".join(
+            f'<li><a href="#run-{run.index}">run {run.index + 1}</a> <code>{e(run.source)}</code>: '
+            f'<b>{e(run.status)}</b>, {e(run.progress())}. {e(run.reason)}</li>' for run in incomplete)
+        parts.append(f'<ul class="completeness st-incomplete">{items}</ul>')
+    unknown = analysis.unknown_runs
+    if unknown:
+        parts.append(f'<p class="meta completeness-unknown">Completeness unknown for {len(unknown)} run(s) '
+                     f'({e(", ".join(sorted({run.label() for run in unknown})[:5]))}'
+                     f'{", …" if len(unknown) > 5 else ""}): legacy <code>conformance-result/1</code> '
+                     f'records have no footer saying whether the run finished.</p>')
+    return "".join(parts)
+
+
+SKIP_LABEL = {"not_json": "not JSON", "truncated": "truncated last line", "too_long": "line too long",
+              "not_object": "not a JSON object", "invalid": "invalid for its schema",
+              "unknown_schema": "unknown schema version", "unknown_kind": "unknown record kind",
+              "orphan_footer": "footer without its run"}
 
 
 def _warnings(analysis):
-    if not analysis.warnings:
+    results = analysis.results
+    if not analysis.warnings and not results.skipped_total:
         return ""
     items = "".join(f"<li><code>{e(w)}</code></li>" for w in analysis.warnings[:200])
-    more = len(analysis.warnings) - 200
+    more = max(results.warning_count, len(analysis.warnings)) - min(200, len(analysis.warnings))
     extra = f"<li>… and {more} more</li>" if more > 0 else ""
+    counts = ", ".join(f"{count} {e(SKIP_LABEL.get(category, category))}"
+                       for category, count in sorted(results.skipped_counts.items()))
+    skipped = (f'{results.skipped_total} line(s) were skipped ({counts}); every other cell is shown.'
+               if results.skipped_total else "No line was skipped.")
     return (f'<section class="callout" id="warnings"><h2>Reading the result files</h2>'
-            f'<p>{len(analysis.warnings)} line(s) were skipped; every other cell is shown.</p>'
-            f'<ul>{items}{extra}</ul></section>')
+            f'<p>{skipped}</p><ul>{items}{extra}</ul></section>')
 
 
 def _regressions(analysis):
@@ -156,14 +204,17 @@ def _regressions(analysis):
     if comparison is not None:
         counts = comparison.as_dict()["counts"]
         chips = "".join(f'<span class="chip">{e(name)}: <b>{counts[name]}</b></span>'
-                        for name in ("regressions", "fixes", "new", "removed", "changed", "unchanged"))
+                        for name in ("regressions", "missing", "fixes", "known", "new", "removed",
+                                     "changed", "unchanged"))
         paths = ", ".join(analysis.baseline_paths)
         parts.append(f'<p>Against the baseline <code>{e(paths)}</code>'
                      f'{" (framework versions ignored)" if comparison.ignore_version else ""}: {chips}</p>')
-        for name in ("regressions", "fixes"):
+        titles = {"regressions": "regressions", "missing": "cells that passed in the baseline and are missing",
+                  "fixes": "fixes", "known": "changes explained by documented upstream defects (not regressions)"}
+        for name, text in titles.items():
             pairs = getattr(comparison, name)
             if pairs:
-                parts.append(_collapsible(f"{len(pairs)} {name} against the baseline",
+                parts.append(_collapsible(f"{len(pairs)} {text} against the baseline",
                                           _pair_table(analysis, pairs), len(pairs)))
     version_regressions = analysis.version_regressions()
     if version_regressions:
@@ -199,8 +250,9 @@ def _pair_table(analysis, pairs):
     rows = []
     for before, after in pairs:
         cell = after or before
+        label = row_label(cell["property"], cell["subject"])
         rows.append(
-            f'<tr><td>{_cell_link(analysis, cell, row_label(cell["property"], cell["subject"]))}</td>'
+            f'<tr><td>{_cell_link(analysis, cell, label) if after else label}</td>'
             f'<td>{e(cell["framework"])} {e(cell["framework_version"])}</td><td>{e(cell["device"])}</td>'
             f'<td>{e(cell["dtype"])}</td><td>{badge(before["outcome"]) if before else "—"} → '
             f'{badge(after["outcome"]) if after else "—"}</td>'
@@ -258,11 +310,19 @@ def _matrix(analysis):
     head = "".join(
         f'<th class="col"><div class="fw">{e(c.framework)}</div><div>{e(c.version or "?")}</div>'
         f'<div class="dev">{e(c.device or "?")}</div></th>' for c in columns)
-    bodies = []
+    lede = (f'<section id="matrix"><h2>Matrix</h2><p class="lede">Each entry: cells passing / cells '
+            f'that ran (skips apart). Click an entry for its drill-down. States: '
+            f'{badge("pass")} {badge("fail")} {badge("error")} {badge("skip")} {badge("absent", "absent: no cell")}</p>'
+            f'{_filters()}')
+    if not matrix.areas:
+        yield f"{lede}<p>No cells in these results.</p></section>"
+        return
+    yield (f'{lede}<div class="scroll"><table class="matrix"><thead><tr><th class="corner">property · subject</th>'
+           f'{head}</tr></thead>')
     for area, rows in matrix.areas:
         area_cells = "".join(_entry(matrix.area_counts(area, c), None) for c in columns)
-        lines = [(f'<tr class="area-row"><th scope="rowgroup">{e(area)} <span class="small">'
-                  f'({len(rows)})</span></th>{area_cells}</tr>')]
+        yield (f'<tbody class="area" data-area="{e(area)}"><tr class="area-row"><th scope="rowgroup">'
+               f'{e(area)} <span class="small">({len(rows)})</span></th>{area_cells}</tr>')
         for row in rows:
             entries = []
             states = set()
@@ -272,19 +332,11 @@ def _matrix(analysis):
                 states.add(counts.state)
                 entries.append(_entry(counts, anchor(row.prop, row.subject, column) if cells else None, cells))
             text = " ".join([row.prop, row.subject] + [c.get("message") or "" for cs in row.entries.values() for c in cs])
-            lines.append(
-                f'<tr class="row" data-filter data-text="{e(text.lower())}" data-states="{e(" ".join(sorted(states)))}">'
-                f'<th scope="row">{row_label(row.prop, row.subject)}</th>{"".join(entries)}</tr>')
-        bodies.append(f'<tbody class="area" data-area="{e(area)}">{"".join(lines)}</tbody>')
-    if not bodies:
-        table = "<p>No cells in these results.</p>"
-    else:
-        table = (f'<div class="scroll"><table class="matrix"><thead><tr><th class="corner">property · subject</th>'
-                 f'{head}</tr></thead>{"".join(bodies)}</table></div>')
-    return (f'<section id="matrix"><h2>Matrix</h2><p class="lede">Each entry: cells passing / cells '
-            f'that ran (skips apart). Click an entry for its drill-down. States: '
-            f'{badge("pass")} {badge("fail")} {badge("error")} {badge("skip")} {badge("absent", "absent: no cell")}</p>'
-            f'{_filters()}{table}</section>')
+            yield (f'<tr class="row" data-filter data-text="{e(text.lower())}" '
+                   f'data-states="{e(" ".join(sorted(states)))}">'
+                   f'<th scope="row">{row_label(row.prop, row.subject)}</th>{"".join(entries)}</tr>')
+        yield '</tbody>'
+    yield "</table></div></section>"
 
 
 def _entry(counts, target, cells=()):
@@ -441,16 +493,20 @@ def _charts(analysis, colors):
         '<section id="charts"><h2>Charts</h2>'
         '<h3>Error relative to tolerance, per subject</h3>'
         '<p class="lede">Each dot is the worst cell of a subject in one column: '
-        '<code>min(max_abs_err / atol, max_rel_err / rtol)</code>. At or below 1 (the tolerance line) '
-        'every element is within <code>atol + rtol·|expected|</code>; a passing cell can sit a little above '
-        '1 when it needed both terms. Hover a dot for its numbers.</p>'
+        '<code>min(max_abs_err / atol, max_rel_err / rtol)</code>, on a log10 scale (each panel states '
+        'its range). Failing and erroring cells and passing cells are in separate panels: at or below 1 '
+        '(the tolerance line) every element is within <code>atol + rtol·|expected|</code>; a passing cell '
+        'whose ratio exceeds 1 passed through both terms together, and is drawn at the tolerance as an '
+        'open diamond rather than among the failures. Hover a dot for its numbers.</p>'
         f'{legend}<div class="chart-box">{tolerance_html}</div>'
         f'<h3>Time per property area</h3>{legend}<div class="chart-box">{duration_html}</div></section>')
 
 
 def _details(analysis):
     matrix = analysis.matrix
-    blocks = []
+    yield (f'<section id="details"><h2>Cell details</h2><p class="lede">One block per matrix entry; '
+           f'failing and erroring ones start open. Each shows the cells (one per dtype) with their '
+           f'errors against tolerance, message, repro script and reproduce blob.</p>')
     for row in matrix.rows():
         for column in matrix.columns:
             cells = row.entries.get(column)
@@ -465,13 +521,10 @@ def _details(analysis):
             case_doc = _case_doc(analysis, row.prop)
             body = case_doc + "".join(_cell_detail(analysis, cell) for cell in cells)
             opened = " open" if state in ("fail", "error") else ""
-            blocks.append(
-                f'<details class="drill st-{state}" id="{anchor(row.prop, row.subject, column)}" data-filter '
-                f'data-text="{e(text.lower())}" data-states="{state}"{opened}><summary>{summary}</summary>'
-                f'<div class="drill-body">{body}</div></details>')
-    return (f'<section id="details"><h2>Cell details</h2><p class="lede">One block per matrix entry; '
-            f'failing and erroring ones start open. Each shows the cells (one per dtype) with their '
-            f'errors against tolerance, message, repro script and reproduce blob.</p>{"".join(blocks)}</section>')
+            yield (f'<details class="drill st-{state}" id="{anchor(row.prop, row.subject, column)}" data-filter '
+                   f'data-text="{e(text.lower())}" data-states="{state}"{opened}><summary>{summary}</summary>'
+                   f'<div class="drill-body">{body}</div></details>')
+    yield "</section>"
 
 
 def _case_doc(analysis, prop):
@@ -497,7 +550,7 @@ def _cell_detail(analysis, cell):
         facts.append(("policy fields", " ".join(f"<code>{e(f)}</code>" for f in cell["policy_fields"])))
     if cell.get("seed_note"):
         facts.append(("seed note", f'<code>{e(cell["seed_note"])}</code>'))
-    issue = cell.get("known_issue")
+    issue = analysis.known(cell)
     if isinstance(issue, dict):  # a documented upstream defect (conformance/known_issues)
         link = str(issue.get("link") or "")
         shown = (f' <a href="{e(link)}">{e(link)}</a>' if link.startswith(("https://", "http://"))
@@ -605,7 +658,9 @@ section{padding:0 28px}
 .tile .num{font-size:22px;font-weight:700}
 nav a{margin-right:14px;color:var(--accent);text-decoration:none}nav a:hover{text-decoration:underline}
 .st-pass{background:var(--pass-bg);color:var(--pass)}.st-fail{background:var(--fail-bg);color:var(--fail)}
-.st-error{background:var(--error-bg);color:var(--error)}.st-skip{background:var(--skip-bg);color:var(--skip)}
+.st-error{background:var(--error-bg);color:var(--error)}
+.verdict.st-incomplete{background:var(--fail-bg);color:var(--fail);border:2px dashed var(--fail)}
+ul.completeness{margin:4px 0 8px;padding:6px 12px 6px 28px;border-radius:6px;background:var(--error-bg);color:var(--error);max-width:980px}.st-skip{background:var(--skip-bg);color:var(--skip)}
 .st-absent{color:#afb8c1;background:repeating-linear-gradient(135deg,#fff,#fff 4px,#f6f8fa 4px,#f6f8fa 8px)}
 .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
 a .badge{text-decoration:none}
@@ -667,7 +722,7 @@ pre.message{background:#fff8f7}
 .chart-box{overflow:auto;border:1px solid var(--line);border-radius:6px;padding:8px;max-width:100%}
 svg.chart text{font:11px -apple-system,"Segoe UI",Roboto,Arial,sans-serif;fill:#32383f}
 svg.chart .axis{fill:var(--muted)}svg.chart .grid{stroke:#e5e9ee}svg.chart .tol-line{stroke:#b3261e;stroke-dasharray:4 3}
-svg.chart .band{fill:#f6f8fa}
+svg.chart .band{fill:#f6f8fa}svg.chart .caption{font-weight:600;fill:#32383f}
 table.env td{font-size:12px}
 #guide ul{max-width:980px}
 footer{padding:20px 28px;color:var(--muted)}

@@ -3,6 +3,7 @@
 A failed cell gets <failure>, an errored one <error>, a skipped one <skipped message=reason>.
 The text of each holds the message, the error against tolerance and the repro script.
 """
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -42,7 +43,9 @@ def details(cell):
 
 
 def _seconds(value):
-    return f"{(value or 0.0):.6f}"
+    """Seconds as JUnit writes them; 0 where missing or not finite (a sum can overflow)."""
+    value = value or 0.0
+    return f"{value:.6f}" if math.isfinite(value) else "0.000000"
 
 
 def build(analysis):

@@ -51,6 +51,15 @@ def build(analysis):
         "generated_at": analysis.generated_at,
         "files": analysis.results.files,
         "warnings": analysis.warnings,
+        "skipped": {"count": analysis.results.skipped_total,
+                    "by_category": dict(sorted(analysis.results.skipped_counts.items())),
+                    "lines": [{"source": s.source, "line": s.line, "category": s.category, "why": s.why}
+                              for s in analysis.results.skipped]},
+        "completeness": {
+            "status": analysis.results.completeness(),
+            "runs": [{"source": run.source, "line": run.line, "run_id": run.run_id, "status": run.status,
+                      "planned": run.planned, "finished": run.finished, "reason": run.reason}
+                     for run in analysis.runs]},
         "totals": analysis.totals().as_dict(),
         "columns": columns,
         "counts": counts,
@@ -60,7 +69,8 @@ def build(analysis):
                      if analysis.baseline else None),
         "regressions": regressions,
         "not_passing": [{**{name: cell[name] for name in KEY_FIELDS}, "outcome": cell["outcome"],
-                         "message": cell.get("message"), "source": cell["_source"]}
+                         "message": cell.get("message"), "source": cell["_source"],
+                         "known_issue": analysis.known(cell)}
                         for cell in analysis.cells if cell["outcome"] in ("fail", "error")],
         "runs": [{"source": run.source, "line": run.line, **_public_header(run.header)}
                  for run in analysis.runs],

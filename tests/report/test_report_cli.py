@@ -13,7 +13,7 @@ from conformance.__main__ import main
 def test_defaults_read_reports_results_and_write_four_files(tmp_path, monkeypatch, capsys):
     rich_run(tmp_path / "reports" / "results")
     monkeypatch.chdir(tmp_path)
-    assert main(["report"]) == 0
+    assert main(["report"]) == 1          # the rich run has failing and erroring cells
     for name in ("index.html", "summary.json", "junit.xml", "ctrf.json"):
         assert (tmp_path / "reports" / name).stat().st_size > 0, name
     ET.parse(tmp_path / "reports" / "junit.xml")
@@ -26,13 +26,13 @@ def test_default_baseline_is_used_when_present(tmp_path, monkeypatch, capsys):
     write_jsonl(tmp_path / "reports" / "baseline" / "b.jsonl", [header(), cell()])
     write_jsonl(tmp_path / "reports" / "results" / "n.jsonl", [header(), cell(outcome="error")])
     monkeypatch.chdir(tmp_path)
-    assert main(["report", "--json", "s.json"]) == 0
+    assert main(["report", "--json", "s.json"]) == 1      # a regression (and an erroring cell)
     assert not (tmp_path / "reports" / "index.html").exists()     # only the named output
     data = json.loads((tmp_path / "s.json").read_text())
     assert data["baseline"]["paths"] == [os.path.join("reports", "baseline")]
     assert len(data["regressions"]["baseline"]) == 1
     assert "1 regression(s)" in capsys.readouterr().out
-    assert main(["report", "--json", "s2.json", "--no-baseline"]) == 0
+    assert main(["report", "--json", "s2.json", "--no-baseline"]) == 1   # the erroring cell
     assert json.loads((tmp_path / "s2.json").read_text())["baseline"] is None
 
 
@@ -67,5 +67,5 @@ def test_module_entry_point_runs_in_a_subprocess(tmp_path):
     done = subprocess.run([sys.executable, "-m", "conformance", "report", "--results", str(results),
                            "--out", str(tmp_path / "r.html"), "--no-baseline"],
                           check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr     # the rich run has failing cells
     assert "out: " in done.stdout and (tmp_path / "r.html").exists()

@@ -30,7 +30,8 @@ def test_each_kind_of_change_lands_in_its_section(tmp_path):
     assert subjects(result.regressions) == ["a"]
     assert subjects(result.fixes) == ["b", "e"]
     assert subjects(result.new) == ["g"]
-    assert subjects(result.removed) == ["c"]
+    assert subjects(result.missing) == ["c"]      # passed in BASE, absent from NEW
+    assert subjects(result.removed) == []
     assert subjects(result.changed) == ["f"]
     assert result.unchanged == 1
 
@@ -41,7 +42,7 @@ def test_error_after_pass_is_a_regression_and_dtype_is_part_of_the_key(tmp_path)
     result = compare(base, new)
     assert [a["dtype"] for _, a in result.regressions] == ["float32"]
     assert [a["dtype"] for _, a in result.new] == ["float16"]
-    assert [b["dtype"] for b, _ in result.removed] == ["float64"]
+    assert [b["dtype"] for b, _ in result.missing] == ["float64"]
 
 
 def test_ignore_version_matches_across_versions(tmp_path):
@@ -86,7 +87,7 @@ def test_cli_catches_a_planted_regression_in_real_cells(tmp_path, capsys):
 def test_cli_exit_zero_without_regressions_and_sections_in_order(tmp_path, capsys):
     base = write_jsonl(tmp_path / "b.jsonl", [cell(subject="x", outcome="fail"), cell(subject="gone")])
     new = write_jsonl(tmp_path / "n.jsonl", [cell(subject="x"), cell(subject="fresh")])
-    assert main(["compare", str(base), str(new)]) == 0
+    assert main(["compare", str(base), str(new), "--removed", "gone"]) == 0
     printed = capsys.readouterr().out
     positions = [printed.index(h) for h in ("fixes", "new cells", "removed cells", "summary:")]
     assert positions == sorted(positions)
