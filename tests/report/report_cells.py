@@ -85,3 +85,31 @@ def rich_run(directory):
                         tail='{"schema": "conformance-result/1", "kind": "cell", "prop'),
             write_jsonl(os.path.join(directory, "chainer-7.8.1.jsonl"), chainer),
             write_jsonl(os.path.join(directory, "sub", "chainer-5.4.0.jsonl"), chainer5)]
+
+
+V2 = "conformance-result/2"
+
+
+def header2(run_id="0123abcd", planned=None, **fields):
+    """A ``conformance-result/2`` header (with ``run_id`` and ``planned``)."""
+    return header(schema=V2, run_id=run_id, planned=planned, **fields)
+
+
+def cell2(**fields):
+    """A ``conformance-result/2`` cell."""
+    record = cell(**fields)
+    record["schema"] = V2
+    return record
+
+
+def footer(run_id="0123abcd", status="complete", planned=0, finished=0, reason=None):
+    """The terminal record of a ``conformance-result/2`` run."""
+    return {"schema": V2, "kind": "footer", "run_id": run_id, "status": status, "planned": planned,
+            "finished": finished, "ended_at": "2026-01-01T00:10:00+00:00", "reason": reason}
+
+
+def complete_run(cells, run_id="0123abcd", **header_fields):
+    """Records of a finished ``/2`` run: header, ``cells`` (made ``/2``), footer."""
+    cells = [dict(c, schema=V2) for c in cells]
+    return ([header2(run_id, planned=len(cells), **header_fields)] + cells
+            + [footer(run_id, "complete", len(cells), len(cells))])
