@@ -1,4 +1,7 @@
-"""Result records: one JSON object per line, a header first, each line flushed as written."""
+"""Result records: one JSON object per line, a header first, each line flushed as written, and
+a footer (``kind: footer``) last when the run ended: ``status`` complete, interrupted or
+crashed. A run killed outright (SIGKILL, power loss) leaves no footer: readers treat a run
+without one as incomplete. ``conformance-result/1`` files (no footer, no run id) are legacy."""
 import datetime
 import json
 import math
@@ -6,10 +9,16 @@ import os
 import platform
 import subprocess
 import sys
+import uuid
 
 import numpy
 
-SCHEMA = "conformance-result/1"
+SCHEMA = "conformance-result/2"
+STATUSES = ("complete", "interrupted", "crashed")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def _jsonable(value):
@@ -45,11 +54,15 @@ def harness_commit():
 
 
 def header(profile, frameworks, **extra):
-    """The header record of a run; ``frameworks`` maps name -> version (or None: unavailable)."""
+    """The header record of a run; ``frameworks`` maps name -> version (or None: unavailable).
+    ``run_id`` (new for each run) pairs it with its footer; ``planned`` is the number of cells
+    the run will write when known at header time, else None (the footer has it)."""
     commit, dirty = harness_commit()
     record = {
         "schema": SCHEMA,
         "kind": "header",
+        "run_id": uuid.uuid4().hex,
+        "planned": None,
         "harness_commit": commit,
         "harness_dirty": dirty,
         "profile": profile,
@@ -60,11 +73,22 @@ def header(profile, frameworks, **extra):
         "numpy": numpy.__version__,
         "device_model": "cpu",
         "driver": None,
-        "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "started_at": now(),
         "argv": list(sys.argv),
     }
     record.update(extra)
     return record
+
+
+def footer(run_id, status, planned, finished, reason=None):
+    """The terminal record of run ``run_id``: ``status`` is complete (every planned cell has a
+    result line), interrupted (SIGINT/SIGTERM) or crashed (the test process died, or cells are
+    missing); ``planned`` and ``finished`` count cells; ``reason`` says why it is not complete."""
+    if status not in STATUSES:
+        raise ValueError(f"footer status {status!r}: expected one of {', '.join(STATUSES)}")
+    return {"schema": SCHEMA, "kind": "footer", "run_id": run_id, "status": status,
+            "planned": int(planned), "finished": int(finished), "ended_at": now(),
+            "reason": reason}
 
 
 class Recorder:
