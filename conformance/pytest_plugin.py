@@ -10,7 +10,9 @@
 - writes the collected cells to ``--conformance-collected`` (one JSON file per process), so
   that the runner knows every cell that should have finished;
 - with ``--conformance-only FILE``, runs only the node ids listed in FILE (the runner's
-  restart after a crash).
+  restart after a crash);
+- started by the runner, dies with it: the controller and every xdist worker get the
+  parent-death signal (Linux; elsewhere a thread watching the parent pid).
 
 ``python -m conformance run`` drives it; see ``conformance/runner.py``.
 """
@@ -42,7 +44,25 @@ def _worker():
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def _die_with_parent(config):
+    """Started by the runner (``CONFORMANCE_RUNNER_PID``): die with the process that started
+    this one, so that no pytest process outlives a killed run. The controller (started by the
+    runner, which also arms this before exec) publishes its pid for its xdist workers."""
+    runner_pid = os.environ.get("CONFORMANCE_RUNNER_PID")
+    if not runner_pid:
+        return
+    from .runner import die_with_parent
+    if hasattr(config, "workerinput"):
+        controller = os.environ.get("CONFORMANCE_CONTROLLER_PID")
+        if controller:
+            die_with_parent(int(controller), "worker")
+    else:
+        os.environ["CONFORMANCE_CONTROLLER_PID"] = str(os.getpid())  # inherited by workers
+        die_with_parent(int(runner_pid), "controller")
+
+
 def pytest_configure(config):
+    _die_with_parent(config)
     harness.register_profiles()
     settings.load_profile(f"conformance-{config.getoption('conformance_profile')}")
     frameworks = [f for f in config.getoption("conformance_frameworks").split(",") if f]
