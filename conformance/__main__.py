@@ -6,6 +6,7 @@ Commands: ``verify-semantics`` (refimpl's policies vs the real frameworks). Plan
 """
 import argparse
 import importlib
+import signal
 import sys
 
 # Commands implemented in their own modules: each exposes ``add_parser(commands)``, which adds
@@ -43,9 +44,22 @@ def verify_semantics(args):
     if not args.quiet:
         print(f"{'case':<44} {'field':<34} {'framework':<8} outcome")
     try:
-        with Recorder(args.out, append=args.append) as recorder:
-            cells = verify.verify(_split(args.frameworks), recorder, _split(args.cases or ""),
-                                  on_cell=show)
+        recorder = Recorder(args.out, append=args.append)
+    except OSError as error:
+        print(f"error: --out={args.out!r}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    try:
+        with recorder:
+            try:
+                cells = verify.verify(_split(args.frameworks), recorder,
+                                      _split(args.cases or ""), on_cell=show)
+            except KeyboardInterrupt as stop:
+                _footer(recorder, "interrupted", f"{stop.args[0] if stop.args else 'SIGINT'}")
+                raise
+            except BaseException as error:
+                _footer(recorder, "crashed", f"{type(error).__name__}: {error}")
+                raise
+            _footer(recorder, "complete")
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -65,6 +79,16 @@ def verify_semantics(args):
     if args.out:
         print(f"results: {args.out}")
     return 1 if problems else 0
+
+
+def _footer(recorder, status, reason=None):
+    """The footer of the verify-semantics run in ``recorder`` (none before its header)."""
+    from .recorder import footer
+    headers = [r for r in recorder.records if r.get("kind") == "header"]
+    if headers:
+        cells = sum(1 for r in recorder.records if r.get("kind") == "cell")
+        planned = cells if status == "complete" else max(cells, headers[-1].get("planned") or 0)
+        recorder.write(footer(headers[-1].get("run_id"), status, planned, cells, reason))
 
 
 def main(argv=None):
@@ -102,5 +126,20 @@ def _planned(name, text):
     return 2
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    # SIGINT and SIGTERM stop a command with one line and exit status 3 (``run`` handles them
+    # itself: it stops pytest and writes its footer first), never a traceback.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        status = main()
+    except KeyboardInterrupt as stop:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print(f"interrupted ({stop.args[0] if stop.args else 'SIGINT'})", file=sys.stderr)
+        status = 3
+    sys.exit(status)
