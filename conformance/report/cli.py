@@ -37,7 +37,7 @@ DEFAULT_OUTPUTS = {
     "junit": os.path.join("reports", "junit.xml"),
     "ctrf": os.path.join("reports", "ctrf.json"),
 }
-RENDERERS = {"out": html.chunks, "json": summary.render, "junit": junit.render, "ctrf": ctrf.chunks}
+RENDERERS = {"out": html.chunks, "json": summary.render, "junit": junit.chunks, "ctrf": ctrf.chunks}
 EXIT_OK, EXIT_FAILING, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 

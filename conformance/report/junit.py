@@ -5,6 +5,7 @@ The text of each holds the message, the error against tolerance and the repro sc
 """
 import math
 import re
+import secrets
 import xml.etree.ElementTree as ET
 
 from .model import Counts, area_of, column_of, columns_of
@@ -48,7 +49,24 @@ def _seconds(value):
     return f"{value:.6f}" if math.isfinite(value) else "0.000000"
 
 
-def build(analysis):
+def testcase(cell):
+    """The <testcase> element of one cell."""
+    case = ET.Element("testcase", classname=_text(classname(cell)), name=_text(testcase_name(cell)),
+                      time=_seconds(cell["duration_s"]))
+    outcome = cell["outcome"]
+    if outcome in ("fail", "error"):
+        element = ET.SubElement(case, "failure" if outcome == "fail" else "error",
+                                message=_text(cell.get("message") or outcome),
+                                type=_text(cell.get("raw_outcome") or outcome))
+        element.text = _text(details(cell))
+    elif outcome == "skip":
+        ET.SubElement(case, "skipped", message=_text(cell.get("message") or "skipped"))
+    return case
+
+
+def build(analysis, marker=None):
+    """The <testsuites> tree. With ``marker``, each suite holds a comment ``marker-N`` where
+    its testcases go instead of them, and the cells of each suite are returned too."""
     cells = analysis.cells
     root = ET.Element("testsuites", name="autograd conformance")
     total = Counts(cells)
@@ -57,6 +75,7 @@ def build(analysis):
     root.set("errors", str(total["error"]))
     root.set("skipped", str(total["skip"]))
     root.set("time", _seconds(total.duration))
+    groups = []
     for column in columns_of(cells):
         column_cells = sorted((c for c in cells if column_of(c) == column),
                               key=lambda c: (c["property"], c["subject"], str(c["dtype"])))
@@ -75,18 +94,12 @@ def build(analysis):
         for name in ("harness_commit", "profile", "python", "platform", "device_model", "driver"):
             if header.get(name) is not None:
                 ET.SubElement(properties, "property", name=name, value=_text(header[name]))
-        for cell in column_cells:
-            case = ET.SubElement(suite, "testcase", classname=_text(classname(cell)),
-                                 name=_text(testcase_name(cell)), time=_seconds(cell["duration_s"]))
-            outcome = cell["outcome"]
-            if outcome in ("fail", "error"):
-                element = ET.SubElement(case, "failure" if outcome == "fail" else "error",
-                                        message=_text(cell.get("message") or outcome),
-                                        type=_text(cell.get("raw_outcome") or outcome))
-                element.text = _text(details(cell))
-            elif outcome == "skip":
-                ET.SubElement(case, "skipped", message=_text(cell.get("message") or "skipped"))
-    return root
+        if marker is None:
+            suite.extend(testcase(cell) for cell in column_cells)
+        else:
+            suite.append(ET.Comment(f"{marker}-{len(groups)}"))
+            groups.append(column_cells)
+    return root if marker is None else (root, groups)
 
 
 def _header_for(analysis, cells):
@@ -98,6 +111,21 @@ def _header_for(analysis, cells):
 
 
 def render(analysis):
-    root = build(analysis)
+    return "".join(chunks(analysis))
+
+
+def chunks(analysis):
+    """The XML as strings, one testcase at a time (a large run's tree is never built whole)."""
+    marker = f"testcases-{secrets.token_hex(8)}"
+    root, groups = build(analysis, marker)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    rest = ET.tostring(root, encoding="unicode")
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    for index, cells in enumerate(groups):
+        head, rest = rest.split(f"<!--{marker}-{index}-->", 1)
+        yield head
+        for number, cell in enumerate(cells):
+            case = testcase(cell)
+            ET.indent(case, level=2)
+            yield ("" if number == 0 else "\n    ") + ET.tostring(case, encoding="unicode")
+    yield rest + "\n"

@@ -458,6 +458,16 @@ def _number(value):
     return None
 
 
+def _shared_keys(value):
+    """``value`` with the keys of its nested objects interned (``oracles`` and the like repeat
+    the same few keys in every cell of a large run). Depth is bounded by ``MAX_DEPTH``."""
+    if isinstance(value, dict):
+        return {sys.intern(k): _shared_keys(v) for k, v in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        return [_shared_keys(v) for v in value]
+    return value
+
+
 def _text(value):
     """``value`` as display text (None stays None)."""
     if value is None or isinstance(value, str):
@@ -472,7 +482,8 @@ def normalise(record, source="", line=0, run=0, slim=False, warn=None):
     seconds >= 0 becomes None), and where it came from (``_source``, ``_line``, ``_run``).
     ``slim``: only ``SLIM_FIELDS``."""
     intern = sys.intern
-    cell = {intern(k): (intern(v) if k in _INTERNED and isinstance(v, str) and len(v) < 200 else v)
+    cell = {intern(k): (intern(v) if k in _INTERNED and isinstance(v, str) and len(v) < 200
+                        else _shared_keys(v) if isinstance(v, dict) else v)
             for k, v in record.items() if not slim or k in SLIM_FIELDS}
     for name in KEY_FIELDS:
         value = record.get(name)
