@@ -1,6 +1,8 @@
-"""Reports from result files (``conformance-result/1`` JSON lines).
+"""Reports from result files (``conformance-result/1`` and ``/2`` JSON lines).
 
-- ``load``: read any set of result files or directories (headers, cells, crashed runs);
+- ``schemas``: the record schemas (JSON Schema, per version and kind) lines are validated with;
+- ``load``: read any set of result files or directories, streamed (headers, cells, footers,
+  each run's completeness; bad lines skipped, counted and listed);
 - ``model``: the matrix of property areas and subjects x (framework, version, device);
 - ``differences``: the Chainer <-> PyTorch porting guide, from refimpl's policies and the
   ``semantics.*`` cells that prove each behaviour;
@@ -8,5 +10,6 @@
 - ``html`` (with ``charts``): one self-contained HTML page;
 - ``summary``, ``junit``, ``ctrf``: machine-readable outputs;
 - ``compare``: regressions, fixes, new and removed cells between two result sets;
-- ``cli`` and ``compare_cli``: the ``report`` and ``compare`` commands.
+- ``cli`` and ``compare_cli``: the ``report`` and ``compare`` commands (exit 0/1/2/3);
+- ``output`` (atomic writes) and ``text`` (escaping, bidi controls neutralised).
 """

@@ -107,7 +107,7 @@ class Run:
         if status == "complete":
             return None
         if status == "unknown":
-            return f"legacy {self.schema or 'result'} records have no footer: completeness unknown"
+            return f"legacy {self.schema or 'result'} records have no footer"
         notes = []
         if self.footer and self.footer.get("reason"):
             notes.append(str(self.footer["reason"]))
@@ -130,6 +130,8 @@ class Run:
 
     def describe(self):
         """One line: the run, its status, its progress and why."""
+        if self.status == "unknown":
+            return f"{self.label()}: completeness unknown, {self.cells} cell(s) read ({self.reason})"
         text = f"{self.label()}: {self.status}"
         if self.status != "complete":
             text += f", {self.progress()}"
@@ -225,7 +227,8 @@ def find_files(path, argument="--results"):
     found = []
     for root, dirs, names in os.walk(path):
         dirs.sort()
-        found.extend(os.path.join(root, name) for name in sorted(names) if name.endswith(".jsonl"))
+        found.extend(os.path.join(root, name) for name in sorted(names)   # regular files: no FIFO
+                     if name.endswith(".jsonl") and os.path.isfile(os.path.join(root, name)))
     if not found:
         raise LoadError(f"{argument}: {path!r} holds no .jsonl result files")
     return found
@@ -484,7 +487,8 @@ def normalise(record, source="", line=0, run=0, slim=False, warn=None):
     intern = sys.intern
     cell = {intern(k): (intern(v) if k in _INTERNED and isinstance(v, str) and len(v) < 200
                         else _shared_keys(v) if isinstance(v, dict) else v)
-            for k, v in record.items() if not slim or k in SLIM_FIELDS}
+            for k, v in record.items()
+            if (not slim or k in SLIM_FIELDS) and not k.startswith("_")}   # _names are the loader's
     for name in KEY_FIELDS:
         value = record.get(name)
         cell[name] = None if value is None else (value if isinstance(value, str) else str(value))
