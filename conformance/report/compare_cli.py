@@ -16,7 +16,7 @@ conformance-result/2 run has no footer, or its file is named *.incomplete.jsonl 
 have no footer: their completeness is unknown, which is said and does not fail the gate.
 """
 import argparse
-import os
+import json
 import sys
 import textwrap
 import traceback
@@ -24,6 +24,7 @@ import traceback
 from .compare import compare, known_issue
 from .load import LoadError, key_text, load
 from .output import write_atomic
+from .summary import _clean
 from .text import terminal
 
 EXIT_OK, EXIT_REGRESSION, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -194,8 +195,6 @@ def _run(args):
                                 for side, results in (("base", base), ("new", new))},
                     **result.as_dict()}
         try:
-            import json
-            from .summary import _clean
             write_atomic(args.json, json.dumps(_clean(document), indent=2, allow_nan=False) + "\n")
         except (OSError, ValueError) as error:
             why = getattr(error, "strerror", None) or error

@@ -504,9 +504,9 @@ def _charts(analysis, colors):
 
 def _details(analysis):
     matrix = analysis.matrix
-    yield (f'<section id="details"><h2>Cell details</h2><p class="lede">One block per matrix entry; '
-           f'failing and erroring ones start open. Each shows the cells (one per dtype) with their '
-           f'errors against tolerance, message, repro script and reproduce blob.</p>')
+    yield ('<section id="details"><h2>Cell details</h2><p class="lede">One block per matrix entry; '
+           'failing and erroring ones start open. Each shows the cells (one per dtype) with their '
+           'errors against tolerance, message, repro script and reproduce blob.</p>')
     for row in matrix.rows():
         for column in matrix.columns:
             cells = row.entries.get(column)

@@ -4,7 +4,7 @@ schema versions, exit statuses."""
 import json
 
 import pytest
-from report_cells import (BASELINE, V2, cell, cell2, complete_run, footer, header, header2,
+from report_cells import (BASELINE, V2, cell, complete_run, footer, header, header2,
                           write_jsonl)
 
 from conformance.__main__ import main
