@@ -275,9 +275,10 @@ def test_unavailable_framework_gives_skip_cells_and_a_header(tmp_path, monkeypat
     status = cli.main(["verify-semantics", "--frameworks", "torch", "--out", str(out), "-q"])
     assert status == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
-    assert lines[0]["kind"] == "header" and lines[0]["schema"] == "conformance-result/1"
+    assert lines[0]["kind"] == "header" and lines[0]["schema"] == "conformance-result/2"
     assert lines[0]["frameworks"] == {"torch": None}
-    cells = lines[1:]
+    assert lines[-1]["kind"] == "footer" and lines[-1]["status"] == "complete"
+    cells = lines[1:-1]
     assert len(cells) == sum(case.applies_to("torch") for case in behaviours.CASES)
     for cell in cells:
         assert cell["outcome"] == "skip" and "torch cannot be imported" in cell["message"]
