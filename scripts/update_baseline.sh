@@ -25,10 +25,18 @@ if [ $# -gt 0 ]; then
     PYTHON="${PYTHON:-python3}"
     [ -x .venv/bin/python ] && PYTHON=.venv/bin/python
     if [ -d "$SOURCE" ]; then
-        find "$SOURCE" -name '*.jsonl' -type f -print0 | while IFS= read -r -d '' file; do
+        # only complete runs: an interrupted (*.incomplete.jsonl) or killed (*.partial.jsonl)
+        # run is never adopted as the baseline
+        find "$SOURCE" -name '*.jsonl' ! -name '*.incomplete.jsonl' ! -name '*.partial.jsonl' \
+            -type f -print0 | while IFS= read -r -d '' file; do
             cp "$file" "$NEW/$(echo "${file#"$SOURCE"/}" | tr '/' '_')"
         done
     else
+        case "$SOURCE" in
+            *.incomplete.jsonl|*.partial.jsonl)
+                echo "update_baseline: $SOURCE is an incomplete run; refusing to adopt it" >&2
+                exit 3 ;;
+        esac
         cp "$SOURCE" "$NEW/"
     fi
 else
@@ -50,7 +58,10 @@ fi
 if ls "$BASELINE"/*.jsonl >/dev/null 2>&1; then
     echo "== changes from the current baseline =="
     "$PYTHON" -m conformance compare "$BASELINE" "$NEW" --limit 0 || status=$?
-    if [ "${status:-0}" -eq 1 ]; then
+    if [ "${status:-0}" -eq 3 ]; then
+        echo "update_baseline: the new results are incomplete (exit 3); baseline unchanged" >&2
+        exit 3
+    elif [ "${status:-0}" -eq 1 ]; then
         echo "update_baseline: WARNING: the new baseline accepts the regressions listed above" >&2
     elif [ "${status:-0}" -ne 0 ]; then
         exit "$status"
