@@ -11,6 +11,7 @@ mkdir -p reports/results
 status=0
 .venv/bin/python -m conformance run --frameworks refimpl,torch,chainer --device cpu \
     --profile ci --jobs 2 --out reports/results "$@" || status=$?
-.venv/bin/python -m conformance report --results reports/results --out reports/index.html
+.venv/bin/python -m conformance report --results reports/results --out reports/index.html \
+    || status=$?
 echo "report: reports/index.html"
 exit "$status"

@@ -13,6 +13,7 @@ status=0
 .venv/bin/python -m conformance run --frameworks refimpl,torch,chainer --device cpu \
     --profile ci --jobs 2 --out "$results" || status=$?
 .venv/bin/python -m conformance report --results "$results" --out "$results/index.html" \
-    --json "$results/summary.json" --junit "$results/junit.xml" --ctrf "$results/ctrf.json"
+    --json "$results/summary.json" --junit "$results/junit.xml" --ctrf "$results/ctrf.json" \
+    || status=$?
 .venv/bin/python -m conformance compare reports/baseline "$results" || status=$?
 exit "$status"
