@@ -314,3 +314,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             x._grad_var = result
         results.append(result)
     return container(results)
+
+
+Variable._backward_engine = staticmethod(backward)  # Variable.backward calls it; see there

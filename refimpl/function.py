@@ -5,6 +5,7 @@ import weakref
 import numpy
 
 from . import _backend, _mode, policies as _policies
+from .variable import Variable
 
 
 FREED_GRAPH_MESSAGE = (
@@ -47,7 +48,6 @@ class Function:
     _freed = False
 
     def __call__(self, *inputs):
-        from .variable import Variable
         arrays = [x.data for x in inputs]
         if _backend.cupy is not None:  # mixing host and device arrays raises DeviceMismatchError
             _backend.get_array_module(*arrays)

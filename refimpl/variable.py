@@ -35,6 +35,9 @@ class Variable:
     _retains_grad = False
     _is_constant = False  # made by refimpl from an array or a number, not by the user
     _grad_edge_cut = False  # a view made under no_grad (torch): no gradient reaches or leaves it
+    #: ``refimpl.engine.backward``: the engine builds on Variable, so it installs itself here
+    #: when imported (``import refimpl`` imports it) rather than being imported by this module.
+    _backward_engine = None
 
     def __init__(self, data, requires_grad=None, name=None):
         if isinstance(data, Variable):
@@ -163,10 +166,9 @@ class Variable:
         call), ``enable_double_backprop`` (same as ``create_graph``), ``loss_scale`` (multiply
         the seed).
         """
-        from . import engine
-        engine.backward(self, gradient, retain_graph=retain_graph,
-                        create_graph=create_graph or enable_double_backprop, inputs=inputs,
-                        retain_grad=retain_grad, loss_scale=loss_scale)
+        self._backward_engine(self, gradient, retain_graph=retain_graph,
+                              create_graph=create_graph or enable_double_backprop, inputs=inputs,
+                              retain_grad=retain_grad, loss_scale=loss_scale)
 
     # --- array-like surface -----------------------------------------------------------
     @property

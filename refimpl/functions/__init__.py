@@ -1,6 +1,8 @@
 """refimpl's ops. Each is differentiable to any order (its backward uses these same ops)."""
+from ..variable import Variable as _Variable
 from .activation import clip, leaky_relu, relu
-from .arithmetic import add, broadcast_to, cast, div, mul, neg, pow, sub, sum_to
+from .arithmetic import add, cast, div, mul, neg, pow, sub
+from .broadcast import broadcast_to, sum_to
 from .conv import conv2d, conv_transpose2d, convolution_2d, deconvolution_2d
 from .indexing import getitem, where
 from .linear import linear
@@ -40,35 +42,34 @@ LAYER_FUNCTIONS = __all__[len(OPS):]
 
 def _install_operators():
     """Give Variable its Python operators and array-style methods."""
-    from ..variable import Variable
 
     def swap(function):
         return lambda self, other: function(other, self)
 
-    Variable.__add__ = add
-    Variable.__radd__ = swap(add)
-    Variable.__sub__ = sub
-    Variable.__rsub__ = swap(sub)
-    Variable.__mul__ = mul
-    Variable.__rmul__ = swap(mul)
-    Variable.__truediv__ = div
-    Variable.__rtruediv__ = swap(div)
-    Variable.__pow__ = pow
-    Variable.__rpow__ = swap(pow)
-    Variable.__neg__ = neg
-    Variable.__matmul__ = matmul
-    Variable.__rmatmul__ = swap(matmul)
-    Variable.__getitem__ = getitem
-    Variable.__abs__ = abs
-    Variable.astype = cast
-    Variable.reshape = reshape
-    Variable.transpose = lambda self, *axes: transpose(
+    _Variable.__add__ = add
+    _Variable.__radd__ = swap(add)
+    _Variable.__sub__ = sub
+    _Variable.__rsub__ = swap(sub)
+    _Variable.__mul__ = mul
+    _Variable.__rmul__ = swap(mul)
+    _Variable.__truediv__ = div
+    _Variable.__rtruediv__ = swap(div)
+    _Variable.__pow__ = pow
+    _Variable.__rpow__ = swap(pow)
+    _Variable.__neg__ = neg
+    _Variable.__matmul__ = matmul
+    _Variable.__rmatmul__ = swap(matmul)
+    _Variable.__getitem__ = getitem
+    _Variable.__abs__ = abs
+    _Variable.astype = cast
+    _Variable.reshape = reshape
+    _Variable.transpose = lambda self, *axes: transpose(
         self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None))
-    Variable.T = property(lambda self: transpose(self))
-    Variable.sum = lambda self, axis=None, keepdims=False: sum(self, axis, keepdims)
-    Variable.mean = lambda self, axis=None, keepdims=False: mean(self, axis, keepdims)
-    Variable.exp = exp
-    Variable.log = log
+    _Variable.T = property(lambda self: transpose(self))
+    _Variable.sum = lambda self, axis=None, keepdims=False: sum(self, axis, keepdims)
+    _Variable.mean = lambda self, axis=None, keepdims=False: mean(self, axis, keepdims)
+    _Variable.exp = exp
+    _Variable.log = log
 
 
 _install_operators()

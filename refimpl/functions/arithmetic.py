@@ -1,10 +1,13 @@
 """Arithmetic: add, sub, mul, div, pow, neg, with broadcasting and scalars on either side,
-plus the shape plumbing their gradients need (sum_to, broadcast_to) and dtype casts."""
+and dtype casts. Their gradients sum over broadcast axes with ``broadcast.unbroadcast``."""
 from .. import _backend, _mode, policies as _semantics
 from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
 from ._util import as_variable, prepare_operands, returns_input
+from .broadcast import unbroadcast
+from .indexing import where
+from .math import log
 
 
 _PYTHON_SCALARS = (float, int, bool, complex)
@@ -15,76 +18,6 @@ def _is_scalar(value):
     if type(value) in _PYTHON_SCALARS:
         return True
     return type(value) is not Variable and _backend.numpy.isscalar(value)
-
-
-def _unbroadcast(gy, shape):
-    """Sum ``gy`` down to ``shape`` (the inverse of broadcasting); a no-op if equal."""
-    return gy if gy.shape == shape else sum_to(gy, shape)
-
-
-class SumTo(Function):
-    saves_tensors = False
-
-    def __init__(self, shape):
-        self.shape = tuple(shape)
-
-    def forward(self, x):
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1)
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        if lead:
-            y = y.reshape(self.shape)
-        return y.copy() if y is x else y  # (ascontiguousarray would make a 0-d x 1-d)
-
-    def backward(self, gy):
-        return broadcast_to(gy, self.inputs[0].shape)
-
-
-class BroadcastTo(Function):
-    saves_tensors = False
-    is_view = True
-
-    def __init__(self, shape):
-        self.shape = tuple(shape)
-
-    def forward(self, x):
-        xp = _backend.get_array_module(x)
-        return xp.broadcast_to(x, self.shape)
-
-    def backward(self, gy):
-        return _unbroadcast(gy, self.inputs[0].shape)
-
-
-def sum_to(x, shape):
-    """Sum ``x`` over its broadcast axes so that its shape becomes ``shape``."""
-    x = as_variable(x)
-    shape = tuple(shape)
-    if x.shape == shape and returns_input("sum_to" if shape else "sum_to_0d"):
-        return x
-    if not _broadcasts_to(shape, x.shape):
-        raise ValueError(f"cannot sum x of shape {x.shape} to shape={shape}: shape does not "
-                         f"broadcast to x.shape")
-    return SumTo(shape)(x)
-
-
-def broadcast_to(x, shape):
-    """Broadcast ``x`` to ``shape`` (NumPy rules)."""
-    x = as_variable(x)
-    shape = tuple(shape)
-    if x.shape == shape and returns_input("broadcast_to"):
-        return x
-    if not _broadcasts_to(x.shape, shape):
-        raise ValueError(f"cannot broadcast x of shape {x.shape} to shape={shape}")
-    return BroadcastTo(shape)(x)
-
-
-def _broadcasts_to(source, target):
-    """Whether an array of shape ``source`` broadcasts to exactly ``target``."""
-    try:
-        return _backend.numpy.broadcast_shapes(source, target) == target
-    except ValueError:
-        return False
 
 
 class Cast(Function):
@@ -118,8 +51,8 @@ class Add(Function):
 
     def backward(self, gy):
         a, b = self.inputs  # no gradient work for constant operands, as Mul
-        return (_unbroadcast(gy, a.shape) if a.requires_grad else None,
-                _unbroadcast(gy, b.shape) if b.requires_grad else None)
+        return (unbroadcast(gy, a.shape) if a.requires_grad else None,
+                unbroadcast(gy, b.shape) if b.requires_grad else None)
 
 
 class Sub(Function):
@@ -130,8 +63,8 @@ class Sub(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        return (_unbroadcast(gy, a.shape) if a.requires_grad else None,
-                _unbroadcast(-gy, b.shape) if b.requires_grad else None)
+        return (unbroadcast(gy, a.shape) if a.requires_grad else None,
+                unbroadcast(-gy, b.shape) if b.requires_grad else None)
 
 
 class Mul(Function):
@@ -140,8 +73,8 @@ class Mul(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        return (_unbroadcast(gy * b, a.shape) if a.requires_grad else None,
-                _unbroadcast(gy * a, b.shape) if b.requires_grad else None)
+        return (unbroadcast(gy * b, a.shape) if a.requires_grad else None,
+                unbroadcast(gy * a, b.shape) if b.requires_grad else None)
 
 
 class Div(Function):
@@ -152,8 +85,8 @@ class Div(Function):
         a, b = self.inputs
         ga = gy / b
         gb = -ga * a / b if b.requires_grad else None
-        return (_unbroadcast(ga, a.shape) if a.requires_grad else None,
-                _unbroadcast(gb, b.shape) if gb is not None else None)
+        return (unbroadcast(ga, a.shape) if a.requires_grad else None,
+                unbroadcast(gb, b.shape) if gb is not None else None)
 
 
 class Pow(Function):
@@ -166,8 +99,6 @@ class Pow(Function):
         return a ** b
 
     def backward(self, gy):
-        from .math import log
-        from .indexing import where
         a, b = self.inputs
         ga = gb = None
         if a.requires_grad:
@@ -183,12 +114,12 @@ class Pow(Function):
                            xp.zeros((), dtype=gy.dtype), gy * b * safe_a ** (b - 1))
             else:
                 ga = gy * b * a ** (b - 1)
-            ga = _unbroadcast(ga, a.shape)
+            ga = unbroadcast(ga, a.shape)
         if b.requires_grad:
             xp = _backend.get_array_module(a.data)
             positive = xp.broadcast_to(a.data > 0, gy.shape)
             safe_a = where(a.data > 0, a, xp.ones((), dtype=a.dtype))
-            gb = _unbroadcast(where(positive, gy * self.output() * log(safe_a), 0.0 * gy), b.shape)
+            gb = unbroadcast(where(positive, gy * self.output() * log(safe_a), 0.0 * gy), b.shape)
         return ga, gb
 
 

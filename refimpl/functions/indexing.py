@@ -3,7 +3,7 @@ from .. import _backend
 from ..function import Function
 from ..variable import Variable
 from ._util import as_variable, prepare_operands
-from .arithmetic import _unbroadcast
+from .broadcast import unbroadcast
 
 
 def _normalize_key(key):
@@ -96,8 +96,8 @@ class Where(Function):
         x, y = self.inputs
         xp = _backend.get_array_module(gy.data)
         zero = as_variable(xp.zeros((), dtype=gy.dtype))
-        gx = _unbroadcast(Where(self.condition)(gy, zero), x.shape) if x.requires_grad else None
-        gyy = _unbroadcast(Where(self.condition)(zero, gy), y.shape) if y.requires_grad else None
+        gx = unbroadcast(Where(self.condition)(gy, zero), x.shape) if x.requires_grad else None
+        gyy = unbroadcast(Where(self.condition)(zero, gy), y.shape) if y.requires_grad else None
         return gx, gyy
 
 

@@ -11,7 +11,8 @@ from .. import _backend, policies as _policies
 from ..errors import InvalidType
 from ..function import Function
 from ._util import as_variable
-from .arithmetic import _broadcasts_to, add, cast
+from .arithmetic import add, cast
+from .broadcast import broadcasts_to
 from .matmul import matmul
 from .reduction import sum as _sum
 from .shape import reshape, transpose
@@ -106,7 +107,7 @@ def _fused_bias(b, out_size):
 
 def _add_broadcast_bias(y, b):
     """torch: any bias that broadcasts to the output is added."""
-    if not _broadcasts_to(b.shape, y.shape):
+    if not broadcasts_to(b.shape, y.shape):
         raise RuntimeError(f"linear: bias of shape b.shape={b.shape} does not broadcast to the "
                            f"output shape {y.shape}")
     return add(y, b)

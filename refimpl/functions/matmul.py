@@ -2,7 +2,7 @@
 from .. import _backend
 from ..function import Function
 from ._util import as_variable, prepare_operands
-from .arithmetic import sum_to
+from .broadcast import sum_to
 from .shape import reshape, swapaxes
 
 

@@ -5,7 +5,8 @@ from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
 from ._util import as_variable, check_zero_dim_axis, normalize_axis
-from .arithmetic import broadcast_to
+from .broadcast import broadcast_to
+from .math import exp
 from .shape import reshape
 
 
@@ -271,7 +272,6 @@ class LogSumExp(Function):
         return y if self.keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
 
     def backward(self, gy):
-        from .math import exp
         x = self.inputs[0]
         y = _expand_back(self.output(), x.shape, self.axes)
         return _expand_back(gy, x.shape, self.axes) * exp(x - y)

@@ -3,8 +3,11 @@ concat/cat, stack, split. (broadcast_to and sum_to live in arithmetic.)"""
 import numbers
 
 from .. import _backend, policies as _semantics
+from ..errors import InvalidType
 from ..function import Function
-from ._util import as_variable, check_zero_dim_axis, normalize_axis, returns_input
+from ._util import (as_variable, check_zero_dim_axis, normalize_axis, prepare_operands,
+                    returns_input)
+from .indexing import GetItemGrad
 
 
 class Reshape(Function):
@@ -143,7 +146,6 @@ def concat(xs, axis=None):
         axis = _semantics.current().concat_default_axis
     ndim = xs[0].ndim
     axis = normalize_axis(axis, ndim)[0]
-    from ._util import prepare_operands
     if len({x.dtype for x in xs}) > 1:
         xs = prepare_operands(xs, "Concat")
     for index, x in enumerate(xs):
@@ -158,7 +160,6 @@ cat = concat
 
 def _concat_shape_error(index, dim, expected, actual, axis, ndim, actual_ndim):
     """torch: RuntimeError; chainer: InvalidType, each with its framework's message."""
-    from ..errors import InvalidType
     if _semantics.current().invalid_argument_errors == "chainer_type_check":
         if actual_ndim != ndim:
             raise InvalidType(f"in_types[{index}].ndim == in_types[0].ndim", f"{actual_ndim} != {ndim}", "Concat")
@@ -206,7 +207,6 @@ class Split(Function):
             return concat(list(gys), axis=self.axis)
         # Unsorted split points (numpy.split allows them) give overlapping pieces: scatter
         # each piece's gradient back to its slice and add.
-        from .indexing import GetItemGrad
         shape = self.inputs[0].shape
         pieces = [GetItemGrad(key, shape)(gy) for key, gy in zip(self._keys(len(shape)), gys)]
         total = pieces[0]

@@ -4,6 +4,7 @@ import warnings
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ._util import as_variable
+from .math import exp
 from .reduction import sum as _sum
 
 IMPLICIT_DIM_WARNING = ("Implicit dimension choice for {name} has been deprecated. Change the call "
@@ -59,7 +60,6 @@ class LogSoftmax(Function):
         return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
 
     def backward(self, gy):
-        from .math import exp
         return gy - exp(self.output()) * _sum(gy, self.axis, keepdims=True)
 
 
