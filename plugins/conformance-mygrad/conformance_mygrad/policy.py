@@ -1,0 +1,55 @@
+"""The refimpl semantics policy 'mygrad': MyGrad 2.5.0 where it differs from torch by design.
+
+Derived from refimpl's torch policy; each field set here was observed on MyGrad 2.5.0 (the
+snippet in its comment reproduces it). Behaviours refimpl's ``Policy`` has no field for are
+listed in this package's README ("Behaviours without a policy field"). Imports refimpl
+(NumPy only), never mygrad.
+"""
+import dataclasses
+
+import refimpl
+
+MYGRAD = dataclasses.replace(
+    refimpl.POLICIES["torch"],
+    name="mygrad",
+    framework="mygrad",
+    # mygrad.tensor([1., 2.]).constant is False: a float tensor requires grad unless made
+    # with constant=True (integer tensors are always constants).
+    requires_grad_default=True,
+    # mygrad.tensor([1, 2], constant=False) raises ValueError('Integer-valued tensors must
+    # be treated as constants.').
+    integer_requires_grad="raise",
+    # y = x * x; y.backward() seeds ones (the docstring: "as if y was first reduced to a
+    # scalar via summation"): x.grad == 2 * x. Modelled for grad(); backward has no
+    # 'ones' value in nonscalar_backward_without_grad (README).
+    grad_nonscalar_output_default="ones",
+    # mygrad.max(x, axis=0) returns the values only (there is no (values, indices) form).
+    max_returns_indices=False,
+    # x = mygrad.tensor([[3., 1., 3.]]); mygrad.max(x, axis=1).backward(): x.grad ==
+    # [[1, 0, 0]]: only the element argmax returns gets the gradient.
+    max_axis_tie_gradient="index",
+    # mygrad.argmax(x) is numpy.int64 (NumPy's argmax).
+    index_dtype="int64",
+    # mygrad.concatenate(xs) concatenates along axis 0.
+    concat_default_axis=0,
+    # mygrad.nnet.softmax(x) / logsoftmax(x): axis=-1 by default, no warning.
+    softmax_default_axis=-1,
+    # mygrad.nnet.leaky_relu(x) raises TypeError("leaky_relu() missing 1 required positional
+    # argument: 'slope'"): no default slope. refimpl's leaky_relu with a None default
+    # raises TypeError too (float(None)).
+    leaky_relu_default_slope=None,
+    # with mygrad.no_autodiff: y = x * 2 gives y.constant False and y.creator None (a leaf
+    # that requires grad, even when x is a constant); outside it, c * 2 of a constant c
+    # records its creator (y.creator is a Multiply) and is a constant.
+    outputs_require_grad="inputs",
+    # y above: y.backward() writes the seed into y.grad (array(1.) / ones), nothing else.
+    backward_without_graph="set_seed",
+    # with mygrad.no_autodiff: v = x.reshape(3): v.constant is False and v.creator is None;
+    # (v * 2).sum().backward() writes v.grad: a leaf that requires grad.
+    no_grad_views="leaf",
+    # mygrad.reshape(x, x.shape) is not x, nor are broadcast_to/squeeze/transpose/astype
+    # that change nothing: every op makes a new tensor.
+    identity_ops_return_input=frozenset(),
+    # x.null_grad() leaves x.grad None.
+    cleared_grad="none",
+)
