@@ -186,7 +186,7 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
             raise RuntimeError(NO_GRAD_FN_MESSAGE.format(index=0))
         return
     seed = _as_grad_variable(gradient, output, "grad")
-    if seed is None and policy.framework == "chainer":
+    if seed is None and policy.backward_seed_from_output_grad:
         seed = output._grad_var
     if seed is None:
         seed = _implicit_seed(output, policy)
@@ -195,7 +195,7 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
         if loss_scale is not None:  # chainer scales only the seed it makes, not y.grad
             seed = Variable._constant(seed.data * loss_scale)
     if output.creator is None:  # a leaf: it is its own gradient
-        if policy.framework == "torch":
+        if policy.leaf_backward_accumulates:
             _accumulate(output, seed, create_graph)
         elif policy.backward_without_graph == "set_seed":
             output._grad_var = seed
@@ -259,8 +259,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "but got: allow_unused=False.")
     allow_unused = allow_unused or materialize_grads
     container = tuple if policy.grad_returns == "tuple" else list
-    for x in inputs:
-        if not x.requires_grad and policy.framework == "torch":
+    if policy.grad_input_without_requires_grad == "raise":
+        if not all(x.requires_grad for x in inputs):
             raise RuntimeError(INPUT_NO_GRAD_MESSAGE)
     for index, y in enumerate(outputs):
         no_graph = not y.requires_grad or y._grad_edge_cut

@@ -10,6 +10,7 @@ or for the whole process with ``refimpl.set_semantics("torch")``. With none sele
 ``"torch"`` is active. Every field's ``doc`` says what it models and what the framework
 was observed to do (``scripts/probe_frameworks.py`` reproduces each observation; results
 under ``scripts/probe_results/``).
+
 """
 import contextlib
 import contextvars
@@ -26,7 +27,9 @@ class Policy:
     """One framework's (and version's) behaviour at every point where the frameworks differ."""
 
     name: str = _doc("Policy name: 'torch' (2.13, 2.14), 'chainer' (7.8.1; alias 'chainer7'), 'chainer5' (5.4.0).")
-    framework: str = _doc("Framework this policy models: 'torch' or 'chainer'.")
+    framework: str = _doc(
+        """Framework this policy models ('torch', 'chainer'), for display only: refimpl never
+        branches on it (nor on ``name``); every behaviour is one of the fields below.""")
 
     requires_grad_default: bool = _doc(
         """Whether a new Variable requires grad when ``requires_grad`` is not given.
@@ -48,6 +51,13 @@ class Policy:
         is computed and every grad stays None; otherwise its backward fails with
         AttributeError("'NoneType' object has no attribute 'dtype'"). Size-1 outputs get an
         implicit seed of ones in both (chainer warns for non-0-d ones).""")
+
+    backward_seed_from_output_grad: bool = _doc(
+        """Whether ``y.backward()`` with no gradient starts from ``y.grad`` when that is set,
+        and only otherwise from the implicit seed. torch 2.13: False (``y.grad =
+        torch.tensor(5.); y.backward()`` on ``y = (x * x).sum()`` gives ``x.grad == 2 x``: an
+        output's ``.grad`` is never read). chainer 7.8.1: True (``y.grad = 5`` gives ``10 x``; a
+        preset ``y.grad`` of a non-scalar output seeds it too).""")
 
     grad_nonscalar_output_default: str = _doc(
         """``grad(outputs, inputs)`` with no ``grad_outputs`` on an output of several elements.
@@ -78,6 +88,15 @@ class Policy:
         allow_unused=True if this is the desired behavior.') unless ``allow_unused=True`` (then
         None, or zeros with ``materialize_grads=True``) (torch). 'none': None (chainer).""")
 
+    grad_input_without_requires_grad: str = _doc(
+        """``grad(outputs, inputs)`` where an input does not require grad. 'raise':
+        RuntimeError('One of the differentiated Tensors does not require grad') (torch 2.13).
+        'none': no error; that input's gradient is None (chainer 7.8.1:
+        ``chainer.grad([F.sum(x * w)], [x])`` with ``x.requires_grad`` False gives [None]).
+        Not modelled: chainer does compute it when another requested input requires grad and
+        reaches the same function (``chainer.grad([F.sum(x * w)], [x, w])`` gives ``w`` as x's
+        gradient); refimpl gives None there too.""")
+
     backward_without_graph: str = _doc(
         """``backward()``/``grad()`` on an output that has no graph and does not require grad (made
         under ``no_grad()``, detached, or a gradient computed without double backprop).
@@ -85,6 +104,13 @@ class Policy:
         grad_fn') (torch). In chainer such outputs still require grad and are leaves:
         'set_seed': backward only writes the implicit seed into ``y.grad`` (chainer 7.8.1);
         'noop': nothing happens (chainer 5.4.0). ``grad()`` then gives None for every input.""")
+
+    leaf_backward_accumulates: bool = _doc(
+        """Whether ``backward()`` on a leaf that requires grad adds the seed to the leaf's own
+        ``.grad`` like any leaf's gradient. torch 2.13: True (``x.backward()`` twice on a 0-d
+        leaf gives ``x.grad == 2``). chainer: False: a leaf is an output without graph, so
+        ``backward_without_graph`` decides (7.8.1 'set_seed': ``x.grad`` is 1 after one call
+        and after two; 5.4.0 'noop').""")
 
     outputs_require_grad: str = _doc(
         """Whether an op's output requires grad and gets a creator. 'when_recorded': both only
@@ -188,12 +214,9 @@ class Policy:
     fresh_parameter_grad: str = _doc(
         """The grad of a freshly initialised layer parameter. 'none' (torch nn.Linear).
         'nan': filled with NaN until ``cleargrads()``; a backward adds into the NaN (chainer
-        L.Linear, 5.4.0 and 7.8.1). A plain Variable/tensor starts with None in both.""")
-
-    cleared_grad: str = _doc(
-        """What clearing a grad leaves. torch ``zero_grad()`` (set_to_none=True by default since
-        2.0): 'none'. chainer ``cleargrads()``: 'none' (``zerograds()`` writes zeros). A fresh
-        parameter's grad is None in both.""")
+        L.Linear, 5.4.0 and 7.8.1). A plain Variable/tensor starts with None in both, and
+        clearing (torch ``zero_grad()``, set_to_none=True by default since 2.0; chainer
+        ``cleargrads()``) leaves None in both.""")
 
     max_pooling_cover_all: bool = _doc(
         """Max pooling's output-size rule when not given. False: ``floor((H + 2p - k) / s) + 1``
@@ -257,6 +280,7 @@ TORCH = Policy(
     requires_grad_default=False,
     free_graph_after_backward=True,
     nonscalar_backward_without_grad="raise",
+    backward_seed_from_output_grad=False,
     intermediate_grads_without_retain="keep",
     output_grad_after_backward="unchanged",
     outputs_require_grad="when_recorded",
@@ -266,7 +290,9 @@ TORCH = Policy(
     grad_nonscalar_output_default="raise",
     intermediate_grads="per_tensor",
     grad_unused_input="raise",
+    grad_input_without_requires_grad="raise",
     backward_without_graph="raise",
+    leaf_backward_accumulates=True,
     mixed_dtypes="promote",
     integer_requires_grad="raise",
     max_returns_indices=True,
@@ -277,7 +303,6 @@ TORCH = Policy(
     split_semantics="sizes",
     leaky_relu_default_slope=0.01,
     grad_returns="tuple",
-    cleared_grad="none",
     max_pooling_cover_all=False,
     linear_input_layout="last_axis",
     weight_initializer="kaiming_uniform_a_sqrt5",
@@ -298,6 +323,7 @@ CHAINER = Policy(
     requires_grad_default=True,
     free_graph_after_backward=False,
     nonscalar_backward_without_grad="none_seed",
+    backward_seed_from_output_grad=True,
     intermediate_grads_without_retain="keep",
     output_grad_after_backward="clear",
     outputs_require_grad="inputs",
@@ -307,7 +333,9 @@ CHAINER = Policy(
     grad_nonscalar_output_default="ones",
     intermediate_grads="per_call",
     grad_unused_input="none",
+    grad_input_without_requires_grad="none",
     backward_without_graph="set_seed",
+    leaf_backward_accumulates=False,
     mixed_dtypes="raise",
     integer_requires_grad="allow",
     max_returns_indices=False,
@@ -318,7 +346,6 @@ CHAINER = Policy(
     split_semantics="indices",
     leaky_relu_default_slope=0.2,
     grad_returns="list",
-    cleared_grad="none",
     max_pooling_cover_all=True,
     linear_input_layout="flatten",
     weight_initializer="lecun_normal",

@@ -160,7 +160,8 @@ class Variable:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         torch's arguments: ``gradient`` (the vector of a vector-Jacobian product; defaults to
-        ``self.grad`` when set, else an implicit seed, see the policy),
+        ``self.grad`` when set under ``backward_seed_from_output_grad`` (chainer), else an
+        implicit seed, see ``nonscalar_backward_without_grad``),
         ``retain_graph`` (defaults to ``create_graph``), ``create_graph``, ``inputs`` (only
         these receive gradients). Chainer's: ``retain_grad`` (keep intermediate grads for this
         call), ``enable_double_backprop`` (same as ``create_graph``), ``loss_scale`` (multiply

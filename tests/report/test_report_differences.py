@@ -1,9 +1,12 @@
-"""The Chainer <-> PyTorch differences table and the version diff."""
+"""The porting guide (one differences table per pair of frameworks) and the version diff."""
 from report_cells import BASELINE, cell, rich_run
 
-from conformance.report import differences, versions
+from conformance.report import catalog, differences, versions
 from conformance.report.load import latest, load, normalise
 from refimpl import policies
+
+PAIR = ("chainer", "torch")
+POLICIES = ["chainer", "chainer5", "torch"]
 
 
 def cells_of(*records):
@@ -21,45 +24,63 @@ def row_for(rows, field):
     return row
 
 
+def build(*records, table=None):
+    return differences.build(cells_of(*records), PAIR, POLICIES, table)
+
+
 def test_a_row_is_proven_only_when_both_sides_pass():
     field = "concat_default_axis"
-    both = differences.build(cells_of(semantics_cell(field, "torch", "pass"),
-                                      semantics_cell(field, "chainer", "pass")))
+    both = build(semantics_cell(field, "torch", "pass"), semantics_cell(field, "chainer", "pass"))
     assert row_for(both, field).status == "proven"
-    one_side = differences.build(cells_of(semantics_cell(field, "torch", "pass")))
+    one_side = build(semantics_cell(field, "torch", "pass"))
     assert row_for(one_side, field).status == "unproven"
-    assert row_for(one_side, field).sides == {"torch": "pass", "chainer": "untested"}
-    skipped = differences.build(cells_of(semantics_cell(field, "torch", "pass"),
-                                         semantics_cell(field, "chainer", "skip")))
+    assert row_for(one_side, field).sides == {"chainer": "untested", "torch": "pass"}
+    skipped = build(semantics_cell(field, "torch", "pass"), semantics_cell(field, "chainer", "skip"))
     assert row_for(skipped, field).status == "unproven"
-    failing = differences.build(cells_of(semantics_cell(field, "torch", "pass"),
-                                         semantics_cell(field, "chainer", "pass"),
-                                         semantics_cell(field, "chainer", "error", version="5.4.0")))
+    failing = build(semantics_cell(field, "torch", "pass"), semantics_cell(field, "chainer", "pass"),
+                    semantics_cell(field, "chainer", "error", version="5.4.0"))
     assert row_for(failing, field).status == "contradicted"
 
 
-def test_rows_carry_refimpl_values_and_docs_and_differing_rows_come_first():
-    rows = differences.build([])
+def test_a_cell_of_a_third_framework_is_no_evidence_for_the_pair():
+    field = "concat_default_axis"
+    rows = build(semantics_cell(field, "torch", "pass"), semantics_cell(field, "chainer", "pass"),
+                 cell(prop="semantics.case", subject=field, framework="mygrad", version="2.5.0",
+                      outcome="fail", policy_fields=[field], semantics="mygrad"))
+    row = row_for(rows, field)
+    assert row.status == "proven" and {c["framework"] for c in row.evidence} == set(PAIR)
+
+
+def test_rows_carry_the_reference_policies_values_and_docs():
+    rows = build()
     fields = [f.name for f in policies.dataclasses.fields(policies.Policy)][2:]
     assert sorted(r.field for r in rows) == sorted(fields)
     concat = row_for(rows, "concat_default_axis")
-    assert concat.values == {"torch": "0", "chainer": "1", "chainer5": "1"} and concat.differs
+    assert concat.values == {"chainer": "1", "chainer5": "1", "torch": "0"} and concat.differs
     assert "torch.cat: 0" in concat.doc
-    cleared = row_for(rows, "cleared_grad")
-    assert not cleared.differs
-    flags = [r.differs for r in rows]
-    assert flags == sorted(flags, reverse=True)
     assert row_for(rows, "output_grad_after_backward").values["chainer5"] == "'keep'"
 
 
-def test_a_field_unknown_to_refimpl_still_gets_a_row():
-    rows = differences.build(cells_of(semantics_cell("future_field", "torch", "pass")))
+def test_differing_rows_come_first_and_only_the_pairs_policies_count():
+    table = {"same": ("same everywhere", {"chainer": 1, "chainer5": 1, "torch": 1, "other": 2}),
+             "differs": ("differs", {"chainer": 1, "chainer5": 1, "torch": 2})}
+    rows = build(table=table)
+    assert [r.field for r in rows] == ["differs", "same"]
+    assert not row_for(rows, "same").differs            # 'other' is no policy of the pair
+    assert row_for(rows, "same").values == {"chainer": "1", "chainer5": "1", "torch": "1"}
+
+
+def test_a_field_unknown_to_the_reference_still_gets_a_row():
+    rows = build(semantics_cell("future_field", "torch", "pass"))
     row = row_for(rows, "future_field")
     assert row.doc == "" and row.values == {} and row.sides["torch"] == "pass"
 
 
 def test_real_baseline_rows():
-    rows = differences.build(latest(load([BASELINE])))
+    cells = latest(load([BASELINE]))
+    guide = differences.porting_guide(cells, catalog.build(cells))
+    assert [(pair.first, pair.second, pair.headline) for pair in guide] == [("chainer", "torch", True)]
+    rows = guide[0].rows
     concat = row_for(rows, "concat_default_axis")
     assert concat.status == "proven"
     assert {c["framework"] for c in concat.evidence} == {"torch", "chainer"}
