@@ -18,7 +18,8 @@ from ._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .engine import grad
 from .errors import InvalidType
 from .function import Function
-from .policies import POLICIES, Policy, current as current_semantics, semantics, set_semantics
+from .policies import (POLICIES, Policy, current as current_semantics, register as register_policy,
+                       semantics, set_semantics)
 from .variable import Variable
 
 __version__ = "0.1.0"
@@ -26,6 +27,6 @@ __version__ = "0.1.0"
 __all__ = [
     "DeviceMismatchError", "Function", "InvalidType", "POLICIES", "Policy", "Variable",
     "current_semantics", "enable_grad", "functions", "get_array_module", "grad",
-    "initializers", "is_grad_enabled", "nn", "no_grad", "optimizers", "semantics",
-    "serializers", "set_grad_enabled", "set_semantics",
+    "initializers", "is_grad_enabled", "nn", "no_grad", "optimizers", "register_policy",
+    "semantics", "serializers", "set_grad_enabled", "set_semantics",
 ]

@@ -11,6 +11,15 @@ or for the whole process with ``refimpl.set_semantics("torch")``. With none sele
 was observed to do (``scripts/probe_frameworks.py`` reproduces each observation; results
 under ``scripts/probe_results/``).
 
+A policy is plain data, and refimpl branches only on its fields, never on its name. A plugin
+modelling another framework (or version) derives one from an existing policy and registers
+it, without editing this module::
+
+    import dataclasses, refimpl
+
+    MYGRAD = dataclasses.replace(refimpl.POLICIES["torch"], name="mygrad", framework="mygrad",
+                                 requires_grad_default=True, leaf_backward_accumulates=False)
+    refimpl.register_policy(MYGRAD)   # now refimpl.semantics("mygrad") selects it
 """
 import contextlib
 import contextvars
@@ -26,7 +35,9 @@ def _doc(text):
 class Policy:
     """One framework's (and version's) behaviour at every point where the frameworks differ."""
 
-    name: str = _doc("Policy name: 'torch' (2.13, 2.14), 'chainer' (7.8.1; alias 'chainer7'), 'chainer5' (5.4.0).")
+    name: str = _doc(
+        """Policy name: 'torch' (2.13, 2.14), 'chainer' (7.8.1; alias 'chainer7'), 'chainer5'
+        (5.4.0), or one a plugin registered (``register``).""")
     framework: str = _doc(
         """Framework this policy models ('torch', 'chainer'), for display only: refimpl never
         branches on it (nor on ``name``); every behaviour is one of the fields below.""")
@@ -372,6 +383,21 @@ CHAINER5 = dataclasses.replace(
 POLICIES = {"torch": TORCH, "chainer": CHAINER, "chainer7": CHAINER, "chainer5": CHAINER5}
 
 _current = contextvars.ContextVar("refimpl_semantics", default=TORCH)
+
+
+def register(policy):
+    """Make ``policy`` selectable by its name (``semantics(policy.name)``, ``get_policy``) and
+    return it. Raises ValueError when ``policy`` is not a ``Policy`` or its name is taken
+    (derive a new policy with ``dataclasses.replace(POLICIES["torch"], name=..., ...)``)."""
+    if not isinstance(policy, Policy):
+        raise ValueError(f"policy must be a refimpl.Policy, got policy={policy!r}")
+    if not isinstance(policy.name, str) or not policy.name:
+        raise ValueError(f"policy.name must be a non-empty string, got policy.name={policy.name!r}")
+    if policy.name in POLICIES:
+        raise ValueError(f"policy.name={policy.name!r} is already registered; registered: "
+                         f"{sorted(POLICIES)}")
+    POLICIES[policy.name] = policy
+    return policy
 
 
 def get_policy(name):

@@ -494,6 +494,46 @@ def test_unknown_policy_is_a_clear_error():
             pass
 
 
+@pytest.fixture
+def registry():
+    """refimpl's policy registry, restored after the test."""
+    before = dict(policies.POLICIES)
+    yield policies.POLICIES
+    policies.POLICIES.clear()
+    policies.POLICIES.update(before)
+
+
+def test_a_plugin_registers_a_derived_policy(registry):
+    mygrad = dataclasses.replace(policies.POLICIES["torch"], name="mygrad", framework="mygrad",
+                                 leaf_backward_accumulates=False, backward_without_graph="set_seed")
+    with pytest.raises(ValueError, match="unknown semantics 'mygrad'"):
+        policies.get_policy("mygrad")
+    assert refimpl.register_policy(mygrad) is mygrad
+    assert registry["mygrad"] is mygrad and registry["torch"] is policies.TORCH
+    grads = {}
+    for name in ("mygrad", "torch"):
+        with refimpl.semantics(name) as active:
+            assert active is policies.get_policy(name) and refimpl.current_semantics().name == name
+            x = V(3.0, name)
+            x.backward()
+            x.backward()
+            grads[name] = x.grad.item()
+    assert grads == {"mygrad": 1.0, "torch": 2.0}  # the registered policy's own fields decide
+
+
+def test_register_rejects_taken_names_and_non_policies(registry):
+    before = dict(registry)
+    with pytest.raises(ValueError, match="policy.name='torch' is already registered"):
+        refimpl.register_policy(dataclasses.replace(policies.TORCH, requires_grad_default=True))
+    with pytest.raises(ValueError, match="policy.name='chainer7' is already registered"):
+        refimpl.register_policy(dataclasses.replace(policies.CHAINER, name="chainer7"))
+    with pytest.raises(ValueError, match="policy must be a refimpl.Policy, got policy='mygrad'"):
+        refimpl.register_policy("mygrad")
+    with pytest.raises(ValueError, match="policy.name must be a non-empty string, got policy.name=''"):
+        refimpl.register_policy(dataclasses.replace(policies.TORCH, name=""))
+    assert registry == before
+
+
 def test_policy_is_scoped():
     with refimpl.semantics("chainer"):
         assert refimpl.current_semantics().name == "chainer"
