@@ -20,6 +20,21 @@ LAYER_FEATURES = frozenset()
 #: the graph gets ``.grad`` on each backward) and no ``retain_graph`` (backward always
 #: clears the graph).
 ENGINE_CAPABILITIES = frozenset()
+#: Why the engine lacks a capability (skip reasons); others get a generic reason.
+ENGINE_ABSENT = {
+    "double_backprop": "mygrad 2.5.0 has no double backprop: Tensor.grad is a NumPy array "
+                       "without a graph",
+    "functional_grad": "mygrad 2.5.0 has no functional grad(outputs, inputs): only "
+                       "Tensor.backward",
+    "retain_graph": "mygrad 2.5.0 backward always clears the graph it went through (no "
+                    "retain_graph option): see retain_graph.second_backward",
+    "per_tensor_retain_grad": "mygrad 2.5.0 has no Tensor.retain_grad: every non-constant "
+                              "intermediate gets .grad on every backward",
+    "per_call_retain_grad": "mygrad 2.5.0 backward takes no retain_grad option: every "
+                            "non-constant intermediate gets .grad on every backward",
+    "detach": "mygrad 2.5.0 Tensor has no detach (mygrad.tensor(x, constant=True) copies)",
+    "unchain": "mygrad 2.5.0 Tensor has no unchain (Tensor.clear_graph clears the whole graph)",
+}
 
 _NO_SPLIT = ("mygrad 2.5.0 has no split (no mygrad.split/array_split; slicing with "
              "getitem stands in)")
@@ -78,6 +93,8 @@ class MyGradPlugin(Plugin):
     policies = ("mygrad",)
     features = OP_FEATURES | LAYER_FEATURES
     capabilities = ENGINE_CAPABILITIES
+    capabilities_absent = ENGINE_ABSENT
+    grad_function = None
     ops_module = "conformance_mygrad.ops"
     ops_absent = OPS_ABSENT
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")

@@ -13,6 +13,10 @@ import numpy
 from conformance.frameworks.base import Adapter, AdapterUnavailable, NotSupported
 
 
+_NO_KEEP_GRAPH = ("mygrad 2.5.0 backward always clears the graph it went through (no "
+                  "retain_graph option): a backward cannot be repeated on the same graph")
+
+
 def _import_mygrad():
     try:
         import mygrad
@@ -56,7 +60,7 @@ class MyGradAdapter(Adapter):
         return str(numpy.dtype(value.dtype))
 
     def grad_of(self, value):
-        grad = value.grad
+        grad = getattr(value, "grad", None)
         return None if grad is None else numpy.array(grad)
 
     def set_grad(self, value, array):
@@ -66,10 +70,11 @@ class MyGradAdapter(Adapter):
         raise NotSupported("mygrad Tensor.grad has no setter (only null_grad() clears it)")
 
     def requires_grad(self, value):
-        return not value.constant
+        """False for what is not a Tensor (``mygrad.argmax`` gives a NumPy integer)."""
+        return isinstance(value, self.mygrad.Tensor) and not value.constant
 
     def has_graph(self, value):
-        return value.creator is not None
+        return isinstance(value, self.mygrad.Tensor) and value.creator is not None
 
     def backward(self, output, gradient=None, **options):
         """``output.backward(grad)``; MyGrad's backward takes no other option, so one given
@@ -99,6 +104,16 @@ class MyGradAdapter(Adapter):
         total.backward()
         return [None if x.grad is None else mygrad.tensor(numpy.array(x.grad), constant=True)
                 for x in inputs]
+
+    def keep_graph_options(self):
+        raise NotSupported(_NO_KEEP_GRAPH)
+
+    def retaining_backward(self, output, intermediates, keep_graph=False):
+        """``output.backward()``: MyGrad keeps the grad of every non-constant intermediate of
+        every backward, with no option; it cannot keep the graph for another backward."""
+        if keep_graph:
+            raise NotSupported(_NO_KEEP_GRAPH)
+        return output.backward()
 
     def no_grad(self):
         return self.mygrad.no_autodiff

@@ -23,6 +23,13 @@ MYGRAD = dataclasses.replace(
     # scalar via summation"): x.grad == 2 * x. Modelled for grad(); backward has no
     # 'ones' value in nonscalar_backward_without_grad (README).
     grad_nonscalar_output_default="ones",
+    # x = mygrad.tensor([1., 2.]); z = x * x; y = mygrad.sum(z); y.backward(): z.grad is
+    # [1, 1] and y.grad is 1.0: every backward writes (overwriting) the grad of every
+    # intermediate of that call and keeps the seed in the output's grad. 'per_call' is
+    # chainer's backward(retain_grad=True); MyGrad has no option and always does it (refimpl
+    # has no value 'always': a backward without retain_grad leaves intermediates untouched).
+    intermediate_grads="per_call",
+    output_grad_after_backward="keep",
     # mygrad.max(x, axis=0) returns the values only (there is no (values, indices) form).
     max_returns_indices=False,
     # x = mygrad.tensor([[3., 1., 3.]]); mygrad.max(x, axis=1).backward(): x.grad ==
@@ -44,12 +51,13 @@ MYGRAD = dataclasses.replace(
     outputs_require_grad="inputs",
     # y above: y.backward() writes the seed into y.grad (array(1.) / ones), nothing else.
     backward_without_graph="set_seed",
+    # x = mygrad.tensor(3.0); x.backward(); x.backward(): x.grad is 1.0, not 2.0: a leaf's
+    # backward writes the seed (backward_without_graph 'set_seed'), never adds it.
+    leaf_backward_accumulates=False,
     # with mygrad.no_autodiff: v = x.reshape(3): v.constant is False and v.creator is None;
     # (v * 2).sum().backward() writes v.grad: a leaf that requires grad.
     no_grad_views="leaf",
     # mygrad.reshape(x, x.shape) is not x, nor are broadcast_to/squeeze/transpose/astype
     # that change nothing: every op makes a new tensor.
     identity_ops_return_input=frozenset(),
-    # x.null_grad() leaves x.grad None.
-    cleared_grad="none",
 )
