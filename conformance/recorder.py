@@ -13,6 +13,8 @@ import uuid
 
 import numpy
 
+from . import frameworks as framework_plugins
+
 SCHEMA = "conformance-result/2"
 STATUSES = ("complete", "interrupted", "crashed")
 
@@ -70,6 +72,7 @@ def header(profile, frameworks, **extra):
         "python": platform.python_version(),
         "platform": platform.platform(),
         "frameworks": dict(frameworks),
+        "reference": framework_plugins.reference().name,
         "numpy": numpy.__version__,
         "device_model": "cpu",
         "driver": None,

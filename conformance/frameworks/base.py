@@ -314,3 +314,9 @@ class Plugin:
 
     def __repr__(self):
         return f"<framework plugin {self.name!r}>"
+    def semantics_policies(self):
+        """{policy name: refimpl ``Policy``} of every registered semantics policy: the
+        reference's data (the report's porting guide reads values and field docs from it);
+        {} for the other plugins."""
+        return {}
+

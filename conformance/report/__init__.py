@@ -4,7 +4,10 @@
 - ``load``: read any set of result files or directories, streamed (headers, cells, footers,
   each run's completeness; bad lines skipped, counted and listed);
 - ``model``: the matrix of property areas and subjects x (framework, version, device);
-- ``differences``: the Chainer <-> PyTorch porting guide, from refimpl's policies and the
+- ``catalog``: the frameworks of the results (names and versions from the files; display
+  names, the reference, porting roles and policies from the installed plugins);
+- ``differences``: the porting guide, one table per pair of frameworks other than the
+  reference (Chainer <-> PyTorch first), from the reference's policies and the
   ``semantics.*`` cells that prove each behaviour;
 - ``versions``: what changed between the versions of one framework;
 - ``html`` (with ``charts``): one self-contained HTML page;

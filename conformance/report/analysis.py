@@ -2,6 +2,7 @@
 import dataclasses
 import datetime
 
+from . import catalog as catalog_module
 from . import compare, differences, model, versions
 from .load import latest
 
@@ -11,13 +12,18 @@ class Analysis:
     results: object            # load.Results
     cells: list                # one per key, latest run first choice
     matrix: model.Matrix
-    differences: list          # differences.DifferenceRow
+    catalog: object            # catalog.Catalog: the frameworks of the results
+    porting: list              # differences.PortingTable, the headline pair first
     version_diffs: list        # versions.VersionDiff
     baseline: object           # compare.Comparison or None
     baseline_paths: list
-    policy_versions: dict
     generated_at: str
     case_docs: dict
+
+    @property
+    def differences(self):
+        """The rows of the porting guide's first table (the headline pair's), or []."""
+        return self.porting[0].rows if self.porting else []
 
     @property
     def runs(self):
@@ -64,6 +70,7 @@ def case_docs():
 
 def analyse(results, baseline_results=None, baseline_paths=(), now=None, ignore_version=False):
     cells = latest(results)
+    catalog = catalog_module.build(cells, results.runs)
     table = differences.policy_table()
     comparison = (compare.compare(baseline_results, results, ignore_version, new_cells=cells)
                   if baseline_results is not None else None)
@@ -71,12 +78,12 @@ def analyse(results, baseline_results=None, baseline_paths=(), now=None, ignore_
     return Analysis(
         results=results,
         cells=cells,
-        matrix=model.build_matrix(cells),
-        differences=differences.build(cells, table),
+        matrix=model.build_matrix(cells, catalog.rank),
+        catalog=catalog,
+        porting=differences.porting_guide(cells, catalog, table),
         version_diffs=versions.diff_versions(cells, table),
         baseline=comparison,
         baseline_paths=list(baseline_paths),
-        policy_versions=differences.policy_versions(cells),
         generated_at=now.isoformat(timespec="seconds"),
         case_docs=case_docs(),
     )

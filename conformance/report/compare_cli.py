@@ -53,7 +53,7 @@ def add_parser(commands):
     parser.add_argument("new", metavar="NEW", help="new results: a result file or a directory of them")
     parser.add_argument("--json", metavar="OUT", help="also write the comparison as JSON to OUT")
     parser.add_argument("--ignore-version", action="store_true",
-                        help="match cells whatever their framework version (e.g. torch 2.13.0 vs 2.14.1)")
+                        help="match cells whatever their framework version (e.g. 2.13.0 vs 2.14.1 of one framework)")
     parser.add_argument("--removed", action="append", default=[], metavar="SUBJECT",
                         help="a subject deliberately removed: its missing cells are not a failure (repeatable)")
     parser.add_argument("--renames", metavar="FILE",

@@ -1,22 +1,26 @@
-"""The Chainer <-> PyTorch differences table (the porting guide).
+"""The porting guide: what differs between two frameworks, for every pair of frameworks other
+than the reference present in the results (the pair of a porting source and target first,
+e.g. Chainer <-> PyTorch).
 
-One row per ``refimpl.Policy`` field: what each framework does (the value of the field in
-the ``torch``, ``chainer`` and ``chainer5`` policies and the field's documentation) and
-which cells verify it (the cells whose ``policy_fields`` name the field). A side (torch,
-chainer) is 'pass' when at least one of its cells passed and none failed or errored, 'fail'
-when one failed or errored, and 'untested' when it has no cell that ran. A row is
-'proven' only when both sides pass, 'contradicted' when a side fails, else 'unproven'.
+A pair's table has one row per field of the reference's semantics ``Policy`` (the policies
+are the reference plugin's data: ``Plugin.semantics_policies``): what each side does (the
+value of the field in each policy of that side: the policies its cells ran under and those
+its plugin declares), the field's documentation, and which cells verify it (the cells of
+either side whose ``policy_fields`` name the field). A side is 'pass' when at least one of
+its cells passed and none failed or errored, 'fail' when one failed or errored, and
+'untested' when it has no cell that ran. A row is 'proven' only when both sides pass,
+'contradicted' when a side fails, else 'unproven'.
 
-Fields named by cells but unknown to refimpl (another harness version) get a row too, with
-no documentation.
+Fields named by cells but unknown to the reference (another harness version) get a row too,
+with no documentation.
 """
 import collections
 import dataclasses
+import itertools
 
+from . import catalog as catalog_module
 from .model import version_key
 
-SIDES = ("torch", "chainer")
-POLICY_NAMES = ("torch", "chainer", "chainer5")
 NON_BEHAVIOUR_FIELDS = ("name", "framework")
 
 
@@ -24,17 +28,17 @@ NON_BEHAVIOUR_FIELDS = ("name", "framework")
 class DifferenceRow:
     field: str
     doc: str
-    values: dict            # policy name -> repr of the value (policies refimpl knows)
-    differs: bool           # torch and chainer (or a chainer variant) disagree
-    evidence: list          # cells naming the field
-    sides: dict             # side -> 'pass' | 'fail' | 'untested'
+    values: dict            # policy name -> repr of the value (policies the reference knows)
+    differs: bool           # two of the pair's policies disagree
+    evidence: list          # cells of either side naming the field
+    sides: dict             # framework -> 'pass' | 'fail' | 'untested'
 
     @property
     def status(self):
-        states = [self.sides[side] for side in SIDES]
+        states = list(self.sides.values())
         if "fail" in states:
             return "contradicted"
-        if all(state == "pass" for state in states):
+        if states and all(state == "pass" for state in states):
             return "proven"
         return "unproven"
 
@@ -54,18 +58,34 @@ class DifferenceRow:
         }
 
 
-def policy_table():
-    """{field: (doc, {policy name: value})} from refimpl, or {} when refimpl cannot be imported."""
-    try:
-        from refimpl import policies
-    except ImportError:   # a report env without refimpl's dependencies still renders the rest
+@dataclasses.dataclass
+class PortingTable:
+    """The differences between two frameworks: ``columns`` are (framework, policy), the first
+    side's policies then the second's, each side's current policy first."""
+    first: str
+    second: str
+    columns: list
+    rows: list              # DifferenceRow, differing behaviours first
+    headline: bool          # a porting source, then a target
+
+    def as_dict(self):
+        return {"pair": [self.first, self.second], "headline": self.headline,
+                "columns": [{"framework": framework, "policy": policy} for framework, policy in self.columns],
+                "rows": [row.as_dict() for row in self.rows]}
+
+
+def policy_table(policies=None):
+    """{field: (doc, {policy name: value})} of the reference's semantics policies ({} when
+    no reference plugin is installed, or its policies cannot be imported)."""
+    policies = catalog_module.semantics_policies() if policies is None else policies
+    if not policies:
         return {}
     table = {}
-    for policy_field in dataclasses.fields(policies.Policy):
+    for policy_field in dataclasses.fields(type(next(iter(policies.values())))):
         if policy_field.name in NON_BEHAVIOUR_FIELDS:
             continue
-        values = {name: getattr(policies.POLICIES[name], policy_field.name)
-                  for name in POLICY_NAMES if name in policies.POLICIES}
+        values = {name: getattr(policy, policy_field.name) for name, policy in policies.items()
+                  if hasattr(policy, policy_field.name)}
         table[policy_field.name] = (policy_field.metadata.get("doc", ""), values)
     return table
 
@@ -79,35 +99,42 @@ def side_state(cells):
     return "untested"
 
 
-def build(cells, table=None):
-    """The rows, differing behaviours first, each group in the policy's field order."""
+def build(cells, sides, policies, table=None):
+    """The rows of the pair ``sides`` (two framework names) showing the values of
+    ``policies`` (names), differing behaviours first, each group in the policy's field order."""
     table = policy_table() if table is None else table
     evidence = collections.defaultdict(list)
     for cell in cells:
-        for name in cell.get("policy_fields") or ():
-            evidence[name].append(cell)
+        if cell["framework"] in sides:
+            for name in cell.get("policy_fields") or ():
+                evidence[name].append(cell)
     names = list(table) + sorted(name for name in evidence if name not in table)
     rows = []
     for name in names:
         doc, values = table.get(name, ("", {}))
-        shown = {policy: repr(value) for policy, value in values.items()}
+        shown = {policy: repr(values[policy]) for policy in policies if policy in values}
         differs = len(set(shown.values())) > 1 if shown else True
         proof = sorted(evidence.get(name, ()), key=_evidence_order)
-        sides = {side: side_state([c for c in proof if c["framework"] == side]) for side in SIDES}
-        rows.append(DifferenceRow(name, doc, shown, differs, proof, sides))
+        states = {side: side_state([c for c in proof if c["framework"] == side]) for side in sides}
+        rows.append(DifferenceRow(name, doc, shown, differs, proof, states))
     rows.sort(key=lambda row: not row.differs)   # stable: keeps field order within each group
     return rows
+
+
+def porting_guide(cells, catalog, table=None):
+    """A ``PortingTable`` for every pair of frameworks other than the reference, the headline
+    pair (a porting source, then a target) first, then in the catalog's order."""
+    table = policy_table() if table is None else table
+    guide = []
+    for first, second in itertools.combinations(catalog.others(), 2):   # a source before a target
+        columns = [(side, policy) for side in (first, second) for policy in catalog.policies_of(side)]
+        policies = list(dict.fromkeys(policy for _, policy in columns))
+        rows = build(cells, (first, second), policies, table)
+        guide.append(PortingTable(first, second, columns, rows, catalog.is_headline(first, second)))
+    guide.sort(key=lambda pair: not pair.headline)   # stable: the catalog's order otherwise
+    return guide
 
 
 def _evidence_order(cell):
     return (cell["property"], cell["framework"], version_key(cell["framework_version"]),
             str(cell["device"]), str(cell["dtype"]))
-
-
-def policy_versions(cells):
-    """{policy name: sorted versions} seen in cells' ``semantics`` field, e.g. chainer5 -> [5.4.0]."""
-    seen = collections.defaultdict(set)
-    for cell in cells:
-        if cell.get("semantics") and cell.get("framework_version"):
-            seen[str(cell["semantics"])].add(cell["framework_version"])
-    return {name: sorted(versions, key=version_key) for name, versions in seen.items()}

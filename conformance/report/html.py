@@ -9,7 +9,6 @@ import json
 import re
 
 from . import charts
-from .differences import SIDES
 from .model import Counts, column_of, tolerance_ratio
 from .text import e
 from .versions import CHANGE_ORDER
@@ -147,7 +146,7 @@ def _header(analysis, title):
         for o in ("pass", "fail", "error", "skip"))
     frameworks = ", ".join(c.label() for c in analysis.matrix.columns) or "none"
     nav = "".join(f'<a href="#{anchor_id}">{e(text)}</a>' for anchor_id, text in (
-        ("matrix", "Matrix"), ("differences", "Chainer ↔ PyTorch"), ("versions", "Version changes"),
+        ("matrix", "Matrix"), ("differences", _porting_nav(analysis)), ("versions", "Version changes"),
         ("charts", "Charts"), ("details", "Cell details"), ("environment", "Environment"),
         ("guide", "How to read")))
     return (
@@ -156,6 +155,14 @@ def _header(analysis, title):
         f'result file(s), {len(analysis.runs)} run(s): {totals.cells} cells. Columns: {e(frameworks)}.</p>'
         f'<div class="verdict st-{state}">{e(verdict)}</div>{_completeness(analysis)}'
         f'<div class="tiles">{tiles}</div><nav>{nav}</nav></header>')
+
+
+def _porting_nav(analysis):
+    """The porting guide's link text: its first pair ('Chainer ↔ PyTorch'), else 'Porting guide'."""
+    if not analysis.porting:
+        return "Porting guide"
+    first = analysis.porting[0]
+    return f"{analysis.catalog.display(first.first)} ↔ {analysis.catalog.display(first.second)}"
 
 
 def _completeness(analysis):
@@ -352,48 +359,73 @@ def _entry(counts, target, cells=()):
 
 
 def _differences(analysis):
-    rows = analysis.differences
-    versions = analysis.policy_versions
-    if not rows:
-        return ('<section id="differences"><h2>Chainer ↔ PyTorch: what differs</h2>'
-                '<p>No semantics policy is known and no cell names a policy field.</p></section>')
-    policies = [p for p in ("torch", "chainer", "chainer5") if any(p in r.values for r in rows)]
-    head_cells = "".join(f'<th class="v">{e(_policy_label(p, versions))}</th>' for p in policies)
+    guide = analysis.porting
+    catalog = analysis.catalog
+    reference = catalog.reference_label()
+    head = '<section id="differences"><h2>Porting guide: what differs between frameworks</h2>'
+    if not guide:
+        others = catalog.others()
+        present = ", ".join(catalog.display(name) for name in others) or "none"
+        return (f'{head}<p>The porting guide compares two frameworks other than the reference '
+                f'({e(reference)}); these results hold {len(others)} ({e(present)}).</p></section>')
+    lede = (f'<p class="lede">One table per pair of frameworks other than the reference, the porting '
+            f'source and target first. One row per behaviour where the frameworks may differ: the value of '
+            f'the {e(reference)} semantics policy modelling each side (a policy equal to that side\'s current '
+            f'one reads <i>as</i> it), what it means, and the <code>semantics.*</code> cells that check it on '
+            f'the real frameworks. A row is <b>proven</b> only when its cells pass on both sides; '
+            f'<b>contradicted</b> when a cell fails or errors; <b>unproven</b> when a side has no cell that ran.</p>')
+    parts = [head, lede]
+    for index, pair in enumerate(guide):
+        title = f"{catalog.display(pair.first)} ↔ {catalog.display(pair.second)}"
+        proven = sum(1 for row in pair.rows if row.status == "proven")
+        differing = sum(1 for row in pair.rows if row.differs)
+        counts = f"{differing} of {len(pair.rows)} behaviours differ; {proven} rows are proven"
+        body = f'<p class="small">{e(counts)}.</p>{_porting_table(analysis, pair)}'
+        pair_id = "pair-" + re.sub(r"[^A-Za-z0-9]+", "-", f"{pair.first}-{pair.second}").strip("-")
+        if index == 0:
+            parts.append(f'<h3 id="{e(pair_id)}">{e(title)}</h3>{body}')
+        else:
+            parts.append(f'<details class="block pair" id="{e(pair_id)}"><summary><b>{e(title)}</b> '
+                         f'<span class="small">({e(counts)})</span></summary>{body}</details>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _porting_table(analysis, pair):
+    catalog = analysis.catalog
+    if not pair.rows:
+        return '<p>No semantics policy is known and no cell names a policy field.</p>'
+    current = {}
+    for framework, policy in pair.columns:
+        current.setdefault(framework, policy)
+    head_cells = "".join(f'<th class="v">{e(_policy_label(catalog, framework, policy))}</th>'
+                         for framework, policy in pair.columns)
     lines = []
-    for row in rows:
+    for row in pair.rows:
         values = []
-        for policy in policies:
+        for framework, policy in pair.columns:
             value = row.values.get(policy, "—")
-            same_as_chainer = policy == "chainer5" and value == row.values.get("chainer")
-            values.append(f'<td class="{"same" if same_as_chainer else "val"}"><code>'
-                          f'{e("as chainer" if same_as_chainer else value)}</code></td>')
+            same = (policy != current[framework] and policy in row.values
+                    and value == row.values.get(current[framework]))
+            values.append(f'<td class="{"same" if same else "val"}"><code>'
+                          f'{e(f"as {current[framework]}" if same else value)}</code></td>')
         states = " ".join(sorted({c["outcome"] for c in row.evidence})) or "skip"
         text = " ".join([row.field, row.doc] + list(row.values.values())).lower()
-        sides = " · ".join(f"{e(side)}: {e(row.sides[side])}" for side in SIDES)
-        same = "" if row.differs else '<div class="small">same in both</div>'
+        sides = " · ".join(f"{e(side)}: {e(state)}" for side, state in row.sides.items())
+        same_row = "" if row.differs else '<div class="small">same in both</div>'
         row_class = "" if row.differs else ' class="same-row"'
-        doc = doc_html(row.doc) or "<i>not a refimpl policy field</i>"
+        doc = doc_html(row.doc) or f"<i>not a policy field of {e(catalog.reference_label())}</i>"
         lines.append(
             f'<tr data-filter data-text="{e(text)}" data-states="{e(states)}"'
             f'{row_class}>'
-            f'<th scope="row"><code class="field">{e(row.field)}</code>{same}'
+            f'<th scope="row"><code class="field">{e(row.field)}</code>{same_row}'
             f'<div><span class="badge st-{STATUS_CLASS[row.status]}">{e(row.status)}</span></div>'
             f'<div class="small">{sides}</div></th>'
             f'{"".join(values)}<td class="doc">{doc}</td><td class="evidence">{_evidence(analysis, row)}</td></tr>')
-    proven = sum(1 for r in rows if r.status == "proven")
-    differing = sum(1 for r in rows if r.differs)
-    columns = ('<colgroup><col class="c-field">' + '<col class="c-val">' * len(policies)
+    columns = ('<colgroup><col class="c-field">' + '<col class="c-val">' * len(pair.columns)
                + '<col class="c-doc"><col class="c-ev"></colgroup>')
-    return (
-        '<section id="differences"><h2>Chainer ↔ PyTorch: what differs (porting guide)</h2>'
-        f'<p class="lede">One row per behaviour where the frameworks may differ: the value of the '
-        f'refimpl semantics policy modelling each side, what it means, and the <code>semantics.*</code> '
-        f'cells that check it on the real framework. A row is <b>proven</b> only when its cells pass on '
-        f'both sides (torch and chainer); <b>contradicted</b> when a cell fails or errors; <b>unproven</b> '
-        f'when a side has no cell that ran. {differing} of {len(rows)} behaviours differ; {proven} rows are proven.</p>'
-        f'<table class="plain diff">{columns}<thead><tr><th>behaviour (policy field)</th>{head_cells}'
-        f'<th>what it means</th><th>proven by (cells)</th></tr></thead><tbody>{"".join(lines)}</tbody></table>'
-        '</section>')
+    return (f'<table class="plain diff">{columns}<thead><tr><th>behaviour (policy field)</th>{head_cells}'
+            f'<th>what it means</th><th>proven by (cells)</th></tr></thead><tbody>{"".join(lines)}</tbody></table>')
 
 
 def doc_html(doc):
@@ -401,10 +433,12 @@ def doc_html(doc):
     return re.sub(r"``(.+?)``", r"<code>\1</code>", e(doc)) if doc else ""
 
 
-def _policy_label(policy, versions):
-    names = {"torch": "PyTorch", "chainer": "Chainer", "chainer5": "Chainer 5"}
-    seen = versions.get(policy)
-    return f"{names.get(policy, policy)} ({', '.join(seen)})" if seen else f"{names.get(policy, policy)} [{policy}]"
+def _policy_label(catalog, framework, policy):
+    """A policy column's heading: the framework, then the versions of it whose cells ran under
+    the policy, or the policy's name when none did."""
+    seen = catalog.versions_under(framework, policy)
+    name = catalog.display(framework)
+    return f"{name} ({', '.join(seen)})" if seen else f"{name} [{policy}]"
 
 
 def _evidence(analysis, row):
@@ -428,8 +462,8 @@ def _versions(analysis):
     if not diffs:
         present = sorted({f"{c.framework} {c.version}" for c in analysis.matrix.columns})
         return ('<section id="versions"><h2>Version changes</h2><p>These results hold one version of each '
-                f'framework ({e(", ".join(present)) or "none"}); results from a second version (e.g. '
-                '<code>tox -e torch2141</code> or <code>tox -e chainer540</code>) show what changed.</p></section>')
+                f'framework ({e(", ".join(present)) or "none"}); results from a second version of a framework '
+                '(e.g. the tox environment of another version) show what changed.</p></section>')
     parts = []
     for diff in diffs:
         chips = "".join(f'<span class="chip st-{CHANGE_STATE[k]}">{e(CHANGE_LABEL[k])}: <b>{diff.count(k)}</b></span>'
@@ -439,8 +473,7 @@ def _versions(analysis):
             rows = "".join(f'<tr><th scope="row"><code>{e(f)}</code></th><td><code>{e(o)}</code></td>'
                            f'<td><code>{e(n)}</code></td><td class="doc">{doc_html(doc)}</td></tr>'
                            for f, o, n, doc in diff.policy_fields)
-            policy = (f'<p>refimpl models {e(diff.old)} with the <code>{e(", ".join(diff.old_policies))}</code> policy and '
-                      f'{e(diff.new)} with <code>{e(", ".join(diff.new_policies))}</code>; these behaviours differ:</p>'
+            policy = (f'<p>{_policy_sentence(analysis.catalog, diff)}; these behaviours differ:</p>'
                       f'<table class="plain"><thead><tr><th>policy field</th><th>{e(diff.old)}</th><th>{e(diff.new)}</th>'
                       f'<th>what it means</th></tr></thead><tbody>{rows}</tbody></table>')
         changed = [c for c in diff.changes if c[0] not in ("only_old", "only_new")]
@@ -454,6 +487,18 @@ def _versions(analysis):
         parts.append(f'<h3>{e(diff.framework)} {e(diff.old)} → {e(diff.new)}</h3><p>{chips}</p>{policy}{changes}')
     return ('<section id="versions"><h2>Version changes</h2><p class="lede">Consecutive versions of each framework, '
             'cell by cell (same property, subject, device and dtype).</p>' + "".join(parts) + "</section>")
+
+
+def _policy_sentence(catalog, diff):
+    """Which policies model the two versions; for the reference's own versions, which
+    policies its cells ran under (a policy models another framework, not the reference)."""
+    old = f'<code>{e(", ".join(diff.old_policies))}</code>'
+    new = f'<code>{e(", ".join(diff.new_policies))}</code>'
+    if catalog.is_reference(diff.framework):
+        return (f"the cells of {e(catalog.display(diff.framework))} {e(diff.old)} ran under the {old} policy "
+                f"and those of {e(diff.new)} under {new}")
+    return (f"{e(catalog.reference_label())} models {e(catalog.display(diff.framework))} {e(diff.old)} "
+            f"with the {old} policy and {e(diff.new)} with {new}")
 
 
 def _change_table(analysis, diff, changes):
@@ -545,7 +590,7 @@ def _cell_detail(analysis, cell):
              ("tolerance ratio", e(fmt(tolerance_ratio(cell)))),
              ("duration", f'{e(fmt(cell["duration_s"]))} s')]
     if cell.get("semantics"):
-        facts.append(("refimpl policy", f'<code>{e(cell["semantics"])}</code>'))
+        facts.append((f"{analysis.catalog.reference_label()} policy", f'<code>{e(cell["semantics"])}</code>'))
     if cell.get("policy_fields"):
         facts.append(("policy fields", " ".join(f"<code>{e(f)}</code>" for f in cell["policy_fields"])))
     if cell.get("seed_note"):
@@ -579,7 +624,8 @@ def _cell_detail(analysis, cell):
         observed = json.dumps(cell["observed"], indent=1, sort_keys=True, default=str)
         if len(observed) > OBSERVED_LIMIT:
             observed = observed[:OBSERVED_LIMIT] + f"\n… ({len(observed) - OBSERVED_LIMIT} more characters in the result file)"
-        parts.append(f'<details class="observed"><summary>observations (framework vs refimpl)</summary>'
+        parts.append(f'<details class="observed"><summary>observations (framework vs '
+                     f'{e(analysis.catalog.reference_label())})</summary>'
                      f'<pre>{e(observed)}</pre></details>')
     parts.append("</div>")
     return "".join(parts)

@@ -14,7 +14,6 @@ import re
 from .load import OUTCOMES
 
 STATES = ("pass", "fail", "error", "skip", "absent")
-FRAMEWORK_ORDER = {"refimpl": 0, "torch": 1, "chainer": 2}
 DEVICE_ORDER = {"cpu": 0, "cuda": 1}
 
 
@@ -43,17 +42,19 @@ class Column:
     def slug(self):
         return re.sub(r"[^A-Za-z0-9]+", "-", f"{self.framework}-{self.version}-{self.device}").strip("-")
 
-    def sort_key(self):
-        return (FRAMEWORK_ORDER.get(self.framework, 9), self.framework, version_key(self.version),
-                DEVICE_ORDER.get(self.device, 9), str(self.device))
+    def sort_key(self, rank=None):
+        """Frameworks by ``rank`` (a framework name -> sort key; by name without one), then
+        versions numerically, then devices."""
+        framework = rank(self.framework) if rank else str(self.framework)
+        return (framework, version_key(self.version), DEVICE_ORDER.get(self.device, 9), str(self.device))
 
 
 def column_of(cell):
     return Column(cell["framework"], cell["framework_version"], cell["device"])
 
 
-def columns_of(cells):
-    return sorted({column_of(cell) for cell in cells}, key=Column.sort_key)
+def columns_of(cells, rank=None):
+    return sorted({column_of(cell) for cell in cells}, key=lambda column: column.sort_key(rank))
 
 
 class Counts:
@@ -127,9 +128,10 @@ class Matrix:
         return counts
 
 
-def build_matrix(cells):
-    """The matrix of ``cells`` (one per key: see ``load.latest``)."""
-    columns = columns_of(cells)
+def build_matrix(cells, rank=None):
+    """The matrix of ``cells`` (one per key: see ``load.latest``); ``rank`` orders the
+    frameworks (``catalog.Catalog.rank``)."""
+    columns = columns_of(cells, rank)
     grouped = collections.defaultdict(lambda: collections.defaultdict(list))
     for cell in cells:
         grouped[(cell["property"], cell["subject"])][column_of(cell)].append(cell)

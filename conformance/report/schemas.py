@@ -3,7 +3,7 @@
 ``conformance-result/1`` (legacy: no footer, so completeness is unknown) is read leniently,
 as the report always has: a cell needs its identity and an outcome, every other field may be
 missing, numbers may be the recorder's strings for non-finite values. ``conformance-result/2``
-adds a ``run_id`` and ``planned`` count to the header and a terminal ``footer`` record
+adds a ``run_id``, a ``planned`` count and the ``reference`` framework's name to the header and a terminal ``footer`` record
 (``complete``, ``interrupted`` or ``crashed``; planned and finished cells); its cells have
 typed fields and one of the four outcomes.
 
@@ -74,6 +74,7 @@ V2_HEADER = _record(V2, "header", {
     "planned": _COUNT,
     "started_at": _TEXT,
     "frameworks": {"type": ["object", "null"]},
+    "reference": _TEXT,     # the reference framework's name (the report's fallback for it)
 }, ("schema", "kind", "run_id"))
 
 V2_FOOTER = _record(V2, "footer", {

@@ -1,5 +1,6 @@
 """The JSON summary: counts per (framework, version, device, property area) and outcome,
-the differences table, version changes, and regressions (against the baseline, and between
+the porting guide (``porting_guide``: one table per pair of frameworks other than the
+reference, the headline pair first; ``differences``: the first table's rows), version changes, and regressions (against the baseline, and between
 versions of one framework)."""
 import json
 import math
@@ -63,6 +64,8 @@ def build(analysis):
         "totals": analysis.totals().as_dict(),
         "columns": columns,
         "counts": counts,
+        "reference": analysis.catalog.reference,
+        "porting_guide": [pair.as_dict() for pair in analysis.porting],
         "differences": [row.as_dict() for row in analysis.differences],
         "version_diffs": [diff.as_dict() for diff in analysis.version_diffs],
         "baseline": ({"paths": analysis.baseline_paths, **analysis.baseline.as_dict()}

@@ -42,3 +42,7 @@ class RefimplPlugin(Plugin):
 
 
 plugin = RefimplPlugin()
+    def semantics_policies(self):
+        import refimpl.policies
+        return dict(refimpl.policies.POLICIES)
+
