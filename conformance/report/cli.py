@@ -6,8 +6,8 @@ named, only the named outputs are written. ``reports/baseline/`` (when it exists
 baseline the report lists regressions against.
 
 Exit status: 0 when every cell that ran passed (failing cells explained by a documented
-upstream defect, in conformance/known_issues, do not count unless --strict) and nothing
-regressed against the baseline; 1 when a cell fails or errors, or a cell regressed (pass ->
+upstream defect, in the framework plugins' known_issues.toml, do not count unless --strict)
+and nothing regressed against the baseline; 1 when a cell fails or errors, or a cell regressed (pass ->
 fail/error) against the baseline; 2 on a usage or input error (a bad flag, a result path that
 does not exist or holds no result file, a file that is not JSON lines of results, an output
 that cannot be written); 3 when a run is

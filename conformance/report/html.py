@@ -596,7 +596,7 @@ def _cell_detail(analysis, cell):
     if cell.get("seed_note"):
         facts.append(("seed note", f'<code>{e(cell["seed_note"])}</code>'))
     issue = analysis.known(cell)
-    if isinstance(issue, dict):  # a documented upstream defect (conformance/known_issues)
+    if isinstance(issue, dict):  # a documented upstream defect (a plugin's known_issues.toml)
         link = str(issue.get("link") or "")
         shown = (f' <a href="{e(link)}">{e(link)}</a>' if link.startswith(("https://", "http://"))
                  else e(link))

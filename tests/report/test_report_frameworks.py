@@ -13,9 +13,9 @@ from report_cells import cell, complete_run, write_jsonl
 from conformance import frameworks, recorder
 from conformance.report import catalog, differences, html, schemas, summary
 from conformance.report.analysis import analyse
-from conformance.report.load import latest, load
+from conformance.report.load import load
 
-THIRD = "mygrad"
+THIRD = "nanograd"   # a framework no plugin here knows (a third-party engine)
 VERSIONS = {"refimpl": "0.1.0", "torch": "2.13.0", "chainer": "7.8.1", THIRD: "2.5.0"}
 SEMANTICS = {"refimpl": "torch", "torch": "torch", "chainer": "chainer", THIRD: THIRD}
 
@@ -59,7 +59,7 @@ def test_a_third_framework_gets_its_matrix_columns_and_every_pair(tmp_path):
     guide = section(page, "differences")
     titles = re.findall(r'(?:<h3 id="[^"]*">|<summary><b>)([^<]*↔[^<]*)<', guide)
     assert titles == ["Chainer ↔ PyTorch", f"Chainer ↔ {THIRD}", f"PyTorch ↔ {THIRD}"]
-    assert guide.index("Chainer ↔ PyTorch") < guide.index(f'<details class="block pair"')
+    assert guide.index("Chainer ↔ PyTorch") < guide.index('<details class="block pair"')
     assert '<a href="#differences">Chainer ↔ PyTorch</a>' in page
     # the third framework's side: its name (no plugin here), its version, its cells as evidence
     assert f'<th class="v">{THIRD} (2.5.0)</th>' in guide
@@ -76,7 +76,7 @@ def test_the_headline_pair_comes_from_porting_roles_not_names():
     cells = [dict(c, _source="mem", _line=i, _run=0) for i, c in enumerate(
         cell(framework=name, version=VERSIONS[name]) for name in ("torch", "chainer", THIRD))]
     by_role = {"refimpl": plugin("refimpl", reference=True), "torch": plugin("torch", porting_role="target"),
-               THIRD: plugin(THIRD, "MyGrad", porting_role="source"), "chainer": plugin("chainer")}
+               THIRD: plugin(THIRD, "NanoGrad", porting_role="source"), "chainer": plugin("chainer")}
     guide = differences.porting_guide(cells, catalog.build(cells, plugins=by_role), table={})
     assert [(p.first, p.second, p.headline) for p in guide][0] == (THIRD, "torch", True)
     assert sum(p.headline for p in guide) == 1
@@ -129,20 +129,20 @@ def test_without_plugins_or_a_header_reference_the_report_still_renders(tmp_path
 def test_an_older_policy_equal_to_the_current_one_reads_as_it(tmp_path):
     path = mixed_run(str(tmp_path))
     base = analyse(load([path]))
-    table = {"field_a": ("doc a", {"torch": 0, "chainer": 1, "chainer5": 1, "mygrad-old": 2, THIRD: 2}),
-             "field_b": ("doc b", {"torch": 0, "chainer": 1, "chainer5": 3, "mygrad-old": 5, THIRD: 4})}
+    table = {"field_a": ("doc a", {"torch": 0, "chainer": 1, "chainer5": 1, f"{THIRD}-old": 2, THIRD: 2}),
+             "field_b": ("doc b", {"torch": 0, "chainer": 1, "chainer5": 3, f"{THIRD}-old": 5, THIRD: 4})}
     plugins = {"refimpl": plugin("refimpl", reference=True),
                "torch": plugin("torch", "PyTorch", porting_role="target", policies=["torch"]),
                "chainer": plugin("chainer", "Chainer", porting_role="source", policies=["chainer", "chainer5"]),
-               THIRD: plugin(THIRD, "MyGrad", policies=[THIRD, "mygrad-old"])}
+               THIRD: plugin(THIRD, "NanoGrad", policies=[THIRD, f"{THIRD}-old"])}
     found = catalog.build(base.cells, base.runs, plugins=plugins)
-    assert found.policies_of(THIRD) == [THIRD, "mygrad-old"]
+    assert found.policies_of(THIRD) == [THIRD, f"{THIRD}-old"]
     analysis = dataclasses.replace(base, catalog=found,
                                    porting=differences.porting_guide(base.cells, found, table))
     guide = section(html.render(analysis), "differences")
     assert guide.count("as chainer") == 2        # field_a in two pairs; field_b's chainer5 differs
     assert guide.count(f"as {THIRD}") == 2       # field_a in two pairs; field_b's old value differs
-    assert '<th class="v">MyGrad [mygrad-old]</th>' in guide and '<th class="v">MyGrad (2.5.0)</th>' in guide
+    assert f'<th class="v">NanoGrad [{THIRD}-old]</th>' in guide and '<th class="v">NanoGrad (2.5.0)</th>' in guide
 
 
 def test_the_run_header_names_the_reference_and_the_schema_takes_it():
