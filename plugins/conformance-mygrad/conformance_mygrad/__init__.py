@@ -99,6 +99,7 @@ class MyGradPlugin(Plugin):
     ops_absent = OPS_ABSENT
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
     repro_prelude = REPRO_PRELUDE
+    repro_imports = "import mygrad\nimport mygrad.nnet"
 
     def adapter(self, semantics=None):
         from .adapter import MyGradAdapter

@@ -13,28 +13,26 @@ import numpy
 from conformance.frameworks.base import Adapter, AdapterUnavailable, NotSupported
 
 
-_NO_KEEP_GRAPH = ("mygrad 2.5.0 backward always clears the graph it went through (no "
-                  "retain_graph option): a backward cannot be repeated on the same graph")
-
-
-def _import_mygrad():
-    try:
-        import mygrad
-        import mygrad.nnet
-    except Exception as error:  # noqa: BLE001 - any import failure is a reason to skip
-        raise AdapterUnavailable(f"mygrad cannot be imported: {type(error).__name__}: {error}") from None
-    return mygrad
-
-
 class MyGradAdapter(Adapter):
-    """mygrad; ops are the functions of ``conformance_mygrad.ops``."""
+    """mygrad; ops are the functions of ``conformance_mygrad.ops``.
+
+    Self-contained (no module-level helper or constant): a scenario repro script pastes this
+    class alone."""
 
     name = "mygrad"
     framework = "mygrad"
+    NO_KEEP_GRAPH = ("mygrad 2.5.0 backward always clears the graph it went through (no "
+                     "retain_graph option): a backward cannot be repeated on the same graph")
 
     def __init__(self, plugin=None):
         super().__init__(plugin)
-        self.mygrad = _import_mygrad()
+        try:
+            import mygrad
+            import mygrad.nnet
+        except Exception as error:  # noqa: BLE001 - any import failure is a reason to skip
+            raise AdapterUnavailable(
+                f"mygrad cannot be imported: {type(error).__name__}: {error}") from None
+        self.mygrad = mygrad
         self.version = self.mygrad.__version__
         self.semantics = plugin.policy_for(self.version) if plugin is not None else None
 
@@ -106,13 +104,13 @@ class MyGradAdapter(Adapter):
                 for x in inputs]
 
     def keep_graph_options(self):
-        raise NotSupported(_NO_KEEP_GRAPH)
+        raise NotSupported(self.NO_KEEP_GRAPH)
 
     def retaining_backward(self, output, intermediates, keep_graph=False):
         """``output.backward()``: MyGrad keeps the grad of every non-constant intermediate of
         every backward, with no option; it cannot keep the graph for another backward."""
         if keep_graph:
-            raise NotSupported(_NO_KEEP_GRAPH)
+            raise NotSupported(self.NO_KEEP_GRAPH)
         return output.backward()
 
     def no_grad(self):
