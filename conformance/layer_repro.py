@@ -1,8 +1,8 @@
 """Standalone repro scripts for failing examples of the layer-level properties.
 
-The same layout as ``conformance.repro`` (which this module reuses: its preludes, helpers,
-bodies and ``literal``): the script pastes the framework's driver function from
-``conformance.layer_drivers`` (self-contained: it imports its framework inside), builds the
+The same layout as ``conformance.checks.repro`` (which this module reuses: its preludes, helpers,
+bodies and ``literal``): the script pastes the framework's binding from its plugin's
+``layers_module`` (self-contained: it imports its framework inside), builds the
 failing inputs as literals, runs the framework and compares with the expected values, which
 refimpl computed in float64 and which are pasted as literals too. Exit status 1 on a
 mismatch.
@@ -15,24 +15,20 @@ Two kinds:
   weights, a recurrent layer, an optimizer over several steps, a save/load round trip).
 """
 import inspect
+import sys
 
 import numpy
 
-from . import layer_drivers, repro
-from .repro import literal
-
-RUN_PRELUDES = {
-    "torch": "import torch\n",
-    "chainer": "import chainer\nimport chainer.functions\nimport chainer.links\n",
-    "refimpl": "import refimpl\nimport refimpl.functions as F\n",
-}
+from . import frameworks
+from .checks import layers, repro
+from .checks.repro import literal
 
 RUN_FOOTER = '''
 MISMATCHES = []
 ACTUAL = RUN(CASE)
 for name in sorted(set(ACTUAL) | set(EXPECTED)):
     if name not in ACTUAL or name not in EXPECTED:
-        MISMATCHES.append(f"{name}: given only {'here' if name in ACTUAL else 'by refimpl'}")
+        MISMATCHES.append(f"{name}: given only {'here' if name in ACTUAL else 'by ' + REFERENCE}")
         continue
     actual, expected = numpy.asarray(ACTUAL[name]), numpy.asarray(EXPECTED[name])
     if actual.shape != expected.shape:
@@ -52,46 +48,63 @@ print(f"agrees: {TITLE}")
 '''
 
 
-def source_with_helpers(function, seen=None):
-    """Source of ``function`` preceded by the module-level functions of ``layer_drivers`` it
-    calls (depth first, each once)."""
-    seen = set() if seen is None else seen
-    parts = []
-    names = set(function.__code__.co_names)
-    for constant in function.__code__.co_consts:
+def _names_used(code):
+    names = set(code.co_names)
+    for constant in code.co_consts:
         if hasattr(constant, "co_names"):
-            names |= set(constant.co_names)
-    for name in sorted(names):
-        helper = getattr(layer_drivers, name, None)
-        if inspect.isfunction(helper) and helper.__module__ == layer_drivers.__name__ \
-                and name not in seen:
+            names |= _names_used(constant)
+    return names
+
+
+def source_with_helpers(function, seen=None):
+    """Source of ``function`` preceded by the module-level functions (and plain constants)
+    of its own module that it uses (depth first, each once)."""
+    seen = set() if seen is None else seen
+    module = sys.modules[function.__module__]
+    parts = []
+    for name in sorted(_names_used(function.__code__)):
+        helper = getattr(module, name, None)
+        if name in seen:
+            continue
+        if inspect.isfunction(helper) and helper.__module__ == module.__name__:
             seen.add(name)
             parts.append(source_with_helpers(helper, seen))
+        elif isinstance(helper, (str, int, float, tuple)) and name.isupper():
+            seen.add(name)
+            parts.append(f"{name} = {helper!r}\n")
     parts.append(inspect.getsource(function))
     return "\n\n".join(parts)
 
 
-def _op_source(framework, subject):
-    if framework == "refimpl":
-        return f"OP = F.{layer_drivers.FUNCTIONS[subject].refimpl}\n"
-    driver = layer_drivers.FUNCTIONS[subject].driver(framework)
-    return source_with_helpers(driver) + f"\n\nOP = {driver.__name__}\n"
+def function_source(plugin, subject, policy):
+    """(source defining the framework's function for ``subject``, its name)."""
+    found = layers.binding(plugin, "FUNCTIONS", subject)
+    describe = getattr(layers.module_of(plugin), "function_repro", None)
+    if describe is not None:
+        return describe(found, policy)
+    return source_with_helpers(found), found.__name__
+
+
+def _op_source(plugin, subject, policy):
+    source, name = function_source(plugin, subject, policy)
+    return source + f"\n\nOP = {name}\n"
 
 
 def functional_script(kind, *, title, framework, subject, device, dtype, inputs, kwargs,
-                      expected, tolerance, policy="torch", expected_dtypes=None,
+                      expected, tolerance, policy, expected_dtypes=None,
                       grad_outputs=None, grad_grad_inputs=None):
     """A standalone script for a failing example of ``kind`` ('forward', 'grad', 'gradgrad')
     of the functional ``subject`` (see ``repro.script``, whose layout it follows)."""
     cast = {name: numpy.asarray(value).astype(dtype) for name, value in inputs.items()}
+    reference = frameworks.reference().name
     parts = [
         f'"""Repro: {title}\n\nGenerated by the conformance harness; expected values are '
-        f'refimpl\'s (float64, policy {policy!r}),\npasted as literals. Exit status 1 on a '
+        f'{reference}\'s (float64, policy {policy!r}),\npasted as literals. Exit status 1 on a '
         f'mismatch."""',
         "import numpy\n",
-        repro.PRELUDES[framework].format(device=device, policy=policy),
+        frameworks.get(framework).repro_prelude.format(device=device, policy=policy),
         repro.COMMON,
-        _op_source(framework, subject),
+        _op_source(frameworks.get(framework), subject, policy),
         "nan, inf = float('nan'), float('inf')",
         f"TITLE = {title!r}",
         f"RTOL, ATOL = {tolerance.rtol!r}, {tolerance.atol!r}  # {tolerance.reason}",
@@ -111,18 +124,20 @@ def functional_script(kind, *, title, framework, subject, device, dtype, inputs,
 
 
 def run_script(*, title, framework, run, case, expected, tolerance):
-    """A standalone script running ``run`` (a ``layer_drivers`` run function of
-    ``framework``) on ``case`` and comparing every result with ``expected``."""
+    """A standalone script running ``run`` (a run of ``framework``'s layers module) on
+    ``case`` and comparing every result with ``expected``."""
+    reference = frameworks.reference().name
     return "\n".join([
         f'"""Repro: {title}\n\nGenerated by the conformance harness: RUN is the framework\'s '
-        f'scenario, CASE its inputs;\nEXPECTED is what refimpl computed in float64, pasted as '
+        f'scenario, CASE its inputs;\nEXPECTED is what {reference} computed in float64, pasted as '
         f'literals. Exit status 1 on a mismatch."""',
         "import io\nimport math\n\nimport numpy\n",
-        RUN_PRELUDES[framework],
+        frameworks.get(framework).layer_repro_imports,
         source_with_helpers(run),
         f"\nRUN = {run.__name__}",
         "nan, inf = float('nan'), float('inf')",
         f"TITLE = {title!r}",
+        f"REFERENCE = {reference!r}",
         f"RTOL, ATOL = {tolerance.rtol!r}, {tolerance.atol!r}  # {tolerance.reason}",
         f"CASE = {literal(case)}",
         f"EXPECTED = {literal({k: numpy.asarray(v) for k, v in expected.items()})}",

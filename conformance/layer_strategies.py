@@ -5,9 +5,29 @@ and save/load cases.
 
 Conventions as ``conformance.strategies``: keyword-only arguments, labelled draws, samples
 as ``strategies.Sample(inputs, kwargs)`` (``inputs``: the differentiated float64 arrays).
-``api`` is the framework whose function is called ('torch' or 'chainer'): a torch sample
-never carries chainer's ``cover_all`` and a chainer sample never carries torch's
-``'same'`` padding.
+``features`` are the API features of the framework whose function is called
+(``Adapter.features``; the plugins' ``LAYER_FEATURES``): a sample carries only what that API
+can express (``cover_all`` only where "cover_all" is a feature, ``'same'`` padding only where
+"conv_string_padding" is). Every draw, its order and its label are those the API branches
+had, so a derandomized run draws the same examples per framework.
+
+Layer API features read here:
+
+- ``conv_string_padding``: conv2d takes ``pad='same'``/``'valid'``.
+- ``conv_transpose_output_padding``: conv_transpose2d takes ``output_padding``, and rejects a
+  negative pad or a non-positive output size.
+- ``conv_transpose_outsize``: conv_transpose2d takes ``outsize`` (checked against the input).
+- ``conv_empty_kernel``: an empty kernel is a valid convolution (computed, not rejected).
+- ``cover_all``: conv2d and max pooling take ``cover_all`` (the ceiling output size).
+- ``unbatched_input``: a 3-D (C, H, W) input of conv2d or pooling is one unbatched sample.
+- ``pooling_ceil_mode``: pooling takes ``ceil_mode`` (and average pooling
+  ``count_include_pad``).
+- ``linear_last_axis``: linear applies W to the last axis of x (else x is flattened to
+  (N, -1)).
+- ``optimizer_over_params`` / ``optimizer_over_link``: optimizers are built over a list of
+  parameters (``step()``, hyperparameters ``lr``/``betas``/..., ``weight_decay`` argument and
+  ``clip_grad_norm_``) or set up on a link (``update()``, ``alpha``/``beta1``/..., weight decay
+  and gradient clipping as hooks).
 
 Array *values* come from a NumPy generator seeded by one labelled draw (``grid_values``):
 layer inputs hold tens to hundreds of elements, and drawing them one by one through
@@ -99,7 +119,7 @@ class ConvConfig:
     bias: bool
     kwargs: dict
 
-    def expected_shape(self, transposed, api):
+    def expected_shape(self, transposed):
         """The output shape by the written-out rules (``conv_outsize``/``transpose_outsize``)."""
         kwargs = self.kwargs
         stride, dilation = pair(kwargs.get("stride", 1)), pair(kwargs.get("dilation", 1))
@@ -128,10 +148,11 @@ class ConvConfig:
 
 
 @st.composite
-def conv_configs(draw, *, api, transposed=False):
-    """A valid 2-D (transposed) convolution for ``api``: groups (incl. depthwise), stride,
-    pad (torch also 'same'/'valid' for conv2d), dilation, chainer's cover_all, torch's
-    output_padding / chainer's outsize and unbatched (C, H, W) input, with or without a bias."""
+def conv_configs(draw, *, features, transposed=False):
+    """A valid 2-D (transposed) convolution for an API of ``features``: groups (incl.
+    depthwise), stride, pad (torch also 'same'/'valid' for conv2d), dilation, chainer's
+    cover_all, torch's output_padding / chainer's outsize and unbatched (C, H, W) input,
+    with or without a bias."""
     groups = draw(st.sampled_from([1, 1, 2, 3]), label="groups")
     depthwise = groups > 1 and draw(st.booleans(), label="depthwise")
     in_per_group = 1 if depthwise else draw(st.integers(1, 2), label="in channels per group")
@@ -148,12 +169,13 @@ def conv_configs(draw, *, api, transposed=False):
         natural = [transpose_outsize(n, k, s, p, d) for n, k, s, p, d in zip(
             spatial, kernel, pair(stride), pair(pad), pair(dilation))]
         assume(min(natural) >= 1)
-        if api == "torch":
+        if "conv_transpose_output_padding" in features:
             limits = [max(s, d) for s, d in zip(pair(stride), pair(dilation))]
             output_padding = tuple(draw(st.integers(0, limit - 1), label=f"output_padding[{i}]")
                                    for i, limit in enumerate(limits))
             kwargs["output_padding"] = output_padding
-        elif draw(st.booleans(), label="outsize given"):
+        elif "conv_transpose_outsize" in features and draw(st.booleans(),
+                                                           label="outsize given"):
             outsize = tuple(m + draw(st.integers(0, s - 1), label=f"outsize extra[{i}]")
                             for i, (m, s) in enumerate(zip(natural, pair(stride))))
             assume(all(conv_outsize(o, k, s, p, d) <= n <= conv_outsize(o, k, s, p, d, True)
@@ -163,11 +185,12 @@ def conv_configs(draw, *, api, transposed=False):
         x_shape = (batch, in_per_group * groups) + spatial
         w_shape = (in_per_group * groups, out_per_group) + kernel
     else:
-        if api == "torch" and draw(st.integers(0, 4), label="string padding") == 0:
+        if "conv_string_padding" in features and draw(st.integers(0, 4),
+                                                      label="string padding") == 0:
             kwargs["pad"] = draw(st.sampled_from(["same", "valid"]), label="pad")
             if kwargs["pad"] == "same":
                 kwargs["stride"] = 1
-        if api == "chainer":
+        if "cover_all" in features:
             kwargs["cover_all"] = draw(st.booleans(), label="cover_all")
         pads = (0, 0) if isinstance(kwargs["pad"], str) else pair(kwargs["pad"])
         spatial = tuple(draw(st.integers(max(1, e - 2 * p), max(1, e - 2 * p) + 4),
@@ -175,58 +198,73 @@ def conv_configs(draw, *, api, transposed=False):
         x_shape = (batch, in_per_group * groups) + spatial
         w_shape = (out_per_group * groups, in_per_group) + kernel
     assume(math.prod(x_shape) <= MAX_ELEMENTS)
-    if api == "torch" and draw(st.integers(0, 5), label="unbatched (C, H, W) input") == 0:
+    if "unbatched_input" in features and draw(st.integers(0, 5),
+                                              label="unbatched (C, H, W) input") == 0:
         x_shape = x_shape[1:]  # torch reads a 3-D input as one unbatched sample
     bias = draw(st.booleans(), label="bias")
     config = ConvConfig(x_shape, w_shape, bias, kwargs)
-    assume(min(config.expected_shape(transposed, api)[-2:]) >= 1)
+    assume(min(config.expected_shape(transposed)[-2:]) >= 1)
     return config
 
 
 @st.composite
-def conv_samples(draw, *, api, transposed=False):
+def conv_samples(draw, *, features, transposed=False):
     """A valid convolution call with values: ``Sample({x, W[, b]}, kwargs)``."""
-    config = draw(conv_configs(api=api, transposed=transposed), label="config")
+    config = draw(conv_configs(features=features, transposed=transposed), label="config")
     inputs = {"x": draw(grid_values(shape=config.x_shape, label="x")),
               "W": draw(grid_values(shape=config.w_shape, label="W"))}
     if config.bias:
-        channels = config.expected_shape(transposed, api)[-3]
+        channels = config.expected_shape(transposed)[-3]
         inputs["b"] = draw(grid_values(shape=(channels,), label="b"))
     return Sample(inputs, dict(config.kwargs))
 
 
 # --- invalid configurations -------------------------------------------------------------------
 
-# Every kind of invalid 2-D convolution each API must reject, with how to make it from a valid
-# configuration. Kinds a framework accepts are left out of its list, with the reason:
+# Every kind of invalid 2-D convolution an API must reject, with how to make it from a valid
+# configuration, in the order they are drawn. Kinds an API accepts are left out of its list:
 # chainer computes with an empty kernel (probe conv2d.kernel_empty: output (1, 1, 6, 3)) and
 # has no string padding; torch reads a 3-D input as unbatched.
-INVALID_CONV_KINDS = {
-    "torch": ("kernel_larger_than_padded_input", "channel_mismatch", "in_channels_not_per_group",
-              "out_channels_not_divisible_by_groups", "stride_zero", "stride_negative",
-              "dilation_zero", "pad_negative", "x_ndim5", "w_ndim3", "bias_wrong_length",
-              "kernel_empty", "same_strided", "unknown_padding_string"),
-    "chainer": ("kernel_larger_than_padded_input", "channel_mismatch",
-                "in_channels_not_per_group", "out_channels_not_divisible_by_groups",
-                "stride_zero", "stride_negative", "dilation_zero", "pad_negative", "x_ndim3",
-                "x_ndim5", "w_ndim3", "bias_wrong_length"),
-}
 
-INVALID_TRANSPOSE_KINDS = {
-    "torch": ("channel_mismatch", "stride_zero", "dilation_zero", "pad_negative",
-              "output_padding_too_large", "output_not_positive", "x_ndim5", "w_ndim3",
-              "bias_wrong_length"),
-    "chainer": ("channel_mismatch", "stride_zero", "dilation_zero", "outsize_mismatch",
-                "x_ndim3", "x_ndim5", "w_ndim3", "bias_wrong_length"),
-}
+def invalid_conv_kinds(features):
+    """The invalid conv2d kinds an API of ``features`` rejects."""
+    kinds = ["kernel_larger_than_padded_input", "channel_mismatch", "in_channels_not_per_group",
+             "out_channels_not_divisible_by_groups", "stride_zero", "stride_negative",
+             "dilation_zero", "pad_negative"]
+    if "unbatched_input" not in features:
+        kinds.append("x_ndim3")
+    kinds += ["x_ndim5", "w_ndim3", "bias_wrong_length"]
+    if "conv_empty_kernel" not in features:
+        kinds.append("kernel_empty")
+    if "conv_string_padding" in features:
+        kinds += ["same_strided", "unknown_padding_string"]
+    return tuple(kinds)
+
+
+def invalid_transpose_kinds(features):
+    """The invalid conv_transpose2d kinds an API of ``features`` rejects (one that takes
+    ``outsize`` takes a negative pad, and sizes its output by ``outsize`` instead)."""
+    checks_output = "conv_transpose_outsize" not in features
+    kinds = ["channel_mismatch", "stride_zero", "dilation_zero"]
+    if checks_output:
+        kinds.append("pad_negative")
+    if "conv_transpose_output_padding" in features:
+        kinds.append("output_padding_too_large")
+    if checks_output:
+        kinds.append("output_not_positive")
+    else:
+        kinds.append("outsize_mismatch")
+    if "unbatched_input" not in features:
+        kinds.append("x_ndim3")
+    return tuple(kinds + ["x_ndim5", "w_ndim3", "bias_wrong_length"])
 
 
 @st.composite
-def invalid_conv_configs(draw, *, api, transposed=False):
+def invalid_conv_configs(draw, *, features, transposed=False):
     """``(kind, ConvConfig)``: a convolution every side must reject, made from a valid one."""
-    kinds = (INVALID_TRANSPOSE_KINDS if transposed else INVALID_CONV_KINDS)[api]
+    kinds = (invalid_transpose_kinds if transposed else invalid_conv_kinds)(features)
     kind = draw(st.sampled_from(kinds), label="invalid kind")
-    base = draw(conv_configs(api=api, transposed=transposed), label="valid config")
+    base = draw(conv_configs(features=features, transposed=transposed), label="valid config")
     x_shape, w_shape = list(base.x_shape), list(base.w_shape)
     if len(x_shape) == 3:  # an unbatched valid base: give it its batch axis back
         x_shape = [1] + x_shape
@@ -288,7 +326,7 @@ def invalid_conv_configs(draw, *, api, transposed=False):
     return kind, ConvConfig(tuple(x_shape), tuple(w_shape), bias, kwargs)
 
 
-def arrays_of(config, transposed, api):
+def arrays_of(config, transposed):
     """Deterministic arrays (ones / 8) for a configuration: the shape property needs no
     random values. A 'wrong' bias gets one element too many."""
     inputs = {"x": numpy.ones(config.x_shape) / 8, "W": numpy.ones(config.w_shape) / 8}
@@ -319,7 +357,7 @@ def pool_outsize(size, ksize, stride, pad, rule):
 
 
 @st.composite
-def pooling_samples(draw, *, api, kind):
+def pooling_samples(draw, *, features, kind):
     """A valid max ('max') or average ('average') pooling call with distinct values (no ties
     in a max window). Pads stay within ksize // 2 (torch's limit; chainer's larger pads are a
     behaviour case), and no window lies entirely outside the input (its max would be -inf)."""
@@ -331,12 +369,12 @@ def pooling_samples(draw, *, api, kind):
     pad_argument = pad if pad[0] != pad[1] else pad[0]
     kwargs = {"ksize": ksize, "stride": stride, "pad": pad_argument}
     rule = "floor"
-    if api == "torch":
+    if "pooling_ceil_mode" in features:
         kwargs["ceil_mode"] = draw(st.booleans(), label="ceil_mode")
         rule = "ceil_mode" if kwargs["ceil_mode"] else "floor"
         if kind == "average":
             kwargs["count_include_pad"] = draw(st.booleans(), label="count_include_pad")
-    elif kind == "max":
+    elif kind == "max" and "cover_all" in features:
         cover_all = draw(st.sampled_from([None, True, False]), label="cover_all")
         if cover_all is not None:
             kwargs["cover_all"] = cover_all
@@ -349,7 +387,8 @@ def pooling_samples(draw, *, api, kind):
     assume(all((o - 1) * s - p <= n - 1 for o, s, p, n in zip(sizes, strides, pad, spatial)))
     shape = (draw(st.integers(1, 2), label="batch"), draw(st.integers(1, 2), label="channels")) \
         + spatial
-    if api == "torch" and draw(st.integers(0, 5), label="unbatched (C, H, W) input") == 0:
+    if "unbatched_input" in features and draw(st.integers(0, 5),
+                                              label="unbatched (C, H, W) input") == 0:
         shape = shape[1:]  # torch reads a 3-D input as one unbatched sample
     return Sample({"x": draw(distinct_values(shape=shape, label="x"))}, kwargs)
 
@@ -359,11 +398,12 @@ def pooling_samples(draw, *, api, kind):
 # =============================================================================================
 
 @st.composite
-def linear_samples(draw, *, api):
-    """``linear(x, W[, b])`` in ``api``'s layout: torch applies W to the last axis of x
-    (``(*, in)``, 1 to 3 leading axes); chainer flattens x to (N, -1) (x of 2 to 4 axes)."""
+def linear_samples(draw, *, features):
+    """``linear(x, W[, b])`` in the API's layout: with "linear_last_axis" (torch) W applies
+    to the last axis of x (``(*, in)``, 1 to 3 leading axes); else (chainer) x is flattened
+    to (N, -1) (x of 2 to 4 axes)."""
     out_size = draw(st.integers(1, 4), label="out_size")
-    if api == "torch":
+    if "linear_last_axis" in features:
         leading = tuple(draw(st.lists(st.integers(1, 3), min_size=0, max_size=2),
                              label="leading axes"))
         in_size = draw(st.integers(1, 5), label="in_size")
@@ -383,8 +423,8 @@ def linear_samples(draw, *, api):
 # Losses
 # =============================================================================================
 
-TORCH_REDUCTIONS = ("none", "mean", "sum")
-CHAINER_REDUCTIONS = ("mean", "no")
+REDUCTIONS = ("none", "mean", "sum")  # ``reduction=`` of torch's losses
+REDUCE_MODES = ("mean", "no")  # ``reduce=`` of chainer's losses
 
 
 @st.composite
@@ -395,7 +435,7 @@ def _batch_shape(draw, *, min_dims=1, max_dims=3):
 
 @st.composite
 def loss_samples(draw, *, subject):
-    """Arguments of the loss ``subject`` (a ``layer_drivers.FUNCTIONS`` loss), every
+    """Arguments of the loss ``subject`` (a loss record of ``subjects.layers``), every
     reduction, with class labels (including ignored ones) and weights where it takes them."""
     if subject in ("mse_loss", "mean_squared_error"):
         shape = draw(_batch_shape(min_dims=0))
@@ -403,11 +443,11 @@ def loss_samples(draw, *, subject):
                   "t": draw(grid_values(shape=shape, label="t"))}
         if subject == "mean_squared_error":
             return Sample({"x0": inputs["x"], "x1": inputs["t"]}, {})
-        return Sample(inputs, {"reduction": draw(st.sampled_from(TORCH_REDUCTIONS),
+        return Sample(inputs, {"reduction": draw(st.sampled_from(REDUCTIONS),
                                                  label="reduction")})
     if subject == "binary_cross_entropy_with_logits":
         shape = draw(_batch_shape())
-        kwargs = {"reduction": draw(st.sampled_from(TORCH_REDUCTIONS), label="reduction")}
+        kwargs = {"reduction": draw(st.sampled_from(REDUCTIONS), label="reduction")}
         if draw(st.booleans(), label="weight"):
             kwargs["weight"] = draw(grid_values(shape=shape, label="weight", low=0, high=2))
         if draw(st.booleans(), label="pos_weight"):
@@ -420,7 +460,7 @@ def loss_samples(draw, *, subject):
         labels = _generator(draw, "t").integers(-1, 2, size=shape)  # -1: ignored
         kwargs = {"t": labels.astype(numpy.int32),
                   "normalize": draw(st.booleans(), label="normalize"),
-                  "reduce": draw(st.sampled_from(CHAINER_REDUCTIONS), label="reduce")}
+                  "reduce": draw(st.sampled_from(REDUCE_MODES), label="reduce")}
         return Sample({"x": draw(grid_values(shape=shape, label="x", low=-4, high=4))}, kwargs)
     # softmax cross entropy: x (N, C, d...), integer labels (N, d...)
     classes = draw(st.integers(2, 4), label="classes")
@@ -438,7 +478,7 @@ def loss_samples(draw, *, subject):
             labels = numpy.where(generator.random(labels.shape) < 0.3, ignore_index, labels)
             labels.flat[0] = max(labels.flat[0], 0)  # at least one counted label (else 0/0)
         kwargs = {"t": labels.astype(numpy.int64), "ignore_index": ignore_index,
-                  "reduction": draw(st.sampled_from(TORCH_REDUCTIONS), label="reduction"),
+                  "reduction": draw(st.sampled_from(REDUCTIONS), label="reduction"),
                   "label_smoothing": draw(st.sampled_from([0.0, 0.0, 0.25]),
                                           label="label_smoothing")}
         if weights is not None:
@@ -448,37 +488,22 @@ def loss_samples(draw, *, subject):
         labels = numpy.where(generator.random(labels.shape) < 0.3, -1, labels)
     kwargs = {"t": labels.astype(numpy.int32),
               "normalize": draw(st.booleans(), label="normalize"),
-              "reduce": draw(st.sampled_from(CHAINER_REDUCTIONS), label="reduce")}
+              "reduce": draw(st.sampled_from(REDUCE_MODES), label="reduce")}
     if weights is not None:
         kwargs["class_weight"] = weights
     return Sample({"x": x}, kwargs)
 
 
-def functional_samples(subject, api):
-    """The sample strategy of a ``layer_drivers.FUNCTIONS`` subject for ``api``."""
-    if subject == "conv2d":
-        return conv_samples(api=api)
-    if subject == "conv_transpose2d":
-        return conv_samples(api=api, transposed=True)
-    if subject == "max_pooling_2d":
-        return pooling_samples(api=api, kind="max")
-    if subject == "average_pooling_2d":
-        return pooling_samples(api=api, kind="average")
-    if subject == "linear":
-        return linear_samples(api=api)
-    return loss_samples(subject=subject)
-
-
 # =============================================================================================
-# Runs: cases of stateful subjects (see layer_drivers' runs)
+# Runs: cases of stateful subjects (see conformance.checks.layers)
 # =============================================================================================
 
 @st.composite
-def linear_layer_cases(draw, *, api):
-    """A Linear layer built from given W (and b), applied to x in ``api``'s layout."""
-    sample = draw(linear_samples(api=api), label="linear call")
+def linear_layer_cases(draw, *, features):
+    """A Linear layer built from given W (and b), applied to x in the API's layout."""
+    sample = draw(linear_samples(features=features), label="linear call")
     x, weight = sample.inputs["x"], sample.inputs["W"]
-    if api == "torch":
+    if "linear_last_axis" in features:
         out_shape = x.shape[:-1] + (weight.shape[0],)
     else:
         out_shape = (x.shape[0], weight.shape[0])
@@ -586,7 +611,7 @@ def _relu_inputs_clear_of_zero(case):
 
 
 @st.composite
-def chainer_lstm_cases(draw):
+def stateful_lstm_cases(draw):
     """chainer L.LSTM(in, out) with given weights over 1 to 3 steps; the batch may shrink
     from one step to the next (chainer's variable-length batches)."""
     in_size = draw(st.integers(1, 3), label="in_size")
@@ -616,7 +641,7 @@ def _fixed(**strategies):
     return st.fixed_dictionaries(strategies)
 
 
-TORCH_HYPERPARAMETERS = {
+_OVER_PARAMS = {
     "sgd": _fixed(lr=RATES, maximize=st.booleans()),
     "momentum_sgd": _fixed(lr=RATES, momentum=MOMENTUM, dampening=UNIT),
     "nesterov": _fixed(lr=RATES, momentum=MOMENTUM, nesterov=st.just(True)),
@@ -632,16 +657,16 @@ TORCH_HYPERPARAMETERS = {
     "gradient_clipping": _fixed(lr=RATES, momentum=st.sampled_from([0.0, 0.9])),
 }
 
-_CHAINER_ADAM = dict(alpha=RATES, beta1=UNIT, beta2=BETA2, eps=EPSILONS, eta=st.floats(0.1, 1.0))
-CHAINER_HYPERPARAMETERS = {
+_LINK_ADAM = dict(alpha=RATES, beta1=UNIT, beta2=BETA2, eps=EPSILONS, eta=st.floats(0.1, 1.0))
+_OVER_LINK = {
     "sgd": _fixed(lr=RATES),
     "momentum_sgd": _fixed(lr=RATES, momentum=MOMENTUM),
     "nesterov": _fixed(lr=RATES, momentum=MOMENTUM),
-    "adam": _fixed(**_CHAINER_ADAM, weight_decay_rate=st.sampled_from([0.0, 0.0, 0.01])),
-    "adamw": _fixed(**_CHAINER_ADAM, weight_decay_rate=DECAY),
-    "amsgrad": _fixed(**_CHAINER_ADAM),
-    "adabound": _fixed(**_CHAINER_ADAM, final_lr=st.floats(0.01, 0.5), gamma=st.floats(1e-3, 0.5)),
-    "amsbound": _fixed(**_CHAINER_ADAM, final_lr=st.floats(0.01, 0.5), gamma=st.floats(1e-3, 0.5)),
+    "adam": _fixed(**_LINK_ADAM, weight_decay_rate=st.sampled_from([0.0, 0.0, 0.01])),
+    "adamw": _fixed(**_LINK_ADAM, weight_decay_rate=DECAY),
+    "amsgrad": _fixed(**_LINK_ADAM),
+    "adabound": _fixed(**_LINK_ADAM, final_lr=st.floats(0.01, 0.5), gamma=st.floats(1e-3, 0.5)),
+    "amsbound": _fixed(**_LINK_ADAM, final_lr=st.floats(0.01, 0.5), gamma=st.floats(1e-3, 0.5)),
     "rmsprop": _fixed(lr=st.floats(1e-3, 0.1), alpha=st.floats(0.5, 0.999), eps=EPSILONS,
                       eps_inside_sqrt=st.booleans()),
     "rmsprop_graves": _fixed(lr=st.floats(1e-4, 0.1), alpha=st.floats(0.5, 0.999),
@@ -651,30 +676,40 @@ CHAINER_HYPERPARAMETERS = {
     "gradient_clipping": _fixed(lr=RATES),
 }
 
+#: Hyperparameter strategies of each optimizer subject, by the API's optimizer style.
+HYPERPARAMETERS = {"optimizer_over_params": _OVER_PARAMS, "optimizer_over_link": _OVER_LINK}
+OPTIMIZER_STYLES = tuple(HYPERPARAMETERS)
+
+
+def optimizer_style(features):
+    """The optimizer style feature of an API (None: it has neither)."""
+    return next((style for style in OPTIMIZER_STYLES if style in features), None)
+
+
 PARAM_SHAPES = ((3,), (2, 2))
 
 
 @st.composite
-def optimizer_cases(draw, *, subject, api, optimizer, mode):
-    """An optimizer ``subject`` of ``api`` (class ``optimizer``) over 1 to 4 steps, with
-    hypothesis-drawn hyperparameters; gradients given per step (``mode='step'``, sometimes
-    None: torch skips the parameter, chainer updates it with zeros) or from a quadratic loss
-    (``mode='trajectory'``)."""
-    table = TORCH_HYPERPARAMETERS if api == "torch" else CHAINER_HYPERPARAMETERS
-    hyper = draw(table[subject], label="hyperparameters")
-    case = {"style": api, "optimizer": optimizer, "hyper": hyper, "clip": None, "hooks": [],
+def optimizer_cases(draw, *, subject, features, optimizer, mode):
+    """An optimizer ``subject`` of the API of ``features`` (class ``optimizer``) over 1 to 4
+    steps, with hypothesis-drawn hyperparameters; gradients given per step
+    (``mode='step'``, sometimes None: torch skips the parameter, chainer updates it with
+    zeros) or from a quadratic loss (``mode='trajectory'``)."""
+    style = optimizer_style(features)
+    hyper = draw(HYPERPARAMETERS[style][subject], label="hyperparameters")
+    case = {"style": style, "optimizer": optimizer, "hyper": hyper, "clip": None, "hooks": [],
             "mode": mode, "steps": draw(st.integers(1, 4), label="steps"),
             "params": [draw(grid_values(shape=shape, label=f"param{index}"))
                        for index, shape in enumerate(PARAM_SHAPES)]}
     if subject == "gradient_clipping":
-        if api == "torch":
+        if style == "optimizer_over_params":
             case["clip"] = {"max_norm": draw(st.floats(0.1, 5.0), label="max_norm"),
                             "norm_type": draw(st.sampled_from([2.0, 1.0, math.inf]),
                                               label="norm_type")}
         else:
             case["hooks"] = [("GradientClipping",
                               {"threshold": draw(st.floats(0.1, 5.0), label="threshold")})]
-    if subject == "weight_decay" and api == "chainer":
+    if subject == "weight_decay" and style == "optimizer_over_link":
         case["hooks"] = [("WeightDecay", {"rate": draw(DECAY, label="rate")})]
     if mode == "step":
         case["grads"] = [[None if draw(st.integers(0, 7), label=f"grad {step}.{index} is None") == 0

@@ -260,6 +260,11 @@ class Plugin:
     - ``ops_absent``: {subject: reason} for op subjects the framework lacks;
       ``dtypes_absent``: {subject: {dtype: reason}}; ``gradgrad_absent``: {subject: reason}.
     - ``known_issues_file``: path of the TOML file of its known upstream defects, or None.
+    - ``layers_module``: dotted name of the module binding the layer-level subjects
+      (``FUNCTIONS``, ``RUNS``, ``OPTIMIZERS``, ``SERIALIZATION``, ...: see
+      ``conformance.checks.layers``), or None (no layer-level bindings).
+    - ``layer_repro_imports``: the imports a layer repro script of this framework starts with
+      before the pasted run (``conformance.layer_repro``).
     """
 
     name = None
@@ -278,6 +283,7 @@ class Plugin:
     known_issues_file = None
     repro_prelude = ""
     layers_module = None
+    layer_repro_imports = ""
 
     def adapter(self, semantics=None):
         """A fresh adapter; raises ``AdapterUnavailable`` with the reason when the framework

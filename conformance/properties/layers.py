@@ -1,7 +1,8 @@
 """What the layer-level property modules share (conv, pooling, linear, losses, rnn, optim,
 serialization): their cells, the per-cell context, and the checks.
 
-Two kinds of subject (``conformance.layer_drivers``):
+Two kinds of subject (``conformance.subjects.layers``, bound by each framework's plugin:
+``conformance.checks.layers``):
 
 * **functional** (conv2d, pooling, linear, the losses): the framework's function with
   refimpl's signature, evaluated with ``conformance.numeric`` as registry ops are. Checks:
@@ -27,17 +28,22 @@ import dataclasses
 
 import numpy
 
-from .. import layer_drivers, layer_repro, layer_strategies, tolerances
+from .. import frameworks, layer_repro, layer_strategies
+from ..checks import layers, tolerances
 from ..harness import Cell, run_examples
 from ..strategies import Sample
-from ..numeric import (contracted_first_order, contracted_forward, directional_difference,
-                       first_order, round_to, second_order)
-from ..tolerances import CENTRAL_DIFFERENCE, Tolerance
+from ..checks.numeric import (contracted_first_order, contracted_forward,
+                              directional_difference, first_order, round_to, second_order)
+from ..checks.tolerances import CENTRAL_DIFFERENCE, Tolerance
 from .common import (compare_arrays, compare_directional, framework_call, reference_call,
                      skip)
 
 LAYER_DTYPES = ("float32", "float64")
-BILINEAR = ("conv2d", "conv_transpose2d", "linear")
+def oracle_name():
+    """The reference's name (the oracle named in messages)."""
+    return frameworks.reference().name
+
+
 UNIT_ROUNDOFF = {"float16": 2.0 ** -11, "float32": 2.0 ** -24, "float64": 2.0 ** -53}
 
 
@@ -45,18 +51,26 @@ UNIT_ROUNDOFF = {"float16": 2.0 ** -11, "float32": 2.0 ** -24, "float64": 2.0 **
 # Cells
 # =============================================================================================
 
+def functional_subjects(family):
+    """The functional subjects of ``family`` ('conv', 'pooling', 'linear', 'loss')."""
+    return tuple(entry.subject for entry in layers.layer_entries("function", family))
+
+
 def functional_cells(session, property_name, subjects, *, dtypes=LAYER_DTYPES,
-                     refimpl_dtypes=LAYER_DTYPES):
-    """One cell per (subject, framework, device, dtype). A one-framework subject (a loss)
-    has cells for that framework and refimpl only; refimpl's cells use ``refimpl_dtypes``."""
+                     reference_dtypes=LAYER_DTYPES):
+    """One cell per (subject, framework, device, dtype). A one-API subject (a loss) has
+    cells for the frameworks with its feature and the reference only; the reference's cells
+    use ``reference_dtypes``."""
     cells = []
     for subject in subjects:
-        api = layer_drivers.FUNCTIONS[subject].api
+        feature = layers.layer_entry(subject).feature
         for framework in session.frameworks:
-            if framework != "refimpl" and api is not None and api != framework:
+            reference = session.is_reference(framework)
+            if not reference and feature is not None \
+                    and feature not in session.plugin(framework).features:
                 continue
             for device in session.devices:
-                for dtype in (refimpl_dtypes if framework == "refimpl" else dtypes):
+                for dtype in (reference_dtypes if reference else dtypes):
                     cells.append(Cell(property_name, subject, framework, device, dtype))
     return cells
 
@@ -81,17 +95,16 @@ class FunctionalContext:
     reference: object
     reference_function: object
     policy: str
-    api: str  # the framework whose API the samples use
+    features: frozenset  # the API features of the calls (the framework's, or the policy's)
+    is_reference: bool = False
+    bilinear: bool = False
 
     @property
     def version(self):
         return self.adapter.version
 
-    def is_refimpl(self):
-        return self.cell.framework == "refimpl"
-
     def strategy(self):
-        return layer_strategies.functional_samples(self.cell.subject, self.api)
+        return layers.layer_entry(self.cell.subject).samples(self.features)
 
     def tolerance(self, quantity):
         return tolerances.tolerance(self.cell.dtype, quantity)
@@ -119,32 +132,35 @@ def _short(value):
     return repr(value)
 
 
-def reference_policy(session, framework, subject_api):
-    """The refimpl policy of a cell: the framework's; for refimpl's own cells, the policy of
-    the subject's framework (a chainer loss runs under 'chainer'), else the session's."""
-    if framework == "refimpl":
-        return subject_api or session.policy_name("refimpl")
+def reference_policy(session, framework, feature):
+    """The refimpl policy of a cell: the framework's; for the reference's own cells, the
+    policy of a framework whose API has the subject's ``feature`` (a chainer loss runs under
+    'chainer'), else the session's."""
+    if session.is_reference(framework):
+        owner = layers.owner_of_feature(feature) if feature is not None else None
+        return owner.policies[0] if owner is not None else session.policy_name(framework)
     return session.policy_name(framework)
 
 
 def prepare_functional(session, cell, stats):
     """The FunctionalContext of ``cell``, or a skip with the reason it cannot run."""
     unavailable(session, cell)
-    absent = layer_drivers.absent(cell.framework, cell.subject)
-    if absent:
-        skip(absent.reason)
-    entry = layer_drivers.FUNCTIONS[cell.subject]
+    is_reference = session.is_reference(cell.framework)
+    if not is_reference:
+        absent = layers.binding(session.plugin(cell.framework), "FUNCTIONS", cell.subject)
+        if isinstance(absent, layers.Absent):
+            skip(absent.reason)
+    entry = layers.layer_entry(cell.subject)
     adapter = session.adapter(cell.framework)
-    policy = reference_policy(session, cell.framework, entry.api)
+    policy = reference_policy(session, cell.framework, entry.feature)
     reference = session.reference(policy)
-    if cell.framework == "refimpl":
+    if is_reference:
         adapter = reference
     stats.version = adapter.version
     stats.semantics = policy
-    api = cell.framework if cell.framework != "refimpl" else reference.framework
-    return FunctionalContext(cell, adapter, layer_drivers.function(adapter, cell.subject),
-                             reference, layer_drivers.function(reference, cell.subject),
-                             policy, api)
+    return FunctionalContext(cell, adapter, layers.function(adapter, cell.subject),
+                             reference, layers.function(reference, cell.subject),
+                             policy, frozenset(adapter.features), is_reference, entry.bilinear)
 
 
 def in_dtype(sample, dtype):
@@ -164,7 +180,7 @@ def bound_tolerance(ctx, base, sample, evaluate):
     """``base``, with atol raised to the dot-product error bound for a bilinear subject
     (see the module docstring); ``evaluate(sample)`` gives the quantity's arrays in float64
     for a sample of absolute values."""
-    if ctx.cell.subject not in BILINEAR:
+    if not ctx.bilinear:
         return base
     magnitudes = evaluate(_absolute(sample))
     largest = max((float(numpy.max(numpy.abs(m))) for m in magnitudes if numpy.size(m)),
@@ -180,7 +196,7 @@ def bound_tolerance(ctx, base, sample, evaluate):
 
 def forward_arrays(adapter, function, sample, *, dtype, device):
     """(float outputs as float64 arrays, their dtypes)."""
-    from ..numeric import call_op
+    from ..checks.numeric import call_op
     _, outputs = call_op(adapter, function, sample, dtype=dtype, device=device)
     return ([adapter.to_numpy(y).astype(numpy.float64) for y in outputs],
             [adapter.dtype_of(y) for y in outputs])
@@ -189,8 +205,9 @@ def forward_arrays(adapter, function, sample, *, dtype, device):
 def check_values(session, cell, stats):
     """Forward values (and output dtypes) vs refimpl float64 under the framework's policy."""
     ctx = prepare_functional(session, cell, stats)
-    if ctx.is_refimpl() and cell.dtype == "float64":
-        skip("refimpl's float64 values are the oracle itself (tests/refimpl checks them)")
+    if ctx.is_reference and cell.dtype == "float64":
+        skip(f"{cell.framework}'s float64 values are the oracle itself (tests/{cell.framework} "
+             f"checks them)")
     base = stats.tolerance = ctx.tolerance("value")
 
     def check(data, sample, stats):
@@ -209,9 +226,9 @@ def check_values(session, cell, stats):
         if result is not None:
             actual, dtypes = result
             if len(dtypes) == len(expected_dtypes) and dtypes != expected_dtypes:
-                stats.problem(f"output dtypes: {dtypes} vs {expected_dtypes} from refimpl "
+                stats.problem(f"output dtypes: {dtypes} vs {expected_dtypes} from {oracle_name()} "
                               f"{cell.dtype}")
-            compare_arrays(stats, "output", actual, expected, tolerance, "refimpl float64")
+            compare_arrays(stats, "output", actual, expected, tolerance, f"{oracle_name()} float64")
         stats.end_example(lambda: where, lambda: ctx.repro(
             "forward", sample, expected, tolerance, expected_dtypes=expected_dtypes))
 
@@ -257,9 +274,9 @@ def check_grad(session, cell, stats):
         actual = framework_call(stats, f"{cell.framework} gradient", lambda: first_order(
             own, ctx.function, sample, grad_outputs, dtype=cell.dtype, device=cell.device))
         if actual is not None:
-            if not (ctx.is_refimpl() and cell.dtype == "float64"):
+            if not (ctx.is_reference and cell.dtype == "float64"):
                 compare_arrays(stats, "gradient of input", actual, expected, tolerance,
-                               "refimpl float64")
+                               f"{oracle_name()} float64")
             directions = draw_direction(data, sample.leaves())
             numerical = framework_call(stats, f"{cell.framework} float64 forward", lambda: (
                 directional_difference(
@@ -301,9 +318,9 @@ def check_double_backward(session, cell, stats):
             own, ctx.function, sample, grad_outputs, grad_grad_inputs, dtype=cell.dtype,
             device=cell.device))
         if actual is not None:
-            if not (ctx.is_refimpl() and cell.dtype == "float64"):
+            if not (ctx.is_reference and cell.dtype == "float64"):
                 compare_arrays(stats, "second-order gradient", actual, expected, tolerance,
-                               "refimpl float64")
+                               f"{oracle_name()} float64")
             points = list(sample.leaves()) + list(grad_outputs)
             directions = draw_direction(data, points)
             numerical = framework_call(stats, f"{cell.framework} float64 gradient", lambda: (
@@ -332,9 +349,9 @@ def check_functional(session, cell, stats):
     FUNCTIONAL_CHECKS[cell.property.rsplit(".", 1)[1]](session, cell, stats)
 
 
-__all__ = ["BILINEAR", "FunctionalContext", "LAYER_DTYPES", "check_double_backward",
+__all__ = ["FunctionalContext", "LAYER_DTYPES", "check_double_backward",
            "check_functional", "check_grad", "check_values", "functional_cells",
-           "prepare_functional"]
+           "functional_subjects", "prepare_functional"]
 
 
 # =============================================================================================
@@ -342,11 +359,12 @@ __all__ = ["BILINEAR", "FunctionalContext", "LAYER_DTYPES", "check_double_backwa
 # =============================================================================================
 
 def run_cells(session, property_name, subjects, *, dtypes=LAYER_DTYPES):
-    """One cell per (subject, real framework, device, dtype); refimpl is the oracle of every
-    run, so it has no cells of its own. A framework that lacks the subject gets skip cells
-    (the reason comes from ``layer_drivers``)."""
+    """One cell per (subject, real framework, device, dtype); the reference is the oracle of
+    every run, so it has no cells of its own. A framework that lacks the subject gets skip
+    cells (the reason is its plugin's binding, ``Absent``)."""
     return [Cell(property_name, subject, framework, device, dtype)
-            for subject in subjects for framework in session.frameworks if framework != "refimpl"
+            for subject in subjects for framework in session.frameworks
+            if not session.is_reference(framework)
             for device in session.devices for dtype in dtypes]
 
 
@@ -365,11 +383,14 @@ class RunContext:
         return self.adapter.version
 
 
-def prepare_run(session, cell, stats, run, reference_run):
-    """The RunContext, or a skip: framework or device absent, ``run`` an ``Absent``, or a
-    device other than the CPU (runs build NumPy-fed layers on the CPU)."""
+def prepare_run(session, cell, stats, run_of):
+    """The RunContext, or a skip: framework or device absent, the framework's run
+    (``run_of(plugin)``) an ``Absent``, or a device other than the CPU (runs build NumPy-fed
+    layers on the CPU). The oracle is ``run_of`` of the reference."""
     unavailable(session, cell)
-    if isinstance(run, layer_drivers.Absent):
+    run = run_of(session.plugin(cell.framework))
+    reference_run = run_of(frameworks.reference())
+    if isinstance(run, layers.Absent):
         skip(run.reason)
     if cell.device != "cpu":
         skip(f"layer runs build their layers on the CPU only (device {cell.device!r})")
@@ -417,13 +438,14 @@ def check_run(session, cell, stats, ctx, strategy, tolerance, *, backward=True,
             missing = sorted(set(expected) - set(actual))
             extra = sorted(set(actual) - set(expected))
             if missing or extra:
-                stats.problem(f"results: {cell.framework} lacks {missing}, refimpl lacks {extra}")
+                stats.problem(f"results: {cell.framework} lacks {missing}, {oracle_name()} lacks "
+                              f"{extra}")
             for name in sorted(set(expected) & set(actual)):
                 compare_arrays(stats, name, [actual[name]], [expected[name]], example_tolerance,
-                               f"refimpl {oracle_dtype}")
+                               f"{oracle_name()} {oracle_dtype}")
                 if secondary is not None:
                     compare_arrays(stats, name, [actual[name]], [secondary[name]],
-                                   example_tolerance, "refimpl float64", primary=False)
+                                   example_tolerance, f"{oracle_name()} float64", primary=False)
         title = (f"{cell.property} of {cell.subject} on {cell.framework} {ctx.version} "
                  f"({cell.device}, {cell.dtype})")
         stats.end_example(lambda: where, lambda: layer_repro.run_script(

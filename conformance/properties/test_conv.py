@@ -5,7 +5,7 @@
   chainer's ``cover_all`` and ``outsize``, torch's ``'same'``/``'valid'`` and
   ``output_padding``). A valid one must give the output shape of the written-out rules
   (``layer_strategies.conv_outsize``), on the framework and on refimpl under its policy; an
-  invalid one (``layer_strategies.INVALID_CONV_KINDS``: made invalid by construction) must
+  invalid one (``layer_strategies.invalid_conv_kinds``: made invalid by construction) must
   raise on every side. Only the fact of raising is compared: the frameworks raise
   RuntimeError (torch), InvalidType, AssertionError, ValueError or ZeroDivisionError
   (chainer) where refimpl raises one ValueError naming the argument
@@ -16,12 +16,14 @@
 """
 from hypothesis import strategies as st
 
-from .. import layer_drivers, layer_strategies
+from .. import frameworks, layer_repro, layer_strategies
+from ..checks import layers
 from ..harness import Cell, run_examples
-from ..tolerances import EXACT
-from .layers import (check_functional, functional_cells, prepare_functional)
+from ..checks.tolerances import EXACT
+from .layers import (check_functional, functional_cells, functional_subjects, oracle_name,
+                     prepare_functional)
 
-SUBJECTS = ("conv2d", "conv_transpose2d")
+SUBJECTS = functional_subjects("conv")
 PROPERTIES = ("conv.values", "conv.grad", "conv.double_backward")
 
 
@@ -29,14 +31,14 @@ def cells(session):
     result = [Cell("conv.shape", subject, framework, device, "float32")
               for subject in SUBJECTS for framework in session.frameworks
               for device in session.devices]
-    result += functional_cells(session, "conv.values", SUBJECTS, refimpl_dtypes=("float32",))
+    result += functional_cells(session, "conv.values", SUBJECTS, reference_dtypes=("float32",))
     result += functional_cells(session, "conv.grad", SUBJECTS)
     result += functional_cells(session, "conv.double_backward", SUBJECTS)
     return result
 
 
-def _output_shape(adapter, function, config, transposed, api, dtype, device):
-    inputs = layer_strategies.arrays_of(config, transposed, api)
+def _output_shape(adapter, function, config, transposed, dtype, device):
+    inputs = layer_strategies.arrays_of(config, transposed)
     tensors = {name: adapter.tensor(array, dtype=dtype, device=device)
                for name, array in inputs.items()}
     return tuple(adapter.to_numpy(function(**tensors, **config.kwargs)).shape)
@@ -55,41 +57,43 @@ def check_shape(session, cell, stats):
     transposed = cell.subject == "conv_transpose2d"
     stats.tolerance = EXACT
     strategy = st.one_of(
-        st.tuples(st.just("valid"), layer_strategies.conv_configs(api=ctx.api,
+        st.tuples(st.just("valid"), layer_strategies.conv_configs(features=ctx.features,
                                                                   transposed=transposed)),
-        layer_strategies.invalid_conv_configs(api=ctx.api, transposed=transposed))
+        layer_strategies.invalid_conv_configs(features=ctx.features, transposed=transposed))
 
     def check(data, drawn, stats):
         kind, config = drawn
         stats.begin_example()
         framework_shape, framework_error = _attempt(lambda: _output_shape(
-            ctx.adapter, ctx.function, config, transposed, ctx.api, cell.dtype, cell.device))
+            ctx.adapter, ctx.function, config, transposed, cell.dtype, cell.device))
         reference_shape, reference_error = _attempt(lambda: _output_shape(
-            ctx.reference, ctx.reference_function, config, transposed, ctx.api, cell.dtype, "cpu"))
+            ctx.reference, ctx.reference_function, config, transposed, cell.dtype, "cpu"))
         if kind == "valid":
-            expected = config.expected_shape(transposed, ctx.api)
+            expected = config.expected_shape(transposed)
             stats.oracle("output-size rules", framework_shape == expected)
             if framework_error:
                 stats.problem(f"a valid configuration raised {framework_error}")
             elif framework_shape != expected:
                 stats.problem(f"output shape {framework_shape} vs {expected} by the rules")
-            if not ctx.is_refimpl():
-                stats.oracle(f"refimpl {ctx.policy}", reference_shape == framework_shape)
+            if not ctx.is_reference:
+                oracle = oracle_name()
+                stats.oracle(f"{oracle} {ctx.policy}", reference_shape == framework_shape)
                 if reference_error:
-                    stats.problem(f"refimpl ({ctx.policy}) raised {reference_error} where "
+                    stats.problem(f"{oracle} ({ctx.policy}) raised {reference_error} where "
                                   f"{cell.framework} gave {framework_shape}")
                 elif framework_shape is not None and reference_shape != framework_shape:
                     stats.problem(f"output shape {framework_shape} vs {reference_shape} from "
-                                  f"refimpl ({ctx.policy})")
+                                  f"{oracle} ({ctx.policy})")
         else:
             stats.oracle("raises", framework_error is not None)
             if framework_error is None:
                 stats.problem(f"invalid configuration ({kind}) gave shape {framework_shape} "
                               f"instead of raising")
-            if not ctx.is_refimpl():
-                stats.oracle(f"refimpl {ctx.policy}", reference_error is not None)
+            if not ctx.is_reference:
+                oracle = oracle_name()
+                stats.oracle(f"{oracle} {ctx.policy}", reference_error is not None)
                 if reference_error is None:
-                    stats.problem(f"refimpl ({ctx.policy}) did not raise for {kind}: shape "
+                    stats.problem(f"{oracle} ({ctx.policy}) did not raise for {kind}: shape "
                                   f"{reference_shape}")
         stats.end_example(lambda: (
             f"{cell.framework} {ctx.version}, {cell.device}, {cell.dtype}: {cell.subject} "
@@ -100,25 +104,16 @@ def check_shape(session, cell, stats):
 
 
 def _shape_repro(ctx, cell, kind, config, transposed):
-    from .. import layer_repro
     expected = ("raises" if kind != "valid" else
-                f"output shape {config.expected_shape(transposed, ctx.api)}")
-    inputs = layer_strategies.arrays_of(config, transposed, ctx.api)
-    driver = (layer_drivers.FUNCTIONS[cell.subject].driver(cell.framework)
-              if cell.framework != "refimpl" else None)
-    source = (layer_repro.source_with_helpers(driver) if driver is not None else
-              f"import refimpl\nimport refimpl.functions as F\nrefimpl.set_semantics("
-              f"{ctx.policy!r})\n{layer_drivers.FUNCTIONS[cell.subject].refimpl} = "
-              f"F.{layer_drivers.FUNCTIONS[cell.subject].refimpl}\n")
-    name = driver.__name__ if driver is not None else layer_drivers.FUNCTIONS[cell.subject].refimpl
-    make = {"torch": "torch.tensor(a, dtype=torch.float32)",
-            "chainer": "chainer.Variable(a.astype(numpy.float32))",
-            "refimpl": "refimpl.Variable(a.astype(numpy.float32))"}[cell.framework]
-    imports = {"torch": "import torch", "chainer": "import chainer", "refimpl": ""}[cell.framework]
+                f"output shape {config.expected_shape(transposed)}")
+    inputs = layer_strategies.arrays_of(config, transposed)
+    plugin = frameworks.get(cell.framework)
+    source, name = layer_repro.function_source(plugin, cell.subject, ctx.policy)
+    make = layers.module_of(plugin).REPRO_TENSOR
     return "\n".join([
         f'"""Repro: conv.shape of {cell.subject} on {cell.framework} {ctx.version}: {kind} '
         f'configuration; expected: {expected}. Exit status 1 on a mismatch."""',
-        "import numpy", imports, source,
+        "import numpy", plugin.layer_repro_imports, source,
         f"INPUTS = {layer_repro.literal(inputs)}",
         f"KWARGS = {layer_repro.literal(config.kwargs)}",
         f"tensors = {{k: {make} for k, a in INPUTS.items()}}",
@@ -129,7 +124,7 @@ def _shape_repro(ctx, cell, kind, config, transposed):
         "    shape, raised = None, error",
         "print('shape', shape, 'raised', repr(raised))",
         ("raise SystemExit(0 if raised is not None else 1)" if kind != "valid" else
-         f"raise SystemExit(0 if shape == {config.expected_shape(transposed, ctx.api)!r} else 1)"),
+         f"raise SystemExit(0 if shape == {config.expected_shape(transposed)!r} else 1)"),
     ])
 
 

@@ -10,27 +10,28 @@ refimpl ``linear``/``nn.Linear`` under the framework's policy (``linear_input_la
   ``cleargrads()`` since a fresh chainer parameter's grad is NaN), its output and the
   gradients of x, W and b after ``sum(y * gy).backward()`` vs refimpl's ``nn.Linear`` run.
 """
-from .. import layer_drivers, layer_strategies, tolerances
-from .layers import (check_functional, check_run, functional_cells, prepare_run, run_cells)
+from ..checks import layers, tolerances
+from .layers import (check_functional, check_run, functional_cells, functional_subjects,
+                     prepare_run, run_cells)
 
-SUBJECTS = ("linear",)
+SUBJECTS = functional_subjects("linear")
+RUN_SUBJECTS = tuple(e.subject for e in layers.layer_entries("layer", "linear", "linear.layer"))
 PROPERTIES = ("linear.values", "linear.grad", "linear.double_backward", "linear.layer")
 
 
 def cells(session):
-    return (functional_cells(session, "linear.values", SUBJECTS, refimpl_dtypes=("float32",))
+    return (functional_cells(session, "linear.values", SUBJECTS, reference_dtypes=("float32",))
             + functional_cells(session, "linear.grad", SUBJECTS)
             + functional_cells(session, "linear.double_backward", SUBJECTS,
-                               dtypes=("float64",), refimpl_dtypes=("float64",))
-            + run_cells(session, "linear.layer", ("Linear",)))
+                               dtypes=("float64",), reference_dtypes=("float64",))
+            + run_cells(session, "linear.layer", RUN_SUBJECTS))
 
 
 def check_layer(session, cell, stats):
-    runs = layer_drivers.RUNS["Linear"]
-    ctx = prepare_run(session, cell, stats, runs.run(cell.framework), runs.refimpl)
+    ctx = prepare_run(session, cell, stats, lambda plugin: layers.run_of(plugin, cell.subject))
     tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
-    check_run(session, cell, stats, ctx, layer_strategies.linear_layer_cases(api=cell.framework),
-              lambda case: tolerance)
+    strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)
+    check_run(session, cell, stats, ctx, strategy, lambda case: tolerance)
 
 
 def check_cell(session, cell, stats):

@@ -15,15 +15,14 @@ where the framework differentiates it) vs refimpl float64 (``refimpl.functions.l
 function per framework's loss) and central differences. A subject is one framework's loss,
 so it has cells for that framework and refimpl (under that framework's policy) only.
 """
-from .layers import check_functional, functional_cells
+from .layers import check_functional, functional_cells, functional_subjects
 
-SUBJECTS = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy",
-            "mean_squared_error", "sigmoid_cross_entropy", "softmax_cross_entropy")
+SUBJECTS = functional_subjects("loss")
 PROPERTIES = ("loss.values", "loss.grad")
 
 
 def cells(session):
-    return (functional_cells(session, "loss.values", SUBJECTS, refimpl_dtypes=("float32",))
+    return (functional_cells(session, "loss.values", SUBJECTS, reference_dtypes=("float32",))
             + functional_cells(session, "loss.grad", SUBJECTS))
 
 

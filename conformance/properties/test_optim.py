@@ -1,7 +1,8 @@
 """Optimizers: every family of each framework against refimpl's class of the same style
 (``refimpl.optimizers.torch_style`` vs ``torch.optim``, ``chainer_style`` vs
 ``chainer.optimizers``), with hypothesis-drawn hyperparameters, over 1 to 4 steps, comparing
-every parameter after every step. Subjects (``layer_drivers.OPTIMIZERS``): sgd,
+every parameter after every step. Subjects (``subjects.layers.Optimizer``; each framework's
+class: its plugin's ``OPTIMIZERS``): sgd,
 momentum_sgd, nesterov, adam, adamw, amsgrad, adabound, amsbound, rmsprop, rmsprop_graves,
 adagrad, weight_decay (torch's ``weight_decay`` argument; chainer's ``WeightDecay`` hook) and
 gradient_clipping (torch's ``clip_grad_norm_`` before ``step``; chainer's
@@ -24,11 +25,12 @@ chainer's float32 trajectories), and consults the float64 run as a non-primary o
 Tolerance: the dtype's 'value' tolerance per step, times the number of steps (each step
 rounds the update once more in the framework's dtype).
 """
-from .. import layer_drivers, layer_strategies, tolerances
-from ..tolerances import Tolerance
+from .. import layer_strategies
+from ..checks import layers, tolerances
+from ..checks.tolerances import Tolerance
 from .layers import check_run, prepare_run, run_cells
 
-SUBJECTS = tuple(layer_drivers.OPTIMIZERS)
+SUBJECTS = tuple(entry.subject for entry in layers.layer_entries("optimizer", prop="optim.step"))
 PROPERTIES = ("optim.step", "optim.trajectory")
 
 
@@ -43,13 +45,13 @@ def step_tolerance(dtype, steps):
 
 
 def check_cell(session, cell, stats):
-    name = layer_drivers.optimizer_class(cell.framework, cell.subject)
-    run = name if isinstance(name, layer_drivers.Absent) else \
-        layer_drivers.OPTIMIZER_RUNS[cell.framework]
-    ctx = prepare_run(session, cell, stats, run, layer_drivers.OPTIMIZER_RUNS["refimpl"])
+    ctx = prepare_run(session, cell, stats,
+                      lambda plugin: layers.optimizer_run(plugin, cell.subject))
+    name = layers.binding(session.plugin(cell.framework), "OPTIMIZERS", cell.subject)
     mode = cell.property.split(".")[1]
     stats.tolerance = step_tolerance(cell.dtype, 1)
-    strategy = layer_strategies.optimizer_cases(subject=cell.subject, api=cell.framework,
+    strategy = layer_strategies.optimizer_cases(subject=cell.subject,
+                                                features=ctx.adapter.features,
                                                 optimizer=name, mode=mode)
     check_run(session, cell, stats, ctx, strategy,
               lambda case: step_tolerance(cell.dtype, case["steps"]),

@@ -10,12 +10,13 @@
 ``rnn.grad``: additionally the gradients of the input, the initial states and every
 parameter after backward of ``sum(output * g) + sum(h_n * g_h) (+ sum(c_n * g_c))``.
 Compared with refimpl's run in float64 (``properties/layers.py``, runs). A relu RNN's
-pre-activations are kept 1/64 away from relu's kink (``layer_strategies.rnn_cases``).
+pre-activations are kept 1/64 away from relu's kink (``layer_strategies.rnn_cases``). The
+``chainer_lstm`` record is declared by chainer's plugin (its layers module's ``subjects()``).
 """
-from .. import layer_drivers, layer_strategies, tolerances
+from ..checks import layers, tolerances
 from .layers import check_run, prepare_run, run_cells
 
-SUBJECTS = ("rnn_tanh", "rnn_relu", "lstm", "chainer_lstm")
+SUBJECTS = tuple(entry.subject for entry in layers.layer_entries("layer", "rnn"))
 PROPERTIES = ("rnn.values", "rnn.grad")
 
 
@@ -24,12 +25,10 @@ def cells(session):
 
 
 def check_cell(session, cell, stats):
-    runs = layer_drivers.RUNS[cell.subject]
-    ctx = prepare_run(session, cell, stats, runs.run(cell.framework), runs.refimpl)
+    ctx = prepare_run(session, cell, stats, lambda plugin: layers.run_of(plugin, cell.subject))
     backward = cell.property == "rnn.grad"
     tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad" if backward else "value")
-    strategy = (layer_strategies.chainer_lstm_cases() if cell.subject == "chainer_lstm"
-                else layer_strategies.rnn_cases(subject=cell.subject))
+    strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)
     check_run(session, cell, stats, ctx, strategy, lambda case: tolerance, backward=backward)
 
 

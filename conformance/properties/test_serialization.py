@@ -1,6 +1,7 @@
 """Save and load across frameworks, through refimpl (``refimpl.serializers``).
 
-``serialization.module`` (a conv + linear network, ``layer_drivers``' save/load runs):
+``serialization.module`` (a conv + linear network; each framework's export and import runs
+are its plugin's ``SERIALIZATION`` bindings, what it exports its ``SERIALIZATION_FORMAT``):
 
 - subject ``round_trip``: the cell's framework initialises the network (torch seeds its own
   initialisers; chainer NumPy's), exports it (torch: ``state_dict()``; chainer: the npz file
@@ -8,9 +9,10 @@
   computes the forward pass and saves its own npz in the same layout, and a fresh network of
   the framework loads refimpl's file (torch: ``load_state_dict`` of the arrays; chainer:
   ``load_npz``);
-- subject ``ported``: the *other* framework exports, refimpl loads its layout and saves the
-  cell framework's layout, and the cell's framework loads it (porting a model between
-  torch and chainer through refimpl).
+- subject ``ported``: another framework exports (one with another layout, those with a
+  ``porting_role`` first: chainer for torch, torch for chainer), refimpl loads its layout and
+  saves the cell framework's layout, and the cell's framework loads it (porting a model
+  between torch and chainer through refimpl).
 
 Compared: refimpl's forward pass with the exporter's (the dtype's 'grad' tolerance: a
 forward pass of float32 weights that are not on a grid, summed in another order; see
@@ -30,18 +32,20 @@ import io
 import numpy
 from hypothesis import strategies as st
 
-from .. import layer_drivers, layer_repro, tolerances
+from .. import frameworks, layer_repro
+from ..checks import layers, tolerances
 from ..harness import Cell, HarnessError, run_examples
-from ..layer_strategies import grid_values
-from ..tolerances import EXACT, Tolerance
+from ..layer_strategies import grid_values, optimizer_style
+from ..checks.tolerances import EXACT, Tolerance
 from .common import compare_arrays, framework_call, skip
-from .layers import describe_case, unavailable
+from .layers import describe_case, oracle_name, unavailable
 
 PROPERTIES = ("serialization.module", "serialization.optimizer")
-MODULE_SUBJECTS = ("round_trip", "ported")
-OPTIMIZER_SUBJECTS = ("adam", "momentum_sgd")
+MODULE_SUBJECTS = tuple(e.subject for e in layers.layer_entries("serializer",
+                                                                prop="serialization.module"))
+OPTIMIZER_SUBJECTS = tuple(e.subject for e in layers.layer_entries(
+    "optimizer", prop="serialization.optimizer"))
 DTYPE = "float32"  # the frameworks' parameter dtype
-CHAINER_NAMES = {"W": "weight", "b": "bias"}
 
 FORWARD = Tolerance(*[getattr(tolerances.tolerance(DTYPE, "grad"), k) for k in ("rtol", "atol")],
                     "float32 'grad' tolerance for a forward pass: the weights come from the "
@@ -54,7 +58,7 @@ def cells(session):
             for name, subjects in (("serialization.module", MODULE_SUBJECTS),
                                    ("serialization.optimizer", OPTIMIZER_SUBJECTS))
             for subject in subjects for framework in session.frameworks
-            if framework != "refimpl" for device in session.devices]
+            if not session.is_reference(framework) for device in session.devices]
 
 
 # --- strategies ---------------------------------------------------------------------------------
@@ -73,71 +77,54 @@ def network_cases(draw):
     return case
 
 
+#: Hyperparameters of the saved optimizers, by subject and optimizer style (the class is the
+#: framework's ``OPTIMIZERS`` binding).
 OPTIMIZER_HYPERPARAMETERS = {
-    ("adam", "torch"): ("Adam", st.fixed_dictionaries({
+    ("adam", "optimizer_over_params"): st.fixed_dictionaries({
         "lr": st.floats(1e-3, 0.3), "betas": st.tuples(st.floats(0.0, 0.95), st.floats(0.5, 0.999)),
         "eps": st.sampled_from([1e-8, 1e-4, 1e-2]), "weight_decay": st.sampled_from([0.0, 0.01]),
-        "amsgrad": st.booleans()})),
-    ("adam", "chainer"): ("Adam", st.fixed_dictionaries({
+        "amsgrad": st.booleans()}),
+    ("adam", "optimizer_over_link"): st.fixed_dictionaries({
         "alpha": st.floats(1e-3, 0.3), "beta1": st.floats(0.0, 0.95),
         "beta2": st.floats(0.5, 0.999), "eps": st.sampled_from([1e-8, 1e-4, 1e-2]),
-        "weight_decay_rate": st.sampled_from([0.0, 0.01]), "amsgrad": st.booleans()})),
-    ("momentum_sgd", "torch"): ("SGD", st.fixed_dictionaries({
-        "lr": st.floats(1e-3, 0.3), "momentum": st.floats(0.05, 0.95)})),
-    ("momentum_sgd", "chainer"): ("MomentumSGD", st.fixed_dictionaries({
-        "lr": st.floats(1e-3, 0.3), "momentum": st.floats(0.05, 0.95)})),
+        "weight_decay_rate": st.sampled_from([0.0, 0.01]), "amsgrad": st.booleans()}),
+    ("momentum_sgd", "optimizer_over_params"): st.fixed_dictionaries({
+        "lr": st.floats(1e-3, 0.3), "momentum": st.floats(0.05, 0.95)}),
+    ("momentum_sgd", "optimizer_over_link"): st.fixed_dictionaries({
+        "lr": st.floats(1e-3, 0.3), "momentum": st.floats(0.05, 0.95)}),
 }
 
 
 @st.composite
-def optimizer_state_cases(draw, *, subject, framework):
-    name, hyper = OPTIMIZER_HYPERPARAMETERS[(subject, framework)]
+def optimizer_state_cases(draw, *, subject, style, optimizer):
+    hyper = OPTIMIZER_HYPERPARAMETERS[(subject, style)]
     shapes = ((3,), (2, 2))
     steps = draw(st.integers(2, 4), label="steps (the last after the round trip)")
-    return {"optimizer": name, "hyper": draw(hyper, label="hyperparameters"),
+    return {"optimizer": optimizer, "hyper": draw(hyper, label="hyperparameters"),
             "params": [draw(grid_values(shape=s, label=f"param{i}")) for i, s in enumerate(shapes)],
             "grads": [[draw(grid_values(shape=s, label=f"grad {t}.{i}"))
                        for i, s in enumerate(shapes)] for t in range(steps)]}
 
 
-# --- refimpl in the middle ------------------------------------------------------------------------
+# --- parameter names ------------------------------------------------------------------------------
 
-def _refimpl_module_relay(case, policy, exported, source, target):
-    """refimpl loads ``exported`` (source 'torch': parameter arrays; 'chainer': the npz
-    file), computes y, and saves its npz in ``target``'s layout: (y, the npz file's bytes)."""
-    import refimpl
-    from refimpl import serializers
-    with refimpl.semantics(policy):
-        net, forward = layer_drivers.refimpl_net(case)
-        if source == "torch":
-            serializers.load_named_arrays(net, {k[len("state/"):]: v for k, v in exported.items()
-                                                if k.startswith("state/")}, layout="torch")
-        else:
-            serializers.load_npz(io.BytesIO(exported["file"].tobytes()), net, layout="chainer")
-        y = numpy.array(forward(refimpl.Variable(case["x"].astype(numpy.float32))).data)
-        buffer = io.BytesIO()
-        serializers.save_npz(buffer, net, layout=target)
-    return y, buffer.getvalue()
-
-
-def _torch_name(chainer_name):
-    link, name = chainer_name.split("/")
-    return f"{link}.{CHAINER_NAMES[name]}"
-
-
-def _chainer_name(torch_name):
-    link, name = torch_name.split(".")
-    return f"{link}/{dict((v, k) for k, v in CHAINER_NAMES.items())[name]}"
+def _split(name, layout):
+    """(link, neutral parameter name) of a parameter ``name`` in ``layout``'s naming."""
+    link, own = name.split(layout["separator"])
+    return link, {v: k for k, v in layout["names"].items()}[own]
 
 
 def _state(results, source, target):
-    """{parameter name in ``target``'s naming: array} of an export/import result."""
+    """{parameter name in ``target``'s naming: array} of an export/import result in
+    ``source``'s (``SERIALIZATION_FORMAT`` dicts)."""
     state = {k[len("state/"):]: v for k, v in results.items() if k.startswith("state/")}
-    if source == "chainer" and target == "torch":
-        return {_torch_name(k): v for k, v in state.items()}
-    if source == "torch" and target == "chainer":
-        return {_chainer_name(k): v for k, v in state.items()}
-    return state
+    if source is target:
+        return state
+    renamed = {}
+    for name, value in state.items():
+        link, parameter = _split(name, source)
+        renamed[f"{link}{target['separator']}{target['names'][parameter]}"] = value
+    return renamed
 
 
 def _compare_states(stats, what, actual, expected):
@@ -151,18 +138,44 @@ def _compare_states(stats, what, actual, expected):
         compare_arrays(stats, f"{what} {name}", [a], [e], EXACT, "exact round trip")
 
 
+def porting_source(session, framework):
+    """The framework a ``ported`` cell of ``framework`` ports from: another non-reference
+    framework that saves and loads a module in another layout (those with a porting role
+    first, then by name), or None."""
+    own = layers.serialization_format(session.plugin(framework))
+    candidates = []
+    for name, plugin in frameworks.discover().items():
+        theirs = layers.serialization_format(plugin)
+        if plugin.reference or name == framework or theirs is None or own is None:
+            continue
+        if theirs["layout"] != own["layout"] and \
+                not isinstance(layers.serialization(plugin, "module"), layers.Absent):
+            candidates.append((plugin.porting_role is None, name))
+    return min(candidates)[1] if candidates else None
+
+
 def check_module(session, cell, stats):
     framework = cell.framework
-    source = framework if cell.subject == "round_trip" else \
-        ("chainer" if framework == "torch" else "torch")
-    if source != framework:
+    source = framework
+    if layers.layer_entry(cell.subject).porting:
+        source = porting_source(session, framework)
+        if source is None:
+            skip(f"no other framework saves a module in another layout than {framework}")
         other = session.adapter(source)
         if isinstance(other, str):
             skip(f"porting from {source} needs it: {other}")
-    export, _ = layer_drivers.SERIALIZATION_RUNS[("module", source)]
-    _, load = layer_drivers.SERIALIZATION_RUNS[("module", framework)]
+    exporter, importer = session.plugin(source), session.plugin(framework)
+    for plugin in (exporter, importer):
+        if isinstance(layers.serialization(plugin, "module"), layers.Absent):
+            skip(layers.serialization(plugin, "module").reason)
+    export, _ = layers.serialization(exporter, "module")
+    _, load = layers.serialization(importer, "module")
+    source_format = layers.serialization_format(exporter)
+    target_format = layers.serialization_format(importer)
+    relay = layers.serialization(frameworks.reference(), "module")
     policy = session.policy_name(framework)
     stats.tolerance = FORWARD
+    oracle = oracle_name()
 
     def check(data, case, stats):
         stats.begin_example()
@@ -172,31 +185,29 @@ def check_module(session, cell, stats):
             stats.end_example(lambda: where)
             return
         try:
-            y, file = _refimpl_module_relay(case, policy, exported, source, framework)
-        except Exception as error:  # noqa: BLE001 - refimpl failing to load is a finding
-            stats.problem(f"refimpl could not load/save the {source} export: "
+            y, file = relay(case, policy, exported, source_format, target_format)
+        except Exception as error:  # noqa: BLE001 - the reference failing to load is a finding
+            stats.problem(f"{oracle} could not load/save the {source} export: "
                           f"{type(error).__name__}: {error}")
             stats.end_example(lambda: where)
             return
-        compare_arrays(stats, f"refimpl forward vs {source}'s", [y], [exported["y"]], FORWARD,
+        compare_arrays(stats, f"{oracle} forward vs {source}'s", [y], [exported["y"]], FORWARD,
                        f"{source} forward")
         with numpy.load(io.BytesIO(file), allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
-        _compare_states(stats, f"refimpl's npz ({framework} layout)",
-                        {k.replace("/", ".") if framework == "torch" else k: v
-                         for k, v in arrays.items()},
-                        _state(exported, source, framework))
+        _compare_states(stats, f"{oracle}'s npz ({framework} layout)", arrays,
+                        _state(exported, source_format, target_format))
         imported_case = dict(case, arrays=arrays, file=numpy.frombuffer(file, numpy.uint8).copy())
         imported = framework_call(stats, f"{framework} import", lambda: load(imported_case))
         if imported is not None:
-            _compare_states(stats, f"{framework} after loading", _state(imported, framework,
-                                                                        framework),
-                            _state(exported, source, framework))
+            _compare_states(stats, f"{framework} after loading",
+                            _state(imported, target_format, target_format),
+                            _state(exported, source_format, target_format))
             compare_arrays(stats, f"{framework} forward after loading", [imported["y"]],
                            [exported["y"]], EXACT if source == framework else FORWARD,
                            f"{source} forward")
         stats.end_example(lambda: where, lambda: layer_repro.run_script(
-            title=f"{cell.property} {cell.subject}: {framework} loads refimpl's npz",
+            title=f"{cell.property} {cell.subject}: {framework} loads {oracle}'s npz",
             framework=framework, run=load, case=imported_case,
             expected={k: v for k, v in exported.items() if k != "file"} if source == framework
             else {"y": exported["y"]}, tolerance=FORWARD))
@@ -204,44 +215,21 @@ def check_module(session, cell, stats):
     run_examples(stats, network_cases(), check)
 
 
-def _refimpl_optimizer_relay(case, policy, exported, framework):
-    """refimpl's optimizer on the saved parameters loads the framework's saved state, saves
-    it again, and takes the last step: (its parameters after the step, the state it saved:
-    torch flat arrays, chainer npz bytes)."""
-    import refimpl
-    from refimpl import nn, optimizers, serializers
-    saved = [exported[f"saved_param{i}"] for i in range(len(case["params"]))]
-    with refimpl.semantics(policy):
-        target = nn.Chain()
-        for index, array in enumerate(saved):
-            setattr(target, f"p{index}", nn.Parameter(numpy.array(array, numpy.float32)))
-        params = [getattr(target, f"p{i}") for i in range(len(saved))]
-        if framework == "torch":
-            optimizer = getattr(optimizers.torch_style, case["optimizer"])(params, **case["hyper"])
-            serializers.load_named_arrays(optimizer, {
-                k: v for k, v in exported.items() if k.startswith(("state/", "param_groups/"))})
-            resaved = serializers.named_arrays(optimizer)
-        else:
-            optimizer = getattr(optimizers.chainer_style, case["optimizer"])(**case["hyper"])
-            optimizer.setup(target)
-            serializers.load_npz(io.BytesIO(exported["file"].tobytes()), optimizer)
-            buffer = io.BytesIO()
-            serializers.save_npz(buffer, optimizer)
-            resaved = buffer.getvalue()
-        for p, g in zip(params, case["grads"][-1]):
-            p.grad = numpy.array(g, numpy.float32)
-        if framework == "torch":
-            optimizer.step()
-        else:
-            optimizer.update()
-    return {f"param{i}": numpy.array(p.data) for i, p in enumerate(params)}, saved, resaved
-
-
 def check_optimizer(session, cell, stats):
     framework = cell.framework
-    export, load = layer_drivers.SERIALIZATION_RUNS[("optimizer", framework)]
+    plugin = session.plugin(framework)
+    runs = layers.serialization(plugin, "optimizer")
+    optimizer = layers.binding(plugin, "OPTIMIZERS", cell.subject)
+    for found in (runs, optimizer):
+        if isinstance(found, layers.Absent):
+            skip(found.reason)
+    export, load = runs
+    container = layers.serialization_format(plugin)["container"]
+    style = optimizer_style(session.adapter(framework).features)
+    relay = layers.serialization(frameworks.reference(), "optimizer")
     policy = session.policy_name(framework)
     step = stats.tolerance = tolerances.tolerance(DTYPE, "value")
+    oracle = oracle_name()
 
     def check(data, case, stats):
         stats.begin_example()
@@ -251,30 +239,31 @@ def check_optimizer(session, cell, stats):
             stats.end_example(lambda: where)
             return
         try:
-            stepped, saved, resaved = _refimpl_optimizer_relay(case, policy, exported, framework)
+            stepped, saved, resaved = relay(case, policy, exported, style, container)
         except Exception as error:  # noqa: BLE001
-            raise HarnessError(f"refimpl could not load the {framework} optimizer state: "
+            raise HarnessError(f"{oracle} could not load the {framework} optimizer state: "
                                f"{type(error).__name__}: {error} [{where}]") from error
         for name in sorted(stepped):
-            compare_arrays(stats, f"refimpl's step after loading: {name}", [stepped[name]],
+            compare_arrays(stats, f"{oracle}'s step after loading: {name}", [stepped[name]],
                            [exported[name]], step, f"{framework}'s own next step")
         imported_case = dict(case, saved_params=saved)
-        if framework == "torch":
+        if container == "arrays":
             imported_case["arrays"] = resaved
         else:
             imported_case["file"] = numpy.frombuffer(resaved, numpy.uint8).copy()
         imported = framework_call(stats, f"{framework} import", lambda: load(imported_case))
         if imported is not None:
             for name in sorted(stepped):
-                compare_arrays(stats, f"{framework}'s step after loading refimpl's state: {name}",
-                               [imported[name]], [exported[name]], EXACT,
+                compare_arrays(stats, f"{framework}'s step after loading {oracle}'s state: "
+                               f"{name}", [imported[name]], [exported[name]], EXACT,
                                f"{framework}'s own next step")
         stats.end_example(lambda: where, lambda: layer_repro.run_script(
-            title=f"{cell.property} {cell.subject}: {framework} loads refimpl's optimizer state",
+            title=f"{cell.property} {cell.subject}: {framework} loads {oracle}'s optimizer state",
             framework=framework, run=load, case=imported_case,
             expected={k: exported[k] for k in stepped}, tolerance=EXACT))
 
-    run_examples(stats, optimizer_state_cases(subject=cell.subject, framework=framework), check)
+    run_examples(stats, optimizer_state_cases(subject=cell.subject, style=style,
+                                              optimizer=optimizer), check)
 
 
 def check_cell(session, cell, stats):

@@ -5,7 +5,9 @@ from ..base import Plugin
 
 #: API features (what a call can express), by area: the strategies draw only these.
 OP_FEATURES = frozenset({"negative_slice_steps"})
-LAYER_FEATURES = frozenset()
+LAYER_FEATURES = frozenset({"conv_transpose_outsize", "conv_empty_kernel", "cover_all",
+                            "optimizer_over_link", "mean_squared_error",
+                            "sigmoid_cross_entropy", "softmax_cross_entropy"})
 #: What the engine can do (properties skip, with the reason, what a framework cannot).
 ENGINE_CAPABILITIES = frozenset({"double_backprop", "functional_grad"})
 
@@ -23,6 +25,8 @@ class ChainerPlugin(Plugin):
     features = OP_FEATURES | LAYER_FEATURES
     capabilities = ENGINE_CAPABILITIES
     ops_module = "conformance.frameworks.chainer.ops"
+    layers_module = "conformance.frameworks.chainer.layers"
+    layer_repro_imports = "import chainer\nimport chainer.functions\nimport chainer.links\n"
     ops_absent = {
         "topk": "chainer 7.8.1 has no topk (no chainer.functions.topk; F.max/argmax select one "
                 "element)",

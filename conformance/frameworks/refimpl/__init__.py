@@ -15,6 +15,8 @@ class RefimplPlugin(Plugin):
     default_policy = "torch"
     policies = ()
     ops_module = "conformance.frameworks.refimpl.ops"
+    layers_module = "conformance.frameworks.refimpl.layers"
+    layer_repro_imports = "import refimpl\nimport refimpl.functions as F\n"
 
     def adapter(self, semantics=None):
         from .adapter import RefimplAdapter

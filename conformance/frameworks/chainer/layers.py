@@ -1,0 +1,355 @@
+"""Chainer's bindings of the layer-level subjects (``conformance.subjects.layers``).
+
+Tables (read by ``conformance.checks.layers``): ``FUNCTIONS`` (a function with refimpl's
+signature and argument names on chainer Variables, or ``Absent``), ``RUNS`` (stateful
+scenarios ``run(case) -> {name: NumPy array}``), ``OPTIMIZERS`` (the ``chainer.optimizers``
+class of each optimizer subject) with ``OPTIMIZER_RUN``, ``SERIALIZATION`` (export and import
+runs) with ``SERIALIZATION_FORMAT``, ``conv_layer``, and ``subjects()``: the records of the
+subjects only chainer's API has and that bear its name (``chainer_lstm``). Every function is
+self-contained (it imports chainer inside and uses only NumPy and the helpers of this
+module), so a repro script pastes its source; importing this module does not import chainer.
+"""
+import numpy
+
+from ...subjects.core import Absent
+
+
+# =============================================================================================
+# Functions
+# =============================================================================================
+
+def chainer_conv2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, cover_all=False):
+    import chainer.functions
+    return chainer.functions.convolution_2d(x, W, b, stride=stride, pad=pad,
+                                            cover_all=cover_all, dilate=dilation, groups=groups)
+
+
+def chainer_conv_transpose2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, outsize=None):
+    import chainer.functions
+    return chainer.functions.deconvolution_2d(x, W, b, stride=stride, pad=pad, outsize=outsize,
+                                              dilate=dilation, groups=groups)
+
+
+def chainer_max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=None):
+    import chainer.functions
+    if cover_all is None:  # chainer's own default (True)
+        return chainer.functions.max_pooling_2d(x, ksize, stride=stride, pad=pad)
+    return chainer.functions.max_pooling_2d(x, ksize, stride=stride, pad=pad,
+                                            cover_all=cover_all)
+
+
+def chainer_average_pooling_2d(x, ksize, stride=None, pad=0):
+    import chainer.functions
+    return chainer.functions.average_pooling_2d(x, ksize, stride=stride, pad=pad)
+
+
+def chainer_linear(x, W, b=None):
+    import chainer.functions
+    return chainer.functions.linear(x, W, b)
+
+
+def chainer_mean_squared_error(x0, x1):
+    import chainer.functions
+    return chainer.functions.mean_squared_error(x0, x1)
+
+
+def chainer_sigmoid_cross_entropy(x, t, normalize=True, reduce="mean"):
+    import chainer.functions
+    t = chainer.backend.get_array_module(x).asarray(t)  # on x's device
+    return chainer.functions.sigmoid_cross_entropy(x, t, normalize=normalize, reduce=reduce)
+
+
+def chainer_softmax_cross_entropy(x, t, normalize=True, class_weight=None, ignore_label=-1,
+                                  reduce="mean"):
+    import chainer.functions
+    xp = chainer.backend.get_array_module(x)  # labels and weights on x's device
+    t = xp.asarray(t)
+    if class_weight is not None:
+        class_weight = xp.asarray(class_weight, dtype=x.dtype)
+    return chainer.functions.softmax_cross_entropy(x, t, normalize=normalize,
+                                                   class_weight=class_weight,
+                                                   ignore_label=ignore_label, reduce=reduce)
+
+
+_OWN_SUBJECT = "chainer's loss of this kind is its own subject ({})"
+
+FUNCTIONS = {
+    "conv2d": chainer_conv2d,
+    "conv_transpose2d": chainer_conv_transpose2d,
+    "max_pooling_2d": chainer_max_pooling_2d,
+    "average_pooling_2d": chainer_average_pooling_2d,
+    "linear": chainer_linear,
+    "mse_loss": Absent(_OWN_SUBJECT.format("mean_squared_error")),
+    "binary_cross_entropy_with_logits": Absent(_OWN_SUBJECT.format("sigmoid_cross_entropy")),
+    "cross_entropy": Absent(_OWN_SUBJECT.format("softmax_cross_entropy")),
+    "mean_squared_error": chainer_mean_squared_error,
+    "sigmoid_cross_entropy": chainer_sigmoid_cross_entropy,
+    "softmax_cross_entropy": chainer_softmax_cross_entropy,
+}
+
+#: How a conv.shape repro script makes a float32 Variable of NumPy array ``a``.
+REPRO_TENSOR = "chainer.Variable(a.astype(numpy.float32))"
+
+
+def conv_layer(adapter, in_channels, out_channels, ksize):
+    """A fresh ``L.Convolution2D`` with chainer's default initialisation:
+    ``(link, [W, b])``."""
+    import chainer.links
+    layer = chainer.links.Convolution2D(in_channels, out_channels, ksize)
+    return layer, [layer.W, layer.b]
+
+
+# =============================================================================================
+# Runs (see conformance.checks.layers for what a case holds)
+# =============================================================================================
+
+def _numpy_results(results):
+    """{name: NumPy copy} of chainer Variables (or arrays)."""
+    converted = {}
+    for name, value in results.items():
+        if hasattr(value, "array"):  # chainer.Variable
+            value = value.array
+        converted[name] = numpy.array(value)
+    return converted
+
+
+def chainer_linear_layer_run(case):
+    import chainer
+    import chainer.functions
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    weight, bias = case["W"], case.get("b")
+    with chainer.using_config("dtype", dtype):  # the parameters' dtype
+        layer = chainer.links.Linear(weight.shape[1], weight.shape[0], nobias=bias is None,
+                                     initialW=weight.astype(dtype),
+                                     initial_bias=None if bias is None else bias.astype(dtype))
+    layer.cleargrads()  # a fresh chainer parameter's grad is NaN until cleared
+    x = chainer.Variable(case["x"].astype(dtype))
+    y = layer(x)
+    results = {"y": y}
+    if case["backward"]:
+        chainer.functions.sum(y * case["gy"].astype(dtype)).backward()
+        results.update({"x.grad": x.grad, "W.grad": layer.W.grad})
+        if bias is not None:
+            results["b.grad"] = layer.b.grad
+    return _numpy_results(results)
+
+
+def chainer_lstm_run(case):
+    import chainer
+    import chainer.functions
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    weights = case["weights"]
+    with chainer.using_config("dtype", dtype):
+        layer = chainer.links.LSTM(weights["upward/W"].shape[1], weights["lateral/W"].shape[1])
+    for path, param in layer.namedparams():
+        param.array[...] = weights[path.lstrip("/")]
+    layer.cleargrads()
+    xs = [chainer.Variable(x.astype(dtype)) for x in case["xs"]]
+    ys = [layer(x) for x in xs]
+    results = {f"y{step}": y for step, y in enumerate(ys)}
+    results.update({"c": layer.c, "h": layer.h})
+    if case["backward"]:
+        loss = None
+        for y, gy in zip(ys, case["gys"]):
+            term = chainer.functions.sum(y * gy.astype(dtype))
+            loss = term if loss is None else loss + term
+        loss.backward()
+        results.update({f"x{step}.grad": x.grad for step, x in enumerate(xs)})
+        results.update({f"{path.lstrip('/')}.grad": p.grad for path, p in layer.namedparams()})
+    return _numpy_results(results)
+
+
+def chainer_optimizer_run(case):
+    import chainer
+    import chainer.functions
+    import chainer.optimizer_hooks
+    import chainer.optimizers
+    dtype = numpy.dtype(case["dtype"])
+    target = chainer.Chain()
+    with target.init_scope():
+        for index, p in enumerate(case["params"]):
+            setattr(target, f"p{index}", chainer.Parameter(p.astype(dtype)))
+    params = [getattr(target, f"p{index}") for index in range(len(case["params"]))]
+    optimizer = getattr(chainer.optimizers, case["optimizer"])(**case["hyper"])
+    optimizer.setup(target)
+    for name, kwargs in case["hooks"]:
+        optimizer.add_hook(getattr(chainer.optimizer_hooks, name)(**kwargs))
+
+    def lossfun():
+        loss = None
+        for p, t, a in zip(params, case["targets"], case["curvatures"]):
+            term = chainer.functions.sum((p - t.astype(dtype)) ** 2 * a.astype(dtype)) / 2
+            loss = term if loss is None else loss + term
+        return loss
+
+    results = {}
+    for step in range(case["steps"]):
+        if case["mode"] == "step":
+            for p, g in zip(params, case["grads"][step]):
+                p.grad = None if g is None else g.astype(dtype)
+            optimizer.update()
+        else:
+            optimizer.update(lossfun)
+        for index, p in enumerate(params):
+            results[f"step{step + 1}.param{index}"] = p.array.copy()
+    return results
+
+
+_NO_NN_RNN = "chainer has no nn.RNN/nn.LSTM counterpart (L.NStepRNN/NStepLSTM differ; " \
+             "chainer's L.LSTM is the subject chainer_lstm)"
+
+RUNS = {
+    "Linear": chainer_linear_layer_run,
+    "rnn_tanh": Absent(_NO_NN_RNN),
+    "rnn_relu": Absent(_NO_NN_RNN),
+    "lstm": Absent(_NO_NN_RNN),
+    "chainer_lstm": chainer_lstm_run,
+}
+
+
+def subjects():
+    """The records of the subjects only chainer's API has and that bear its name."""
+    from ... import layer_strategies
+    from ...subjects.layers import Run
+    return [Run("chainer_lstm", family="rnn", properties=("rnn.values", "rnn.grad"),
+                cases=lambda features: layer_strategies.stateful_lstm_cases(),
+                doc="chainer's stateful L.LSTM over a few steps (the batch may shrink between "
+                    "steps) vs refimpl nn.ChainerLSTM")]
+
+
+#: The ``chainer.optimizers`` class of each optimizer subject (weight_decay: MomentumSGD with
+#: the WeightDecay hook; gradient_clipping: SGD with the GradientClipping hook).
+OPTIMIZERS = {
+    "sgd": "SGD",
+    "momentum_sgd": "MomentumSGD",
+    "nesterov": "NesterovAG",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "amsgrad": "AMSGrad",
+    "adabound": "AdaBound",
+    "amsbound": "AMSBound",
+    "rmsprop": "RMSprop",
+    "rmsprop_graves": "RMSpropGraves",
+    "adagrad": "AdaGrad",
+    "weight_decay": "MomentumSGD",
+    "gradient_clipping": "SGD",
+}
+
+OPTIMIZER_RUN = chainer_optimizer_run
+
+
+# =============================================================================================
+# Save and load
+# =============================================================================================
+# The network of ``conformance.properties.test_serialization``: parameters ``conv/W``,
+# ``conv/b``, ``fc/W``, ``fc/b``, initialised from NumPy's global generator. An export
+# returns them (``state/<name>``), the output ``y`` and the npz file written by
+# ``chainer.serializers.save_npz`` (``file``: its bytes as uint8); an import loads such a file.
+
+def _fc_inputs(case):
+    height, width = case["x"].shape[2:]
+    return case["filters"] * (height - case["ksize"] + 1) * (width - case["ksize"] + 1)
+
+
+def _chainer_net(case):
+    import chainer
+    import chainer.links
+    net = chainer.Chain()
+    with net.init_scope():
+        net.conv = chainer.links.Convolution2D(case["channels"], case["filters"], case["ksize"])
+        net.fc = chainer.links.Linear(_fc_inputs(case), case["out"])
+    return net
+
+
+def _chainer_results(net, case):
+    y = net.fc(net.conv(case["x"].astype(numpy.float32)))
+    results = {f"state/{path.lstrip('/')}": p.array for path, p in net.namedparams()}
+    results["y"] = y.array
+    return _numpy_results(results)
+
+
+def chainer_module_export(case):
+    import io
+
+    import chainer.serializers
+    numpy.random.seed(case["seed"])  # chainer's initializers draw from NumPy's global generator
+    net = _chainer_net(case)
+    results = _chainer_results(net, case)
+    buffer = io.BytesIO()
+    chainer.serializers.save_npz(buffer, net)
+    results["file"] = numpy.frombuffer(buffer.getvalue(), dtype=numpy.uint8).copy()
+    return results
+
+
+def chainer_module_import(case):
+    """A fresh chainer network loading the npz file ``case['file']`` (bytes as uint8) with
+    ``chainer.serializers.load_npz``."""
+    import io
+
+    import chainer.serializers
+    numpy.random.seed(case["seed"] + 1)
+    net = _chainer_net(case)
+    chainer.serializers.load_npz(io.BytesIO(case["file"].tobytes()), net)
+    return _chainer_results(net, case)
+
+
+def _chainer_target(arrays):
+    import chainer
+    target = chainer.Chain()
+    with target.init_scope():
+        for index, array in enumerate(arrays):
+            setattr(target, f"p{index}", chainer.Parameter(numpy.array(array, numpy.float32)))
+    return target, [getattr(target, f"p{index}") for index in range(len(arrays))]
+
+
+def chainer_optimizer_export(case):
+    import io
+
+    import chainer.optimizers
+    import chainer.serializers
+    target, params = _chainer_target(case["params"])
+    optimizer = getattr(chainer.optimizers, case["optimizer"])(**case["hyper"])
+    optimizer.setup(target)
+    for grads in case["grads"][:-1]:
+        for p, g in zip(params, grads):
+            p.grad = numpy.array(g, numpy.float32)
+        optimizer.update()
+    results = {f"saved_param{index}": p.array.copy() for index, p in enumerate(params)}
+    buffer = io.BytesIO()
+    chainer.serializers.save_npz(buffer, optimizer)
+    results["file"] = numpy.frombuffer(buffer.getvalue(), dtype=numpy.uint8).copy()
+    for p, g in zip(params, case["grads"][-1]):
+        p.grad = numpy.array(g, numpy.float32)
+    optimizer.update()
+    results.update({f"param{index}": p.array.copy() for index, p in enumerate(params)})
+    return results
+
+
+def chainer_optimizer_import(case):
+    """An optimizer on ``case['saved_params']`` loading the npz ``case['file']`` with
+    ``chainer.serializers.load_npz``, then the last step."""
+    import io
+
+    import chainer.optimizers
+    import chainer.serializers
+    target, params = _chainer_target(case["saved_params"])
+    optimizer = getattr(chainer.optimizers, case["optimizer"])(**case["hyper"])
+    optimizer.setup(target)
+    chainer.serializers.load_npz(io.BytesIO(case["file"].tobytes()), optimizer)
+    for p, g in zip(params, case["grads"][-1]):
+        p.grad = numpy.array(g, numpy.float32)
+    optimizer.update()
+    return {f"param{index}": p.array.copy() for index, p in enumerate(params)}
+
+
+SERIALIZATION = {
+    "module": (chainer_module_export, chainer_module_import),
+    "optimizer": (chainer_optimizer_export, chainer_optimizer_import),
+}
+
+#: What chainer's exports are: an npz file (``file``) in the refimpl serializers layout
+#: 'chainer', names ``<link>/<parameter>`` with chainer's parameter names.
+SERIALIZATION_FORMAT = {"container": "npz", "layout": "chainer", "separator": "/",
+                        "names": {"weight": "W", "bias": "b"}}
