@@ -22,14 +22,14 @@ import os
 import pytest
 from hypothesis import settings
 
-from . import harness, known_issues
+from . import frameworks, harness, known_issues
 from .recorder import dumps
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("conformance", "conformance property suites")
-    group.addoption("--conformance-frameworks", default="refimpl,torch,chainer",
-                    help="comma-separated frameworks of the cells")
+    group.addoption("--conformance-frameworks", default=",".join(frameworks.names()),
+                    help="comma-separated frameworks of the cells (default: every registered one)")
     group.addoption("--conformance-devices", default="cpu", help="comma-separated devices")
     group.addoption("--conformance-profile", default="dev", choices=sorted(harness.PROFILES),
                     help="hypothesis profile")

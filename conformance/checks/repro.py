@@ -1,102 +1,26 @@
 """Standalone repro scripts for failing examples.
 
-A script uses only the framework under test and NumPy: it pastes the counterpart function's
-source (``conformance.counterparts``), builds the failing inputs as literal arrays, runs the
-framework, and compares with the expected values, which were computed by refimpl in float64
-and are pasted as literals too. It prints every mismatch and exits 1 when there is one.
+A script uses only the framework under test and NumPy: it starts with the framework
+plugin's ``repro_prelude``, pastes the source of the framework's binding of the op (from the
+plugin's ``ops_module``), builds the failing inputs as literal arrays, runs the framework,
+and compares with the expected values, which were computed by the reference (refimpl) in
+float64 and are pasted as literals too. It prints every mismatch and exits 1 when there is
+one. A scenario script (``scenario_script``) pastes an engine scenario, the adapter class and
+what they use instead.
 """
 import dataclasses
+import importlib
 import inspect
 import math
+import sys
 
 import numpy
 
-from . import counterparts, frameworks
-from .adapters.base import Raised
-
-PRELUDES = {
-    "torch": '''import torch
-
-DEVICE = {device!r}
-
-
-def make(array, requires_grad=False):
-    return torch.tensor(array, requires_grad=requires_grad, device=DEVICE)
-
-
-def to_numpy(value):
-    return value.detach().cpu().numpy(force=True)
-
-
-def is_float(value):
-    return value.dtype.is_floating_point
-
-
-def vjp(outputs, inputs, grad_outputs, create_graph=False):
-    return torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph=True,
-                               create_graph=create_graph, allow_unused=True)
-
-
-def op_sum(x):
-    return torch.sum(x)
-''',
-    "chainer": '''import chainer
-
-DEVICE = {device!r}
-
-
-def make(array, requires_grad=False):
-    if DEVICE == "cuda":
-        array = chainer.backends.cuda.to_gpu(array)
-    return chainer.Variable(array, requires_grad=requires_grad)
-
-
-def to_numpy(value):
-    return numpy.asarray(chainer.backends.cuda.to_cpu(value.array))
-
-
-def is_float(value):
-    return value.dtype.kind == "f"
-
-
-def vjp(outputs, inputs, grad_outputs, create_graph=False):
-    return chainer.grad(outputs, inputs, grad_outputs, enable_double_backprop=create_graph)
-
-
-def op_sum(x):
-    return chainer.functions.sum(x)
-''',
-    "refimpl": '''import refimpl
-import refimpl.functions as F
-
-DEVICE = {device!r}
-refimpl.set_semantics({policy!r})
-
-
-def make(array, requires_grad=False):
-    if DEVICE == "cuda":
-        import cupy
-        array = cupy.asarray(array)
-    return refimpl.Variable(array, requires_grad=requires_grad)
-
-
-def to_numpy(value):
-    return refimpl._backend.to_numpy(value.data)
-
-
-def is_float(value):
-    return value.dtype.kind == "f"
-
-
-def vjp(outputs, inputs, grad_outputs, create_graph=False):
-    return refimpl.grad(outputs, inputs, grad_outputs, retain_graph=True,
-                        create_graph=create_graph, allow_unused=True)
-
-
-def op_sum(x):
-    return F.sum(x)
-''',
-}
+from .. import frameworks, subjects
+from ..frameworks import base
+from . import observations
+from .observations import Raised
+from .source import source_of
 
 COMMON = '''
 
@@ -209,29 +133,52 @@ def literal(value):
     return repr(value)
 
 
+def _binding(plugin, function_name):
+    """The plugin's binding ``function_name`` from its ``ops_module``."""
+    function = getattr(importlib.import_module(plugin.ops_module), function_name, None)
+    if not callable(function):
+        raise ValueError(f"{plugin.name} binds no op function_name={function_name!r}")
+    return function
+
+
+def _reexported(plugin, function):
+    """The expression naming ``function`` through the repro imports when the plugin's ops
+    module re-exports it unchanged from the framework (``Plugin.repro_functions``), else
+    None (its source is pasted)."""
+    if plugin.repro_functions and function.__module__ != plugin.ops_module:
+        return f"{plugin.repro_functions}.{function.__name__}"
+    return None
+
+
 def _op_source(framework, function_name):
-    function = counterparts.lookup(framework, function_name)
-    if framework == "refimpl" and function.__module__ != frameworks.reference().ops_module:
-        return f"OP = F.{function_name}\n"
-    return counterparts.source_of(function) + f"\n\nOP = {function.__name__}\n"
+    plugin = frameworks.get(framework)
+    function = _binding(plugin, function_name)
+    name = _reexported(plugin, function)
+    if name is not None:
+        return f"OP = {name}\n"
+    return source_of(function) + f"\n\nOP = {function.__name__}\n"
 
 
 def script(kind, *, title, framework, function_name, device, dtype, inputs, kwargs, expected,
-           tolerance, policy="torch", expected_dtypes=None, grad_outputs=None,
+           tolerance, policy=None, expected_dtypes=None, grad_outputs=None,
            grad_grad_inputs=None):
     """A standalone script for a failing example of ``kind`` ('forward', 'grad', 'gradgrad').
 
     ``inputs``: name -> float64 array (or list of them) already rounded to ``dtype``;
-    ``expected``: refimpl's float64 values (outputs, or gradients per input).
+    ``expected``: the reference's float64 values (outputs, or gradients per input);
+    ``function_name``: the op's binding in the framework plugin's ``ops_module``.
     """
+    reference = frameworks.reference().name
+    if policy is None:
+        policy = frameworks.reference().default_policy
     cast = {name: [numpy.asarray(a).astype(dtype) for a in value] if isinstance(value, list)
             else numpy.asarray(value).astype(dtype) for name, value in inputs.items()}
     parts = [
         f'"""Repro: {title}\n\nGenerated by the conformance harness; expected values are '
-        f'refimpl\'s (float64, policy {policy!r}),\npasted as literals. Exit status 1 on a '
+        f'{reference}\'s (float64, policy {policy!r}),\npasted as literals. Exit status 1 on a '
         f'mismatch."""',
         "import numpy\n",
-        PRELUDES[framework].format(device=device, policy=policy),
+        frameworks.get(framework).repro_prelude.format(device=device, policy=policy),
         COMMON,
         _op_source(framework, function_name),
         "nan, inf = float('nan'), float('inf')",
@@ -344,7 +291,7 @@ if (raised is None) != (EXPECTED_EXCEPTION is None) or (
     MISMATCHES.append(f"exception: {raised} vs expected {EXPECTED_EXCEPTION}")
 for name in sorted(set(OBSERVED) | set(EXPECTED)):
     if name not in OBSERVED or name not in EXPECTED:
-        MISMATCHES.append(f"{name}: recorded only {'here' if name in OBSERVED else 'by refimpl'}")
+        MISMATCHES.append(f"{name}: recorded only {'here' if name in OBSERVED else 'by ' + REFERENCE}")
         continue
     MISMATCHES.extend(differences(name, OBSERVED[name], EXPECTED[name]))
 if MISMATCHES:
@@ -378,11 +325,13 @@ def _object_names(obj):
 
 
 def _collect(obj, namespaces, seen, parts, skip):
-    """Append the source of the functions/classes ``obj`` uses (depth first), then its own."""
+    """Append the source of the functions/classes ``obj`` uses (depth first), then its own.
+    A name is looked up in ``obj``'s own module first, then in ``namespaces``."""
+    own = vars(sys.modules[obj.__module__])
     for name in sorted(_object_names(obj)):
         if name in seen or name in skip:
             continue
-        for namespace in namespaces:
+        for namespace in [own] + namespaces:
             found = namespace.get(name)
             if (inspect.isfunction(found) or inspect.isclass(found)) and \
                     getattr(found, "__module__", "").startswith("conformance."):
@@ -409,56 +358,52 @@ def _raised_literal(value):
 
 
 def scenario_script(*, title, scenario, adapter, graph, expected, tolerance, policy):
-    """A standalone script running ``scenario`` on ``adapter``'s framework for ``graph`` and
-    comparing with refimpl's observation ``expected`` (an ``adapters.base.Observation``)."""
-    import sys
-
-    from .adapters import base
-    from .properties import engine
-    from . import numeric, strategies
+    """A standalone script running ``scenario`` on ``adapter``'s framework for ``graph`` (a
+    drawn op call with ``subject``, ``sample``, ``grad_outputs``, ``dtype``, ``device``, such
+    as ``properties.engine.Graph``) and comparing with the reference's observation
+    ``expected`` (a ``checks.observations.Observation``)."""
+    plugin = adapter.plugin if adapter.plugin is not None else frameworks.get(adapter.name)
     module = sys.modules[scenario.__module__]
     adapter_class = type(adapter)
     adapter_module = sys.modules[adapter_class.__module__]
-    namespaces = [vars(module), vars(engine), vars(numeric), vars(base), vars(adapter_module)]
+    namespaces = [vars(module), vars(observations), vars(base), vars(adapter_module)]
     seen, parts = {"Adapter", "record"}, []
     skip = {"Adapter", "record"}
-    for obj in (base.Raised, base.NotSupported, base.AdapterUnavailable, strategies.Sample,
-                engine.Graph):
+    for obj in (Raised, base.NotSupported, base.AdapterUnavailable, type(graph.sample),
+                type(graph)):
         if obj.__name__ not in seen:
             seen.add(obj.__name__)
             _collect(obj, namespaces, seen, parts, skip)
     _collect(adapter_class, namespaces, seen, parts, skip)
     _collect(scenario, namespaces, seen, parts, skip)
     names = {"sum": "sum", "mul": "mul", "add": "add", graph.subject: None}
-    from . import registry
-    names[graph.subject] = registry.get(graph.subject).counterpart(adapter.name)
+    names[graph.subject] = subjects.get(graph.subject).op
     op_parts, entries = [], []
     for key, function_name in names.items():
-        function = counterparts.lookup(adapter.name, function_name)
-        if adapter.name == "refimpl" and function.__module__ != frameworks.reference().ops_module:
-            entries.append(f"{key!r}: F.{function_name}")
+        function = _binding(plugin, function_name)
+        name = _reexported(plugin, function)
+        if name is not None:
+            entries.append(f"{key!r}: {name}")
             continue
-        source = counterparts.source_of(function)
+        source = source_of(function)
         if source not in op_parts:
             op_parts.append(source)
         entries.append(f"{key!r}: {function.__name__}")
-    imports = {"torch": "import torch\nimport torch.nn.functional",
-               "chainer": "import chainer\nimport chainer.functions as F",
-               "refimpl": "import refimpl\nimport refimpl.functions as F"}[adapter.name]
-    construct = (f"RefimplAdapter({policy!r})" if adapter.name == "refimpl"
-                 else f"{adapter_class.__name__}()")
+    construct = plugin.repro_adapter.format(adapter_class=adapter_class.__name__, policy=policy)
     sample = graph.sample
     return "\n".join([
         f'"""Repro: {title}\n\nGenerated by the conformance harness: the scenario runs on the '
-        f'framework; EXPECTED is what\nrefimpl (policy {policy!r}) observed, pasted as literals. '
-        f'Exit status 1 on a mismatch."""',
-        SCENARIO_HEADER, imports, SHIM,
+        f'framework; EXPECTED is what\n{frameworks.reference().name} (policy {policy!r}) '
+        f'observed, pasted as literals. Exit status 1 on a mismatch."""',
+        SCENARIO_HEADER, plugin.repro_imports, SHIM,
         "\n\n".join(parts), "\n\n".join(op_parts),
         f"OPS = {{{', '.join(entries)}}}",
         "nan, inf = float('nan'), float('inf')",
         f"TITLE = {title!r}",
+        f"REFERENCE = {frameworks.reference().name!r}",
         f"RTOL, ATOL = {tolerance.rtol!r}, {tolerance.atol!r}  # {tolerance.reason}",
-        f"GRAPH = Graph(subject={graph.subject!r}, sample=Sample({literal(sample.inputs)}, "
+        f"GRAPH = {type(graph).__name__}(subject={graph.subject!r}, "
+        f"sample={type(sample).__name__}({literal(sample.inputs)}, "
         f"{literal(sample.kwargs)}), grad_outputs={literal(tuple(graph.grad_outputs))}, "
         f"dtype={graph.dtype!r}, device={graph.device!r})",
         f"EXPECTED = {{{', '.join(f'{k!r}: {_raised_literal(v)}' for k, v in expected.values.items())}}}",

@@ -67,7 +67,8 @@ BASE = {
 
 CENTRAL_DIFFERENCE_EPS = 1e-6
 CENTRAL_DIFFERENCE = Tolerance(
-    1e-4, 1e-5, "central differences in float64 with step 1e-6 (refimpl.gradient_check defaults)")
+    1e-4, 1e-5, "central differences in float64 with step 1e-6 (the reference's gradient_check "
+    "defaults)")
 
 # Exact quantities: integer outputs (indices) and engine facts (raises or not, None or not).
 EXACT = Tolerance(0.0, 0.0, "integer/index outputs must be equal")

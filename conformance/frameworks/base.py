@@ -260,6 +260,13 @@ class Plugin:
     - ``ops_absent``: {subject: reason} for op subjects the framework lacks;
       ``dtypes_absent``: {subject: {dtype: reason}}; ``gradgrad_absent``: {subject: reason}.
     - ``known_issues_file``: path of the TOML file of its known upstream defects, or None.
+    - ``repro_prelude``: the start of an op repro script after ``import numpy``: imports and
+      ``make``/``to_numpy``/``is_float``/``vjp``/``op_sum`` (``{device}``, ``{policy}`` are
+      filled in); ``repro_imports``: the imports of a scenario repro script;
+      ``repro_adapter``: the line constructing the pasted adapter class in a scenario repro
+      (``{adapter_class}``, ``{policy}`` filled in); ``repro_functions``: the name the repro
+      imports bind the framework's function module to (refimpl: 'F'), through which a
+      binding that the ops module re-exports unchanged is called, or None.
     - ``layers_module``: dotted name of the module binding the layer-level subjects
       (``FUNCTIONS``, ``RUNS``, ``OPTIMIZERS``, ``SERIALIZATION``, ...: see
       ``conformance.checks.layers``), or None (no layer-level bindings).
@@ -282,6 +289,9 @@ class Plugin:
     gradgrad_absent = {}
     known_issues_file = None
     repro_prelude = ""
+    repro_imports = ""
+    repro_adapter = "{adapter_class}()"
+    repro_functions = None
     layers_module = None
     layer_repro_imports = ""
 
@@ -317,6 +327,14 @@ class Plugin:
     def absent_op(self, subject):
         """The reason the framework lacks op ``subject``, or None."""
         return self.ops_absent.get(subject)
+
+    def absent_dtype(self, subject, dtype):
+        """The reason the framework lacks op ``subject`` in ``dtype``, or None."""
+        return self.dtypes_absent.get(subject, {}).get(dtype)
+
+    def absent_gradgrad(self, subject):
+        """The reason the framework cannot double-backprop through op ``subject``, or None."""
+        return self.gradgrad_absent.get(subject)
 
     def __repr__(self):
         return f"<framework plugin {self.name!r}>"

@@ -1,17 +1,40 @@
 """What the op property modules share: cells from the registry, the per-cell context (adapter,
-counterpart, refimpl oracle under the framework's policy), and comparisons that feed
-``CellStats``."""
+the framework's binding, the reference (refimpl) oracle under the framework's policy), and
+comparisons that feed ``CellStats``. No framework is named here: absences come from the
+framework's plugin, the reference from ``session.is_reference``/``frameworks.reference()``."""
 import dataclasses
 
 import numpy
 import pytest
 
-from .. import registry, repro, tolerances
+from .. import frameworks, subjects
+from ..checks import repro, tolerances
+from ..checks.numeric import as_tuple, call_op, round_to
 from ..harness import Cell, HarnessError
-from ..numeric import as_tuple, round_to
-from ..registry import Absent
 
 OP_DTYPES = ("float32", "float64", "float16")
+
+
+def reference_name():
+    """The reference's name, as oracle names and messages say it ('refimpl')."""
+    return frameworks.reference().name
+
+
+def api(session, framework):
+    """The ``Api`` a sample strategy draws ``framework``'s calls for: the API features of
+    its plugin (the reference's own calls take its own, which cover every framework's) and
+    the refimpl policy modelling it."""
+    return subjects.Api(session.plugin(framework).features,
+                        session.reference(session.policy_name(framework)).policy)
+
+
+def absent(session, framework, subject, dtype=None, gradgrad=False):
+    """Why ``framework`` cannot run op ``subject`` (in ``dtype``; with double backprop), as
+    its plugin says, or None."""
+    plugin = session.plugin(framework)
+    return (plugin.absent_op(subject)
+            or (dtype is not None and plugin.absent_dtype(subject, dtype))
+            or (gradgrad and plugin.absent_gradgrad(subject)) or None)
 
 
 def skip(reason):
@@ -22,17 +45,18 @@ def skip(reason):
 def op_cells(session, property_name, *, dtypes=OP_DTYPES, differentiable_only=False):
     """One cell per (registry op, framework, device, dtype) of the session.
 
-    refimpl's own float64 forward values are the specification, so that cell (which would
-    compare refimpl with itself) is not generated; tests/refimpl checks them against NumPy.
+    The reference's (refimpl's) own float64 forward values are the specification, so that
+    cell (which would compare refimpl with itself) is not generated; tests/refimpl checks
+    them against NumPy.
     """
     cells = []
-    for entry in registry.entries("op"):
+    for entry in subjects.entries("op"):
         if differentiable_only and not entry.differentiable:
             continue
         for framework in session.frameworks:
             for device in session.devices:
                 for dtype in dtypes:
-                    if (framework == "refimpl" and dtype == "float64"
+                    if (session.is_reference(framework) and dtype == "float64"
                             and property_name == "forward"):
                         continue
                     cells.append(Cell(property_name, entry.subject, framework, device, dtype))
@@ -44,13 +68,14 @@ class OpContext:
     """Everything one op cell needs."""
 
     cell: Cell
-    entry: registry.OpEntry
+    entry: subjects.Entry  # a ``subjects.ops.OpEntry``
     adapter: object
-    function: object  # the framework's counterpart
+    function: object  # the framework's binding of the op
     reference: object  # refimpl under the framework's policy
     reference_function: object
     policy: str
-    api: registry.Api
+    api: subjects.Api
+    is_reference: bool  # the cell's framework is the reference itself
 
     @property
     def version(self):
@@ -62,8 +87,14 @@ class OpContext:
     def tolerance(self, quantity):
         return tolerances.tolerance(self.cell.dtype, quantity, self.entry.tolerances)
 
-    def is_refimpl_float64(self):
-        return self.cell.framework == "refimpl" and self.cell.dtype == "float64"
+    @property
+    def float64_oracle(self):
+        """The name of the primary oracle: the reference in float64 ('refimpl float64')."""
+        return f"{reference_name()} float64"
+
+    def is_reference_float64(self):
+        """The cell is the reference's own float64 cell (it would compare it with itself)."""
+        return self.is_reference and self.cell.dtype == "float64"
 
     def describe(self, sample):
         """'framework version, device, dtype: subject(inputs; kwargs)' of one example."""
@@ -75,9 +106,8 @@ class OpContext:
     def repro(self, kind, sample, expected, tolerance, **extra):
         title = (f"{self.cell.property} of {self.entry.subject} on {self.cell.framework} "
                  f"{self.version} ({self.cell.device}, {self.cell.dtype})")
-        function_name = self.entry.counterpart(self.cell.framework)
         return repro.script(kind, title=title, framework=self.cell.framework,
-                            function_name=function_name, device=self.cell.device,
+                            function_name=self.entry.op, device=self.cell.device,
                             dtype=self.cell.dtype, inputs=sample.inputs, kwargs=sample.kwargs,
                             expected=expected, tolerance=tolerance, policy=self.policy, **extra)
 
@@ -95,23 +125,18 @@ def prepare(session, cell, stats, *, gradgrad=False):
     reason = session.unavailable(cell)
     if reason:
         skip(reason)
-    entry = registry.get(cell.subject)
-    counterpart = entry.counterpart(cell.framework)
-    if isinstance(counterpart, Absent):
-        skip(counterpart.reason)
-    absent = entry.dtype_absent(cell.framework, cell.dtype)
-    if absent:
-        skip(absent.reason)
-    if gradgrad and entry.gradgrad_absent(cell.framework):
-        skip(entry.gradgrad_absent(cell.framework).reason)
+    entry = subjects.get(cell.subject)
+    reason = absent(session, cell.framework, entry.subject, cell.dtype, gradgrad)
+    if reason:
+        skip(reason)
     adapter = session.adapter(cell.framework)
     policy = session.policy_name(cell.framework)
     reference = session.reference(policy)
     stats.version = adapter.version
     stats.semantics = policy
-    api = registry.Api(cell.framework, reference.policy)
     return OpContext(cell, entry, adapter, adapter.op(entry.subject), reference,
-                     reference.op(entry.subject), policy, api)
+                     reference.op(entry.subject), policy, api(session, cell.framework),
+                     session.is_reference(cell.framework))
 
 
 def reference_call(function, description):
@@ -119,7 +144,7 @@ def reference_call(function, description):
     try:
         return function()
     except Exception as error:  # noqa: BLE001
-        raise HarnessError(f"the refimpl oracle raised {type(error).__name__}: {error} "
+        raise HarnessError(f"the {reference_name()} oracle raised {type(error).__name__}: {error} "
                            f"[{description}]") from error
 
 
@@ -202,7 +227,6 @@ def same_meaning(session, ctx, sample):
         if policy not in cache:
             reference = session.reference(policy)
             try:
-                from ..numeric import call_op
                 _, values = call_op(reference, reference.op(ctx.entry.subject), sample,
                                     dtype="float64", device="cpu")
                 cache[policy] = [reference.to_numpy(v) for v in values]
@@ -247,8 +271,8 @@ def cross_check(session, ctx, stats, sample, actual, expected, tolerance, comput
         if actual is not None:
             agrees = compare_arrays(stats, "cross-check", actual, theirs, pairwise(tolerance),
                                     name, primary=False)
-        with_refimpl = _agree(theirs, expected, tolerance)
-        opinions.append((name, agrees, with_refimpl))
+        with_reference = _agree(theirs, expected, tolerance)
+        opinions.append((name, agrees, with_reference))
     verdict_note(stats, ctx, opinions)
 
 
@@ -264,18 +288,18 @@ def verdict_note(stats, ctx, other_opinions):
     """Add which side the other frameworks take to a failing example's problems."""
     if not stats._problems:
         return
-    for name, agrees_with_framework, agrees_with_refimpl in other_opinions:
+    for name, agrees_with_framework, agrees_with_reference in other_opinions:
         if agrees_with_framework is None:
             continue
-        side = ("agrees with refimpl" if agrees_with_refimpl and not agrees_with_framework
+        side = (f"agrees with {reference_name()}" if agrees_with_reference
+                and not agrees_with_framework
                 else f"agrees with {ctx.cell.framework}" if agrees_with_framework
-                and not agrees_with_refimpl else
+                and not agrees_with_reference else
                 "agrees with both" if agrees_with_framework else "agrees with neither")
         stats.problem(f"cross-check: {name} {side}")
 
 
-__all__ = ["OP_DTYPES", "OpContext", "as_tuple", "compare_arrays", "compare_directional",
-           "cross_check",
-           "framework_call", "op_cells",
-           "pairwise", "prepare", "reference_call", "round_to", "same_meaning", "skip",
+__all__ = ["OP_DTYPES", "OpContext", "absent", "api", "as_tuple", "compare_arrays",
+           "compare_directional", "cross_check", "framework_call", "op_cells", "pairwise",
+           "prepare", "reference_call", "reference_name", "round_to", "same_meaning", "skip",
            "verdict_note"]

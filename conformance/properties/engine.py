@@ -24,9 +24,8 @@ from .. import registry, repro, tolerances
 from ..adapters.base import NotSupported, Raised, compare, observe
 from ..harness import Cell, HarnessError, run_examples
 from ..numeric import as_tuple, call_op, is_float, round_to
-from ..registry import Absent
 from ..strategies import grad_outputs as grad_output_strategy
-from .common import skip
+from .common import absent, api, skip
 
 ENGINE_DTYPE = "float32"
 
@@ -57,9 +56,8 @@ def op_cells(session, property_name):
             for framework in session.frameworks for device in session.devices]
 
 
-def usable(entry, framework):
-    return (entry.differentiable and not isinstance(entry.counterpart(framework), Absent)
-            and not entry.dtype_absent(framework, ENGINE_DTYPE))
+def usable(session, entry, framework):
+    return entry.differentiable and not absent(session, framework, entry.subject, ENGINE_DTYPE)
 
 
 # --- helpers scenarios use (adapter protocol only) --------------------------------------------
@@ -138,21 +136,22 @@ class Context:
         self.adapter = session.adapter(cell.framework)
         self.policy = session.policy_name(cell.framework)
         self.reference = session.reference(self.policy)
-        self.api = registry.Api(cell.framework, self.reference.policy)
+        self.api = api(session, cell.framework)
         stats.version = self.adapter.version
         stats.semantics = self.policy
         stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
         if all_ops:
-            self.entries = [e for e in registry.entries("op") if usable(e, cell.framework)]
+            self.entries = [e for e in registry.entries("op")
+                            if usable(session, e, cell.framework)]
         elif cell.subject in registry.FAMILIES:
             self.entries = [e for e in registry.entries("op", family=cell.subject)
-                            if usable(e, cell.framework)]
+                            if usable(session, e, cell.framework)]
         else:
             entry = registry.get(cell.subject)
-            absent = entry.counterpart(cell.framework)
-            if isinstance(absent, Absent):
-                skip(absent.reason)
-            self.entries = [entry] if usable(entry, cell.framework) else []
+            lacking = absent(session, cell.framework, entry.subject)
+            if lacking:
+                skip(lacking)
+            self.entries = [entry] if usable(session, entry, cell.framework) else []
         if not self.entries:
             skip(f"no differentiable op of {cell.subject!r} on {cell.framework}")
 

@@ -23,9 +23,10 @@ comparison passes and fails where it should without a GPU.
 """
 import dataclasses
 
-from .. import registry, repro
+from .. import subjects
+from ..checks import repro
+from ..checks.numeric import call_op, first_order
 from ..harness import Cell, run_examples
-from ..numeric import call_op, first_order
 from ..strategies import Sample
 from .common import OP_DTYPES, compare_arrays, pairwise, prepare, round_to, skip
 from .test_grad import draw_grad_outputs
@@ -49,7 +50,7 @@ class Side:
 def cells(session):
     devices = [device for device in session.devices if device != REFERENCE_DEVICE]
     return [Cell(property_name, entry.subject, framework, device, dtype)
-            for entry in registry.entries("op")
+            for entry in subjects.entries("op")
             for property_name in PROPERTIES
             if entry.differentiable or property_name == "cross_device.forward"
             for framework in session.frameworks for device in devices for dtype in OP_DTYPES]
@@ -144,7 +145,7 @@ def _repro(ctx, cell, under_test, sample, expected, expected_dtypes, tolerance, 
              f"({under_test.device} vs its own {REFERENCE_DEVICE} values, {cell.dtype})")
     return repro.script("forward" if grad_outputs is None else "grad", title=title,
                         framework=cell.framework,
-                        function_name=ctx.entry.counterpart(cell.framework),
+                        function_name=ctx.entry.op,
                         device=under_test.device, dtype=cell.dtype, inputs=sample.inputs,
                         kwargs=sample.kwargs, expected=expected, tolerance=tolerance,
                         policy=ctx.policy, expected_dtypes=expected_dtypes,

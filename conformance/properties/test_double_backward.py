@@ -11,9 +11,9 @@ second-order comparison meaningless.
 import numpy
 
 from ..harness import run_examples
-from ..numeric import contracted_first_order, directional_difference, second_order
+from ..checks.numeric import contracted_first_order, directional_difference, second_order
 from ..strategies import GRAD_OUTPUTS, arrays
-from ..tolerances import CENTRAL_DIFFERENCE
+from ..checks.tolerances import CENTRAL_DIFFERENCE
 from .common import (compare_arrays, compare_directional, framework_call, op_cells, prepare,
                      reference_call, round_to)
 from .test_grad import draw_directions, draw_grad_outputs
@@ -47,9 +47,9 @@ def check_cell(session, cell, stats):
             own, ctx.function, sample, grad_outputs, grad_grad_inputs, dtype=cell.dtype,
             device=cell.device))
         if actual is not None:
-            if not ctx.is_refimpl_float64():
+            if not ctx.is_reference_float64():
                 compare_arrays(stats, "second-order gradient", actual, expected, tolerance,
-                               "refimpl float64")
+                               ctx.float64_oracle)
             points = list(sample.leaves()) + list(grad_outputs)
             directions = draw_directions(data, points)
             numerical = framework_call(stats, f"{cell.framework} float64 gradient", lambda: (

@@ -8,9 +8,9 @@ where refimpl says the call means the same to them; a failing verdict says which
 take.
 """
 from ..harness import run_examples
-from ..numeric import call_op
+from ..checks.numeric import call_op
 from .common import (compare_arrays, cross_check, framework_call, op_cells, prepare,
-                     reference_call, round_to)
+                     reference_call, reference_name, round_to)
 
 PROPERTY = "forward"
 
@@ -41,9 +41,9 @@ def check_cell(session, cell, stats):
         if result is not None:
             actual, dtypes = result
             if len(dtypes) == len(expected_dtypes) and dtypes != expected_dtypes:
-                stats.problem(f"output dtypes: {dtypes} vs {expected_dtypes} from refimpl "
-                              f"{cell.dtype}")
-            compare_arrays(stats, "output", actual, expected, tolerance, "refimpl float64")
+                stats.problem(f"output dtypes: {dtypes} vs {expected_dtypes} from "
+                              f"{reference_name()} {cell.dtype}")
+            compare_arrays(stats, "output", actual, expected, tolerance, ctx.float64_oracle)
         cross_check(session, ctx, stats, sample, actual, expected, tolerance,
                     lambda other, function: outputs_of(other, function, sample, cell.dtype)[0])
         stats.end_example(lambda: where, lambda: ctx.repro(

@@ -17,10 +17,10 @@ import numpy
 from hypothesis import strategies as st
 
 from ..harness import run_examples
-from ..numeric import (call_op, contracted_forward, directional_difference, first_order,
+from ..checks.numeric import (call_op, contracted_forward, directional_difference, first_order,
                        float_output_shapes)
 from ..strategies import grad_outputs as grad_output_strategy
-from ..tolerances import CENTRAL_DIFFERENCE
+from ..checks.tolerances import CENTRAL_DIFFERENCE
 from .common import (compare_arrays, compare_directional, cross_check, framework_call,
                      op_cells, prepare, reference_call, round_to)
 
@@ -67,9 +67,9 @@ def check_cell(session, cell, stats):
         actual = framework_call(stats, f"{cell.framework} gradient", lambda: first_order(
             own, ctx.function, sample, grad_outputs, dtype=cell.dtype, device=cell.device))
         if actual is not None:
-            if not ctx.is_refimpl_float64():
+            if not ctx.is_reference_float64():
                 compare_arrays(stats, "gradient of input", actual, expected, tolerance,
-                               "refimpl float64")
+                               ctx.float64_oracle)
             directions = draw_directions(data, sample.leaves())
             numerical = framework_call(stats, f"{cell.framework} float64 forward", lambda: (
                 directional_difference(

@@ -14,10 +14,11 @@ class Absent:
 
 @dataclasses.dataclass(frozen=True)
 class Api:
-    """What a sample strategy may depend on: the framework whose API is called and the
-    refimpl policy modelling it (``refimpl.Policy``)."""
+    """What a sample strategy may depend on: the API ``features`` of the framework whose
+    function is called (``Adapter.features``: a strategy draws only calls that API can
+    express) and the refimpl policy modelling it (``refimpl.Policy``)."""
 
-    framework: str
+    features: frozenset
     policy: object
 
 

@@ -1,10 +1,11 @@
 """The op registry, as data: one entry per subject of the property suites.
 
 An ``OpEntry`` describes one op (or one way of calling it, e.g. ``add-scalar``): the refimpl
-op it exercises, each framework's counterpart (a function in ``conformance.counterparts``,
-or ``Absent`` with the reason), how its samples are drawn (input domain, kinks avoided),
-its dtypes, whether each framework supports double backprop through it, and tolerance
-overrides (each with a written reason). Properties are parameterised from ``entries()``.
+op it exercises (each framework binds it under that name in its plugin's ``ops_module``),
+how its samples are drawn (input domain, kinks avoided) and tolerance overrides (each with a
+written reason). It names no framework: a framework that lacks the subject, a dtype of it or
+double backprop through it says so in its plugin (``Plugin.ops_absent``, ``dtypes_absent``,
+``gradgrad_absent``), with the reason. Properties are parameterised from ``entries()``.
 
 Other kinds of entries (layers such as linear, conv2d, pooling, rnn and lstm; losses;
 optimizers) are meant to be added as further ``Entry`` subclasses with their own ``kind``
@@ -16,17 +17,16 @@ framework, ...), whatever the kind.
 
 >>> entries("op")[0].subject
 'abs'
->>> get("topk").counterparts["chainer"].reason
-'chainer 7.8.1 has no topk (no chainer.functions.topk; F.max/argmax select one element)'
+>>> get("topk").op
+'topk'
 """
 import dataclasses
 from typing import Callable
 
 from .. import strategies as S
-from ..tolerances import CENTRAL_DIFFERENCE_EPS, Override
+from ..checks.tolerances import CENTRAL_DIFFERENCE_EPS, Override
 from .core import Absent, Api, Entry, entries, get, register  # noqa: F401 (re-exported)
 
-FRAMEWORKS = ("refimpl", "torch", "chainer")
 DTYPES = ("float32", "float64", "float16")
 FAMILIES = ("elementwise", "arithmetic", "reduction", "shape", "indexing", "matmul", "softmax")
 
@@ -35,18 +35,15 @@ FAMILIES = ("elementwise", "arithmetic", "reduction", "shape", "indexing", "matm
 class OpEntry(Entry):
     """One op as data.
 
-    - ``op``: the ``refimpl.functions`` name it exercises.
+    - ``op``: the ``refimpl.functions`` name it exercises (and the name of each framework's
+      binding in its plugin's ``ops_module``).
     - ``family``: one of ``FAMILIES`` (engine properties draw ops family by family).
-    - ``samples``: ``Api -> strategy`` of ``strategies.Sample`` (inputs, kwargs).
+    - ``samples``: ``Api -> strategy`` of ``strategies.Sample`` (inputs, kwargs): it may
+      depend on the API features of the framework called and on its refimpl policy.
     - ``arity``: number of differentiated inputs (``"n"``: a sequence).
     - ``domain``/``kinks``: where inputs are drawn and which points are avoided (also
       encoded in ``samples``; kept here as documentation and for the report).
-    - ``counterparts``: framework -> counterpart function name, or ``Absent``.
-    - ``dtypes``: framework -> {dtype: ``Absent``} for dtypes it lacks (others are supported).
     - ``differentiable``: False for ops with integer outputs only (argmax).
-    - ``gradgrad``: framework -> ``Absent`` where double backprop is unsupported (none today:
-      torch 2.13.0 and chainer 7.8.1 double-backprop through every op here, as the
-      double_backward cells show).
     - ``tolerances``: ``tolerances.Override`` entries, each with its reason.
     - ``central_difference_eps``: the numerical oracle's step (an override needs
       ``central_difference_reason``).
@@ -60,10 +57,7 @@ class OpEntry(Entry):
     arity: object = 1
     domain: object = S.REALS
     kinks: tuple = ()
-    counterparts: dict = dataclasses.field(default_factory=dict)
-    dtypes: dict = dataclasses.field(default_factory=dict)
     differentiable: bool = True
-    gradgrad: dict = dataclasses.field(default_factory=dict)
     tolerances: tuple = ()
     saves_tensors: bool = True
     central_difference_eps: float = CENTRAL_DIFFERENCE_EPS
@@ -74,24 +68,11 @@ class OpEntry(Entry):
     def __post_init__(self):
         if self.family not in FAMILIES:
             raise ValueError(f"{self.subject}: family={self.family!r} is not one of {FAMILIES}")
-        for framework in FRAMEWORKS:
-            self.counterparts.setdefault(framework, self.op)
         if self.central_difference_eps != CENTRAL_DIFFERENCE_EPS and not self.central_difference_reason:
             raise ValueError(f"{self.subject}: a central-difference step override needs a reason")
         for override in self.tolerances:
             if not isinstance(override, Override):
                 raise TypeError(f"{self.subject}: tolerances must be Override entries")
-
-    def counterpart(self, framework):
-        """Counterpart function name for ``framework``, or its ``Absent``."""
-        return self.counterparts.get(framework, Absent(f"no counterpart listed for {framework}"))
-
-    def dtype_absent(self, framework, dtype):
-        """``Absent`` when ``framework`` lacks this op in ``dtype``, else None."""
-        return self.dtypes.get(framework, {}).get(dtype)
-
-    def gradgrad_absent(self, framework):
-        return self.gradgrad.get(framework)
 
     def strategy(self, api):
         return self.samples(api)
@@ -122,10 +103,6 @@ def binary(name, domain_a=S.REALS, domain_b=S.REALS, **extra):
                          f"array's dtype", **extra))
 
 
-CHAINER_WHERE_SCALAR = Absent(
-    "chainer F.where needs x and y to be arrays of one type: a Python scalar y raises "
-    "TypeError('incompatible array types are mixed in the forward input (Where)')")
-
 # --- the ops -------------------------------------------------------------------------------
 
 # Elementwise maths and activations.
@@ -142,7 +119,8 @@ unary("relu", domain=S.NONZERO, kinks=(0.0,))
 register(OpEntry("leaky_relu", op="leaky_relu", family="elementwise", domain=S.NONZERO,
                  kinks=(0.0,), samples=_fixed(S.unary_samples(
                      domain=S.NONZERO, negative_slope=S.st.none() | S.st.floats(-1.0, 2.0))),
-                 doc="negative_slope drawn or left to the framework's default (0.01 / 0.2)"))
+                 # defaults: torch 0.01, chainer 0.2 (policy leaky_relu_default_slope)
+                 doc="negative_slope drawn or left to the framework's default"))
 register(OpEntry("clip", op="clip", family="elementwise", kinks=("x_min", "x_max"),
                  samples=_fixed(S.clip_samples())))
 register(OpEntry("cast", op="cast", family="elementwise", samples=_fixed(S.cast_samples()),
@@ -165,54 +143,62 @@ register(OpEntry("pow-int_exponent", op="pow", family="arithmetic",
 # Matrix products.
 register(OpEntry("matmul", op="matmul", family="matmul", arity=2,
                  samples=_fixed(S.matmul_samples())))
+# chainer has no vector dot: its binding is F.matmul of two 1-D arrays.
 register(OpEntry("dot", op="dot", family="matmul", arity=2,
                  samples=_fixed(S.matmul_samples(kinds=("1d@1d",))),
-                 doc="chainer has no vector dot: F.matmul of two 1-D arrays stands in"))
+                 doc="the inner product of two vectors"))
 
 # Reductions.
 register(OpEntry("sum", op="sum", family="reduction", saves_tensors=False,
                  samples=lambda api: S.reduction_samples(axes="any")))
 register(OpEntry("mean", op="mean", family="reduction", saves_tensors=False,
                  samples=lambda api: S.reduction_samples(axes="any")))
+# chainer F.logsumexp has no keepdims (its plugin lacks 'reduction_keepdims_everywhere').
 register(OpEntry("logsumexp", op="logsumexp", family="reduction",
                  samples=lambda api: S.reduction_samples(
-                     axes="any", keepdims=api.framework != "chainer"),
-                 doc="chainer F.logsumexp has no keepdims: its samples leave it out"))
+                     axes="any", keepdims="reduction_keepdims_everywhere" in api.features),
+                 doc="keepdims drawn only for an API that has it (feature "
+                     "reduction_keepdims_everywhere)"))
+# torch binds max over a tuple of axes to torch.amax (torch.max takes one dim); along one
+# int axis torch returns (values, indices), chainer values only.
 for _name in ("max", "min"):
     register(OpEntry(_name, op=_name, family="reduction",
                      samples=lambda api: S.reduction_samples(axes="tuple_or_none", distinct=True),
-                     doc=f"{_name} over all axes or a tuple of axes (torch.{_name} / "
-                         f"torch.a{_name}); values 0.1 apart, so no ties"))
+                     doc=f"{_name} over all axes or a tuple of axes; values 0.1 apart, so no "
+                         f"ties"))
     register(OpEntry(f"{_name}-axis", op=_name, family="reduction",
                      samples=lambda api: S.reduction_samples(axes="int", distinct=True),
-                     doc=f"{_name} along one int axis: torch returns (values, indices), "
-                         f"chainer values only (policy max_returns_indices)"))
+                     doc=f"{_name} along one int axis: values, and indices where the policy "
+                         f"says so (max_returns_indices)"))
+# Index dtype int64 (torch) / int32 (chainer); chainer F.argmax has no keepdims.
 for _name in ("argmax", "argmin"):
     register(OpEntry(_name, op=_name, family="reduction", differentiable=False,
                      samples=lambda api: S.reduction_samples(
-                         axes="int_or_none", keepdims=api.framework != "chainer"),
-                     doc="integer output; dtype int64 (torch) / int32 (chainer): "
-                         "policy index_dtype; chainer F.argmax has no keepdims"))
+                         axes="int_or_none",
+                         keepdims="reduction_keepdims_everywhere" in api.features),
+                     doc="integer output; its dtype: policy index_dtype; keepdims drawn only "
+                         "for an API that has it"))
+# chainer 7.8.1 has no topk (its plugin's ops_absent).
 register(OpEntry("topk", op="topk", family="reduction", samples=_fixed(S.topk_samples()),
-                 counterparts={"chainer": Absent(
-                     "chainer 7.8.1 has no topk (no chainer.functions.topk; F.max/argmax "
-                     "select one element)")}))
+                 doc="the k largest (or smallest) values along an axis, and their indices"))
 
 # Shapes.
 register(OpEntry("reshape", op="reshape", family="shape", saves_tensors=False,
                  samples=_fixed(S.reshape_samples())))
+# Bindings: transpose is torch.permute in torch (torch.transpose swaps two dims); permute is
+# F.transpose in chainer; sum_to is Tensor.sum_to_size in torch; cat is F.concat in chainer.
 register(OpEntry("transpose", op="transpose", family="shape", saves_tensors=False,
                  samples=_fixed(S.transpose_samples()),
-                 doc="torch counterpart: torch.permute (torch.transpose swaps two dims)"))
+                 doc="NumPy's transpose: axes reversed, or permuted as given"))
 register(OpEntry("permute", op="permute", family="shape", saves_tensors=False,
-                 samples=_fixed(S.permute_samples()), doc="chainer counterpart: F.transpose"))
+                 samples=_fixed(S.permute_samples()), doc="dims permuted as given"))
 register(OpEntry("swapaxes", op="swapaxes", family="shape", saves_tensors=False,
                  samples=_fixed(S.swapaxes_samples())))
 register(OpEntry("broadcast_to", op="broadcast_to", family="shape", saves_tensors=False,
                  samples=_fixed(S.broadcast_to_samples())))
 register(OpEntry("sum_to", op="sum_to", family="shape", saves_tensors=False,
                  samples=_fixed(S.sum_to_samples()),
-                 doc="torch counterpart: Tensor.sum_to_size"))
+                 doc="sums broadcast axes away down to a given shape"))
 register(OpEntry("squeeze", op="squeeze", family="shape", saves_tensors=False,
                  samples=_fixed(S.squeeze_samples())))
 register(OpEntry("expand_dims", op="expand_dims", family="shape", saves_tensors=False,
@@ -221,47 +207,51 @@ register(OpEntry("unsqueeze", op="unsqueeze", family="shape", saves_tensors=Fals
                  samples=_fixed(S.expand_dims_samples())))
 register(OpEntry("concat", op="concat", family="shape", arity="n", saves_tensors=False,
                  samples=lambda api: S.concat_samples(default_axis=api.policy.concat_default_axis),
-                 doc="axis drawn, or the default (torch 0, chainer 1: policy "
-                     "concat_default_axis)"))
+                 # default axis: torch 0, chainer 1
+                 doc="axis drawn, or the framework's default (policy concat_default_axis)"))
 register(OpEntry("cat", op="cat", family="shape", arity="n", saves_tensors=False,
                  samples=lambda api: S.concat_samples(default_axis=api.policy.concat_default_axis),
-                 doc="torch's name for concat; chainer counterpart: F.concat"))
+                 doc="another name for concat"))
 register(OpEntry("stack", op="stack", family="shape", arity="n", saves_tensors=False,
                  samples=_fixed(S.stack_samples())))
 register(OpEntry("split", op="split", family="shape", saves_tensors=False,
                  samples=lambda api: S.split_samples(semantics=api.policy.split_semantics),
-                 doc="integers are sizes (torch.split) or split points (chainer "
-                     "F.split_axis): policy split_semantics"))
+                 # sizes: torch.split; split points: chainer F.split_axis
+                 doc="integers are sizes or split points: policy split_semantics"))
 
 # Indexing.
 register(OpEntry("getitem", op="getitem", family="indexing", saves_tensors=False,
                  samples=lambda api: S.getitem_samples(
-                     kind="basic", negative_steps=api.framework != "torch"),
-                 doc="ints, slices, None, Ellipsis; torch rejects negative slice steps"))
+                     kind="basic", negative_steps="negative_slice_steps" in api.features),
+                 # torch rejects negative slice steps (its plugin lacks 'negative_slice_steps')
+                 doc="ints, slices, None, Ellipsis; negative slice steps only for an API that "
+                     "has them (feature negative_slice_steps)"))
 register(OpEntry("getitem-advanced", op="getitem", family="indexing", saves_tensors=False,
                  samples=lambda api: S.getitem_samples(
-                     kind="advanced", negative_steps=api.framework != "torch"),
+                     kind="advanced", negative_steps="negative_slice_steps" in api.features),
                  doc="integer arrays (repeated indices add up), boolean masks, arrays with "
                      "slices"))
 register(OpEntry("where", op="where", family="indexing", arity=2,
                  samples=_fixed(S.where_samples())))
 register(OpEntry("where-scalar", op="where", family="indexing",
                  samples=_fixed(S.where_samples(scalar_y=True)),
-                 counterparts={"chainer": CHAINER_WHERE_SCALAR}))
+                 # chainer F.where takes arrays only (its plugin's ops_absent)
+                 doc="where(condition, x, y) with a Python scalar y"))
 
 # Softmax family.
 LOG_SOFTMAX_FLOAT16 = Override(
     rtol=1e-2, atol=8e-3, dtypes=("float16",), quantities=("value",),
     reason="log_softmax = x - max(x) - log(sum(exp(x - max(x)))): with inputs in [-4, 4] the "
            "intermediates reach |8|, where float16 values are 2**-7 = 0.0078 apart, and a "
-           "result near 0 keeps that absolute error (chainer computes it in float16; seen: "
-           "0.0032 on a result of -0.008)")
+           "result near 0 keeps that absolute error (a framework that computes it in "
+           "float16; seen: 0.0032 on a result of -0.008)")  # seen on chainer 7.8.1
 for _name in ("softmax", "log_softmax"):
     register(OpEntry(_name, op=_name, family="softmax", domain=S.SOFTMAX,
                      tolerances=(LOG_SOFTMAX_FLOAT16,) if _name == "log_softmax" else (),
                      samples=lambda api: S.softmax_samples(default_axis_ok=True),
-                     doc="axis drawn, or the default for inputs of 2+ dims (torch: implicit "
-                         "rule with a warning, chainer 1: policy softmax_default_axis)"))
+                     # default axis: torch an implicit rule with a warning, chainer 1
+                     doc="axis drawn, or the default for inputs of 2+ dims (policy "
+                         "softmax_default_axis)"))
 
 
 def covered_ops():

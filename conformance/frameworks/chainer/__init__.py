@@ -16,6 +16,34 @@ _WHERE_SCALAR = ("chainer F.where needs x and y to be arrays of one type: a Pyth
                  "(Where)')")
 
 
+_REPRO_PRELUDE = '''import chainer
+
+DEVICE = {device!r}
+
+
+def make(array, requires_grad=False):
+    if DEVICE == "cuda":
+        array = chainer.backends.cuda.to_gpu(array)
+    return chainer.Variable(array, requires_grad=requires_grad)
+
+
+def to_numpy(value):
+    return numpy.asarray(chainer.backends.cuda.to_cpu(value.array))
+
+
+def is_float(value):
+    return value.dtype.kind == "f"
+
+
+def vjp(outputs, inputs, grad_outputs, create_graph=False):
+    return chainer.grad(outputs, inputs, grad_outputs, enable_double_backprop=create_graph)
+
+
+def op_sum(x):
+    return chainer.functions.sum(x)
+'''
+
+
 class ChainerPlugin(Plugin):
     name = "chainer"
     display_name = "Chainer"
@@ -33,6 +61,8 @@ class ChainerPlugin(Plugin):
         "where-scalar": _WHERE_SCALAR,
     }
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
+    repro_prelude = _REPRO_PRELUDE
+    repro_imports = "import chainer\nimport chainer.functions as F"
 
     def adapter(self, semantics=None):
         from .adapter import ChainerAdapter

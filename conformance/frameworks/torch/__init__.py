@@ -13,6 +13,33 @@ LAYER_FEATURES = frozenset({"conv_string_padding", "conv_transpose_output_paddin
 ENGINE_CAPABILITIES = frozenset({"double_backprop", "functional_grad"})
 
 
+_REPRO_PRELUDE = '''import torch
+
+DEVICE = {device!r}
+
+
+def make(array, requires_grad=False):
+    return torch.tensor(array, requires_grad=requires_grad, device=DEVICE)
+
+
+def to_numpy(value):
+    return value.detach().cpu().numpy(force=True)
+
+
+def is_float(value):
+    return value.dtype.is_floating_point
+
+
+def vjp(outputs, inputs, grad_outputs, create_graph=False):
+    return torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph=True,
+                               create_graph=create_graph, allow_unused=True)
+
+
+def op_sum(x):
+    return torch.sum(x)
+'''
+
+
 class TorchPlugin(Plugin):
     name = "torch"
     display_name = "PyTorch"
@@ -25,6 +52,8 @@ class TorchPlugin(Plugin):
     layers_module = "conformance.frameworks.torch.layers"
     layer_repro_imports = "import torch\n"
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
+    repro_prelude = _REPRO_PRELUDE
+    repro_imports = "import torch\nimport torch.nn.functional"
 
     def adapter(self, semantics=None):
         from .adapter import TorchAdapter
