@@ -76,7 +76,7 @@ def build(analysis, marker=None):
     root.set("skipped", str(total["skip"]))
     root.set("time", _seconds(total.duration))
     groups = []
-    for column in columns_of(cells):
+    for column in columns_of(cells, analysis.catalog.rank):
         column_cells = sorted((c for c in cells if column_of(c) == column),
                               key=lambda c: (c["property"], c["subject"], str(c["dtype"])))
         counts = Counts(column_cells)
