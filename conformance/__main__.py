@@ -65,10 +65,12 @@ def verify_semantics(args):
         return 2
     problems = [cell for cell in cells if cell["outcome"] in ("fail", "error")]
     if problems and not args.verbose:
+        from . import frameworks
+        oracle = frameworks.reference().name
         print("\nfailures:")
         for cell in problems:
             print(f"- {cell['property']} [{cell['framework']} {cell['framework_version']}, "
-                  f"refimpl semantics {cell['semantics']}] {cell['outcome'].upper()}: {cell['message']}")
+                  f"{oracle} semantics {cell['semantics']}] {cell['outcome'].upper()}: {cell['message']}")
     print("\nsummary:")
     for (framework, version), counts in verify.summarize(cells).items():
         print(f"  {framework} {version or '(unavailable)'}: " +
@@ -95,10 +97,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
+    from . import frameworks
+    others = [name for name in frameworks.names() if not frameworks.get(name).reference]
     semantics = commands.add_parser(
-        "verify-semantics", help="check refimpl's semantics policies against torch / chainer")
-    semantics.add_argument("--frameworks", default="torch,chainer",
-                           help="comma-separated: torch, chainer (default: both)")
+        "verify-semantics", help=f"check {frameworks.reference().name}'s semantics policies "
+                                 f"against {' / '.join(others)}")
+    semantics.add_argument("--frameworks", default=",".join(others),
+                           help=f"comma-separated: {', '.join(others)} (default: all of them)")
     semantics.add_argument("--out", default=None, help="JSON-lines result file to write")
     semantics.add_argument("--append", action="store_true", help="append to --out instead of replacing it")
     semantics.add_argument("--cases", default=None, help="comma-separated case names (default: all)")

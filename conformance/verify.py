@@ -1,8 +1,9 @@
 """Verify refimpl's semantics policies against the real frameworks, one cell per case.
 
 For every behaviour case (``conformance.behaviours``) that applies to a framework, the case
-runs on the framework and on refimpl under the policy modelling that framework's version;
-the two observations are compared (``adapters.base.compare``). Outcomes:
+runs on the framework and on refimpl (the reference plugin) under the policy modelling that
+framework's version; the two observations are compared (``checks.observations.compare``).
+Outcomes:
 
 - pass: they agree;
 - fail: they differ (the message lists every difference);
@@ -14,9 +15,9 @@ the two observations are compared (``adapters.base.compare``). Outcomes:
 import time
 import traceback
 
-from . import behaviours
-from .adapters import AdapterUnavailable, NotSupported, compare, load, observe
-from . import frameworks
+from . import behaviours, frameworks
+from .checks.observations import compare, observe
+from .frameworks.base import AdapterUnavailable, NotSupported
 from .recorder import SCHEMA, header
 
 DEVICE = "cpu"
@@ -67,6 +68,11 @@ def skip_cell(case, framework, reason, version=None, semantics=None):
     return _cell(case, framework, version, semantics, "skip", reason, 0.0)
 
 
+def load(name):
+    """The adapter of framework ``name``; ``AdapterUnavailable`` when it cannot be used."""
+    return frameworks.get(name).adapter()
+
+
 def run_case(case, adapter, reference=None):
     """One cell: ``case`` on ``adapter`` (a real framework) and on refimpl (``reference``,
     by default refimpl under ``adapter``'s policy), compared."""
@@ -86,11 +92,11 @@ def run_case(case, adapter, reference=None):
     try:
         actual = observe(case.run, reference)
     except NotSupported as reason:
-        return cell("skip", f"not supported by refimpl: {reason}",
-                    {"framework": expected.to_json(), "refimpl": None})
+        return cell("skip", f"not supported by {reference.name}: {reason}",
+                    {"framework": expected.to_json(), reference.name: None})
     except Exception:  # noqa: BLE001
         return cell("error", "harness error: " + traceback.format_exc(limit=5))
-    observed = {"framework": expected.to_json(), "refimpl": actual.to_json()}
+    observed = {"framework": expected.to_json(), reference.name: actual.to_json()}
     if expected.exception is not None:
         cls, message = expected.exception
         return cell("error", f"case raised on {adapter.name} {adapter.version} without recording it: "
@@ -101,10 +107,10 @@ def run_case(case, adapter, reference=None):
     return cell("pass", None, observed)
 
 
-def load_adapters(frameworks):
+def load_adapters(names):
     """{name: adapter or the reason it is unavailable (a string)}."""
     loaded = {}
-    for name in frameworks:
+    for name in names:
         try:
             loaded[name] = load(name)
         except AdapterUnavailable as reason:
@@ -112,22 +118,24 @@ def load_adapters(frameworks):
     return loaded
 
 
-def verify(frameworks, recorder, case_names=None, on_cell=None):
-    """Run every applicable case on each of ``frameworks``; write a header and one cell per
-    (case, framework) to ``recorder``; returns the cells. ``on_cell(cell)`` is called as each
-    cell finishes."""
+def verify(names, recorder, case_names=None, on_cell=None):
+    """Run every applicable case on each of the frameworks ``names``; write a header and one
+    cell per (case, framework) to ``recorder``; returns the cells. ``on_cell(cell)`` is called
+    as each cell finishes."""
     cases = select_cases(case_names)
-    adapters = load_adapters(frameworks)
+    plugins = {name: frameworks.get(name) for name in names}  # PluginError: unknown name
+    adapters = load_adapters(names)
     versions = {name: (a.version if not isinstance(a, str) else None) for name, a in adapters.items()}
     unavailable = {name: a for name, a in adapters.items() if isinstance(a, str)}
-    import refimpl
-    recorder.write(header("semantics", versions, unavailable=unavailable,
-                          refimpl=refimpl.__version__, cases=[case.name for case in cases]))
+    oracle = frameworks.reference()
+    recorder.write(header("semantics", versions, **{
+        "unavailable": unavailable, oracle.name: oracle.installed_version(),
+        "cases": [case.name for case in cases]}))
     cells = []
     for name, adapter in adapters.items():
-        reference = None if isinstance(adapter, str) else frameworks.reference().adapter(adapter.semantics)
+        reference = None if isinstance(adapter, str) else oracle.adapter(adapter.semantics)
         for case in cases:
-            if not case.applies_to(name):
+            if not case.applies_to(plugins[name]):
                 continue
             if isinstance(adapter, str):
                 cell = skip_cell(case, name, adapter)

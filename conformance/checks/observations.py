@@ -6,7 +6,13 @@ import warnings
 
 import numpy
 
+from .. import frameworks
 from ..frameworks.base import NotSupported
+
+
+def _oracle():
+    """The reference's name, as the comparison messages call refimpl's side."""
+    return frameworks.reference().name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,9 +116,10 @@ def _compare_exceptions(what, expected, actual):
     (expected_class, expected_message), (actual_class, actual_message) = expected, actual
     problems = []
     if _EQUIVALENT_EXCEPTIONS.get(expected_class, expected_class) != actual_class:
-        problems.append(f"{what} class: refimpl {actual_class} vs framework {expected_class}")
+        problems.append(f"{what} class: {_oracle()} {actual_class} vs framework {expected_class}")
     if actual_message not in expected_message and expected_message not in actual_message:
-        problems.append(f"{what} message: refimpl {actual_message!r} vs framework {expected_message!r}")
+        problems.append(f"{what} message: {_oracle()} {actual_message!r} vs framework "
+                        f"{expected_message!r}")
     return problems
 
 
@@ -120,27 +127,27 @@ def _compare_values(name, e, a, rtol, atol):
     """Differences between one recorded value of the framework (``e``) and of refimpl (``a``)."""
     if isinstance(e, Raised) or isinstance(a, Raised):
         if not (isinstance(e, Raised) and isinstance(a, Raised)):
-            return [f"{name}: refimpl {_show(a)} vs framework {_show(e)}"]
+            return [f"{name}: {_oracle()} {_show(a)} vs framework {_show(e)}"]
         return _compare_exceptions(f"{name}: exception", (e.cls, e.message), (a.cls, a.message))
     if isinstance(e, numpy.ndarray) or isinstance(a, numpy.ndarray):
         if not (isinstance(e, numpy.ndarray) and isinstance(a, numpy.ndarray)):
-            return [f"{name}: refimpl {_show(a)} vs framework {_show(e)}"]
+            return [f"{name}: {_oracle()} {_show(a)} vs framework {_show(e)}"]
         if e.shape != a.shape or e.dtype != a.dtype or not numpy.allclose(
                 a, e, rtol=rtol, atol=atol, equal_nan=True):
-            return [f"{name}: refimpl {_show(a)} vs framework {_show(e)}"]
+            return [f"{name}: {_oracle()} {_show(a)} vs framework {_show(e)}"]
         return []
     if isinstance(e, list) and isinstance(a, list):
         if len(e) != len(a):
-            return [f"{name}: refimpl {_show(a)} vs framework {_show(e)}"]
+            return [f"{name}: {_oracle()} {_show(a)} vs framework {_show(e)}"]
         problems = []
         for index, (ei, ai) in enumerate(zip(e, a)):
             problems.extend(_compare_values(f"{name}[{index}]", ei, ai, rtol, atol))
         return problems
     if type(e) is not type(a) and not (isinstance(e, (int, float)) and isinstance(a, (int, float))
                                        and not isinstance(e, bool) and not isinstance(a, bool)):
-        return [f"{name}: refimpl {_show(a)} vs framework {_show(e)}"]
+        return [f"{name}: {_oracle()} {_show(a)} vs framework {_show(e)}"]
     if e != a:
-        return [f"{name}: refimpl {_show(a)} vs framework {_show(e)}"]
+        return [f"{name}: {_oracle()} {_show(a)} vs framework {_show(e)}"]
     return []
 
 
@@ -165,12 +172,13 @@ def compare(expected, actual, rtol=1e-6, atol=1e-6):
     """
     problems = []
     if (expected.exception is None) != (actual.exception is None):
-        problems.append(f"exception: refimpl {actual.exception} vs framework {expected.exception}")
+        problems.append(f"exception: {_oracle()} {actual.exception} vs framework "
+                        f"{expected.exception}")
     elif expected.exception is not None:
         problems.extend(_compare_exceptions("exception", expected.exception, actual.exception))
     for name in sorted(set(expected.values) | set(actual.values)):
         if name not in expected.values or name not in actual.values:
-            side = "refimpl" if name in actual.values else "the framework"
+            side = _oracle() if name in actual.values else "the framework"
             shown = _show(actual.values[name] if name in actual.values else expected.values[name])
             problems.append(f"{name}: recorded only by {side} ({shown})")
             continue

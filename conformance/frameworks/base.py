@@ -216,6 +216,33 @@ class Adapter:
         """torch-style per-tensor retain_grad (chainer has none: raises NotImplementedError)."""
         raise NotImplementedError(f"{self.name} has no per-tensor retain_grad")
 
+    # --- engine calls whose form differs between frameworks (behaviour cases, scenarios) ---
+    def keep_graph_options(self):
+        """Options of ``backward``/``grad`` for a call that will be repeated on the same graph
+        (torch ``retain_graph=True``); none where the graph is always kept (chainer)."""
+        return {}
+
+    def create_graph_options(self):
+        """Options of ``grad`` that give gradients with a graph, for double backprop (torch
+        ``create_graph=True``, chainer ``enable_double_backprop=True``)."""
+        raise NotSupported(f"{self.name} adapter has no double backprop option")
+
+    def seeded_backward(self, output, gradient, keep_graph=False, reseed=True):
+        """backward from ``gradient`` (a NumPy array) as the output's initial gradient, in the
+        framework's idiom (torch ``y.backward(gradient)``, chainer ``y.grad = gradient;
+        y.backward()``); ``keep_graph``: as ``keep_graph_options``. ``reseed=False``: where the
+        output's grad is the seed (chainer), leave it as the previous backward left it; where
+        the seed is an argument (torch), it is passed every time (this default)."""
+        options = self.keep_graph_options() if keep_graph else {}
+        return self.backward(output, gradient=numpy.asarray(gradient), **options)
+
+    def retaining_backward(self, output, intermediates, keep_graph=False):
+        """backward that also keeps the grads of the non-leaf ``intermediates``, in the
+        framework's idiom (torch ``v.retain_grad()`` on each, then ``y.backward()``; chainer
+        ``y.backward(retain_grad=True)``, which keeps every intermediate grad of that call);
+        ``keep_graph``: as ``keep_graph_options``."""
+        raise NotSupported(f"{self.name} adapter cannot keep intermediate grads")
+
     def clear_grads(self, values):
         """The framework's idiomatic gradient clearing (torch ``zero_grad()``, chainer
         ``cleargrad()``)."""
@@ -267,6 +294,11 @@ class Plugin:
       (``{adapter_class}``, ``{policy}`` filled in); ``repro_functions``: the name the repro
       imports bind the framework's function module to (refimpl: 'F'), through which a
       binding that the ops module re-exports unchanged is called, or None.
+    - ``capabilities_absent``: {capability: why the framework lacks it} (the reason of skip
+      cells; ``capability_reason`` gives a generic one otherwise); ``grad_function``: how
+      messages name its functional grad ('torch.autograd.grad'), or None.
+    - ``behaviours_module``: dotted name of a module of behaviour cases about this
+      framework's own API (registered into ``conformance.behaviours`` on import), or None.
     - ``layers_module``: dotted name of the module binding the layer-level subjects
       (``FUNCTIONS``, ``RUNS``, ``OPTIMIZERS``, ``SERIALIZATION``, ...: see
       ``conformance.checks.layers``), or None (no layer-level bindings).
@@ -293,6 +325,9 @@ class Plugin:
     repro_adapter = "{adapter_class}()"
     repro_functions = None
     layers_module = None
+    capabilities_absent = {}
+    grad_function = None
+    behaviours_module = None
     layer_repro_imports = ""
 
     def adapter(self, semantics=None):
@@ -321,8 +356,22 @@ class Plugin:
         know yet brings its own); registered when the plugin is loaded."""
         return ()
 
+    def semantics_policies(self):
+        """{policy name: refimpl ``Policy``} of every registered semantics policy: the
+        reference's data (the report's porting guide reads values and field docs from it);
+        {} for the other plugins."""
+        return {}
+
     def has(self, capability):
         return capability in self.capabilities
+
+    def capability_reason(self, capability):
+        """None when the framework has ``capability``, else why not (the reason of skip
+        cells)."""
+        if self.has(capability):
+            return None
+        return self.capabilities_absent.get(capability,
+                                            f"{self.name} lacks the capability {capability!r}")
 
     def absent_op(self, subject):
         """The reason the framework lacks op ``subject``, or None."""
@@ -338,9 +387,3 @@ class Plugin:
 
     def __repr__(self):
         return f"<framework plugin {self.name!r}>"
-    def semantics_policies(self):
-        """{policy name: refimpl ``Policy``} of every registered semantics policy: the
-        reference's data (the report's porting guide reads values and field docs from it);
-        {} for the other plugins."""
-        return {}
-

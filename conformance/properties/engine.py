@@ -20,10 +20,12 @@ import numpy
 import pytest
 from hypothesis import strategies as st
 
-from .. import registry, repro, tolerances
-from ..adapters.base import NotSupported, Raised, compare, observe
+from .. import repro, subjects, tolerances
+from ..checks.observations import Raised, compare, observe
+from ..frameworks.base import NotSupported
 from ..harness import Cell, HarnessError, run_examples
 from ..numeric import as_tuple, call_op, is_float, round_to
+from ..subjects.ops import FAMILIES
 from ..strategies import grad_outputs as grad_output_strategy
 from .common import absent, api, skip
 
@@ -42,17 +44,17 @@ class Graph:
     device: str
 
 
-def family_cells(session, property_name, *, frameworks=None):
+def family_cells(session, property_name):
     """One cell per (family, framework, device) in float32."""
     return [Cell(property_name, family, framework, device, ENGINE_DTYPE)
-            for family in registry.FAMILIES for framework in session.frameworks
-            if frameworks is None or framework in frameworks for device in session.devices]
+            for family in FAMILIES for framework in session.frameworks
+            for device in session.devices]
 
 
 def op_cells(session, property_name):
     """One cell per (differentiable op, framework, device) in float32."""
     return [Cell(property_name, entry.subject, framework, device, ENGINE_DTYPE)
-            for entry in registry.entries("op") if entry.differentiable
+            for entry in subjects.entries("op") if entry.differentiable
             for framework in session.frameworks for device in session.devices]
 
 
@@ -117,8 +119,8 @@ def vjp(adapter, graph):
 
 
 def again(adapter):
-    """Options for a backward that will be repeated: torch needs retain_graph=True."""
-    return {"retain_graph": True} if adapter.framework == "torch" else {}
+    """Options for a backward that will be repeated (torch: retain_graph=True)."""
+    return adapter.keep_graph_options()
 
 
 # --- running a scenario cell ----------------------------------------------------------------
@@ -126,12 +128,13 @@ def again(adapter):
 class Context:
     """The framework adapter and the refimpl oracle of an engine cell."""
 
-    def __init__(self, session, cell, stats, frameworks=None, reason=None, all_ops=False):
+    def __init__(self, session, cell, stats, requires=None, reason=None, all_ops=False):
         unavailable = session.unavailable(cell)
         if unavailable:
             skip(unavailable)
-        if frameworks is not None and cell.framework not in frameworks:
-            skip(reason)
+        plugin = session.plugin(cell.framework)
+        if requires is not None and not plugin.has(requires):
+            skip(reason or plugin.capability_reason(requires))
         self.cell = cell
         self.adapter = session.adapter(cell.framework)
         self.policy = session.policy_name(cell.framework)
@@ -141,13 +144,12 @@ class Context:
         stats.semantics = self.policy
         stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
         if all_ops:
-            self.entries = [e for e in registry.entries("op")
-                            if usable(session, e, cell.framework)]
-        elif cell.subject in registry.FAMILIES:
-            self.entries = [e for e in registry.entries("op", family=cell.subject)
+            self.entries = [e for e in subjects.entries("op") if usable(session, e, cell.framework)]
+        elif cell.subject in FAMILIES:
+            self.entries = [e for e in subjects.entries("op", family=cell.subject)
                             if usable(session, e, cell.framework)]
         else:
-            entry = registry.get(cell.subject)
+            entry = subjects.get(cell.subject)
             lacking = absent(session, cell.framework, entry.subject)
             if lacking:
                 skip(lacking)
@@ -171,7 +173,7 @@ class Context:
             _, outputs = call_op(self.reference, self.reference.op(entry.subject), sample,
                                  dtype=self.cell.dtype, device="cpu")
         except Exception as error:  # noqa: BLE001
-            raise HarnessError(f"the refimpl oracle raised {type(error).__name__}: {error} "
+            raise HarnessError(f"the {self.reference.name} oracle raised {type(error).__name__}: {error} "
                                f"[{entry.subject}{sample}]") from error
         floats = [y for y in outputs if is_float(self.reference, y)]
         drawn = data.draw(grad_output_strategy(shapes_of_outputs=[y.shape for y in floats]),
@@ -181,14 +183,17 @@ class Context:
                      self.cell.dtype, self.cell.device)
 
 
-def run_scenario(session, cell, stats, scenario, invariants=None, *, frameworks=None,
+def run_scenario(session, cell, stats, scenario, invariants=None, *, requires=None,
                  reason=None, all_ops=False):
     """Run ``scenario`` on hypothesis-drawn graphs: framework vs refimpl under its policy,
     plus ``invariants(values, graph) -> [problems]`` on the framework's observation.
-    ``frameworks``: the only frameworks it applies to (others skip with ``reason``);
-    ``all_ops``: draw the op from every family (the subject is not an op or a family)."""
-    ctx = Context(session, cell, stats, frameworks, reason, all_ops)
+    ``requires``: the engine capability it needs (a framework without it skips with
+    ``reason``, else the plugin's own reason); ``all_ops``: draw the op from every family
+    (the subject is not an op or a family)."""
+    ctx = Context(session, cell, stats, requires, reason, all_ops)
     tolerance = stats.tolerance
+    is_reference = session.is_reference(cell.framework)
+    oracle = f"{ctx.reference.name} {ctx.policy}"
 
     def check(data, drawn, stats):
         entry, sample = drawn
@@ -199,13 +204,13 @@ def run_scenario(session, cell, stats, scenario, invariants=None, *, frameworks=
             actual = observe(lambda adapter, record: scenario(adapter, graph, record), ctx.reference)
         except NotSupported as error:
             pytest.skip(str(error))
-        if cell.framework != "refimpl":
+        if not is_reference:
             problems = compare(expected, actual, rtol=tolerance.rtol, atol=tolerance.atol)
-            stats.oracle(f"refimpl {ctx.policy}", not problems)
+            stats.oracle(oracle, not problems)
             for problem in problems:
-                stats.problem(f"{problem} (framework vs refimpl {ctx.policy})")
-        if expected.exception is not None and cell.framework == "refimpl":
-            stats.problem(f"refimpl raised {expected.exception[0]}: {expected.exception[1]}")
+                stats.problem(f"{problem} (framework vs {oracle})")
+        if expected.exception is not None and is_reference:
+            stats.problem(f"{cell.framework} raised {expected.exception[0]}: {expected.exception[1]}")
         if invariants is not None and expected.exception is None:
             found = invariants(expected.values, graph, tolerance)
             stats.oracle("invariant", not found)

@@ -1,10 +1,11 @@
-"""Every behaviour case of ``conformance/behaviours.py`` (each policy field and each seed
+"""Every behaviour case of ``conformance.behaviours`` (each policy field and each seed
 example) as a cell: the case runs on the framework and on refimpl under the framework's
 policy, and the two observations are compared (``conformance.verify.run_case``).
 
 Property ``semantics.<case>``, subject: the first policy field the case verifies ('common'
 for behaviours both frameworks share), dtype float32 (the cases' own data). A case that does
-not apply to a framework (e.g. torch-only topk) has no cell for it.
+not apply to a framework (it lacks a capability or an op the case needs, e.g. chainer has no
+topk) has no cell for it; the reference has no cells of its own (it is the oracle).
 """
 import pytest
 
@@ -17,7 +18,7 @@ PREFIX = "semantics."
 def cells(session):
     return [Cell(PREFIX + case.name, case.subject, framework, device, verify.DTYPE)
             for case in behaviours.CASES for framework in session.frameworks
-            if framework != "refimpl" and case.applies_to(framework)
+            if not session.is_reference(framework) and case.applies_to(session.plugin(framework))
             for device in session.devices]
 
 
@@ -40,7 +41,7 @@ def check_cell(session, cell, stats):
     if result["outcome"] == "skip":
         pytest.skip(result["message"])
     stats.begin_example()
-    stats.oracle(f"refimpl {reference.semantics}", result["outcome"] == "pass")
+    stats.oracle(f"{reference.name} {reference.semantics}", result["outcome"] == "pass")
     if result["outcome"] == "error":
         raise HarnessError(result["message"])
     if result["outcome"] == "fail":

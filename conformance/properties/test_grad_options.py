@@ -3,20 +3,19 @@
 torch.autograd.grad: ``grad_outputs``, ``retain_graph``, ``create_graph``, ``allow_unused``,
 ``materialize_grads``; chainer.grad: ``grad_outputs``, ``grad_inputs``, ``set_grad``,
 ``retain_grad``, ``enable_double_backprop``, ``loss_scale``. A framework without an option
-gets a skip cell naming it. refimpl's cells run every option (its ``grad`` takes both
-frameworks' options). ``is_grads_batched`` (torch) is not covered: refimpl does not model it.
+gets a skip cell naming it. An option is the engine capability ``grad.<option>`` of the
+framework's plugin; refimpl's cells run every option (its ``grad`` takes both frameworks'
+options). ``is_grads_batched`` (torch) is not covered: refimpl does not model it.
 """
 import numpy
 
-from ..adapters.base import attempt
+from .. import frameworks
+from ..checks.observations import attempt
 from ..harness import Cell
 from .engine import (ENGINE_DTYPE, again, expect_close, forward, grads, identities,
                      run_scenario, scaled, weighted_loss, zeros_for_none)
 
 PROPERTY = "grad_options"
-TORCH = ("torch", "refimpl")
-CHAINER = ("chainer", "refimpl")
-ALL = ("torch", "chainer", "refimpl")
 
 
 def _tensors(adapter, values, likes, graph):
@@ -203,17 +202,17 @@ def loss_scale_invariants(values, graph, tolerance):
 
 
 OPTIONS = {
-    # option: (scenario, invariants, frameworks that have it)
-    "grad_outputs": (grad_outputs, grad_outputs_invariants, ALL),
-    "retain_graph": (retain_graph, retain_graph_invariants, TORCH),
-    "create_graph": (create_graph, None, TORCH),
-    "allow_unused": (allow_unused, None, TORCH),
-    "materialize_grads": (materialize_grads, materialize_invariants, TORCH),
-    "grad_inputs": (grad_inputs, grad_inputs_invariants, CHAINER),
-    "set_grad": (set_grad, set_grad_invariants, CHAINER),
-    "retain_grad": (retain_grad, retain_grad_invariants, CHAINER),
-    "enable_double_backprop": (enable_double_backprop, None, CHAINER),
-    "loss_scale": (loss_scale, loss_scale_invariants, CHAINER),
+    # option: (scenario, invariants, the engine capability a framework needs for it)
+    "grad_outputs": (grad_outputs, grad_outputs_invariants, "functional_grad"),
+    "retain_graph": (retain_graph, retain_graph_invariants, "grad.retain_graph"),
+    "create_graph": (create_graph, None, "grad.create_graph"),
+    "allow_unused": (allow_unused, None, "grad.allow_unused"),
+    "materialize_grads": (materialize_grads, materialize_invariants, "grad.materialize_grads"),
+    "grad_inputs": (grad_inputs, grad_inputs_invariants, "grad.grad_inputs"),
+    "set_grad": (set_grad, set_grad_invariants, "grad.set_grad"),
+    "retain_grad": (retain_grad, retain_grad_invariants, "grad.retain_grad"),
+    "enable_double_backprop": (enable_double_backprop, None, "grad.enable_double_backprop"),
+    "loss_scale": (loss_scale, loss_scale_invariants, "grad.loss_scale"),
 }
 
 
@@ -223,12 +222,18 @@ def cells(session):
             for device in session.devices]
 
 
+def _owners(capability):
+    """How the frameworks that have ``capability`` name their grad function."""
+    return " or ".join(plugin.grad_function for plugin in frameworks.discover().values()
+                       if not plugin.reference and plugin.grad_function and plugin.has(capability))
+
+
 def check_cell(session, cell, stats):
-    scenario, invariants, frameworks = OPTIONS[cell.subject]
-    owner = "torch.autograd.grad" if frameworks == TORCH else "chainer.grad"
-    run_scenario(session, cell, stats, scenario, invariants, frameworks=frameworks,
-                 reason=f"{cell.framework} has no grad() option {cell.subject!r} (an option of "
-                        f"{owner})", all_ops=True)
+    scenario, invariants, capability = OPTIONS[cell.subject]
+    reason = (f"{cell.framework} has no grad() option {cell.subject!r} (an option of "
+              f"{_owners(capability)})")
+    run_scenario(session, cell, stats, scenario, invariants, requires=capability, reason=reason,
+                 all_ops=True)
 
 
 def test_grad_options(cell, conformance_session, cell_stats):

@@ -8,7 +8,7 @@ detach (``unchain`` cuts in place): its detach cells are skipped with that reaso
 """
 import numpy
 
-from ..adapters.base import attempt
+from ..checks.observations import attempt
 from .engine import (expect_close, family_cells, forward, forward_on, grads, identities,
                      plain_loss, run_scenario)
 
@@ -71,10 +71,7 @@ def check_cell(session, cell, stats):
     if cell.property == "no_grad.forward":
         run_scenario(session, cell, stats, under_no_grad, no_grad_invariants)
     else:
-        run_scenario(session, cell, stats, detached, detach_invariants,
-                     frameworks=("torch", "refimpl"),
-                     reason="chainer.Variable has no detach (unchain cuts the graph in place; "
-                            "no_backprop_mode makes new outputs without a graph)")
+        run_scenario(session, cell, stats, detached, detach_invariants, requires="detach")
 
 
 def test_no_grad(cell, conformance_session, cell_stats):

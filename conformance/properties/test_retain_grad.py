@@ -5,8 +5,7 @@ torch: ``y.retain_grad()`` per tensor, and it accumulates over backward calls; c
 ``intermediate_grads``). The loss is ``sum(y * gy)``, so the retained grad must be ``gy``
 (unless the op returned its input itself, which is then a leaf).
 """
-from .engine import (again, expect_close, family_cells, forward, identities, run_scenario,
-                     weighted_loss)
+from .engine import expect_close, family_cells, forward, identities, run_scenario, weighted_loss
 
 PROPERTY = "retain_grad.intermediate"
 
@@ -19,17 +18,9 @@ def intermediate(adapter, graph, record):
     leaves, outputs = forward(adapter, graph)
     record("y is an input", identities(leaves, outputs))
     loss = weighted_loss(adapter, graph, outputs)
-    if adapter.framework == "torch":
-        for y in outputs:
-            adapter.retain_grad(y)
-        adapter.backward(loss, retain_graph=True)
-    else:
-        adapter.backward(loss, retain_grad=True)
+    adapter.retaining_backward(loss, outputs, keep_graph=True)
     record("y.grad_1", [adapter.grad_of(y) for y in outputs])
-    if adapter.framework == "torch":
-        adapter.backward(loss, **again(adapter))
-    else:
-        adapter.backward(loss, retain_grad=True)
+    adapter.retaining_backward(loss, outputs, keep_graph=True)
     record("y.grad_2", [adapter.grad_of(y) for y in outputs])
 
 

@@ -8,7 +8,7 @@ policy field ``free_graph_after_backward``); chainer keeps the graph and accumul
 kept): with ``retain_graph=True`` the second backward accumulates, and a third without it
 frees the graph, so a fourth raises where the op saved tensors.
 """
-from ..adapters.base import attempt
+from ..checks.observations import attempt
 from .engine import (expect_close, family_cells, forward, grads, op_cells, plain_loss,
                      run_scenario, scaled, weighted_loss, zeros_for_none)
 
@@ -42,9 +42,9 @@ def second_backward_invariants(values, graph, tolerance):
 def retained(adapter, graph, record):
     leaves, outputs = forward(adapter, graph)
     loss = weighted_loss(adapter, graph, outputs)
-    adapter.backward(loss, retain_graph=True)
+    adapter.backward(loss, **adapter.keep_graph_options())
     record("grads_1", grads(adapter, leaves))
-    adapter.backward(loss, retain_graph=True)
+    adapter.backward(loss, **adapter.keep_graph_options())
     record("grads_2", grads(adapter, leaves))
     adapter.backward(loss)
     record("grads_3", grads(adapter, leaves))
@@ -66,10 +66,7 @@ def check_cell(session, cell, stats):
     if cell.property == "retain_graph.second_backward":
         run_scenario(session, cell, stats, second_backward, second_backward_invariants)
     else:
-        run_scenario(session, cell, stats, retained, retained_invariants,
-                     frameworks=("torch", "refimpl"),
-                     reason="chainer's backward has no retain_graph: the graph is always kept "
-                            "(see retain_graph.second_backward)")
+        run_scenario(session, cell, stats, retained, retained_invariants, requires="retain_graph")
 
 
 def test_retain_graph(cell, conformance_session, cell_stats):

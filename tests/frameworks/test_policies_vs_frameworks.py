@@ -205,7 +205,7 @@ def test_each_policy_field_is_observable(field):
 
 
 def test_comparison_flags_each_kind_of_difference():
-    from conformance.adapters.base import Observation, Raised
+    from conformance.checks.observations import Observation, Raised
     import numpy
     base = Observation({"a": numpy.ones(2, numpy.float32), "e": Raised("RuntimeError", "boom"),
                         "n": None, "l": [numpy.zeros(1), None]})

@@ -4,12 +4,27 @@ import os
 from ..base import Plugin
 
 #: API features (what a call can express), by area: the strategies draw only these.
-OP_FEATURES = frozenset({"negative_slice_steps"})
+OP_FEATURES = frozenset({"negative_slice_steps", "numpy_operands"})
 LAYER_FEATURES = frozenset({"conv_transpose_outsize", "conv_empty_kernel", "cover_all",
                             "optimizer_over_link", "mean_squared_error",
                             "sigmoid_cross_entropy", "softmax_cross_entropy"})
 #: What the engine can do (properties skip, with the reason, what a framework cannot).
-ENGINE_CAPABILITIES = frozenset({"double_backprop", "functional_grad"})
+ENGINE_CAPABILITIES = frozenset({
+    "double_backprop",         # gradients with a graph can be differentiated again
+    "functional_grad",         # chainer.grad(outputs, inputs, grad_outputs)
+    "per_call_retain_grad",    # backward(retain_grad=True) keeps every intermediate grad
+    "unchain",                 # y.unchain() cuts y's graph in place
+    # options of chainer.grad (grad_options cells: one per option)
+    "grad.grad_inputs", "grad.set_grad", "grad.retain_grad", "grad.enable_double_backprop",
+    "grad.loss_scale",
+})
+#: Why the engine lacks a capability (skip reasons); others get a generic reason.
+ENGINE_ABSENT = {
+    "retain_graph": "chainer's backward has no retain_graph: the graph is always kept (see "
+                    "retain_graph.second_backward)",
+    "detach": "chainer.Variable has no detach (unchain cuts the graph in place; "
+              "no_backprop_mode makes new outputs without a graph)",
+}
 
 _WHERE_SCALAR = ("chainer F.where needs x and y to be arrays of one type: a Python scalar y "
                  "raises TypeError('incompatible array types are mixed in the forward input "
@@ -52,6 +67,9 @@ class ChainerPlugin(Plugin):
     porting_role = "source"
     features = OP_FEATURES | LAYER_FEATURES
     capabilities = ENGINE_CAPABILITIES
+    capabilities_absent = ENGINE_ABSENT
+    grad_function = "chainer.grad"
+    behaviours_module = "conformance.frameworks.chainer.behaviours"
     ops_module = "conformance.frameworks.chainer.ops"
     layers_module = "conformance.frameworks.chainer.layers"
     layer_repro_imports = "import chainer\nimport chainer.functions\nimport chainer.links\n"

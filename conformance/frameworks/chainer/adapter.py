@@ -123,6 +123,20 @@ class ChainerAdapter(Adapter):
     def no_grad(self):
         return self.chainer.no_backprop_mode()
 
+    def keep_graph_options(self):
+        return {}  # chainer keeps every graph until it is unchained or collected
+
+    def create_graph_options(self):
+        return {"enable_double_backprop": True}
+
+    def seeded_backward(self, output, gradient, keep_graph=False, reseed=True):
+        if reseed:
+            self.set_grad(output, gradient)
+        return output.backward()
+
+    def retaining_backward(self, output, intermediates, keep_graph=False):
+        return output.backward(retain_grad=True)
+
     def detach(self, value):
         raise NotSupported("chainer.Variable has no detach (see unchain)")
 

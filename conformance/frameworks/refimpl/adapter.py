@@ -150,6 +150,29 @@ class RefimplAdapter(Adapter):
     def retain_grad(self, value):
         value.retain_grad()
 
+    # The calls below take the form of the framework the policy models, read from its fields.
+    def keep_graph_options(self):
+        return {"retain_graph": True} if self.policy.free_graph_after_backward else {}
+
+    def create_graph_options(self):
+        return {"create_graph": True}  # refimpl: the same as enable_double_backprop=True
+
+    def seeded_backward(self, output, gradient, keep_graph=False, reseed=True):
+        options = self.keep_graph_options() if keep_graph else {}
+        if not self.policy.backward_seed_from_output_grad:  # the seed is an argument
+            return self.backward(output, gradient=numpy.asarray(gradient), **options)
+        if reseed:
+            self.set_grad(output, gradient)
+        return self.backward(output, **options)
+
+    def retaining_backward(self, output, intermediates, keep_graph=False):
+        options = self.keep_graph_options() if keep_graph else {}
+        if self.policy.intermediate_grads == "per_tensor":
+            for value in intermediates:
+                self.retain_grad(value)
+            return self.backward(output, **options)
+        return self.backward(output, retain_grad=True, **options)
+
     def clear_grads(self, values):
         for value in values:
             value.cleargrad()

@@ -10,7 +10,17 @@ LAYER_FEATURES = frozenset({"conv_string_padding", "conv_transpose_output_paddin
                             "optimizer_over_params", "mse_loss",
                             "binary_cross_entropy_with_logits", "cross_entropy"})
 #: What the engine can do (properties skip, with the reason, what a framework cannot).
-ENGINE_CAPABILITIES = frozenset({"double_backprop", "functional_grad"})
+ENGINE_CAPABILITIES = frozenset({
+    "double_backprop",         # gradients with a graph can be differentiated again
+    "functional_grad",         # torch.autograd.grad(outputs, inputs, grad_outputs)
+    "retain_graph",            # backward frees the graph unless retain_graph=True keeps it
+    "per_tensor_retain_grad",  # v.retain_grad() keeps a non-leaf's grad, accumulating
+    "detach",                  # x.detach(): a new tensor with x's data and no graph
+    # options of torch.autograd.grad (grad_options cells: one per option)
+    "grad.retain_graph", "grad.create_graph", "grad.allow_unused", "grad.materialize_grads",
+})
+#: Why the engine lacks a capability (skip reasons); others get a generic reason.
+ENGINE_ABSENT = {}
 
 
 _REPRO_PRELUDE = '''import torch
@@ -48,6 +58,9 @@ class TorchPlugin(Plugin):
     porting_role = "target"
     features = OP_FEATURES | LAYER_FEATURES
     capabilities = ENGINE_CAPABILITIES
+    capabilities_absent = ENGINE_ABSENT
+    grad_function = "torch.autograd.grad"
+    behaviours_module = "conformance.frameworks.torch.behaviours"
     ops_module = "conformance.frameworks.torch.ops"
     layers_module = "conformance.frameworks.torch.layers"
     layer_repro_imports = "import torch\n"

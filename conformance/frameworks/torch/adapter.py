@@ -107,6 +107,22 @@ class TorchAdapter(Adapter):
     def retain_grad(self, value):
         value.retain_grad()
 
+    def keep_graph_options(self):
+        return {"retain_graph": True}
+
+    def create_graph_options(self):
+        return {"create_graph": True}
+
+    def seeded_backward(self, output, gradient, keep_graph=False, reseed=True):
+        # stated here, not inherited: a repro script pastes this class without the base
+        options = self.keep_graph_options() if keep_graph else {}
+        return self.backward(output, gradient=numpy.asarray(gradient), **options)
+
+    def retaining_backward(self, output, intermediates, keep_graph=False):
+        for value in intermediates:
+            value.retain_grad()
+        return self.backward(output, **(self.keep_graph_options() if keep_graph else {}))
+
     def clear_grads(self, values):
         self.torch.optim.SGD(list(values), lr=0.0).zero_grad()  # set_to_none=True since 2.0
 

@@ -1,5 +1,5 @@
 """Behaviour cases for layer-level policy fields (pooling, linear layout, initialisers, mixed
-dtypes of input and weight, unbatched inputs); registered into ``behaviours.CASES`` on import.
+dtypes of input and weight, unbatched inputs); registered into ``core.CASES`` on import.
 
 Each case is written once against the adapter protocol and ``conformance.layer_drivers``
 (which calls the framework's own function, or refimpl's under the adapter's policy, without
@@ -11,9 +11,9 @@ import math
 
 import numpy
 
-from .adapters.base import attempt
-from .behaviours import behaviour, f32
-from .layer_drivers import conv_layer, fan_in, functional_call, linear_layer
+from ..checks.observations import attempt
+from ..layer_drivers import conv_layer, fan_in, functional_call, linear_layer
+from .core import behaviour, f32
 
 
 def raised(record, name, function):
