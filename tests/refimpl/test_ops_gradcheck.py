@@ -1,10 +1,11 @@
 """Every refimpl op on random inputs: forward values against NumPy, first-order gradients
 and second-order gradients against central differences (``refimpl.gradient_check``).
 
-One registry, ``CASES``, describes each op as data (OpInfo style): the refimpl call, a direct
-NumPy reference, a strategy of samples (inputs that dodge the op's kinks, plus the op's
-keyword arguments), and the semantics policy it runs under. The three tests at the bottom
-are parameterised over it. The kinks themselves are tested exactly in ``test_ops_exact.py``.
+Which ops are checked comes from the one op registry, ``conformance.subjects.entries("op")``;
+``CASES_BY_SUBJECT`` gives the cases of each registered subject as data (OpInfo style): the
+refimpl call, a direct NumPy reference, a strategy of samples (inputs that dodge the op's
+kinks, plus the op's keyword arguments), and the semantics policy it runs under. The three
+tests at the bottom are parameterised over ``CASES`` (the registry's order). The kinks themselves are tested exactly in ``test_ops_exact.py``.
 """
 import math
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 import refimpl
 import refimpl.functions as F
+from conformance import subjects
 from refimpl.gradient_check import check_backward, check_double_backward, numerical_grad
 
 # --------------------------------------------------------------------------------------
@@ -407,141 +409,169 @@ class OpCase:
 
 
 def binary_cases(name, function, operator, np_function, domain_a, domain_b):
-    """``F.<name>(a, b)`` and the Python operator, broadcasting both ways; the operator with
-    a Python scalar on the right (``x op s``) and on the left (``s op x``, the reflected
-    method); the function with a scalar first."""
-    return [
-        OpCase(f"{name}-broadcast", function, np_function,
-               broadcast_pair_samples(domain_a, domain_b)),
-        OpCase(f"{name}-operator", operator, np_function,
-               broadcast_pair_samples(domain_a, domain_b)),
-        OpCase(f"{name}-scalar_right", lambda x, scalar: operator(x, scalar),
-               lambda x, scalar: np_function(x, scalar),
-               scalar_operand_samples(domain_a, domain_b)),
-        OpCase(f"{name}-scalar_left", lambda x, scalar: operator(scalar, x),
-               lambda x, scalar: np_function(scalar, x),
-               scalar_operand_samples(domain_b, domain_a)),
-        OpCase(f"{name}-function_scalar_left", lambda x, scalar: function(scalar, x),
-               lambda x, scalar: np_function(scalar, x),
-               scalar_operand_samples(domain_b, domain_a)),
-    ]
+    """Cases of subjects ``name`` and ``name-scalar``: ``F.<name>(a, b)`` and the Python
+    operator, broadcasting both ways; the operator with a Python scalar on the right
+    (``x op s``) and on the left (``s op x``, the reflected method); the function with a
+    scalar first."""
+    return {
+        name: [
+            OpCase(f"{name}-broadcast", function, np_function,
+                   broadcast_pair_samples(domain_a, domain_b)),
+            OpCase(f"{name}-operator", operator, np_function,
+                   broadcast_pair_samples(domain_a, domain_b))],
+        f"{name}-scalar": [
+            OpCase(f"{name}-scalar_right", lambda x, scalar: operator(x, scalar),
+                   lambda x, scalar: np_function(x, scalar),
+                   scalar_operand_samples(domain_a, domain_b)),
+            OpCase(f"{name}-scalar_left", lambda x, scalar: operator(scalar, x),
+                   lambda x, scalar: np_function(scalar, x),
+                   scalar_operand_samples(domain_b, domain_a)),
+            OpCase(f"{name}-function_scalar_left", lambda x, scalar: function(scalar, x),
+                   lambda x, scalar: np_function(scalar, x),
+                   scalar_operand_samples(domain_b, domain_a))],
+    }
 
 
 def unary_case(name, function, np_function, domain=REALS, **kwargs):
     return OpCase(name, function, np_function, unary_samples(domain), **kwargs)
 
 
-CASES = [
-    # arithmetic, as functions with broadcasting
-    *binary_cases("add", F.add, lambda a, b: a + b, np.add, REALS, REALS),
-    *binary_cases("sub", F.sub, lambda a, b: a - b, np.subtract, REALS, REALS),
-    *binary_cases("mul", F.mul, lambda a, b: a * b, np.multiply, REALS, REALS),
-    *binary_cases("div", F.div, lambda a, b: a / b, np.divide, REALS, DENOMINATOR),
-    *binary_cases("pow", F.pow, lambda a, b: a ** b, np.power, POSITIVE, EXPONENT),
-    OpCase("pow-int_exponent", lambda x, n: x ** n, lambda x, n: x ** float(n),
-           unary_samples(REALS, n=st.integers(0, 3))),  # any sign of base, 0 included
-    unary_case("neg", F.neg, np.negative),
-    unary_case("neg-operator", lambda x: -x, np.negative),
+#: The cases of each op subject of the conformance registry (``conformance.subjects``):
+#: which ops are checked comes from the registry (``CASES`` follows its order), and
+#: ``test_every_registry_op_has_cases`` fails for a registered op without cases here.
+CASES_BY_SUBJECT = {
+    # arithmetic, as functions with broadcasting, and with Python scalars
+    **binary_cases("add", F.add, lambda a, b: a + b, np.add, REALS, REALS),
+    **binary_cases("sub", F.sub, lambda a, b: a - b, np.subtract, REALS, REALS),
+    **binary_cases("mul", F.mul, lambda a, b: a * b, np.multiply, REALS, REALS),
+    **binary_cases("div", F.div, lambda a, b: a / b, np.divide, REALS, DENOMINATOR),
+    **binary_cases("pow", F.pow, lambda a, b: a ** b, np.power, POSITIVE, EXPONENT),
+    "pow-int_exponent": [
+        OpCase("pow-int_exponent", lambda x, n: x ** n, lambda x, n: x ** float(n),
+               unary_samples(REALS, n=st.integers(0, 3)))],  # any sign of base, 0 included
+    "neg": [unary_case("neg", F.neg, np.negative),
+            unary_case("neg-operator", lambda x: -x, np.negative)],
     # elementwise math
-    unary_case("exp", F.exp, np.exp),
-    unary_case("log", F.log, np.log, POSITIVE),
-    unary_case("sqrt", F.sqrt, np.sqrt, POSITIVE),
-    unary_case("sin", F.sin, np.sin),
-    unary_case("cos", F.cos, np.cos),
-    unary_case("tanh", F.tanh, np.tanh),
-    unary_case("sigmoid", F.sigmoid, np_sigmoid, Domain(-5.0, 5.0)),
-    unary_case("abs", F.abs, np.abs, NONZERO),
-    unary_case("relu", F.relu, lambda x: np.maximum(x, 0), NONZERO),
-    unary_case("leaky_relu-default", F.leaky_relu, lambda x: np_leaky_relu(x, 0.01), NONZERO),
-    unary_case("leaky_relu-default", F.leaky_relu, lambda x: np_leaky_relu(x, 0.2), NONZERO,
-               policy="chainer"),
-    OpCase("leaky_relu-slope", F.leaky_relu, np_leaky_relu,
-           unary_samples(NONZERO, negative_slope=st.floats(-1.0, 2.0))),
-    OpCase("clip", F.clip, lambda x, x_min, x_max: np.clip(x, x_min, x_max), clip_samples()),
+    "exp": [unary_case("exp", F.exp, np.exp)],
+    "log": [unary_case("log", F.log, np.log, POSITIVE)],
+    "sqrt": [unary_case("sqrt", F.sqrt, np.sqrt, POSITIVE)],
+    "sin": [unary_case("sin", F.sin, np.sin)],
+    "cos": [unary_case("cos", F.cos, np.cos)],
+    "tanh": [unary_case("tanh", F.tanh, np.tanh)],
+    "sigmoid": [unary_case("sigmoid", F.sigmoid, np_sigmoid, Domain(-5.0, 5.0))],
+    "abs": [unary_case("abs", F.abs, np.abs, NONZERO)],
+    "relu": [unary_case("relu", F.relu, lambda x: np.maximum(x, 0), NONZERO)],
+    "leaky_relu": [
+        unary_case("leaky_relu-default", F.leaky_relu, lambda x: np_leaky_relu(x, 0.01),
+                   NONZERO),
+        unary_case("leaky_relu-default", F.leaky_relu, lambda x: np_leaky_relu(x, 0.2),
+                   NONZERO, policy="chainer"),
+        OpCase("leaky_relu-slope", F.leaky_relu, np_leaky_relu,
+               unary_samples(NONZERO, negative_slope=st.floats(-1.0, 2.0)))],
+    "clip": [OpCase("clip", F.clip, lambda x, x_min, x_max: np.clip(x, x_min, x_max),
+                    clip_samples())],
     # cast: float32 rounds the result to ~1e-7 relative, so central differences need a
     # step far above that; the function is linear, so a large step costs no accuracy.
-    OpCase("cast-float32", lambda x: F.cast(x, "float32"), lambda x: x.astype(np.float32),
-           unary_samples(), eps=1e-2, atol=1e-5, rtol=1e-5,
-           reason="float32 output: step 1e-2 on a linear function, rounding ~1e-7/1e-2"),
-    unary_case("cast-float64", lambda x: F.cast(F.cast(x, "float32"), "float64"),
-               lambda x: x.astype(np.float32).astype(np.float64), eps=1e-2, atol=1e-5,
-               rtol=1e-5, reason="float32 round trip: step 1e-2 on a linear function"),
-    OpCase("cast-int64", lambda x: F.cast(x, "int64"), lambda x: x.astype(np.int64),
-           unary_samples(), differentiable=False),
+    "cast": [
+        OpCase("cast-float32", lambda x: F.cast(x, "float32"), lambda x: x.astype(np.float32),
+               unary_samples(), eps=1e-2, atol=1e-5, rtol=1e-5,
+               reason="float32 output: step 1e-2 on a linear function, rounding ~1e-7/1e-2"),
+        unary_case("cast-float64", lambda x: F.cast(F.cast(x, "float32"), "float64"),
+                   lambda x: x.astype(np.float32).astype(np.float64), eps=1e-2, atol=1e-5,
+                   rtol=1e-5, reason="float32 round trip: step 1e-2 on a linear function"),
+        OpCase("cast-int64", lambda x: F.cast(x, "int64"), lambda x: x.astype(np.int64),
+               unary_samples(), differentiable=False)],
     # matrix products
-    *[OpCase(f"matmul-{kind}", F.matmul, np.matmul, matmul_samples(kind))
-      for kind in ("1d@1d", "2d@1d", "1d@2d", "2d@2d", "batched")],
-    OpCase("operator@", lambda a, b: a @ b, np.matmul, matmul_samples("batched")),
-    OpCase("dot", F.dot, np.dot, matmul_samples("1d@1d")),
+    "matmul": [*[OpCase(f"matmul-{kind}", F.matmul, np.matmul, matmul_samples(kind))
+                 for kind in ("1d@1d", "2d@1d", "1d@2d", "2d@2d", "batched")],
+               OpCase("operator@", lambda a, b: a @ b, np.matmul, matmul_samples("batched"))],
+    "dot": [OpCase("dot", F.dot, np.dot, matmul_samples("1d@1d"))],
     # reductions
-    OpCase("sum", F.sum, np.sum, reduction_samples()),
-    OpCase("mean", F.mean, np.mean, reduction_samples()),
-    OpCase("logsumexp", F.logsumexp, np_logsumexp, reduction_samples()),
-    *[OpCase(f"{name}-all_or_tuple", function, np_function,
-             reduction_samples("tuple_or_none", distinct=True), policy=policy)
-      for name, function, np_function in (("max", F.max, np.max), ("min", F.min, np.min))
-      for policy in ("torch", "chainer")],
-    OpCase("max-int_axis", F.max, np_extreme_with_index(True),
-           reduction_samples("int", distinct=True)),
-    OpCase("min-int_axis", F.min, np_extreme_with_index(False),
-           reduction_samples("int", distinct=True)),
-    OpCase("max-int_axis", F.max, np.max, reduction_samples("int", distinct=True),
-           policy="chainer"),
-    OpCase("min-int_axis", F.min, np.min, reduction_samples("int", distinct=True),
-           policy="chainer"),
-    OpCase("argmax", F.argmax, lambda x, axis, keepdims: np.argmax(x, axis, keepdims=keepdims),
-           reduction_samples("int_or_none"), differentiable=False),
-    OpCase("argmin", F.argmin, lambda x, axis, keepdims: np.argmin(x, axis, keepdims=keepdims),
-           reduction_samples("int_or_none"), differentiable=False),
-    OpCase("topk", F.topk, np_topk, topk_samples()),
+    "sum": [OpCase("sum", F.sum, np.sum, reduction_samples())],
+    "mean": [OpCase("mean", F.mean, np.mean, reduction_samples())],
+    "logsumexp": [OpCase("logsumexp", F.logsumexp, np_logsumexp, reduction_samples())],
+    **{name: [OpCase(f"{name}-all_or_tuple", function, np_function,
+                     reduction_samples("tuple_or_none", distinct=True), policy=policy)
+              for policy in ("torch", "chainer")]
+       for name, function, np_function in (("max", F.max, np.max), ("min", F.min, np.min))},
+    "max-axis": [OpCase("max-int_axis", F.max, np_extreme_with_index(True),
+                        reduction_samples("int", distinct=True)),
+                 OpCase("max-int_axis", F.max, np.max, reduction_samples("int", distinct=True),
+                        policy="chainer")],
+    "min-axis": [OpCase("min-int_axis", F.min, np_extreme_with_index(False),
+                        reduction_samples("int", distinct=True)),
+                 OpCase("min-int_axis", F.min, np.min, reduction_samples("int", distinct=True),
+                        policy="chainer")],
+    "argmax": [OpCase("argmax", F.argmax,
+                      lambda x, axis, keepdims: np.argmax(x, axis, keepdims=keepdims),
+                      reduction_samples("int_or_none"), differentiable=False)],
+    "argmin": [OpCase("argmin", F.argmin,
+                      lambda x, axis, keepdims: np.argmin(x, axis, keepdims=keepdims),
+                      reduction_samples("int_or_none"), differentiable=False)],
+    "topk": [OpCase("topk", F.topk, np_topk, topk_samples())],
     # shapes
-    OpCase("reshape", lambda x, shape: F.reshape(x, shape), lambda x, shape: x.reshape(shape),
-           reshape_samples()),
-    OpCase("reshape-varargs", lambda x, shape: F.reshape(x, *shape),
-           lambda x, shape: x.reshape(shape), reshape_samples()),
-    OpCase("transpose", F.transpose, np.transpose, transpose_samples()),
-    OpCase("permute", lambda x, dims: F.permute(x, *dims), lambda x, dims: np.transpose(x, dims),
-           permute_samples()),
-    OpCase("swapaxes", F.swapaxes, np.swapaxes, swapaxes_samples()),
-    OpCase("broadcast_to", F.broadcast_to, np.broadcast_to, broadcast_to_samples()),
-    OpCase("sum_to", F.sum_to,
-           lambda x, shape: np.sum(x, axis=tuple(
-               i for i in range(x.ndim) if i < x.ndim - len(shape)
-               or shape[i - x.ndim + len(shape)] == 1), keepdims=True).reshape(shape),
-           sum_to_samples()),
-    OpCase("squeeze", F.squeeze, np.squeeze, squeeze_samples()),
-    OpCase("expand_dims", F.expand_dims, np.expand_dims, expand_dims_samples()),
-    OpCase("unsqueeze", F.unsqueeze, np.expand_dims, expand_dims_samples()),
-    OpCase("concat", lambda *xs, axis: F.concat(xs, axis=axis),
-           lambda *xs, axis: np.concatenate(xs, axis), concat_samples()),
-    OpCase("cat-default_axis", lambda *xs: F.cat(xs), lambda *xs: np.concatenate(xs, 0),
-           concat_samples(axis=0)),
-    OpCase("concat-default_axis", lambda *xs: F.concat(xs), lambda *xs: np.concatenate(xs, 1),
-           concat_samples(axis=1, min_dims=2), policy="chainer"),
-    OpCase("stack", lambda *xs, axis: F.stack(xs, axis=axis),
-           lambda *xs, axis: np.stack(xs, axis), stack_samples()),
-    OpCase("split-sizes", lambda x, spec, axis: F.split(x, spec, axis), np_split_sizes,
-           split_samples("sizes")),
-    OpCase("split-indices", lambda x, spec, axis: F.split(x, spec, axis),
-           lambda x, spec, axis: tuple(np.split(x, spec, axis)), split_samples("indices"),
-           policy="chainer"),
+    "reshape": [
+        OpCase("reshape", lambda x, shape: F.reshape(x, shape), lambda x, shape: x.reshape(shape),
+               reshape_samples()),
+        OpCase("reshape-varargs", lambda x, shape: F.reshape(x, *shape),
+               lambda x, shape: x.reshape(shape), reshape_samples())],
+    "transpose": [OpCase("transpose", F.transpose, np.transpose, transpose_samples())],
+    "permute": [OpCase("permute", lambda x, dims: F.permute(x, *dims),
+                       lambda x, dims: np.transpose(x, dims), permute_samples())],
+    "swapaxes": [OpCase("swapaxes", F.swapaxes, np.swapaxes, swapaxes_samples())],
+    "broadcast_to": [OpCase("broadcast_to", F.broadcast_to, np.broadcast_to,
+                            broadcast_to_samples())],
+    "sum_to": [OpCase("sum_to", F.sum_to,
+                      lambda x, shape: np.sum(x, axis=tuple(
+                          i for i in range(x.ndim) if i < x.ndim - len(shape)
+                          or shape[i - x.ndim + len(shape)] == 1), keepdims=True).reshape(shape),
+                      sum_to_samples())],
+    "squeeze": [OpCase("squeeze", F.squeeze, np.squeeze, squeeze_samples())],
+    "expand_dims": [OpCase("expand_dims", F.expand_dims, np.expand_dims, expand_dims_samples())],
+    "unsqueeze": [OpCase("unsqueeze", F.unsqueeze, np.expand_dims, expand_dims_samples())],
+    "concat": [
+        OpCase("concat", lambda *xs, axis: F.concat(xs, axis=axis),
+               lambda *xs, axis: np.concatenate(xs, axis), concat_samples()),
+        OpCase("concat-default_axis", lambda *xs: F.concat(xs), lambda *xs: np.concatenate(xs, 1),
+               concat_samples(axis=1, min_dims=2), policy="chainer")],
+    "cat": [OpCase("cat-default_axis", lambda *xs: F.cat(xs), lambda *xs: np.concatenate(xs, 0),
+                   concat_samples(axis=0))],
+    "stack": [OpCase("stack", lambda *xs, axis: F.stack(xs, axis=axis),
+                     lambda *xs, axis: np.stack(xs, axis), stack_samples())],
+    "split": [
+        OpCase("split-sizes", lambda x, spec, axis: F.split(x, spec, axis), np_split_sizes,
+               split_samples("sizes")),
+        OpCase("split-indices", lambda x, spec, axis: F.split(x, spec, axis),
+               lambda x, spec, axis: tuple(np.split(x, spec, axis)), split_samples("indices"),
+               policy="chainer")],
     # indexing
-    *[OpCase(f"getitem-{kind}", F.getitem, lambda x, key: x[key], getitem_samples(kind))
-      for kind in ("basic", "int_array", "bool_mask", "mixed")],
-    OpCase("operator[]", lambda x, key: x[key], lambda x, key: x[key], getitem_samples("mixed")),
-    OpCase("where", lambda x, y, condition: F.where(condition, x, y),
-           lambda x, y, condition: np.where(condition, x, y), where_samples()),
-    OpCase("where-scalar", lambda x, condition, y: F.where(condition, x, y),
-           lambda x, condition, y: np.where(condition, x, y), where_samples(scalar_y=True)),
+    "getitem": [OpCase("getitem-basic", F.getitem, lambda x, key: x[key],
+                       getitem_samples("basic"))],
+    "getitem-advanced": [
+        *[OpCase(f"getitem-{kind}", F.getitem, lambda x, key: x[key], getitem_samples(kind))
+          for kind in ("int_array", "bool_mask", "mixed")],
+        OpCase("operator[]", lambda x, key: x[key], lambda x, key: x[key],
+               getitem_samples("mixed"))],
+    "where": [OpCase("where", lambda x, y, condition: F.where(condition, x, y),
+                     lambda x, y, condition: np.where(condition, x, y), where_samples())],
+    "where-scalar": [OpCase("where-scalar", lambda x, condition, y: F.where(condition, x, y),
+                            lambda x, condition, y: np.where(condition, x, y),
+                            where_samples(scalar_y=True))],
     # softmax family
-    OpCase("softmax", F.softmax, np_softmax, softmax_samples()),
-    OpCase("log_softmax", F.log_softmax, lambda x, axis: np.log(np_softmax(x, axis)),
-           softmax_samples()),
-    OpCase("softmax-default_axis", F.softmax, lambda x: np_softmax(x, 1),
-           softmax_samples(explicit_axis=False), policy="chainer"),
-    OpCase("log_softmax-default_axis", F.log_softmax, lambda x: np.log(np_softmax(x, 1)),
-           softmax_samples(explicit_axis=False), policy="chainer"),
-]
+    "softmax": [
+        OpCase("softmax", F.softmax, np_softmax, softmax_samples()),
+        OpCase("softmax-default_axis", F.softmax, lambda x: np_softmax(x, 1),
+               softmax_samples(explicit_axis=False), policy="chainer")],
+    "log_softmax": [
+        OpCase("log_softmax", F.log_softmax, lambda x, axis: np.log(np_softmax(x, axis)),
+               softmax_samples()),
+        OpCase("log_softmax-default_axis", F.log_softmax, lambda x: np.log(np_softmax(x, 1)),
+               softmax_samples(explicit_axis=False), policy="chainer")],
+}
+
+#: The op subjects of the conformance registry, in its order: the ops checked here.
+REGISTRY_OPS = [entry.subject for entry in subjects.entries("op")]
+CASES = [case for subject in REGISTRY_OPS for case in CASES_BY_SUBJECT.get(subject, ())]
 
 DIFFERENTIABLE = [case for case in CASES if case.differentiable]
 
@@ -645,8 +675,18 @@ def test_second_order_gradient(case, data):
             raise AssertionError(f"{error}\n{call_repr(case, sample)}") from None
 
 
+def test_every_registry_op_has_cases():
+    """Every op subject of the conformance registry has cases here, and every case belongs
+    to a registered subject (none is left out of ``CASES``)."""
+    missing = [subject for subject in REGISTRY_OPS if not CASES_BY_SUBJECT.get(subject)]
+    assert not missing, f"registry ops without a gradcheck case: {missing}"
+    unknown = sorted(set(CASES_BY_SUBJECT) - set(REGISTRY_OPS))
+    assert not unknown, f"cases of subjects the registry does not have: {unknown}"
+    assert len(CASES) == sum(map(len, CASES_BY_SUBJECT.values()))
+
+
 def test_registry_covers_every_op():
-    """Every public op of refimpl.functions has at least one case here."""
+    """Every public op of refimpl.functions is exercised by the cases of some subject."""
     names = {case.name.split("-")[0] for case in CASES}
     missing = sorted(set(F.OPS) - names)
     assert not missing, f"ops without a gradcheck case: {missing}"
