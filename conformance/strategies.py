@@ -341,7 +341,7 @@ def _positive_step_slices(size):
 def getitem_samples(draw, *, kind, negative_steps=True):
     """``x[key]``: kind 'basic' (ints, slices, None, Ellipsis) or 'advanced' (integer arrays
     with repeats, boolean masks, integer arrays mixed with slices). ``negative_steps=False``
-    for torch, which rejects slices with a negative step."""
+    for an API without the feature ``negative_slice_steps`` (torch rejects such slices)."""
     shape = draw(shapes(min_dims=1 if kind != "basic" else 0), label="shape")
     x = draw(arrays(shape=shape), label="x")
     if kind == "basic":

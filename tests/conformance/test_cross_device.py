@@ -7,11 +7,15 @@ import numpy
 import pytest
 
 import refimpl
-from conformance import harness
-from conformance.adapters import load
+from conformance import frameworks, harness
 from conformance.harness import Cell
 from conformance.properties import test_cross_device as cross_device
 from conformance.properties.test_cross_device import Side
+
+
+def load(name):
+    """A fresh adapter of framework ``name`` (its plugin's)."""
+    return frameworks.get(name).adapter()
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ Which ops are checked comes from the one op registry, ``conformance.subjects.ent
 ``CASES_BY_SUBJECT`` gives the cases of each registered subject as data (OpInfo style): the
 refimpl call, a direct NumPy reference, a strategy of samples (inputs that dodge the op's
 kinks, plus the op's keyword arguments), and the semantics policy it runs under. The three
-tests at the bottom are parameterised over ``CASES`` (the registry's order). The kinks themselves are tested exactly in ``test_ops_exact.py``.
+tests at the bottom are parameterised over ``CASES`` (the registry's order). The kinks
+themselves are tested exactly in ``test_ops_exact.py``.
 """
 import math
 from dataclasses import dataclass, field

@@ -1,8 +1,10 @@
 """Chainer's counterpart of every refimpl op, with refimpl's signature (see the package doc).
 
-An op chainer lacks (``topk``) has no function here; the registry records it as absent with
-the reason. Arguments chainer's function does not take (``keepdims`` of ``argmax`` and
-``logsumexp``) are absent from the signature, and the registry's samples leave them out.
+An op chainer lacks (``topk``) has no function here; the plugin's ``ops_absent`` records it
+with the reason (so does ``where-scalar``: F.where takes arrays only). Arguments chainer's
+function does not take (``keepdims`` of ``argmax`` and ``logsumexp``) are absent from the
+signature: the plugin lacks the API feature ``reduction_keepdims_everywhere``, so the
+registry's samples leave them out.
 """
 import warnings
 

@@ -1,6 +1,8 @@
 """PyTorch's counterpart of every refimpl op, with refimpl's signature (see the package doc).
 
-An op torch lacks has no function here; the registry records it as absent with the reason.
+An op torch lacks has no function here; the plugin's ``ops_absent`` records it with the
+reason. torch rejects negative slice steps: the plugin lacks the API feature
+``negative_slice_steps``, so the registry's ``getitem`` samples leave them out.
 """
 import numpy
 import torch
