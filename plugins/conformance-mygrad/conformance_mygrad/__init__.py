@@ -10,9 +10,10 @@ import os
 from conformance.frameworks.base import Plugin
 
 #: API features (what a call can express): NumPy-style basic indexing takes negative slice
-#: steps (``x[::-1]`` is differentiable in MyGrad). Not ``reduction_keepdims_everywhere``:
+#: steps (``x[::-1]`` is differentiable in MyGrad); tensors take NumPy arrays and scalars as
+#: operands (``x + numpy.float64(2.0)``). Not ``reduction_keepdims_everywhere``:
 #: ``mygrad.argmax``/``argmin`` take no ``keepdims`` and there is no public logsumexp.
-OP_FEATURES = frozenset({"negative_slice_steps"})
+OP_FEATURES = frozenset({"negative_slice_steps", "numpy_operands"})
 LAYER_FEATURES = frozenset()
 #: What the engine can do. None of the optional ones: MyGrad 2.5.0 has no double backprop
 #: (a gradient is a NumPy array, never a Tensor with a graph), no functional ``grad()``
