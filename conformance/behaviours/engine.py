@@ -331,7 +331,7 @@ def grad_returns(adapter, record):
 
 # --- parameters and clearing ------------------------------------------------------------
 
-@behaviour("fresh_parameter_grad", "cleared_grad")
+@behaviour("fresh_parameter_grad")
 def fresh_parameter_grad(adapter, record):
     """A fresh Linear(3, 2)'s weight grad: torch None; chainer NaN, into which backward adds,
     until cleargrads (then None, and the next backward gives ones)."""
@@ -349,10 +349,11 @@ def fresh_parameter_grad(adapter, record):
     record("cleared_backward.b.grad", adapter.grad_of(bias))
 
 
-@behaviour("cleared_grad", seed="002")
+@behaviour(seed="002")
 def cleared_grad(adapter, record):
     """Grads accumulate until cleared (seed 002); clearing (torch zero_grad(), chainer
-    cleargrad()) leaves None, zeroing (set_to_none=False, zerograd()) leaves zeros."""
+    cleargrad()) leaves None, zeroing (set_to_none=False, zerograd()) leaves zeros. The same
+    in every framework observed (the policy field cleared_grad, 'none' everywhere, is gone)."""
     call = adapter.call
     x = adapter.tensor(f32([1, 2]), requires_grad=True)
     record("fresh.x.grad", adapter.grad_of(x))
@@ -365,3 +366,39 @@ def cleared_grad(adapter, record):
     record("cleared_backward.x.grad", adapter.grad_of(x))
     adapter.zero_grads([x])
     record("zeroed.x.grad", adapter.grad_of(x))
+
+
+# --- the fields that replaced refimpl's branches on the framework's name -------------------
+
+@behaviour("backward_seed_from_output_grad")
+def backward_seed_from_output_grad(adapter, record):
+    """``y.grad = 5`` then ``y.backward()`` on ``y = sum(x * x)``: chainer starts from y.grad
+    (x.grad = 10 x); torch never reads an output's grad (2 x)."""
+    call = adapter.call
+    x = adapter.tensor(f32([1, 2]), requires_grad=True)
+    y = call("sum", call("mul", x, x))
+    adapter.set_grad(y, numpy.array(5, numpy.float32))
+    adapter.backward(y)
+    record("x.grad", adapter.grad_of(x))
+
+
+@behaviour("leaf_backward_accumulates", "backward_without_graph")
+def leaf_backward(adapter, record):
+    """``x.backward()`` twice on a 0-d leaf that requires grad: torch accumulates (1, then 2);
+    chainer 7.x sets x.grad to the seed (1, 1), 5.x does nothing."""
+    x = adapter.tensor(numpy.array(3, numpy.float32), requires_grad=True)
+    for step in (1, 2):
+        adapter.backward(x)
+        record(f"x.grad_{step}", adapter.grad_of(x))
+
+
+@behaviour("grad_input_without_requires_grad", requires=("functional_grad",))
+def grad_input_without_requires_grad(adapter, record):
+    """``grad([sum(x * w)], [x])`` with x not requiring grad: torch raises ('One of the
+    differentiated Tensors does not require grad'); chainer gives [None]."""
+    call = adapter.call
+    x = adapter.tensor(f32([1, 2]), requires_grad=False)
+    w = adapter.tensor(f32([3, 4]), requires_grad=True)
+    result = attempt(record, "grad", lambda: adapter.grad([call("sum", call("mul", x, w))], [x]))
+    if result is not None:
+        record("grad.result", list(result))

@@ -8,12 +8,11 @@ comparison can fail: a wrong policy, or a single mutated policy field, is detect
 import dataclasses
 import functools
 
-import numpy
 import pytest
 
 import refimpl
 from conformance import behaviours, frameworks, verify
-from conformance.checks.observations import attempt, compare, observe
+from conformance.checks.observations import compare, observe
 from conformance.frameworks.base import AdapterUnavailable, NotSupported
 
 FRAMEWORKS = tuple(name for name in frameworks.names() if not frameworks.get(name).reference)
@@ -30,61 +29,14 @@ POLICY_FIELDS = sorted(f.name for f in dataclasses.fields(refimpl.Policy)
 # starts consulting it (test_each_policy_field_is_observable then fails until it is removed).
 UNOBSERVABLE_IN_REFIMPL = {}
 
-# Fields refimpl.Policy no longer has that conformance/behaviours.py still names; an entry goes
-# when the behaviours stop naming it (test_every_policy_field_is_covered fails until then).
-RETIRED_FIELDS = {
-    "cleared_grad": "'none' in every policy and read by nothing; now part of fresh_parameter_grad's doc",
-}
-
-
-# Cases of the policy fields that replaced refimpl's branches on the framework's name. They
-# belong in conformance/behaviours.py; they run here, in the same form, until they move there
-# (test_case_names_and_frameworks_are_valid then fails on the duplicate names).
-
-def backward_seed_from_output_grad(adapter, record):
-    """``y.grad = 5`` then ``y.backward()`` on ``y = sum(x * x)``: chainer starts from y.grad
-    (x.grad = 10 x); torch never reads an output's grad (2 x)."""
-    call = adapter.call
-    x = adapter.tensor(behaviours.f32([1, 2]), requires_grad=True)
-    y = call("sum", call("mul", x, x))
-    adapter.set_grad(y, numpy.array(5, numpy.float32))
-    adapter.backward(y)
-    record("x.grad", adapter.grad_of(x))
-
-
-def leaf_backward(adapter, record):
-    """``x.backward()`` twice on a 0-d leaf that requires grad: torch accumulates (1, then 2);
-    chainer 7.x sets x.grad to the seed (1, 1), 5.x does nothing."""
-    x = adapter.tensor(numpy.array(3, numpy.float32), requires_grad=True)
-    for step in (1, 2):
-        adapter.backward(x)
-        record(f"x.grad_{step}", adapter.grad_of(x))
-
-
-def grad_input_without_requires_grad(adapter, record):
-    """``grad([sum(x * w)], [x])`` with x not requiring grad: torch raises ('One of the
-    differentiated Tensors does not require grad'); chainer gives [None]."""
-    call = adapter.call
-    x = adapter.tensor(behaviours.f32([1, 2]), requires_grad=False)
-    w = adapter.tensor(behaviours.f32([3, 4]), requires_grad=True)
-    result = attempt(record, "grad", lambda: adapter.grad([call("sum", call("mul", x, w))], [x]))
-    if result is not None:
-        record("grad.result", list(result))
-
-
-LOCAL_CASES = [
-    behaviours.Case(case.__name__, fields, case, " ".join(case.__doc__.split()))
-    for case, fields in [
-        (backward_seed_from_output_grad, ("backward_seed_from_output_grad",)),
-        (leaf_backward, ("leaf_backward_accumulates", "backward_without_graph")),
-        (grad_input_without_requires_grad, ("grad_input_without_requires_grad",)),
-    ]
-]
-CASES = list(behaviours.CASES) + LOCAL_CASES
+CASES = list(behaviours.CASES)
+#: the cases of the fields that replaced refimpl's branches on the framework's name
+NEW_FIELD_CASES = ("backward_seed_from_output_grad", "leaf_backward",
+                   "grad_input_without_requires_grad")
 
 
 def case_by_name(name):
-    return {case.name: case for case in CASES}[name]
+    return behaviours.by_name()[name]
 
 
 @functools.lru_cache(maxsize=None)
@@ -122,7 +74,7 @@ def test_refimpl_matches_framework(case, framework):
 def test_every_policy_field_is_covered():
     covered = {field for case in CASES for field in case.fields}
     assert sorted(set(POLICY_FIELDS) - covered) == []
-    assert sorted(covered - set(POLICY_FIELDS)) == sorted(RETIRED_FIELDS)  # none misspelt
+    assert sorted(covered - set(POLICY_FIELDS)) == []  # none misspelt or retired
 
 
 def test_case_names_and_frameworks_are_valid():
@@ -154,7 +106,7 @@ def test_a_case_applies_where_the_plugin_has_its_capabilities_and_ops():
     ("torch", "chainer", "grad_unused_input"),
     ("chainer", "torch", "max_tie_gradient"),
     ("chainer", "torch", "requires_grad_default"),
-] + [(framework, wrong, case.name) for case in LOCAL_CASES
+] + [(framework, wrong, name) for name in NEW_FIELD_CASES
      for framework, wrong in (("torch", "chainer"), ("chainer", "torch"))])
 def test_wrong_policy_is_reported(framework, wrong, case_name):
     """The comparison can fail: refimpl under another framework's policy disagrees."""
