@@ -19,7 +19,7 @@ declared by that framework's plugin (its layers module's ``subjects()``) and reg
 first use (``conformance.checks.layers.layer_entries``).
 
 Tolerances: functional subjects use the dtype's base tolerance for the quantity
-(``conformance.tolerances``), with ``atol`` raised to the dot-product error bound for the
+(``conformance.checks.tolerances``), with ``atol`` raised to the dot-product error bound for the
 ``bilinear`` ones (their sums have up to a few hundred terms; see
 ``conformance.properties.layers``); a run uses its ``quantity``'s tolerance; an optimizer
 step the 'value' tolerance times the number of steps (``properties/test_optim.py``).
@@ -27,7 +27,9 @@ step the 'value' tolerance times the number of steps (``properties/test_optim.py
 import dataclasses
 from typing import Callable
 
-from .. import layer_strategies as L
+# an absolute import: ``from . import layer_strategies`` would import the package back
+import conformance.subjects.layer_strategies as L
+
 from .core import Entry, register
 
 FUNCTIONAL_FAMILIES = ("conv", "pooling", "linear", "loss")
@@ -51,6 +53,11 @@ class Functional(Entry):
     bilinear: bool = False
     doc: str = ""
     kind: str = dataclasses.field(default="function", init=False)
+
+    def strategy(self, api):
+        """The samples drawn for a call through an API of ``api.features`` (as
+        ``OpEntry.strategy``)."""
+        return self.samples(api.features)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,7 +23,9 @@ framework, ...), whatever the kind.
 import dataclasses
 from typing import Callable
 
-from .. import strategies as S
+# an absolute import: ``from . import strategies`` would import the package back from its record
+import conformance.subjects.strategies as S
+
 from ..checks.tolerances import CENTRAL_DIFFERENCE_EPS, Override
 from .core import Absent, Api, Entry, entries, get, register  # noqa: F401 (re-exported)
 

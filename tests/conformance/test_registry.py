@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 import refimpl
 import refimpl.functions as F
-from conformance import frameworks, strategies, subjects
+from conformance import frameworks, subjects
 from conformance.checks import tolerances
+from conformance.subjects import strategies
 from conformance.subjects.ops import OpEntry, covered_ops
 
 PLUGINS = ["refimpl", "torch", "chainer"]

@@ -211,7 +211,7 @@ RUNS = {
 
 def subjects():
     """The records of the subjects only chainer's API has and that bear its name."""
-    from ... import layer_strategies
+    from ...subjects import layer_strategies
     from ...subjects.layers import Run
     return [Run("chainer_lstm", family="rnn", properties=("rnn.values", "rnn.grad"),
                 cases=lambda features: layer_strategies.stateful_lstm_cases(),

@@ -3,7 +3,7 @@ configurations (valid, and invalid by construction), linear inputs in each frame
 layout, loss arguments, recurrent layers, optimizer hyperparameters and gradient sequences,
 and save/load cases.
 
-Conventions as ``conformance.strategies``: keyword-only arguments, labelled draws, samples
+Conventions as ``conformance.subjects.strategies``: keyword-only arguments, labelled draws, samples
 as ``strategies.Sample(inputs, kwargs)`` (``inputs``: the differentiated float64 arrays).
 ``features`` are the API features of the framework whose function is called
 (``Adapter.features``; the plugins' ``LAYER_FEATURES``): a sample carries only what that API
