@@ -6,7 +6,7 @@ A framework binds the layer-level subjects (``conformance.subjects.layers``) in 
 - ``FUNCTIONS``: {subject: binding or ``Absent``}: a function with refimpl's signature and
   argument names (``pad``, ``dilation``, ``ksize``) taking and returning the framework's
   tensors; an argument its API does not take is absent from the signature, and the strategies
-  never draw it (``conformance.layer_strategies``, by ``Plugin.features``). A module may
+  never draw it (``conformance.subjects.layer_strategies``, by ``Plugin.features``). A module may
   define ``bind_function(adapter, binding)`` (the reference: its function under the
   adapter's policy) and ``function_repro(binding, policy)`` (a repro script's source for it).
 - ``RUNS``: {subject: ``run(case) -> {name: NumPy array}`` or ``Absent``}: a stateful
@@ -23,7 +23,7 @@ A framework binds the layer-level subjects (``conformance.subjects.layers``) in 
   ``subjects()``: records of subjects only this framework's API has and that bear its name.
 
 Every binding is self-contained (it imports its framework inside and uses only NumPy and
-its module's helpers), so a repro script pastes its source (``conformance.layer_repro``).
+its module's helpers), so a repro script pastes its source (``conformance.checks.repro``).
 """
 import importlib
 import math

@@ -1,12 +1,21 @@
-"""Standalone repro scripts for failing examples.
+"""Standalone repro scripts for failing examples: one writer for every kind of subject.
 
-A script uses only the framework under test and NumPy: it starts with the framework
-plugin's ``repro_prelude``, pastes the source of the framework's binding of the op (from the
-plugin's ``ops_module``), builds the failing inputs as literal arrays, runs the framework,
-and compares with the expected values, which were computed by the reference (refimpl) in
-float64 and are pasted as literals too. It prints every mismatch and exits 1 when there is
-one. A scenario script (``scenario_script``) pastes an engine scenario, the adapter class and
-what they use instead.
+A script uses only the framework under test and NumPy. Three layouts:
+
+* ``script``: one call of a subject with refimpl's signature, an op (the framework's
+  binding from its plugin's ``ops_module``: ``op_source``) or a layer-level function (from
+  its ``layers_module``: ``function_source``). It starts with the plugin's
+  ``repro_prelude``, pastes the binding, builds the failing inputs as literal arrays, runs
+  the framework (forward values, gradients or second-order gradients: ``BODIES``) and
+  compares with the expected values, which were computed by the reference (refimpl) in
+  float64 and are pasted as literals too.
+* ``run_script``: a stateful run of a layers module (``run(case) -> {name: array}``: a layer
+  built from given weights, a recurrent layer, an optimizer over several steps, a save/load
+  round trip), pasted with the helpers it uses (``source_with_helpers``; every binding is
+  self-contained: it imports its framework inside).
+* ``scenario_script``: an engine scenario, the adapter class and what they use.
+
+Each prints every mismatch and exits 1 when there is one.
 """
 import dataclasses
 import importlib
@@ -18,7 +27,7 @@ import numpy
 
 from .. import frameworks, subjects
 from ..frameworks import base
-from . import observations
+from . import layers, observations
 from .observations import Raised
 from .source import source_of
 
@@ -150,7 +159,9 @@ def _reexported(plugin, function):
     return None
 
 
-def _op_source(framework, function_name):
+def op_source(framework, function_name):
+    """The source defining ``OP``: ``framework``'s binding ``function_name`` of an op (its
+    plugin's ``ops_module``; a re-exported framework function is named, not pasted)."""
     plugin = frameworks.get(framework)
     function = _binding(plugin, function_name)
     name = _reexported(plugin, function)
@@ -159,14 +170,52 @@ def _op_source(framework, function_name):
     return source_of(function) + f"\n\nOP = {function.__name__}\n"
 
 
-def script(kind, *, title, framework, function_name, device, dtype, inputs, kwargs, expected,
+def source_with_helpers(function, seen=None):
+    """Source of ``function`` preceded by the module-level functions (and plain constants)
+    of its own module that it uses (depth first, each once)."""
+    seen = set() if seen is None else seen
+    module = sys.modules[function.__module__]
+    parts = []
+    for name in sorted(_code_names(function.__code__)):
+        helper = getattr(module, name, None)
+        if name in seen:
+            continue
+        if inspect.isfunction(helper) and helper.__module__ == module.__name__:
+            seen.add(name)
+            parts.append(source_with_helpers(helper, seen))
+        elif isinstance(helper, (str, int, float, tuple)) and name.isupper():
+            seen.add(name)
+            parts.append(f"{name} = {helper!r}\n")
+    parts.append(inspect.getsource(function))
+    return "\n\n".join(parts)
+
+
+def function_source(plugin, subject, policy):
+    """(source defining ``plugin``'s function for the layer-level ``subject``, its name):
+    its ``layers_module``'s binding with its helpers, or what the module's
+    ``function_repro(binding, policy)`` gives."""
+    found = layers.binding(plugin, "FUNCTIONS", subject)
+    describe = getattr(layers.module_of(plugin), "function_repro", None)
+    if describe is not None:
+        return describe(found, policy)
+    return source_with_helpers(found), found.__name__
+
+
+def function_op_source(framework, subject, policy):
+    """The source defining ``OP``: ``framework``'s function for the layer-level ``subject``."""
+    source, name = function_source(frameworks.get(framework), subject, policy)
+    return source + f"\n\nOP = {name}\n"
+
+
+def script(kind, *, title, framework, source, device, dtype, inputs, kwargs, expected,
            tolerance, policy=None, expected_dtypes=None, grad_outputs=None,
            grad_grad_inputs=None):
     """A standalone script for a failing example of ``kind`` ('forward', 'grad', 'gradgrad').
 
-    ``inputs``: name -> float64 array (or list of them) already rounded to ``dtype``;
-    ``expected``: the reference's float64 values (outputs, or gradients per input);
-    ``function_name``: the op's binding in the framework plugin's ``ops_module``.
+    ``source``: the source defining ``OP``, the framework's binding of the subject
+    (``op_source``, ``function_op_source``); ``inputs``: name -> float64 array (or list of
+    them) already rounded to ``dtype``; ``expected``: the reference's float64 values
+    (outputs, or gradients per input).
     """
     reference = frameworks.reference().name
     if policy is None:
@@ -174,13 +223,13 @@ def script(kind, *, title, framework, function_name, device, dtype, inputs, kwar
     cast = {name: [numpy.asarray(a).astype(dtype) for a in value] if isinstance(value, list)
             else numpy.asarray(value).astype(dtype) for name, value in inputs.items()}
     parts = [
-        f'"""Repro: {title}\n\nGenerated by the conformance harness; expected values are '
-        f'{reference}\'s (float64, policy {policy!r}),\npasted as literals. Exit status 1 on a '
-        f'mismatch."""',
+        (f'"""Repro: {title}\n\nGenerated by the conformance harness; expected values are '
+         f'{reference}\'s (float64, policy {policy!r}),\npasted as literals. Exit status 1 on a '
+         f'mismatch."""'),
         "import numpy\n",
         frameworks.get(framework).repro_prelude.format(device=device, policy=policy),
         COMMON,
-        _op_source(framework, function_name),
+        source,
         "nan, inf = float('nan'), float('inf')",
         f"TITLE = {title!r}",
         f"RTOL, ATOL = {tolerance.rtol!r}, {tolerance.atol!r}  # {tolerance.reason}",
@@ -197,6 +246,48 @@ def script(kind, *, title, framework, function_name, device, dtype, inputs, kwar
     parts.append(BODIES[kind])
     parts.append(FOOTER)
     return "\n".join(parts)
+
+
+# --- stateful runs ----------------------------------------------------------------------------
+
+RUN_FOOTER = '''
+MISMATCHES = []
+ACTUAL = RUN(CASE)
+for name in sorted(set(ACTUAL) | set(EXPECTED)):
+    if name not in ACTUAL or name not in EXPECTED:
+        MISMATCHES.append(f"{name}: given only {'here' if name in ACTUAL else 'by ' + REFERENCE}")
+        continue
+    actual, expected = numpy.asarray(ACTUAL[name]), numpy.asarray(EXPECTED[name])
+    if actual.shape != expected.shape:
+        MISMATCHES.append(f"{name} shape: {actual.shape} vs expected {expected.shape}")
+    elif not numpy.allclose(actual.astype(numpy.float64), expected.astype(numpy.float64),
+                            rtol=RTOL, atol=ATOL, equal_nan=True):
+        error = numpy.abs(actual.astype(numpy.float64) - expected.astype(numpy.float64))
+        MISMATCHES.append(f"{name}: max abs error {numpy.nanmax(error):.3g} (rtol={RTOL}, "
+                          f"atol={ATOL})\\n  actual:   {actual.tolist()}\\n"
+                          f"  expected: {expected.tolist()}")
+''' + FOOTER[1:]
+
+
+def run_script(*, title, framework, run, case, expected, tolerance):
+    """A standalone script running ``run`` (a run of ``framework``'s layers module) on
+    ``case`` and comparing every result with ``expected``."""
+    reference = frameworks.reference().name
+    return "\n".join([
+        f'"""Repro: {title}\n\nGenerated by the conformance harness: RUN is the framework\'s '
+        f'scenario, CASE its inputs;\nEXPECTED is what {reference} computed in float64, pasted as '
+        f'literals. Exit status 1 on a mismatch."""',
+        "import io\nimport math\n\nimport numpy\n",
+        frameworks.get(framework).layer_repro_imports,
+        source_with_helpers(run),
+        f"\nRUN = {run.__name__}",
+        "nan, inf = float('nan'), float('inf')",
+        f"TITLE = {title!r}",
+        f"REFERENCE = {reference!r}",
+        f"RTOL, ATOL = {tolerance.rtol!r}, {tolerance.atol!r}  # {tolerance.reason}",
+        f"CASE = {literal(case)}",
+        f"EXPECTED = {literal({k: numpy.asarray(v) for k, v in expected.items()})}",
+        RUN_FOOTER])
 
 
 # --- engine scenarios -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ signature and argument names on torch tensors, or ``Absent``), ``RUNS`` (statefu
 optimizer subject) with ``OPTIMIZER_RUN``, ``SERIALIZATION`` (export and import runs) with
 ``SERIALIZATION_FORMAT``, and ``conv_layer``. Every function is self-contained (it imports
 torch inside and uses only NumPy and the helpers of this module), so a repro script pastes
-its source (``conformance.layer_repro``); importing this module does not import torch.
+its source (``conformance.checks.repro``); importing this module does not import torch.
 """
 import numpy
 
