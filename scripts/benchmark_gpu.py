@@ -221,7 +221,7 @@ def run_case(case_name, backends, args):
 
 def gpu_header():
     """GPU model, driver and CUDA versions, as far as this machine tells."""
-    from conformance.adapters.base import nvidia_smi
+    from conformance.frameworks.base import nvidia_smi
     info = dict(nvidia_smi())
     try:
         import cupy

@@ -1,7 +1,7 @@
 """Behaviour cases for layer-level policy fields (pooling, linear layout, initialisers, mixed
 dtypes of input and weight, unbatched inputs); registered into ``core.CASES`` on import.
 
-Each case is written once against the adapter protocol and ``conformance.layer_drivers``
+Each case is written once against the adapter protocol and ``conformance.checks.layers``
 (which calls the framework's own function, or refimpl's under the adapter's policy, without
 passing the argument whose default the field models). Where refimpl deliberately raises a
 clearer error than the framework (another class, or a message naming the shapes), the case
@@ -11,8 +11,8 @@ import math
 
 import numpy
 
+from ..checks.layers import conv_layer, fan_in, functional_call, linear_layer
 from ..checks.observations import attempt
-from ..layer_drivers import conv_layer, fan_in, functional_call, linear_layer
 from .core import behaviour, f32
 
 

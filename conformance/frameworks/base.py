@@ -176,7 +176,7 @@ class Adapter:
 
     def call(self, op, *args, **kwargs):
         """Run the framework's counterpart of refimpl op ``op`` (refimpl's signature; see
-        ``conformance.counterparts``). Raises ``NotSupported`` for an op the framework lacks."""
+        the plugin's ``ops_module``). Raises ``NotSupported`` for an op the framework lacks."""
         return self.op(op)(*args, **kwargs)
 
     def op(self, name):
@@ -186,11 +186,11 @@ class Adapter:
         extra = self._extra_ops().get(name)
         if extra is not None:
             return extra
-        from .. import registry
+        from .. import subjects
         absent = self.plugin.absent_op(name)
         if absent is not None:
             raise NotSupported(absent)
-        function_name = registry.get(name).op if name in registry.REGISTRY else name
+        function_name = subjects.get(name).op if name in subjects.REGISTRY else name
         module = importlib.import_module(self.plugin.ops_module)
         function = getattr(module, function_name, None)
         if not callable(function):
@@ -303,7 +303,7 @@ class Plugin:
       (``FUNCTIONS``, ``RUNS``, ``OPTIMIZERS``, ``SERIALIZATION``, ...: see
       ``conformance.checks.layers``), or None (no layer-level bindings).
     - ``layer_repro_imports``: the imports a layer repro script of this framework starts with
-      before the pasted run (``conformance.layer_repro``).
+      before the pasted run (``conformance.checks.repro``).
     """
 
     name = None

@@ -1,18 +1,34 @@
-"""What the op property modules share: cells from the registry, the per-cell context (adapter,
-the framework's binding, the reference (refimpl) oracle under the framework's policy), and
-comparisons that feed ``CellStats``. No framework is named here: absences come from the
-framework's plugin, the reference from ``session.is_reference``/``frameworks.reference()``."""
+"""What the property modules share: cells from the subject records, the per-cell context
+(the framework's adapter and binding, the reference (refimpl) oracle under the framework's
+policy, the API features the strategies draw for, the tolerance, a description and a repro
+of each example), and the comparisons that feed ``CellStats``.
+
+One path for every kind of subject (``conformance.subjects``), with kind-specific parts
+where the kinds really differ (``KINDS``):
+
+* **op** (a registry op) and **function** (a layer-level function with refimpl's signature:
+  conv2d, pooling, linear, the losses): one call of the framework's binding, compared with
+  the reference's on the same inputs;
+* **runs** (kinds 'layer', 'optimizer', 'serializer': a stateful scenario
+  ``run(case) -> {name: array}``): the framework's run compared with the reference's run of
+  the same case; the reference is the oracle of every run, so it has no cells of its own.
+
+No framework is named here: absences come from the framework's plugin, the reference from
+``session.is_reference``/``frameworks.reference()``."""
 import dataclasses
 
 import numpy
 import pytest
+from hypothesis import strategies as st
 
 from .. import frameworks, subjects
-from ..checks import repro, tolerances
+from ..checks import layers, repro, tolerances
 from ..checks.numeric import as_tuple, call_op, round_to
 from ..harness import Cell, HarnessError
 
 OP_DTYPES = ("float32", "float64", "float16")
+LAYER_DTYPES = ("float32", "float64")
+RUN_KINDS = ("layer", "optimizer", "serializer")
 
 
 def reference_name():
@@ -42,50 +58,92 @@ def skip(reason):
     pytest.skip(reason)
 
 
-def op_cells(session, property_name, *, dtypes=OP_DTYPES, differentiable_only=False):
-    """One cell per (registry op, framework, device, dtype) of the session.
+def unavailable(session, cell):
+    """Skip ``cell`` when its framework or device is not available here."""
+    reason = session.unavailable(cell)
+    if reason:
+        skip(reason)
 
-    The reference's (refimpl's) own float64 forward values are the specification, so that
-    cell (which would compare refimpl with itself) is not generated; tests/refimpl checks
-    them against NumPy.
+
+# =============================================================================================
+# Cells
+# =============================================================================================
+
+def cells(session, property_name, names, *, dtypes=None, reference_dtypes=None):
+    """One cell per (subject of ``names``, framework, device, dtype) of the session.
+
+    ``dtypes`` default to the subject's kind's: ``OP_DTYPES`` for an op, ``LAYER_DTYPES``
+    for the layer-level subjects. A subject whose record names an API ``feature`` (a
+    one-API loss) has cells for the frameworks with that feature and the reference only. The
+    reference's cells are in ``reference_dtypes`` (default: the others'; none for a run,
+    whose oracle the reference is).
     """
-    cells = []
-    for entry in subjects.entries("op"):
-        if differentiable_only and not entry.differentiable:
-            continue
+    result = []
+    for subject in names:
+        entry = layers.layer_entry(subject)
+        feature = getattr(entry, "feature", None)
+        own = dtypes if dtypes is not None else OP_DTYPES if entry.kind == "op" else LAYER_DTYPES
+        reference_own = (reference_dtypes if reference_dtypes is not None
+                         else () if entry.kind in RUN_KINDS else own)
         for framework in session.frameworks:
+            reference = session.is_reference(framework)
+            if not reference and feature is not None \
+                    and feature not in session.plugin(framework).features:
+                continue
             for device in session.devices:
-                for dtype in dtypes:
-                    if (session.is_reference(framework) and dtype == "float64"
-                            and property_name == "forward"):
-                        continue
-                    cells.append(Cell(property_name, entry.subject, framework, device, dtype))
-    return cells
+                for dtype in (reference_own if reference else own):
+                    result.append(Cell(property_name, subject, framework, device, dtype))
+    return result
 
+
+def op_cells(session, property_name, *, dtypes=None, reference_dtypes=None,
+             differentiable_only=False):
+    """``cells`` of every registry op (the differentiable ones only)."""
+    return cells(session, property_name, [entry.subject for entry in subjects.entries("op")
+                                          if entry.differentiable or not differentiable_only],
+                 dtypes=dtypes, reference_dtypes=reference_dtypes)
+
+
+# =============================================================================================
+# The per-cell context
+# =============================================================================================
 
 @dataclasses.dataclass
-class OpContext:
-    """Everything one op cell needs."""
+class Context:
+    """Everything one cell needs: the framework's binding of the subject (``function``: an
+    op or a function with refimpl's signature, or a run) and the reference's
+    (``reference_function``, under ``policy``)."""
 
     cell: Cell
-    entry: subjects.Entry  # a ``subjects.ops.OpEntry``
+    entry: subjects.Entry
     adapter: object
-    function: object  # the framework's binding of the op
-    reference: object  # refimpl under the framework's policy
+    function: object  # the framework's binding of the subject
+    reference: object  # refimpl under the framework's policy (None for a run)
     reference_function: object
     policy: str
-    api: subjects.Api
+    api: subjects.Api  # what the strategies draw for (None for a run)
     is_reference: bool  # the cell's framework is the reference itself
 
     @property
     def version(self):
         return self.adapter.version
 
+    @property
+    def features(self):
+        """The API features of the calls (the framework's, or its policy's)."""
+        return self.api.features
+
+    @property
+    def bilinear(self):
+        """The subject's sums have many terms (``properties.layers.bound_tolerance``)."""
+        return getattr(self.entry, "bilinear", False)
+
     def strategy(self):
         return self.entry.strategy(self.api)
 
     def tolerance(self, quantity):
-        return tolerances.tolerance(self.cell.dtype, quantity, self.entry.tolerances)
+        return tolerances.tolerance(self.cell.dtype, quantity,
+                                    getattr(self.entry, "tolerances", ()))
 
     @property
     def float64_oracle(self):
@@ -98,16 +156,23 @@ class OpContext:
 
     def describe(self, sample):
         """'framework version, device, dtype: subject(inputs; kwargs)' of one example."""
-        inputs = ", ".join(f"{name}={_short(value)}" for name, value in sample.inputs.items())
+        show = KINDS[self.entry.kind].show_input
+        inputs = ", ".join(f"{name}={show(value)}" for name, value in sample.inputs.items())
         kwargs = ", ".join(f"{name}={_short(value)}" for name, value in sample.kwargs.items())
         return (f"{self.cell.framework} {self.version}, {self.cell.device}, {self.cell.dtype}: "
                 f"{self.entry.subject}({inputs}{'; ' if kwargs else ''}{kwargs})")
 
+    def title(self):
+        return (f"{self.cell.property} of {self.entry.subject} on {self.cell.framework} "
+                f"{self.version} ({self.cell.device}, {self.cell.dtype})")
+
+    def repro_source(self, framework=None):
+        """The repro source defining ``OP``: ``framework``'s (default: the cell's) binding."""
+        return KINDS[self.entry.kind].repro_source(self, framework or self.cell.framework)
+
     def repro(self, kind, sample, expected, tolerance, **extra):
-        title = (f"{self.cell.property} of {self.entry.subject} on {self.cell.framework} "
-                 f"{self.version} ({self.cell.device}, {self.cell.dtype})")
-        return repro.script(kind, title=title, framework=self.cell.framework,
-                            function_name=self.entry.op, device=self.cell.device,
+        return repro.script(kind, title=self.title(), framework=self.cell.framework,
+                            source=self.repro_source(), device=self.cell.device,
                             dtype=self.cell.dtype, inputs=sample.inputs, kwargs=sample.kwargs,
                             expected=expected, tolerance=tolerance, policy=self.policy, **extra)
 
@@ -120,23 +185,118 @@ def _short(value):
     return repr(value)
 
 
-def prepare(session, cell, stats, *, gradgrad=False):
-    """The OpContext of ``cell``, or a skip with the reason it cannot run."""
-    reason = session.unavailable(cell)
-    if reason:
-        skip(reason)
-    entry = subjects.get(cell.subject)
-    reason = absent(session, cell.framework, entry.subject, cell.dtype, gradgrad)
-    if reason:
-        skip(reason)
-    adapter = session.adapter(cell.framework)
-    policy = session.policy_name(cell.framework)
-    reference = session.reference(policy)
+def reference_policy(session, framework, feature):
+    """The refimpl policy of a cell: the framework's; for the reference's own cells, the
+    policy of a framework whose API has the subject's ``feature`` (a chainer loss runs under
+    'chainer'), else the session's."""
+    if session.is_reference(framework):
+        owner = layers.owner_of_feature(feature) if feature is not None else None
+        return owner.policies[0] if owner is not None else session.policy_name(framework)
+    return session.policy_name(framework)
+
+
+class _Op:
+    """A registry op: the plugin's ``ops_module`` binding; absences from the plugin
+    (``absent``); calls drawn for the plugin's API features."""
+
+    @staticmethod
+    def resolve(session, cell, entry, gradgrad, run_of):
+        reason = absent(session, cell.framework, entry.subject, cell.dtype, gradgrad)
+        if reason:
+            skip(reason)
+        adapter = session.adapter(cell.framework)
+        policy = session.policy_name(cell.framework)
+        reference = session.reference(policy)
+        return adapter, reference, policy, api(session, cell.framework)
+
+    @staticmethod
+    def bind(session, cell, adapter, reference, run_of):
+        return adapter.op(cell.subject), reference.op(cell.subject)
+
+    show_input = staticmethod(_short)
+
+    @staticmethod
+    def repro_source(ctx, framework):
+        return repro.op_source(framework, ctx.entry.op)
+
+
+class _Function:
+    """A layer-level function: the plugin's ``layers_module`` binding (``FUNCTIONS``); the
+    reference's own cells run under the policy of a framework with the subject's feature,
+    with that policy's features."""
+
+    @staticmethod
+    def resolve(session, cell, entry, gradgrad, run_of):
+        is_reference = session.is_reference(cell.framework)
+        if not is_reference:
+            found = layers.binding(session.plugin(cell.framework), "FUNCTIONS", cell.subject)
+            if isinstance(found, layers.Absent):
+                skip(found.reason)
+        adapter = session.adapter(cell.framework)
+        policy = reference_policy(session, cell.framework, entry.feature)
+        reference = session.reference(policy)
+        if is_reference:
+            adapter = reference
+        return adapter, reference, policy, subjects.Api(frozenset(adapter.features),
+                                                        reference.policy)
+
+    @staticmethod
+    def bind(session, cell, adapter, reference, run_of):
+        return layers.function(adapter, cell.subject), layers.function(reference, cell.subject)
+
+    @staticmethod
+    def show_input(value):
+        return numpy.asarray(value).tolist()
+
+    @staticmethod
+    def repro_source(ctx, framework):
+        return repro.function_op_source(framework, ctx.entry.subject, ctx.policy)
+
+
+class _Run:
+    """A stateful run: ``run_of(plugin)``, the plugin's binding (or ``Absent``), on the CPU
+    (runs build NumPy-fed layers there); the oracle is ``run_of`` of the reference."""
+
+    @staticmethod
+    def resolve(session, cell, entry, gradgrad, run_of):
+        run = run_of(session.plugin(cell.framework))
+        if isinstance(run, layers.Absent):
+            skip(run.reason)
+        if cell.device != "cpu":
+            skip(f"layer runs build their layers on the CPU only (device {cell.device!r})")
+        return (session.adapter(cell.framework), None, session.policy_name(cell.framework),
+                None)
+
+    @staticmethod
+    def bind(session, cell, adapter, reference, run_of):
+        return run_of(session.plugin(cell.framework)), run_of(frameworks.reference())
+
+
+KINDS = {"op": _Op, "function": _Function, **{kind: _Run for kind in RUN_KINDS}}
+
+
+def prepare(session, cell, stats, *, gradgrad=False, run_of=None):
+    """The ``Context`` of ``cell``, or a skip with the reason it cannot run (framework or
+    device unavailable, the subject absent from the framework; with ``gradgrad``: double
+    backprop absent). A run's binding is ``run_of(plugin)``."""
+    unavailable(session, cell)
+    entry = layers.layer_entry(cell.subject)
+    kind = KINDS[entry.kind]
+    adapter, reference, policy, drawn_for = kind.resolve(session, cell, entry, gradgrad, run_of)
     stats.version = adapter.version
     stats.semantics = policy
-    return OpContext(cell, entry, adapter, adapter.op(entry.subject), reference,
-                     reference.op(entry.subject), policy, api(session, cell.framework),
-                     session.is_reference(cell.framework))
+    function, reference_function = kind.bind(session, cell, adapter, reference, run_of)
+    return Context(cell, entry, adapter, function, reference, reference_function, policy,
+                   drawn_for, session.is_reference(cell.framework))
+
+
+def draw_directions(data, like, label="direction seed"):
+    """A random direction: one array per array of ``like``, elements of magnitude in [0.5, 1]
+    and random sign (a seeded NumPy generator: directions need no shrinking, and drawing
+    them element by element through hypothesis was the slowest part of an example)."""
+    generator = numpy.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label=label))
+    return [generator.uniform(0.5, 1.0, numpy.shape(a)) * generator.choice([-1.0, 1.0], numpy.shape(a))
+            for a in like]
 
 
 def reference_call(function, description):
@@ -299,7 +459,8 @@ def verdict_note(stats, ctx, other_opinions):
         stats.problem(f"cross-check: {name} {side}")
 
 
-__all__ = ["OP_DTYPES", "OpContext", "absent", "api", "as_tuple", "compare_arrays",
-           "compare_directional", "cross_check", "framework_call", "op_cells", "pairwise",
-           "prepare", "reference_call", "reference_name", "round_to", "same_meaning", "skip",
-           "verdict_note"]
+__all__ = ["KINDS", "LAYER_DTYPES", "OP_DTYPES", "RUN_KINDS", "Context", "absent", "api", "as_tuple", "cells",
+           "compare_arrays", "compare_directional", "cross_check", "draw_directions",
+           "framework_call", "op_cells", "pairwise", "prepare", "reference_call",
+           "reference_name", "reference_policy", "round_to", "same_meaning", "skip",
+           "unavailable", "verdict_note"]

@@ -20,13 +20,15 @@ import numpy
 import pytest
 from hypothesis import strategies as st
 
-from .. import repro, subjects, tolerances
+from .. import subjects
+from ..checks import repro, tolerances
 from ..checks.observations import Raised, compare, observe
 from ..frameworks.base import NotSupported
 from ..harness import Cell, HarnessError, run_examples
-from ..numeric import as_tuple, call_op, is_float, round_to
+from ..checks.numeric import as_tuple, call_op, is_float, round_to
 from ..subjects.ops import FAMILIES
-from ..strategies import grad_outputs as grad_output_strategy
+from ..subjects.strategies import grad_outputs as grad_output_strategy
+from . import common
 from .common import absent, api, skip
 
 ENGINE_DTYPE = "float32"
@@ -53,9 +55,8 @@ def family_cells(session, property_name):
 
 def op_cells(session, property_name):
     """One cell per (differentiable op, framework, device) in float32."""
-    return [Cell(property_name, entry.subject, framework, device, ENGINE_DTYPE)
-            for entry in subjects.entries("op") if entry.differentiable
-            for framework in session.frameworks for device in session.devices]
+    return common.op_cells(session, property_name, dtypes=(ENGINE_DTYPE,),
+                           differentiable_only=True)
 
 
 def usable(session, entry, framework):

@@ -36,7 +36,7 @@ def check_cell(session, cell, stats):
     result = verify.run_case(case, adapter, reference)
     stats.extra.update(policy_fields=result["policy_fields"], seed_note=result["seed_note"],
                        observed=result["observed"])
-    from ..tolerances import Tolerance
+    from ..checks.tolerances import Tolerance
     stats.tolerance = Tolerance(verify.RTOL, verify.ATOL, "behaviour cases: verify.RTOL/ATOL")
     if result["outcome"] == "skip":
         pytest.skip(result["message"])

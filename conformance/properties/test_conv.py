@@ -16,25 +16,24 @@
 """
 from hypothesis import strategies as st
 
-from .. import frameworks, layer_repro, layer_strategies
-from ..checks import layers
-from ..harness import Cell, run_examples
+from .. import frameworks
+from ..checks import layers, repro
 from ..checks.tolerances import EXACT
-from .layers import (check_functional, functional_cells, functional_subjects, oracle_name,
-                     prepare_functional)
+from ..harness import run_examples
+from ..subjects import layer_strategies
+from .common import cells as subject_cells
+from .common import prepare, reference_name
+from .layers import check_functional, functional_subjects
 
 SUBJECTS = functional_subjects("conv")
 PROPERTIES = ("conv.values", "conv.grad", "conv.double_backward")
 
 
 def cells(session):
-    result = [Cell("conv.shape", subject, framework, device, "float32")
-              for subject in SUBJECTS for framework in session.frameworks
-              for device in session.devices]
-    result += functional_cells(session, "conv.values", SUBJECTS, reference_dtypes=("float32",))
-    result += functional_cells(session, "conv.grad", SUBJECTS)
-    result += functional_cells(session, "conv.double_backward", SUBJECTS)
-    return result
+    return (subject_cells(session, "conv.shape", SUBJECTS, dtypes=("float32",))
+            + subject_cells(session, "conv.values", SUBJECTS, reference_dtypes=("float32",))
+            + subject_cells(session, "conv.grad", SUBJECTS)
+            + subject_cells(session, "conv.double_backward", SUBJECTS))
 
 
 def _output_shape(adapter, function, config, transposed, dtype, device):
@@ -53,7 +52,7 @@ def _attempt(function):
 
 
 def check_shape(session, cell, stats):
-    ctx = prepare_functional(session, cell, stats)
+    ctx = prepare(session, cell, stats)
     transposed = cell.subject == "conv_transpose2d"
     stats.tolerance = EXACT
     strategy = st.one_of(
@@ -76,7 +75,7 @@ def check_shape(session, cell, stats):
             elif framework_shape != expected:
                 stats.problem(f"output shape {framework_shape} vs {expected} by the rules")
             if not ctx.is_reference:
-                oracle = oracle_name()
+                oracle = reference_name()
                 stats.oracle(f"{oracle} {ctx.policy}", reference_shape == framework_shape)
                 if reference_error:
                     stats.problem(f"{oracle} ({ctx.policy}) raised {reference_error} where "
@@ -90,7 +89,7 @@ def check_shape(session, cell, stats):
                 stats.problem(f"invalid configuration ({kind}) gave shape {framework_shape} "
                               f"instead of raising")
             if not ctx.is_reference:
-                oracle = oracle_name()
+                oracle = reference_name()
                 stats.oracle(f"{oracle} {ctx.policy}", reference_error is not None)
                 if reference_error is None:
                     stats.problem(f"{oracle} ({ctx.policy}) did not raise for {kind}: shape "
@@ -108,14 +107,14 @@ def _shape_repro(ctx, cell, kind, config, transposed):
                 f"output shape {config.expected_shape(transposed)}")
     inputs = layer_strategies.arrays_of(config, transposed)
     plugin = frameworks.get(cell.framework)
-    source, name = layer_repro.function_source(plugin, cell.subject, ctx.policy)
+    source, name = repro.function_source(plugin, cell.subject, ctx.policy)
     make = layers.module_of(plugin).REPRO_TENSOR
     return "\n".join([
         f'"""Repro: conv.shape of {cell.subject} on {cell.framework} {ctx.version}: {kind} '
         f'configuration; expected: {expected}. Exit status 1 on a mismatch."""',
         "import numpy", plugin.layer_repro_imports, source,
-        f"INPUTS = {layer_repro.literal(inputs)}",
-        f"KWARGS = {layer_repro.literal(config.kwargs)}",
+        f"INPUTS = {repro.literal(inputs)}",
+        f"KWARGS = {repro.literal(config.kwargs)}",
         f"tensors = {{k: {make} for k, a in INPUTS.items()}}",
         "try:",
         f"    shape = tuple({name}(**tensors, **KWARGS).shape)",

@@ -27,7 +27,7 @@ from .. import subjects
 from ..checks import repro
 from ..checks.numeric import call_op, first_order
 from ..harness import Cell, run_examples
-from ..strategies import Sample
+from ..subjects.strategies import Sample
 from .common import OP_DTYPES, compare_arrays, pairwise, prepare, round_to, skip
 from .test_grad import draw_grad_outputs
 
@@ -144,8 +144,7 @@ def _repro(ctx, cell, under_test, sample, expected, expected_dtypes, tolerance, 
     title = (f"{cell.property} of {cell.subject} on {cell.framework} {ctx.version} "
              f"({under_test.device} vs its own {REFERENCE_DEVICE} values, {cell.dtype})")
     return repro.script("forward" if grad_outputs is None else "grad", title=title,
-                        framework=cell.framework,
-                        function_name=ctx.entry.op,
+                        framework=cell.framework, source=ctx.repro_source(),
                         device=under_test.device, dtype=cell.dtype, inputs=sample.inputs,
                         kwargs=sample.kwargs, expected=expected, tolerance=tolerance,
                         policy=ctx.policy, expected_dtypes=expected_dtypes,

@@ -12,11 +12,11 @@ import numpy
 
 from ..harness import run_examples
 from ..checks.numeric import contracted_first_order, directional_difference, second_order
-from ..strategies import GRAD_OUTPUTS, arrays
+from ..subjects.strategies import GRAD_OUTPUTS, arrays
 from ..checks.tolerances import CENTRAL_DIFFERENCE
-from .common import (compare_arrays, compare_directional, framework_call, op_cells, prepare,
-                     reference_call, round_to)
-from .test_grad import draw_directions, draw_grad_outputs
+from .common import (compare_arrays, compare_directional, draw_directions, framework_call,
+                     op_cells, prepare, reference_call, round_to)
+from .test_grad import draw_grad_outputs
 
 PROPERTY = "double_backward"
 

@@ -16,7 +16,10 @@ PROPERTY = "forward"
 
 
 def cells(session):
-    return op_cells(session, PROPERTY)
+    """The reference's own float64 forward values are the specification, so that cell (which
+    would compare refimpl with itself) is not generated; tests/refimpl checks them against
+    NumPy."""
+    return op_cells(session, PROPERTY, reference_dtypes=("float32", "float16"))
 
 
 def check_cell(session, cell, stats):

@@ -13,16 +13,13 @@ gradients in [-2, 2]). Primary oracles, each named in a failing verdict:
 Other frameworks of the run are consulted too (a non-primary oracle): their gradients on the
 same inputs, where refimpl says the call means the same to them.
 """
-import numpy
-from hypothesis import strategies as st
-
 from ..harness import run_examples
 from ..checks.numeric import (call_op, contracted_forward, directional_difference, first_order,
                        float_output_shapes)
-from ..strategies import grad_outputs as grad_output_strategy
+from ..subjects.strategies import grad_outputs as grad_output_strategy
 from ..checks.tolerances import CENTRAL_DIFFERENCE
-from .common import (compare_arrays, compare_directional, cross_check, framework_call,
-                     op_cells, prepare, reference_call, round_to)
+from .common import (compare_arrays, compare_directional, cross_check, draw_directions,
+                     framework_call, op_cells, prepare, reference_call, round_to)
 
 PROPERTY = "grad.first_order"
 
@@ -39,15 +36,6 @@ def draw_grad_outputs(data, ctx, sample, where):
     shapes = float_output_shapes(ctx.reference, outputs)
     drawn = data.draw(grad_output_strategy(shapes_of_outputs=shapes), label="grad_outputs")
     return [g.astype(dtype).astype("float64") for g, dtype in zip(drawn, dtypes)]
-
-
-def draw_directions(data, like, label="direction seed"):
-    """A random direction: one array per array of ``like``, elements of magnitude in [0.5, 1]
-    and random sign (a seeded NumPy generator: directions need no shrinking, and drawing
-    them element by element through hypothesis was the slowest part of an example)."""
-    generator = numpy.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label=label))
-    return [generator.uniform(0.5, 1.0, numpy.shape(a)) * generator.choice([-1.0, 1.0], numpy.shape(a))
-            for a in like]
 
 
 def check_cell(session, cell, stats):

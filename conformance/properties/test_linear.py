@@ -11,8 +11,9 @@ refimpl ``linear``/``nn.Linear`` under the framework's policy (``linear_input_la
   gradients of x, W and b after ``sum(y * gy).backward()`` vs refimpl's ``nn.Linear`` run.
 """
 from ..checks import layers, tolerances
-from .layers import (check_functional, check_run, functional_cells, functional_subjects,
-                     prepare_run, run_cells)
+from .common import cells as subject_cells
+from .common import prepare
+from .layers import check_functional, check_run, functional_subjects
 
 SUBJECTS = functional_subjects("linear")
 RUN_SUBJECTS = tuple(e.subject for e in layers.layer_entries("layer", "linear", "linear.layer"))
@@ -20,15 +21,14 @@ PROPERTIES = ("linear.values", "linear.grad", "linear.double_backward", "linear.
 
 
 def cells(session):
-    return (functional_cells(session, "linear.values", SUBJECTS, reference_dtypes=("float32",))
-            + functional_cells(session, "linear.grad", SUBJECTS)
-            + functional_cells(session, "linear.double_backward", SUBJECTS,
-                               dtypes=("float64",), reference_dtypes=("float64",))
-            + run_cells(session, "linear.layer", RUN_SUBJECTS))
+    return (subject_cells(session, "linear.values", SUBJECTS, reference_dtypes=("float32",))
+            + subject_cells(session, "linear.grad", SUBJECTS)
+            + subject_cells(session, "linear.double_backward", SUBJECTS, dtypes=("float64",))
+            + subject_cells(session, "linear.layer", RUN_SUBJECTS))
 
 
 def check_layer(session, cell, stats):
-    ctx = prepare_run(session, cell, stats, lambda plugin: layers.run_of(plugin, cell.subject))
+    ctx = prepare(session, cell, stats, run_of=lambda plugin: layers.run_of(plugin, cell.subject))
     tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
     strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)
     check_run(session, cell, stats, ctx, strategy, lambda case: tolerance)

@@ -15,15 +15,16 @@ where the framework differentiates it) vs refimpl float64 (``refimpl.functions.l
 function per framework's loss) and central differences. A subject is one framework's loss,
 so it has cells for that framework and refimpl (under that framework's policy) only.
 """
-from .layers import check_functional, functional_cells, functional_subjects
+from .common import cells as subject_cells
+from .layers import check_functional, functional_subjects
 
 SUBJECTS = functional_subjects("loss")
 PROPERTIES = ("loss.values", "loss.grad")
 
 
 def cells(session):
-    return (functional_cells(session, "loss.values", SUBJECTS, reference_dtypes=("float32",))
-            + functional_cells(session, "loss.grad", SUBJECTS))
+    return (subject_cells(session, "loss.values", SUBJECTS, reference_dtypes=("float32",))
+            + subject_cells(session, "loss.grad", SUBJECTS))
 
 
 def check_cell(session, cell, stats):

@@ -25,17 +25,19 @@ chainer's float32 trajectories), and consults the float64 run as a non-primary o
 Tolerance: the dtype's 'value' tolerance per step, times the number of steps (each step
 rounds the update once more in the framework's dtype).
 """
-from .. import layer_strategies
 from ..checks import layers, tolerances
 from ..checks.tolerances import Tolerance
-from .layers import check_run, prepare_run, run_cells
+from ..subjects import layer_strategies
+from .common import cells as subject_cells
+from .common import prepare
+from .layers import check_run
 
 SUBJECTS = tuple(entry.subject for entry in layers.layer_entries("optimizer", prop="optim.step"))
 PROPERTIES = ("optim.step", "optim.trajectory")
 
 
 def cells(session):
-    return [cell for name in PROPERTIES for cell in run_cells(session, name, SUBJECTS)]
+    return [cell for name in PROPERTIES for cell in subject_cells(session, name, SUBJECTS)]
 
 
 def step_tolerance(dtype, steps):
@@ -45,8 +47,8 @@ def step_tolerance(dtype, steps):
 
 
 def check_cell(session, cell, stats):
-    ctx = prepare_run(session, cell, stats,
-                      lambda plugin: layers.optimizer_run(plugin, cell.subject))
+    ctx = prepare(session, cell, stats,
+                  run_of=lambda plugin: layers.optimizer_run(plugin, cell.subject))
     name = layers.binding(session.plugin(cell.framework), "OPTIMIZERS", cell.subject)
     mode = cell.property.split(".")[1]
     stats.tolerance = step_tolerance(cell.dtype, 1)

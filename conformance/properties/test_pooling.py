@@ -9,17 +9,17 @@ kernel sizes, strides, pads up to ksize // 2, torch's ``ceil_mode`` and
 Random inputs hold distinct values, so a max window never ties; ties, NaN windows, pads beyond
 ksize // 2 and the default size rule are behaviour cases (``behaviours_layers``).
 """
-from .layers import check_functional, functional_cells, functional_subjects
+from .common import cells as subject_cells
+from .layers import check_functional, functional_subjects
 
 SUBJECTS = functional_subjects("pooling")
 PROPERTIES = ("pooling.values", "pooling.grad", "pooling.double_backward")
 
 
 def cells(session):
-    return (functional_cells(session, "pooling.values", SUBJECTS, reference_dtypes=("float32",))
-            + functional_cells(session, "pooling.grad", SUBJECTS)
-            + functional_cells(session, "pooling.double_backward", SUBJECTS,
-                               dtypes=("float64",), reference_dtypes=("float64",)))
+    return (subject_cells(session, "pooling.values", SUBJECTS, reference_dtypes=("float32",))
+            + subject_cells(session, "pooling.grad", SUBJECTS)
+            + subject_cells(session, "pooling.double_backward", SUBJECTS, dtypes=("float64",)))
 
 
 def check_cell(session, cell, stats):

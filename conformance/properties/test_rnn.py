@@ -14,18 +14,20 @@ pre-activations are kept 1/64 away from relu's kink (``layer_strategies.rnn_case
 ``chainer_lstm`` record is declared by chainer's plugin (its layers module's ``subjects()``).
 """
 from ..checks import layers, tolerances
-from .layers import check_run, prepare_run, run_cells
+from .common import cells as subject_cells
+from .common import prepare
+from .layers import check_run
 
 SUBJECTS = tuple(entry.subject for entry in layers.layer_entries("layer", "rnn"))
 PROPERTIES = ("rnn.values", "rnn.grad")
 
 
 def cells(session):
-    return [cell for name in PROPERTIES for cell in run_cells(session, name, SUBJECTS)]
+    return [cell for name in PROPERTIES for cell in subject_cells(session, name, SUBJECTS)]
 
 
 def check_cell(session, cell, stats):
-    ctx = prepare_run(session, cell, stats, lambda plugin: layers.run_of(plugin, cell.subject))
+    ctx = prepare(session, cell, stats, run_of=lambda plugin: layers.run_of(plugin, cell.subject))
     backward = cell.property == "rnn.grad"
     tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad" if backward else "value")
     strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)

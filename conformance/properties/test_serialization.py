@@ -32,13 +32,14 @@ import io
 import numpy
 from hypothesis import strategies as st
 
-from .. import frameworks, layer_repro
-from ..checks import layers, tolerances
-from ..harness import Cell, HarnessError, run_examples
-from ..layer_strategies import grid_values, optimizer_style
+from .. import frameworks
+from ..checks import layers, repro, tolerances
+from ..harness import HarnessError, run_examples
+from ..subjects.layer_strategies import grid_values, optimizer_style
 from ..checks.tolerances import EXACT, Tolerance
-from .common import compare_arrays, framework_call, skip
-from .layers import describe_case, oracle_name, unavailable
+from .common import cells as subject_cells
+from .common import compare_arrays, framework_call, reference_name, skip, unavailable
+from .layers import describe_case
 
 PROPERTIES = ("serialization.module", "serialization.optimizer")
 MODULE_SUBJECTS = tuple(e.subject for e in layers.layer_entries("serializer",
@@ -54,11 +55,9 @@ FORWARD = Tolerance(*[getattr(tolerances.tolerance(DTYPE, "grad"), k) for k in (
 
 
 def cells(session):
-    return [Cell(name, subject, framework, device, DTYPE)
-            for name, subjects in (("serialization.module", MODULE_SUBJECTS),
-                                   ("serialization.optimizer", OPTIMIZER_SUBJECTS))
-            for subject in subjects for framework in session.frameworks
-            if not session.is_reference(framework) for device in session.devices]
+    return (subject_cells(session, "serialization.module", MODULE_SUBJECTS, dtypes=(DTYPE,))
+            + subject_cells(session, "serialization.optimizer", OPTIMIZER_SUBJECTS,
+                            dtypes=(DTYPE,)))
 
 
 # --- strategies ---------------------------------------------------------------------------------
@@ -175,7 +174,7 @@ def check_module(session, cell, stats):
     relay = layers.serialization(frameworks.reference(), "module")
     policy = session.policy_name(framework)
     stats.tolerance = FORWARD
-    oracle = oracle_name()
+    oracle = reference_name()
 
     def check(data, case, stats):
         stats.begin_example()
@@ -206,7 +205,7 @@ def check_module(session, cell, stats):
             compare_arrays(stats, f"{framework} forward after loading", [imported["y"]],
                            [exported["y"]], EXACT if source == framework else FORWARD,
                            f"{source} forward")
-        stats.end_example(lambda: where, lambda: layer_repro.run_script(
+        stats.end_example(lambda: where, lambda: repro.run_script(
             title=f"{cell.property} {cell.subject}: {framework} loads {oracle}'s npz",
             framework=framework, run=load, case=imported_case,
             expected={k: v for k, v in exported.items() if k != "file"} if source == framework
@@ -229,7 +228,7 @@ def check_optimizer(session, cell, stats):
     relay = layers.serialization(frameworks.reference(), "optimizer")
     policy = session.policy_name(framework)
     step = stats.tolerance = tolerances.tolerance(DTYPE, "value")
-    oracle = oracle_name()
+    oracle = reference_name()
 
     def check(data, case, stats):
         stats.begin_example()
@@ -257,7 +256,7 @@ def check_optimizer(session, cell, stats):
                 compare_arrays(stats, f"{framework}'s step after loading {oracle}'s state: "
                                f"{name}", [imported[name]], [exported[name]], EXACT,
                                f"{framework}'s own next step")
-        stats.end_example(lambda: where, lambda: layer_repro.run_script(
+        stats.end_example(lambda: where, lambda: repro.run_script(
             title=f"{cell.property} {cell.subject}: {framework} loads {oracle}'s optimizer state",
             framework=framework, run=load, case=imported_case,
             expected={k: exported[k] for k in stepped}, tolerance=EXACT))

@@ -5,10 +5,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance import frameworks, harness, layer_strategies
+from conformance import frameworks, harness
 from conformance.checks import layers
 from conformance.properties import test_losses, test_serialization
-from conformance.properties.layers import reference_policy
+from conformance.properties.common import reference_policy
+from conformance.subjects import layer_strategies
 
 PLUGINS = ["refimpl", "torch", "chainer"]
 TABLES = {"function": "FUNCTIONS", "layer": "RUNS", "optimizer": "OPTIMIZERS"}
