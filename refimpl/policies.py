@@ -281,6 +281,74 @@ class Policy:
         chainer's type check: InvalidType (Expect/Actual), or the RuntimeError chainer's
         type_check raises where it cannot evaluate the condition (softmax axis).""")
 
+    pow_gradient_masks: bool = _doc(
+        """Whether pow's gradients take fixed values where the formulas meet 0 * inf. True
+        (torch 2.13 ``pow_backward_self``/``pow_backward_exponent``): d/da = 0 where b == 0
+        (``where(b == 0, 0, b a^(b-1))``), d/db = 0 where a == 0 and b >= 0 (``where(a == 0 &
+        b >= 0, 0, y log a)``), and the plain formulas elsewhere: a negative base gives NaN
+        for d/db (log a), a zero base with b < 0 gives -inf; a Python-number base takes the
+        same rule. The masked branch still passes a zero gradient into the formula, so second
+        derivatives there are 0 * (formula's derivative) (NaN for a negative base). False
+        (chainer 7.8.1 PowVarVar/PowVarConst: the plain formulas ``b a^(b-1)`` and ``y log a``
+        everywhere: ``a ** 0.0`` at a = 0 gives NaN, a = 0, b = 2 gives NaN for d/db).""")
+
+    relu_nan_gradient: float = _doc(
+        """relu's gradient at a NaN input. torch 2.13: 1 (``threshold_backward`` zeroes only
+        where ``x <= 0``). chainer 7.8.1: 0 (ReLUGrad2 passes only where ``y > 0``).""")
+
+    abs_nan_gradient: str = _doc(
+        """abs's gradient at a NaN input. 'zero' (torch 2.13: ``sgn(nan)`` is 0). 'nan'
+        (chainer 7.8.1: ``numpy.sign(nan)``).""")
+
+    empty_softmax_axis: str = _doc(
+        """softmax, log_softmax and logsumexp along an axis of length 0. 'identity' (torch
+        2.13: softmax/log_softmax give the empty result, logsumexp -inf, the identity of its
+        log-sum; gradients are empty/zero). 'raise' (chainer 7.8.1: NumPy's ValueError
+        'zero-size array to reduction operation maximum which has no identity').""")
+
+    number_operands: str = _doc(
+        """add/sub/mul/div with two Python numbers and no Variable. 'tensor' (torch 2.13:
+        ``torch.add(2, 3)`` is a 0-d int64 tensor, ``torch.div(2, 3)`` float32: each number's
+        category's default dtype (bool, int64, float32, complex64); ``torch.pow(2, 3)`` raises
+        TypeError; ``torch.sub(True, 2)`` RuntimeError). 'raise' (chainer 7.8.1: TypeError
+        'incompatible array types are mixed in the forward input').""")
+
+    squeeze_non_unit_axis: str = _doc(
+        """``squeeze(x, axis)`` naming an axis whose length is not 1. 'ignore' (torch 2.13: that
+        axis is kept; ``squeeze(zeros(2, 3), 0)`` has shape (2, 3)). 'raise' (chainer 7.8.1:
+        ValueError 'cannot select an axis to squeeze out which has size not equal to one').""")
+
+    concat_skips_legacy_empty: bool = _doc(
+        """Whether ``concat`` skips 1-d inputs of shape (0,) beside inputs of more dimensions
+        (their dtype still takes part in promotion). torch 2.13: True (``cat([zeros(0),
+        ones(2, 3)], 1)`` is (2, 3); their gradient is (0,)). chainer 7.8.1: False
+        (InvalidType 'in_types[0].ndim == in_types[1].ndim').""")
+
+    pooling_one_element_tuple: bool = _doc(
+        """Whether the pooling functions take a one-element tuple for the kernel size, stride or
+        padding as that value for both axes. torch 2.13: True (``max_pool2d(x, 2, 2, (1,))``;
+        a tuple of 3 or 0 elements raises RuntimeError). chainer 7.8.1: False
+        (``max_pooling_2d(x, 2, 2, (1,))`` raises AssertionError, ``average_pooling_2d``
+        ValueError 'not enough values to unpack'); refimpl raises ValueError naming it.""")
+
+    error_classes: tuple = _doc(
+        """The exception class raised for each kind of bad argument, as (kind, class name)
+        pairs; refimpl's message names the argument and its value either way. Kinds: 'shape'
+        (operands that do not broadcast, matmul/dot/stack/reshape/broadcast_to/split sizes
+        that do not fit), 'axis' (an axis out of range), 'repeated_axis', 'index' (getitem
+        out of bounds), 'dtype' (a dtype the op does not take: complex to relu/max/argmax/
+        clip/topk/leaky_relu, an integer to mean or exp/log/..., a non-boolean where
+        condition, matmul operands of two dtypes), 'value' (k of topk, split sections, max of
+        an empty array), 'empty_axis' (max/argmax along an axis of length 0, argmax of an
+        empty array), 'type' (a Python value of the wrong type: a float or str axis,
+        float shape entries, a str index, a Variable where a list is expected). torch 2.13:
+        RuntimeError for shape, repeated_axis, dtype (some ops raise its subclass
+        NotImplementedError) and value; IndexError for axis, index, empty_axis; TypeError for
+        type. chainer 7.8.1: its type check's InvalidType for shape, axis and dtype;
+        IndexError (NumPy's) for index; ValueError (NumPy's) for repeated_axis, value and
+        empty_axis; TypeError for type. Measured over 79 inputs by
+        ``tests/refimpl/test_error_classes.py``.""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -327,6 +395,18 @@ TORCH = Policy(
     no_grad_views="cut",
     identity_ops_return_input=frozenset({"cast", "sum_to"}),
     zero_dim_axis="accept",
+    pow_gradient_masks=True,
+    relu_nan_gradient=1.0,
+    abs_nan_gradient="zero",
+    empty_softmax_axis="identity",
+    number_operands="tensor",
+    squeeze_non_unit_axis="ignore",
+    concat_skips_legacy_empty=True,
+    pooling_one_element_tuple=True,
+    error_classes=(("shape", "RuntimeError"), ("axis", "IndexError"),
+                   ("repeated_axis", "RuntimeError"), ("index", "IndexError"),
+                   ("dtype", "RuntimeError"), ("value", "RuntimeError"),
+                   ("empty_axis", "IndexError"), ("type", "TypeError")),
 )
 
 CHAINER = Policy(
@@ -371,6 +451,18 @@ CHAINER = Policy(
     identity_ops_return_input=frozenset({"reshape", "broadcast_to", "sum_to", "sum_to_0d",
                                          "cast_under_no_grad"}),
     zero_dim_axis="raise",
+    pow_gradient_masks=False,
+    relu_nan_gradient=0.0,
+    abs_nan_gradient="nan",
+    empty_softmax_axis="raise",
+    number_operands="raise",
+    squeeze_non_unit_axis="raise",
+    concat_skips_legacy_empty=False,
+    pooling_one_element_tuple=False,
+    error_classes=(("shape", "InvalidType"), ("axis", "InvalidType"),
+                   ("repeated_axis", "ValueError"), ("index", "IndexError"),
+                   ("dtype", "InvalidType"), ("value", "ValueError"),
+                   ("empty_axis", "ValueError"), ("type", "TypeError")),
 )
 
 CHAINER5 = dataclasses.replace(

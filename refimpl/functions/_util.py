@@ -22,6 +22,20 @@ def as_variable(value, name="x"):
     raise TypeError(f"{name} must be a Variable, an array or a number, got {name}={value!r}")
 
 
+_ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeError": TypeError,
+                  "ValueError": ValueError, "InvalidType": InvalidType}
+
+
+def argument_error(kind, message, function_name=""):
+    """The exception the active policy raises for a bad argument of ``kind`` (policy field
+    ``error_classes``: 'shape', 'axis', 'index', 'dtype', 'value', 'type', ...), carrying
+    ``message`` (which names the argument and its value)."""
+    name = dict(_semantics.current().error_classes)[kind]
+    if name == "InvalidType":
+        return InvalidType(message, "(see Expect)", function_name)
+    return _ERROR_CLASSES[name](message)
+
+
 def _scalar_category(value):
     if isinstance(value, bool):
         return 0
@@ -56,6 +70,8 @@ def result_dtype(operands, function_name):
                 and variables[0].dtype.kind != "f"):
             raise InvalidType("lhs.dtype.kind == f", f"{variables[0].dtype.kind} != f", function_name)
         return variables[0].dtype
+    if not arrays:  # Python numbers only (torch.add(2, 3)): the top category's default
+        return numpy.dtype(_DEFAULT_FOR_CATEGORY[max(_scalar_category(s) for s in scalars)])
     dimensioned = [a.dtype for a in arrays if a.ndim > 0]
     zero_dim = [a.dtype for a in arrays if a.ndim == 0]
     top = max(_CATEGORY[d.kind] for d in dtypes)
@@ -65,7 +81,10 @@ def result_dtype(operands, function_name):
     if scalars:
         scalar_top = max(_scalar_category(s) for s in scalars)
         if scalar_top > top:
-            dtype = numpy.dtype(_DEFAULT_FOR_CATEGORY[scalar_top])
+            if scalar_top == 3 and top == 2:  # a complex number keeps the float's precision
+                dtype = numpy.result_type(dtype, numpy.complex64)
+            else:
+                dtype = numpy.dtype(_DEFAULT_FOR_CATEGORY[scalar_top])
     return numpy.dtype(dtype)
 
 
@@ -98,14 +117,22 @@ def normalize_axis(axis, ndim, name="axis"):
     """A tuple of non-negative axes (None means all), validated against ``ndim``."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
+        axes = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"{name} must be an int, a tuple of ints or None, got {name}={axis!r}")
     result = []
     for a in axes:
-        if not isinstance(a, numbers.Integral) or not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(f"{name}={axis!r} is out of range for an array of ndim={ndim}")
+        if not isinstance(a, numbers.Integral) or isinstance(a, bool):
+            raise TypeError(f"{name} must be an int, a tuple of ints or None, got {name}={axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise argument_error("axis", f"{name}={axis!r} is out of range for an array of "
+                                         f"ndim={ndim}")
         result.append(int(a) % max(ndim, 1))
     if len(set(result)) != len(result):
-        raise ValueError(f"{name}={axis!r} repeats an axis")
+        raise argument_error("repeated_axis", f"{name}={axis!r} repeats an axis")
     return tuple(result)
 
 

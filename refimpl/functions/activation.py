@@ -2,7 +2,7 @@
 second derivatives are zero (the mask is a constant)."""
 from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import as_variable
+from ._util import argument_error, as_variable
 
 
 class _Masked(Function):
@@ -17,7 +17,10 @@ class ReLU(_Masked):
         return _backend.get_array_module(x).maximum(x, x.dtype.type(0))
 
     def slope(self, x):
-        return x > 0  # gradient at 0 is 0 in torch and chainer
+        # the gradient at 0 is 0 in torch and chainer; at NaN, policy ``relu_nan_gradient``
+        if _semantics.current().relu_nan_gradient:
+            return ~(x <= 0)  # torch: threshold_backward zeroes where x <= 0 only
+        return x > 0
 
 
 class LeakyReLU(_Masked):
@@ -53,9 +56,18 @@ class Clip(_Masked):
         return inside
 
 
+def _real(x, name):
+    """``x`` as a Variable; complex input raises the policy's 'dtype' error."""
+    x = as_variable(x)
+    if x.dtype.kind == "c":
+        raise argument_error("dtype", f"{name} is not supported for complex input, got "
+                                      f"x.dtype={x.dtype}", name)
+    return x
+
+
 def relu(x):
-    """``max(x, 0)``; the gradient at 0 is 0."""
-    return ReLU()(as_variable(x))
+    """``max(x, 0)``; the gradient at 0 is 0, at NaN the policy's ``relu_nan_gradient``."""
+    return ReLU()(_real(x, "relu"))
 
 
 def leaky_relu(x, negative_slope=None):
@@ -66,7 +78,7 @@ def leaky_relu(x, negative_slope=None):
     """
     if negative_slope is None:
         negative_slope = _semantics.current().leaky_relu_default_slope
-    return LeakyReLU(float(negative_slope))(as_variable(x))
+    return LeakyReLU(float(negative_slope))(_real(x, "leaky_relu"))
 
 
 def clip(x, x_min=None, x_max=None):
@@ -75,4 +87,4 @@ def clip(x, x_min=None, x_max=None):
         raise ValueError("clip needs x_min or x_max; got x_min=None, x_max=None")
     if x_min is not None and x_max is not None and x_min > x_max:
         raise ValueError(f"clip needs x_min <= x_max; got x_min={x_min}, x_max={x_max}")
-    return Clip(x_min, x_max)(as_variable(x))
+    return Clip(x_min, x_max)(_real(x, "clip"))

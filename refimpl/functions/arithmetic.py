@@ -4,7 +4,7 @@ from .. import _backend, _mode, policies as _semantics
 from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
-from ._util import as_variable, prepare_operands, returns_input
+from ._util import argument_error, as_variable, prepare_operands, result_dtype, returns_input
 from .broadcast import unbroadcast
 from .indexing import where
 from .math import log
@@ -90,36 +90,43 @@ class Div(Function):
 
 
 class Pow(Function):
-    """``a ** b``. d/da = b a^(b-1), taken as exactly 0 (with zero second derivatives) where
-    b == 0, as torch does (0 * 0 ** -1 would be nan), except where the exponent itself needs
-    a gradient and a != 0: there the formula is kept, as its derivative in b, a^-1, is not 0.
-    d/db = a^b log(a) (taken as 0 where a == 0 and b > 0)."""
+    """``a ** b``. d/da = b a^(b-1), d/db = a^b log(a); under the policy's
+    ``pow_gradient_masks`` (torch) d/da is 0 where b == 0 and d/db is 0 where a == 0 and
+    b >= 0, selected with ``where`` in torch's arrangement (``where(b == 0, 0, gy * b
+    a^(b-1))`` and ``gy * where(a == 0 & b >= 0, 0, y log a)``), so that higher derivatives
+    follow torch's too, NaN included. A Python-number exponent follows torch's
+    ``pow(Tensor, Scalar)``: exponent 0 gives zeros without a graph, others the formula."""
+
+    #: The exponent when it was given as a Python number (host-side, so no device sync).
+    number_exponent = None
 
     def forward(self, a, b):
         return a ** b
 
     def backward(self, gy):
+        # 0 ** -1, log(0) and log(-2) are the values wanted (torch computes them silently)
+        with _backend.numpy.errstate(divide="ignore", invalid="ignore"):
+            return self._gradients(gy)
+
+    def _gradients(self, gy):
         a, b = self.inputs
+        masks = _semantics.current().pow_gradient_masks
+        xp = _backend.get_array_module(a.data)
+        zero = xp.zeros((), dtype=gy.dtype)
         ga = gb = None
         if a.requires_grad:
-            xp = _backend.get_array_module(a.data)
-            zero_exponent = b.data == 0
-            if b.requires_grad:
-                zero_exponent = zero_exponent & (a.data == 0)
-            if xp is not _backend.numpy or xp.any(zero_exponent):  # GPU: no host sync, always mask
-                # Evaluate at a = 1 there and select 0, so that neither this gradient nor its
-                # own gradient meets 0 * inf.
-                safe_a = where(zero_exponent, xp.ones((), dtype=a.dtype), a)
-                ga = where(xp.broadcast_to(zero_exponent, gy.shape),
-                           xp.zeros((), dtype=gy.dtype), gy * b * safe_a ** (b - 1))
-            else:
-                ga = gy * b * a ** (b - 1)
+            if masks and self.number_exponent == 0:  # torch's pow(Tensor, Scalar): no graph
+                return Variable._constant(xp.zeros(a.shape, dtype=gy.dtype)), None
+            ga = gy * (b * a ** (b - 1))
+            if masks and self.number_exponent is None:  # torch's pow(Tensor, Tensor)
+                ga = where(xp.broadcast_to(b.data == 0, gy.shape), zero, ga)
             ga = unbroadcast(ga, a.shape)
         if b.requires_grad:
-            xp = _backend.get_array_module(a.data)
-            positive = xp.broadcast_to(a.data > 0, gy.shape)
-            safe_a = where(a.data > 0, a, xp.ones((), dtype=a.dtype))
-            gb = unbroadcast(where(positive, gy * self.output() * log(safe_a), 0.0 * gy), b.shape)
+            gb = self.output() * log(a)
+            if masks:  # torch: grad * where(..), so a NaN/inf gy still reaches masked places
+                mask = (a.data == 0) & (b.data >= 0)
+                gb = where(xp.broadcast_to(mask, gb.shape), zero, gb)
+            gb = unbroadcast(gy * gb, b.shape)
         return ga, gb
 
 
@@ -133,13 +140,39 @@ class Neg(Function):
         return -gy
 
 
+def _numbers_only(a, b, name):
+    """Two Python numbers and no Variable: policy field ``number_operands``. Returns the
+    operands as 0-d constant Variables of each number's default dtype (torch), or raises."""
+    if isinstance(a, Variable) or isinstance(b, Variable) or not (_is_scalar(a) and _is_scalar(b)):
+        return None
+    if _semantics.current().number_operands == "raise" or name == "pow":
+        raise TypeError(f"{name} needs a Variable or an array operand, got two numbers "
+                        f"a={a!r}, b={b!r}")
+    dtype = result_dtype([a, b], name)
+    return [Variable._constant(_backend.numpy.asarray(v, dtype=dtype)) for v in (a, b)]
+
+
+def _apply(function, a, b, name):
+    """``function(a, b)`` with operands that do not broadcast reported as the policy's
+    'shape' error (NumPy's ValueError otherwise)."""
+    try:
+        return function(a, b)
+    except ValueError:
+        try:
+            _backend.numpy.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise argument_error("shape", f"{name}: operands of shapes a.shape={a.shape} and "
+                                          f"b.shape={b.shape} do not broadcast", name) from None
+        raise
+
+
 def add(a, b):
     """``a + b`` with broadcasting; either side may be a Python number."""
     function = Add()
     if _is_scalar(b) or _is_scalar(a):  # chainer's AddConstant; an array operand makes Add
         function.passes_none_grad = True
-    a, b = prepare_operands((a, b), "_ + _")
-    return function(a, b)
+    a, b = _numbers_only(a, b, "add") or prepare_operands((a, b), "_ + _")
+    return _apply(function, a, b, "add")
 
 
 def sub(a, b):
@@ -147,14 +180,19 @@ def sub(a, b):
     function = Sub()
     if _is_scalar(b):  # chainer's x - c is AddConstant(-c); c - x (SubFromConstant) raises
         function.passes_none_grad = True
-    a, b = prepare_operands((a, b), "_ - _")
-    return function(a, b)
+    if _semantics.current().number_operands == "tensor" and any(
+            type(v) is bool or isinstance(v, Variable) and v.dtype.kind == "b" for v in (a, b)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use `~` ("
+                           f"a={a!r}, b={b!r})")
+    a, b = _numbers_only(a, b, "sub") or prepare_operands((a, b), "_ - _")
+    return _apply(function, a, b, "sub")
 
 
 def mul(a, b):
     """``a * b`` with broadcasting; either side may be a Python number."""
-    a, b = prepare_operands((a, b), "_ * _")
-    return Mul()(a, b)
+    a, b = _numbers_only(a, b, "mul") or prepare_operands((a, b), "_ * _")
+    return _apply(Mul(), a, b, "mul")
 
 
 def div(a, b):
@@ -168,22 +206,27 @@ def div(a, b):
         # Chainer: x / c is x * (1 / c) with the constant cast to x's integer dtype.
         xp = _backend.get_array_module(a.data)
         return mul(a, xp.asarray(1.0 / xp.asarray(b)).astype(a.dtype))
-    a, b = prepare_operands((a, b), "_ / _")
+    a, b = _numbers_only(a, b, "div") or prepare_operands((a, b), "_ / _")
     if a.dtype.kind in "biu":
         a, b = cast(a, "float32"), cast(b, "float32")
-    return Div()(a, b)
+    return _apply(Div(), a, b, "div")
 
 
 def pow(a, b):
-    """``a ** b`` with broadcasting; either side may be a Python number."""
+    """``a ** b`` with broadcasting; either side may be a Python number (not both: TypeError,
+    as ``torch.pow(2, 3)``)."""
     policy = _semantics.current()
     if policy.integer_arithmetic == "float_only":
         for operand in (a, b):
             if isinstance(operand, Variable) and operand.dtype.kind != "f":
                 rhs = "_" if isinstance(b, Variable) else b
                 raise InvalidType("x.dtype.kind == f", f"{operand.dtype.kind} != f", f"_ ** {rhs}")
+    _numbers_only(a, b, "pow")
+    function = Pow()
+    if type(b) in _PYTHON_SCALARS:
+        function.number_exponent = b
     a, b = prepare_operands((a, b), "_ ** _")
-    return Pow()(a, b)
+    return _apply(function, a, b, "pow")
 
 
 def neg(x):

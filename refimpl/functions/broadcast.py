@@ -2,7 +2,7 @@
 step every broadcasting op's gradient ends with (sum the gradient back to an input's shape)."""
 from .. import _backend
 from ..function import Function
-from ._util import as_variable, returns_input
+from ._util import argument_error, as_variable, returns_input
 
 
 def unbroadcast(gy, shape):
@@ -63,7 +63,8 @@ def broadcast_to(x, shape):
     if x.shape == shape and returns_input("broadcast_to"):
         return x
     if not broadcasts_to(x.shape, shape):
-        raise ValueError(f"cannot broadcast x of shape {x.shape} to shape={shape}")
+        raise argument_error("shape", f"cannot broadcast x of shape {x.shape} to shape={shape}",
+                             "BroadcastTo")
     return BroadcastTo(shape)(x)
 
 

@@ -2,7 +2,7 @@
 from .. import _backend
 from ..function import Function
 from ..variable import Variable
-from ._util import as_variable, prepare_operands
+from ._util import argument_error, as_variable, prepare_operands
 from .broadcast import unbroadcast
 
 
@@ -109,6 +109,13 @@ def where(condition, x, y):
     if not hasattr(condition, "dtype"):  # a list: on the operands' device
         condition = _backend.get_array_module(x.data, y.data).asarray(condition)
     if condition.dtype.kind != "b":
-        raise TypeError(f"condition must be boolean, got condition.dtype={condition.dtype}")
+        raise argument_error("dtype", f"condition must be boolean, got "
+                                      f"condition.dtype={condition.dtype}", "Where")
     _backend.get_array_module(condition, x.data, y.data)  # DeviceMismatchError when mixed
+    try:
+        _backend.numpy.broadcast_shapes(condition.shape, x.shape, y.shape)
+    except ValueError:
+        raise argument_error("shape", f"where: condition.shape={condition.shape}, "
+                                      f"x.shape={x.shape} and y.shape={y.shape} do not broadcast",
+                             "Where") from None
     return Where(condition)(x, y)

@@ -431,7 +431,9 @@ def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean"
     -sum_c w[c] q[n, c] logp[n, c]`` with ``q = (1 - eps) t + eps / C``, no ignore index,
     and 'mean' divides by the number of elements ``N * d1 * ...``.
 
-    ``x`` is differentiated (to any order); ``t`` and ``weight`` are constants.
+    ``x`` is differentiated (to any order), and so is a probability ``t`` given as a
+    Variable (torch differentiates soft targets too); class indices and ``weight`` are
+    constants.
     Chainer's function differs in defaults and normalisation: ``chainer_softmax_cross_entropy``.
 
     >>> import numpy
@@ -456,8 +458,9 @@ def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean"
                                      ignore_index, reduction, eps)
         return reshape(loss, ()) if reduction == "none" else loss
     weight = None if weight is None else _torch_class_weight(weight, x)
-    if labels.dtype.kind == "f":
-        return _soft_target_cross_entropy(x, labels, weight, reduction, eps)
+    if labels.dtype.kind == "f":  # a Variable of probabilities is differentiated (torch)
+        return _soft_target_cross_entropy(x, t if isinstance(t, Variable) else labels, weight,
+                                          reduction, eps)
     _torch_labels_check(x, labels)
     xp = _backend.get_array_module(x.data)
     valid = labels != ignore_index
@@ -485,7 +488,10 @@ def _soft_target_cross_entropy(x, probabilities, weight, reduction, eps):
         raise RuntimeError(f"Expected floating point target of the input's shape for class "
                            f"probabilities, got t.shape={probabilities.shape}, x.shape={x.shape}")
     xp = _backend.get_array_module(x.data)
-    q = xp.asarray(_on_device_of("t", probabilities, x), dtype=x.dtype)
+    if isinstance(probabilities, Variable):
+        q = probabilities if probabilities.dtype == x.dtype else probabilities.astype(x.dtype)
+    else:
+        q = xp.asarray(_on_device_of("t", probabilities, x), dtype=x.dtype)
     if eps > 0:
         q = q * x.dtype.type(1 - eps) + x.dtype.type(eps / x.shape[1])
     if weight is not None:

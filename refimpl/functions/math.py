@@ -2,9 +2,9 @@
 
 Each backward is written with refimpl ops, so it can be differentiated again.
 """
-from .. import _backend
+from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import as_variable
+from ._util import argument_error, as_variable
 
 
 class Exp(Function):
@@ -74,14 +74,18 @@ class Abs(Function):
 
     def backward(self, gy):
         xp = _backend.get_array_module(gy.data)
-        return gy * xp.sign(self.inputs[0].data)
+        x = self.inputs[0].data
+        sign = xp.sign(x)
+        if _semantics.current().abs_nan_gradient == "zero":  # torch: sgn(nan) is 0
+            sign = xp.where(xp.isnan(x), x.dtype.type(0), sign)
+        return gy * sign
 
 
 def _unary(function_class, x, name="x"):
     x = as_variable(x, name)
     if x.dtype.kind not in "fc":
-        raise TypeError(f"{function_class.__name__.lower()} needs a floating-point input, "
-                        f"got x.dtype={x.dtype}")
+        raise argument_error("dtype", f"{function_class.__name__.lower()} needs a floating-point "
+                                      f"input, got x.dtype={x.dtype}", function_class.__name__)
     return function_class()(x)
 
 

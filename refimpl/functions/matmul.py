@@ -1,7 +1,7 @@
 """Matrix product with NumPy's rules: 1-D operands, batch broadcasting."""
-from .. import _backend
+from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import as_variable, prepare_operands
+from ._util import argument_error, as_variable, prepare_operands
 from .broadcast import sum_to
 from .shape import reshape, swapaxes
 
@@ -31,10 +31,16 @@ def matmul(a, b):
     axis removed again; leading axes broadcast."""
     a, b = as_variable(a, "a"), as_variable(b, "b")
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul needs operands of at least 1 dimension, got a.shape={a.shape}, "
-                         f"b.shape={b.shape}")
+        raise argument_error("shape", f"matmul needs operands of at least 1 dimension, got "
+                                      f"a.shape={a.shape}, b.shape={b.shape}", "MatMul")
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-        raise ValueError(f"matmul shape mismatch: a.shape={a.shape}, b.shape={b.shape}")
+        raise argument_error("shape", f"matmul shape mismatch: a.shape={a.shape}, "
+                                      f"b.shape={b.shape}", "MatMul")
+    if a.dtype != b.dtype and _semantics.current().mixed_dtypes == "promote":
+        # torch matmul does not promote ('expected m1 and m2 to have the same dtype');
+        # chainer's type check raises too (prepare_operands, policy mixed_dtypes='raise')
+        raise argument_error("dtype", f"matmul needs operands of one dtype, got "
+                                      f"a.dtype={a.dtype}, b.dtype={b.dtype}", "MatMul")
     a, b = prepare_operands((a, b), "MatMul")
     a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a
     b2 = reshape(b, b.shape + (1,)) if b.ndim == 1 else b
@@ -52,5 +58,9 @@ def dot(a, b):
     """Inner product of two 1-D Variables (``torch.dot``)."""
     a, b = as_variable(a, "a"), as_variable(b, "b")
     if a.ndim != 1 or b.ndim != 1:
-        raise ValueError(f"dot needs 1-D operands, got a.shape={a.shape}, b.shape={b.shape}")
+        raise argument_error("shape", f"dot needs 1-D operands, got a.shape={a.shape}, "
+                                      f"b.shape={b.shape}", "Dot")
+    if a.shape != b.shape:
+        raise argument_error("shape", f"dot needs operands of one length, got a.shape={a.shape}, "
+                                      f"b.shape={b.shape}", "Dot")
     return matmul(a, b)

@@ -219,6 +219,15 @@ def pool_outsize(size, ksize, stride, pad, rule="floor"):
     return out
 
 
+def _one_element(value):
+    """A one-element tuple or list as its element, under the policy's
+    ``pooling_one_element_tuple`` (torch); anything else unchanged."""
+    if (isinstance(value, (tuple, list)) and len(value) == 1
+            and _policy_value("pooling_one_element_tuple")):
+        return value[0]
+    return value
+
+
 def _geometry(function_name, x, ksize, stride, pad, rule, pad_limit):
     """The pooling's ConvGeometry, its arguments validated."""
     if x.ndim != 4:
@@ -226,11 +235,11 @@ def _geometry(function_name, x, ksize, stride, pad, rule, pad_limit):
     if x.dtype.kind != "f":
         raise TypeError(f"{function_name}: x must have a floating-point dtype, got "
                         f"x.dtype={x.dtype}")
-    ksize = _pair(ksize, "ksize", function_name, 1)
-    stride = ksize if stride is None else _pair(stride, "stride", function_name, 1)
-    pad = _pair(pad, "pad", function_name, 0)
+    ksize = _pair(_one_element(ksize), "ksize", function_name, 1)
+    stride = ksize if stride is None else _pair(_one_element(stride), "stride", function_name, 1)
+    pad = _pair(_one_element(pad), "pad", function_name, 0)
     if pad_limit == "half_kernel" and any(p > k // 2 for p, k in zip(pad, ksize)):
-        raise ValueError(f"{function_name}: pad should be at most half of the kernel size (as "
+        raise RuntimeError(f"{function_name}: pad should be at most half of the kernel size (as "
                          f"torch requires), got pad={pad}, ksize={ksize}")
     out_size = tuple(pool_outsize(n, k, s, p, rule)
                      for n, k, s, p in zip(x.shape[2:], ksize, stride, pad))

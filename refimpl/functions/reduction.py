@@ -4,7 +4,7 @@ import numbers
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
-from ._util import as_variable, check_zero_dim_axis, normalize_axis
+from ._util import argument_error, as_variable, check_zero_dim_axis, normalize_axis
 from .broadcast import broadcast_to
 from .math import exp
 from .shape import reshape
@@ -84,7 +84,8 @@ def mean(x, axis=None, keepdims=False):
     for a in axes:
         count *= x.shape[a]
     if x.dtype.kind not in "fc":
-        raise TypeError(f"mean needs a floating-point input, got x.dtype={x.dtype}")
+        raise argument_error("dtype", f"mean needs a floating-point input, got x.dtype={x.dtype}",
+                             "Mean")
     return Mean(axes, bool(keepdims), count)(x)
 
 
@@ -102,9 +103,11 @@ class _Extreme(Function):
         x = self.inputs[0].data
         xp = _backend.get_array_module(x)
         y = self.output().data.reshape(_keepdims_shape(x.shape, self.axes))
-        mask = (x == y).astype(gy.dtype)
-        if self.tie == "distribute":
+        if self.tie == "distribute":  # torch's evenly_distribute_backward: NaN picks the NaNs
+            mask = xp.where(xp.isnan(y), xp.isnan(x), x == y).astype(gy.dtype)
             mask /= mask.sum(axis=self.axes, keepdims=True)
+        else:
+            mask = (x == y).astype(gy.dtype)
         return _expand_back(gy, x.shape, self.axes) * xp.asarray(mask)
 
 
@@ -142,12 +145,38 @@ class ScatterAlongAxis(Function):
         return GatherAlongAxis(self.indices, self.axis)(gx)
 
 
+def _real_input(x, name):
+    """A complex ``x`` raises the policy's 'dtype' error (the op orders its elements)."""
+    if x.dtype.kind == "c":
+        raise argument_error("dtype", f"{name} does not support complex input, got "
+                                      f"x.dtype={x.dtype}", name)
+
+
+def _check_nonempty_axes(x, axis, name, all_kind="value"):
+    """Reducing an axis of length 0 with an op that has no identity (max, argmax) raises
+    the policy's 'empty_axis' error; all of an empty array its ``all_kind`` error (torch:
+    max RuntimeError, argmax IndexError)."""
+    if x.size:
+        return
+    if axis is None:
+        if all_kind == "empty_axis":
+            raise argument_error("empty_axis", f"{name}: x of shape {x.shape} has no elements",
+                                 name)
+        raise argument_error("value", f"{name}: x of shape {x.shape} has no elements; give "
+                                      f"an axis (got axis=None)", name)
+    for a in normalize_axis(axis, x.ndim):
+        if x.shape[a] == 0:
+            raise argument_error("empty_axis", f"{name}: axis={axis!r} of x.shape={x.shape} "
+                                               f"has length 0", name)
+
+
 def _extreme(x, axis, keepdims, largest):
     x = as_variable(x)
-    if x.size == 0:
-        raise ValueError(f"{'max' if largest else 'min'} of an empty array (x.shape={x.shape})")
-    policy = _semantics.current()
     name = "Max" if largest else "Min"
+    _real_input(x, name.lower())
+    if x.ndim:
+        _check_nonempty_axes(x, axis, name.lower())
+    policy = _semantics.current()
     if axis is None or not isinstance(axis, numbers.Integral):
         return _Extreme(_reduction_axes(axis, x, name), bool(keepdims), policy.max_tie_gradient,
                         largest)(x)
@@ -216,23 +245,30 @@ class ArgExtreme(Function):
         return None
 
 
-def argmax(x, axis=None, keepdims=False):
-    """Index of the largest element (the first one at ties), with no graph; its dtype is the
-    policy's ``index_dtype`` (torch int64, chainer int32)."""
+def _arg_extreme_op(x, axis, keepdims, largest):
+    name = "argmax" if largest else "argmin"
     x = as_variable(x)
-    check_zero_dim_axis(x, axis, "ArgMax", "in_types[0].ndim > 0")
+    _real_input(x, name)
+    check_zero_dim_axis(x, axis, "ArgMax" if largest else "ArgMin", "in_types[0].ndim > 0")
     axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
-    index = _arg_extreme(x.data, axis, keepdims, True).astype(_semantics.current().index_dtype, copy=False)
-    return ArgExtreme(index)(x)
+    if x.ndim:
+        _check_nonempty_axes(x, axis, name, "empty_axis")
+    else:  # a 0-d input: the index is 0-d, with keepdims too (torch)
+        keepdims = False
+    index = _arg_extreme(x.data, axis, keepdims, largest)
+    return ArgExtreme(index.astype(_semantics.current().index_dtype, copy=False))(x)
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the largest element (the first one at ties, or the first NaN), with no
+    graph; its dtype is the policy's ``index_dtype`` (torch int64, chainer int32). A 0-d
+    ``x`` gives a 0-d index, also with ``keepdims``."""
+    return _arg_extreme_op(x, axis, keepdims, True)
 
 
 def argmin(x, axis=None, keepdims=False):
-    """Index of the smallest element (the first one at ties), as an int64 Variable."""
-    x = as_variable(x)
-    check_zero_dim_axis(x, axis, "ArgMin", "in_types[0].ndim > 0")
-    axis = None if axis is None else normalize_axis(axis, x.ndim)[0]
-    index = _arg_extreme(x.data, axis, keepdims, False).astype(_semantics.current().index_dtype, copy=False)
-    return ArgExtreme(index)(x)
+    """Index of the smallest element (the first one at ties, or the first NaN); as argmax."""
+    return _arg_extreme_op(x, axis, keepdims, False)
 
 
 def topk(x, k, axis=-1, largest=True, sorted=True):
@@ -242,18 +278,26 @@ def topk(x, k, axis=-1, largest=True, sorted=True):
     only. Chainer has no topk.
     """
     x = as_variable(x)
+    _real_input(x, "topk")
     axis = normalize_axis(axis, x.ndim)[0]
     length = x.shape[axis] if x.ndim else 1
-    if not isinstance(k, numbers.Integral) or not 0 <= k <= length:
-        raise ValueError(f"k={k!r} must be an int in [0, {length}] (x.shape={x.shape}, axis={axis})")
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool):
+        raise TypeError(f"k must be an int, got k={k!r}")
+    if not 0 <= k <= length:
+        raise argument_error("value", f"k={k!r} must be in [0, {length}] (x.shape={x.shape}, "
+                                      f"axis={axis})", "topk")
     if x.ndim == 0:  # as a 1-element vector; k=1 gives 0-d results, as torch.topk
         values, indices = topk(reshape(x, (1,)), k, 0, largest, sorted)
         if k == 0:
             return values, indices
         return reshape(values, ()), Variable._make_output(indices.data.reshape(()), None, False)
     xp = _backend.get_array_module(x.data)
-    keys = -x.data if largest else x.data
+    nan = xp.isnan(x.data)
+    keys = xp.where(nan, -xp.inf, -x.data) if largest else x.data  # NumPy sorts NaN last
     order = xp.argsort(keys, axis=axis, kind="stable")
+    if largest:  # NaN counts as the largest (torch): move the NaNs first, stably
+        order = xp.take_along_axis(order, xp.argsort(
+            ~xp.take_along_axis(nan, order, axis), axis=axis, kind="stable"), axis)
     indices = xp.take(order, xp.arange(k), axis=axis)
     values = GatherAlongAxis(indices, axis)(x)
     return values, Variable._make_output(indices.astype("int64", copy=False), None, False)
@@ -265,10 +309,14 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = _backend.get_array_module(x)
-        shift = x.max(axis=self.axes, keepdims=True)
+        if not x.size:  # -inf, the identity of a log-sum (torch); see empty_softmax_axis
+            shift = xp.zeros(_keepdims_shape(x.shape, self.axes), dtype=x.dtype)
+        else:
+            shift = x.max(axis=self.axes, keepdims=True)
         # x's zero, not a Python 0: NumPy promotes an all-0-d where() with int 0 to float64.
         shift = xp.where(xp.isfinite(shift), shift, x.dtype.type(0))
-        y = xp.log(xp.exp(x - shift).sum(axis=self.axes, keepdims=True)) + shift
+        with _backend.numpy.errstate(divide="ignore"):  # log(0) = -inf for an empty axis
+            y = xp.log(xp.exp(x - shift).sum(axis=self.axes, keepdims=True)) + shift
         return y if self.keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
 
     def backward(self, gy):
@@ -280,4 +328,8 @@ class LogSumExp(Function):
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x), axis))``, computed stably."""
     x = as_variable(x)
-    return LogSumExp(_reduction_axes(axis, x, "LogSumExp"), bool(keepdims))(x)
+    axes = _reduction_axes(axis, x, "LogSumExp")
+    if any(x.shape[a] == 0 for a in axes) and _semantics.current().empty_softmax_axis == "raise":
+        raise ValueError(f"logsumexp: x of shape {x.shape} is empty (axis={axis!r}): zero-size "
+                         f"array to reduction operation maximum which has no identity")
+    return LogSumExp(axes, bool(keepdims))(x)

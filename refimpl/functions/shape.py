@@ -5,8 +5,8 @@ import numbers
 from .. import _backend, policies as _semantics
 from ..errors import InvalidType
 from ..function import Function
-from ._util import (as_variable, check_zero_dim_axis, normalize_axis, prepare_operands,
-                    returns_input)
+from ._util import (argument_error, as_variable, check_zero_dim_axis, normalize_axis,
+                    prepare_operands, returns_input)
 from .indexing import GetItemGrad
 
 
@@ -29,10 +29,13 @@ def reshape(x, *shape):
     x = as_variable(x)
     if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
         shape = tuple(shape[0])
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"reshape needs a shape of ints, got shape={shape!r}")
     try:
         target = _backend.numpy.empty(x.shape, dtype=bool).reshape(shape).shape
-    except (ValueError, TypeError):
-        raise ValueError(f"cannot reshape x of shape {x.shape} to shape={shape}") from None
+    except ValueError:
+        raise argument_error("shape", f"cannot reshape x of shape {x.shape} to shape={shape}",
+                             "Reshape") from None
     if target == x.shape and returns_input("reshape"):
         return x
     return Reshape(target)(x)
@@ -60,7 +63,8 @@ def transpose(x, axes=None):
         axes = tuple(reversed(range(x.ndim)))
     axes = tuple(axes)
     if sorted(normalize_axis(axes, x.ndim, "axes")) != list(range(x.ndim)):
-        raise ValueError(f"axes={axes} is not a permutation of the {x.ndim} axes of x")
+        raise argument_error("shape", f"axes={axes} is not a permutation of the {x.ndim} axes "
+                                      f"of x", "Transpose")
     axes = normalize_axis(axes, x.ndim, "axes")
     if axes == tuple(range(x.ndim)) and returns_input("transpose"):
         return x
@@ -90,8 +94,8 @@ def swapaxes(x, axis1, axis2):
 def squeeze(x, axis=None):
     """Remove axes of length 1 (all of them with ``axis=None``).
 
-    Naming an axis whose length is not 1 raises ValueError, as chainer and numpy;
-    (torch silently keeps such an axis).
+    Naming an axis whose length is not 1: policy field ``squeeze_non_unit_axis`` (torch
+    keeps that axis, chainer raises ValueError).
     """
     x = as_variable(x)
     if axis is None:
@@ -99,6 +103,8 @@ def squeeze(x, axis=None):
     else:
         check_zero_dim_axis(x, axis, "Squeeze", "in_types[0].ndim > 0")
         axes = normalize_axis(axis, x.ndim) if x.ndim else ()
+        if _semantics.current().squeeze_non_unit_axis == "ignore":  # torch keeps such an axis
+            axes = tuple(a for a in axes if x.shape[a] == 1)
         for a in axes:
             if x.shape[a] != 1:
                 raise ValueError(f"cannot squeeze axis={axis}: x.shape[{a}]={x.shape[a]} != 1")
@@ -110,8 +116,11 @@ def squeeze(x, axis=None):
 def expand_dims(x, axis):
     """Insert an axis of length 1 at ``axis`` (chainer's name; torch calls it unsqueeze)."""
     x = as_variable(x)
-    if not isinstance(axis, numbers.Integral) or not -(x.ndim + 1) <= axis <= x.ndim:
-        raise ValueError(f"axis={axis!r} is out of range for expand_dims of ndim={x.ndim}")
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"expand_dims needs an int axis, got axis={axis!r}")
+    if not -(x.ndim + 1) <= axis <= x.ndim:
+        raise argument_error("axis", f"axis={axis!r} is out of range for expand_dims of "
+                                     f"ndim={x.ndim}", "ExpandDims")
     axis = axis % (x.ndim + 1)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
@@ -120,17 +129,22 @@ unsqueeze = expand_dims
 
 
 class Concat(Function):
+    """Join along ``axis``; inputs flagged in ``skipped`` (legacy (0,) tensors, policy
+    ``concat_skips_legacy_empty``) take no part and get an empty gradient."""
     saves_tensors = False
 
-    def __init__(self, axis):
-        self.axis = axis
+    def __init__(self, axis, skipped=()):
+        self.axis, self.skipped = axis, skipped
 
     def forward(self, *xs):
-        return _backend.get_array_module(*xs).concatenate(xs, axis=self.axis)
+        kept = [x for x, skip in zip(xs, self.skipped or (False,) * len(xs)) if not skip]
+        return _backend.get_array_module(*xs).concatenate(kept, axis=self.axis)
 
     def backward(self, gy):
-        sizes = [x.shape[self.axis] for x in self.inputs]
-        return split(gy, sizes, axis=self.axis, _sizes=True)
+        skipped = self.skipped or (False,) * len(self.inputs)
+        kept = [x for x, skip in zip(self.inputs, skipped) if not skip]
+        pieces = iter(split(gy, [x.shape[self.axis] for x in kept], axis=self.axis, _sizes=True))
+        return tuple(reshape(gy, (-1,))[:0] if skip else next(pieces) for skip in skipped)
 
 
 def concat(xs, axis=None):
@@ -139,20 +153,34 @@ def concat(xs, axis=None):
     The default axis differs: torch.cat uses 0, chainer F.concat uses 1 (policy field
     ``concat_default_axis``). Shapes must agree except along ``axis``.
     """
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"xs must be a list or tuple of Variables, got xs={xs!r}")
     xs = [as_variable(x, "xs[]") for x in xs]
     if not xs:
         raise ValueError("concat needs at least one array; got xs=[]")
     if axis is None:
         axis = _semantics.current().concat_default_axis
-    ndim = xs[0].ndim
-    axis = normalize_axis(axis, ndim)[0]
     if len({x.dtype for x in xs}) > 1:
         xs = prepare_operands(xs, "Concat")
+    skipped = ()
+    if _semantics.current().concat_skips_legacy_empty and any(x.ndim > 1 for x in xs):
+        skipped = tuple(x.shape == (0,) for x in xs)  # torch skips legacy (0,) tensors
+        if any(skipped):
+            kept = [x for x, skip in zip(xs, skipped) if not skip]
+            _check_concat_shapes(kept, normalize_axis(axis, kept[0].ndim)[0])
+            return Concat(normalize_axis(axis, kept[0].ndim)[0], skipped)(*xs)
+    ndim = xs[0].ndim
+    axis = normalize_axis(axis, ndim)[0]
+    _check_concat_shapes(xs, axis)
+    return Concat(axis)(*xs)
+
+
+def _check_concat_shapes(xs, axis):
+    ndim = xs[0].ndim
     for index, x in enumerate(xs):
         for dim, (size, first) in enumerate(zip(x.shape, xs[0].shape)):
             if dim != axis and size != first or x.ndim != ndim:
                 _concat_shape_error(index, dim, first, size, axis, ndim, x.ndim)
-    return Concat(axis)(*xs)
 
 
 cat = concat
@@ -173,15 +201,21 @@ def _concat_shape_error(index, dim, expected, actual, axis, ndim, actual_ndim):
 
 def stack(xs, axis=0):
     """Join Variables of one shape along a new axis (default 0 in both frameworks)."""
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"xs must be a list or tuple of Variables, got xs={xs!r}")
     xs = [as_variable(x, "xs[]") for x in xs]
     if not xs:
         raise ValueError("stack needs at least one array; got xs=[]")
     for index, x in enumerate(xs):
         if x.shape != xs[0].shape:
-            raise ValueError(f"stack expects each array to be equal size: xs[0].shape={xs[0].shape}, "
-                             f"xs[{index}].shape={x.shape}")
-    if not isinstance(axis, numbers.Integral) or not -(xs[0].ndim + 1) <= axis <= xs[0].ndim:
-        raise ValueError(f"axis={axis!r} is out of range for stack of ndim={xs[0].ndim} arrays")
+            raise argument_error("shape", f"stack expects each array to be equal size: "
+                                          f"xs[0].shape={xs[0].shape}, xs[{index}].shape={x.shape}",
+                                 "Stack")
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"stack needs an int axis, got axis={axis!r}")
+    if not -(xs[0].ndim + 1) <= axis <= xs[0].ndim:
+        raise argument_error("axis", f"axis={axis!r} is out of range for stack of "
+                                     f"ndim={xs[0].ndim} arrays", "Stack")
     return concat([expand_dims(x, axis) for x in xs], axis=axis % (xs[0].ndim + 1))
 
 
@@ -232,7 +266,8 @@ def split(x, indices_or_sections, axis=0, _sizes=False):
     spec = indices_or_sections
     if isinstance(spec, numbers.Integral):
         if spec <= 0:
-            raise ValueError(f"indices_or_sections must be positive, got {spec}")
+            raise argument_error("value", f"indices_or_sections must be positive, got "
+                                          f"indices_or_sections={spec}", "Split")
         if mode == "sizes":
             bounds = list(range(0, length, spec)) + [length]
         else:
@@ -244,8 +279,8 @@ def split(x, indices_or_sections, axis=0, _sizes=False):
         spec = [int(s) for s in spec]
         if mode == "sizes":
             if sum(spec) != length or any(s < 0 for s in spec):
-                raise ValueError(f"split sizes {spec} must be non-negative and sum to "
-                                 f"x.shape[{axis}]={length}")
+                raise argument_error("shape", f"split sizes {spec} must be non-negative and sum "
+                                              f"to x.shape[{axis}]={length}", "Split")
             bounds = [0]
             for size in spec:
                 bounds.append(bounds[-1] + size)

@@ -19,7 +19,9 @@ def _softmax_axis(x, axis, name):
             axis = 0 if x.ndim in (0, 1, 3) else 1
     if x.ndim == 0:
         return 0
-    if not isinstance(axis, int) or not -x.ndim <= axis < x.ndim:
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(f"{name}: axis must be an int, got axis={axis!r}")
+    if not -x.ndim <= axis < x.ndim:
         if _semantics.current().invalid_argument_errors == "chainer_type_check":  # raises RuntimeError
             raise RuntimeError(f"{name}: axis={axis} is out of range for an input of ndim={x.ndim}")
         raise IndexError(f"Dimension out of range (expected to be in range of [{-x.ndim}, "
@@ -34,13 +36,28 @@ def _check_0d(name, axis):
                            f"raises 'An Expr instance cannot be evaluated as bool')")
 
 
+def _shifted(x, axis):
+    """``x - max(x, axis)``; an axis of length 0 has nothing to shift (torch gives the empty
+    result; under ``empty_softmax_axis='raise'`` the op raised before)."""
+    if axis is not None and x.shape[axis] == 0:
+        return x.copy()
+    return x - x.max(axis=axis, keepdims=True)
+
+
+def _check_empty_axis(x, axis, name):
+    if x.shape[axis] == 0 and _semantics.current().empty_softmax_axis == "raise":
+        raise ValueError(f"{name}: axis={axis} of x.shape={x.shape} has length 0: zero-size "
+                         f"array to reduction operation maximum which has no identity")
+    return axis
+
+
 class Softmax(Function):
     def __init__(self, axis):
         self.axis = axis
 
     def forward(self, x):
         xp = _backend.get_array_module(x)
-        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        e = xp.exp(_shifted(x, self.axis))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
 
@@ -56,8 +73,9 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         xp = _backend.get_array_module(x)
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+        shifted = _shifted(x, self.axis)
+        with _backend.numpy.errstate(divide="ignore"):  # log(0) of an empty axis: no element uses it
+            return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
 
     def backward(self, gy):
         return gy - exp(self.output()) * _sum(gy, self.axis, keepdims=True)
@@ -69,7 +87,7 @@ def softmax(x, axis=None):
     if x.ndim == 0:
         _check_0d("softmax", axis)
         return Softmax(None)(x)
-    return Softmax(_softmax_axis(x, axis, "softmax"))(x)
+    return Softmax(_check_empty_axis(x, _softmax_axis(x, axis, "softmax"), "softmax"))(x)
 
 
 def log_softmax(x, axis=None):
@@ -78,4 +96,4 @@ def log_softmax(x, axis=None):
     if x.ndim == 0:
         _check_0d("log_softmax", axis)
         return LogSoftmax(None)(x)
-    return LogSoftmax(_softmax_axis(x, axis, "log_softmax"))(x)
+    return LogSoftmax(_check_empty_axis(x, _softmax_axis(x, axis, "log_softmax"), "log_softmax"))(x)

@@ -97,21 +97,44 @@ def test_value_and_gradient_at_kinks(name, policy, function, x, expected_y, expe
 @pytest.mark.parametrize("policy", BOTH)
 @pytest.mark.parametrize("name, function", [
     ("relu", F.relu), ("leaky_relu", F.leaky_relu), ("abs", F.abs),
-    ("clip", lambda x: F.clip(x, -1.0, 0.0)), ("pow1", lambda x: x ** 1),
-    ("pow0", lambda x: x ** 0),
+    ("clip", lambda x: F.clip(x, -1.0, 0.0)),
 ])
 def test_second_derivative_is_zero_at_and_around_kinks(name, function, policy):
     (g2,) = second_grads(function, [-1.0, 0.0, 1e-300, 2.0], policy=policy)
     assert_exact(g2, [0.0, 0.0, 0.0, 0.0], f"{name}'' under {policy}")
 
 
-def test_pow_second_derivative_in_exponent_at_zero_exponent():
-    """d2/db da (a ** b) at b = 0 is 1/a (refimpl keeps the formula when b needs a gradient)."""
-    a, b = leaf([0.5, 2.0]), leaf([0.0, 0.0])
-    (ga,) = refimpl.grad(a ** b, [a], np.ones(2), create_graph=True)
-    assert_exact(ga.data, [0.0, 0.0], "d/da a ** 0")
-    (gab,) = refimpl.grad(F.sum(ga), [b])
-    np.testing.assert_allclose(gab.data, [2.0, 0.5], rtol=1e-15)
+@pytest.mark.parametrize("policy, first, second", [
+    ("torch", [0.0, 0.0], [0.0, 0.0]),  # where(b == 0, 0, ..): its branch gets a zero gradient
+    ("chainer", [0.0, 0.0], [2.0, 0.5]),  # the formula b a^(b-1): d/db is a^-1 at b = 0
+])
+def test_pow_second_derivative_in_exponent_at_zero_exponent(policy, first, second):
+    """d2/db da (a ** b) at b = 0, as observed on torch 2.13 and chainer 7.8.1."""
+    with refimpl.semantics(policy):
+        a, b = leaf([0.5, 2.0]), leaf([0.0, 0.0])
+        (ga,) = refimpl.grad(a ** b, [a], np.ones(2), create_graph=True)
+        assert_exact(ga.data, first, "d/da a ** 0")
+        (gab,) = refimpl.grad(F.sum(ga), [b])
+    np.testing.assert_allclose(gab.data, second, rtol=1e-15)
+
+
+@pytest.mark.parametrize("policy, exponent, first, second", [
+    # torch pow(Tensor, Scalar): exponent 0 gives zeros without a graph; x ** 1 has x ** 0 inside
+    ("torch", 0, [0.0, 0.0, 0.0, 0.0], None),
+    ("torch", 1, [1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]),
+    # chainer PowVarConst: the formula, so 0 * 0 ** -1 is NaN at 0 (1e-300 ** -2 overflows)
+    ("chainer", 0, [-0.0, np.nan, 0.0, 0.0], [-0.0, np.nan, np.nan, -0.0]),
+    ("chainer", 1, [1.0, 1.0, 1.0, 1.0], [-0.0, np.nan, 0.0, 0.0]),
+])
+def test_pow_with_a_number_exponent_at_zero(policy, exponent, first, second):
+    with refimpl.semantics(policy), np.errstate(all="ignore"):
+        x = refimpl.Variable(np.array([-1.0, 0.0, 1e-300, 2.0]), requires_grad=True)
+        (g,) = refimpl.grad([F.sum(x ** exponent)], [x], create_graph=True)
+        np.testing.assert_array_equal(g.data, first)
+        if second is None:
+            assert not g.requires_grad
+        else:
+            np.testing.assert_array_equal(refimpl.grad([F.sum(g)], [x])[0].data, second)
 
 
 # --------------------------------------------------------------------------------------
@@ -422,7 +445,6 @@ DTYPES = [
     ("torch", "exp(f32)", lambda a, b, i: F.exp(a), F32),
     ("torch", "mean(f32)", lambda a, b, i: F.mean(a), F32),
     ("torch", "softmax(f32)", lambda a, b, i: F.softmax(a, axis=0), F32),
-    ("torch", "matmul(f32, f64)", lambda a, b, i: F.matmul(a, b), F64),
     ("chainer", "f32 * 2.0", lambda a, b, i: a * 2.0, F32),
     ("chainer", "2.0 + f32", lambda a, b, i: 2.0 + a, F32),
     ("chainer", "f32 ** 2", lambda a, b, i: a ** 2, F32),
@@ -472,10 +494,10 @@ X23 = np.arange(6.0).reshape(2, 3)
 
 BAD_ARGUMENTS = [
     # (description, call on x of shape (2, 3), exception, text the message must contain)
-    ("reshape to an incompatible shape", lambda x: F.reshape(x, (4,)), ValueError, r"\(4,\)"),
-    ("reshape message names x's shape", lambda x: F.reshape(x, 5, 2), ValueError, r"\(2, 3\)"),
-    ("broadcast_to a smaller shape", lambda x: F.broadcast_to(x, (3,)), ValueError, r"\(3,\)"),
-    ("broadcast_to an incompatible shape", lambda x: F.broadcast_to(x, (3, 2)), ValueError,
+    ("reshape to an incompatible shape", lambda x: F.reshape(x, (4,)), RuntimeError, r"\(4,\)"),
+    ("reshape message names x's shape", lambda x: F.reshape(x, 5, 2), RuntimeError, r"\(2, 3\)"),
+    ("broadcast_to a smaller shape", lambda x: F.broadcast_to(x, (3,)), RuntimeError, r"\(3,\)"),
+    ("broadcast_to an incompatible shape", lambda x: F.broadcast_to(x, (3, 2)), RuntimeError,
      r"\(3, 2\)"),
     ("sum_to a shape that does not broadcast", lambda x: F.sum_to(x, (2,)), ValueError,
      r"\(2,\)"),
@@ -483,30 +505,29 @@ BAD_ARGUMENTS = [
                                                           axis=1), RuntimeError, "size 3"),
     ("concat of nothing", lambda x: F.concat([]), ValueError, "xs"),
     ("stack with mismatched shapes", lambda x: F.stack([x, refimpl.Variable(np.ones(3))]),
-     ValueError, r"\(3,\)"),
-    ("topk k too large", lambda x: F.topk(x, 4), ValueError, "k=4"),
-    ("topk negative k", lambda x: F.topk(x, -1), ValueError, "k=-1"),
+     RuntimeError, r"\(3,\)"),
+    ("topk k too large", lambda x: F.topk(x, 4), RuntimeError, "k=4"),
+    ("topk negative k", lambda x: F.topk(x, -1), RuntimeError, "k=-1"),
     ("clip with x_min > x_max", lambda x: F.clip(x, 2.0, 1.0), ValueError, "x_min=2.0"),
     ("clip with no bound", lambda x: F.clip(x), ValueError, "x_min=None"),
-    ("sum over an axis out of range", lambda x: F.sum(x, axis=2), ValueError, "axis=2"),
-    ("sum over a repeated axis", lambda x: F.sum(x, axis=(0, -2)), ValueError, "repeats"),
-    ("max over an axis out of range", lambda x: F.max(x, axis=-3), ValueError, "axis=-3"),
+    ("sum over an axis out of range", lambda x: F.sum(x, axis=2), IndexError, "axis=2"),
+    ("sum over a repeated axis", lambda x: F.sum(x, axis=(0, -2)), RuntimeError, "repeats"),
+    ("max over an axis out of range", lambda x: F.max(x, axis=-3), IndexError, "axis=-3"),
     ("softmax over an axis out of range", lambda x: F.softmax(x, axis=2), IndexError,
      r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"),
-    ("transpose with a non-permutation", lambda x: F.transpose(x, (0, 0)), ValueError, "axes"),
-    ("squeeze an axis of length 3", lambda x: F.squeeze(x, 1), ValueError, "axis=1"),
-    ("expand_dims out of range", lambda x: F.expand_dims(x, 4), ValueError, "axis=4"),
-    ("swapaxes out of range", lambda x: F.swapaxes(x, 0, 2), ValueError, "axis2=2"),
-    ("matmul inner sizes differ", lambda x: F.matmul(x, x), ValueError, r"\(2, 3\)"),
-    ("dot of 2-D", lambda x: F.dot(x, x), ValueError, "1-D"),
-    ("split sizes not summing to the length", lambda x: F.split(x, [1, 1], axis=1), ValueError,
+    ("transpose with a non-permutation", lambda x: F.transpose(x, (0, 0)), RuntimeError, "axes"),
+    ("expand_dims out of range", lambda x: F.expand_dims(x, 4), IndexError, "axis=4"),
+    ("swapaxes out of range", lambda x: F.swapaxes(x, 0, 2), IndexError, "axis2=2"),
+    ("matmul inner sizes differ", lambda x: F.matmul(x, x), RuntimeError, r"\(2, 3\)"),
+    ("dot of 2-D", lambda x: F.dot(x, x), RuntimeError, "1-D"),
+    ("split sizes not summing to the length", lambda x: F.split(x, [1, 1], axis=1), RuntimeError,
      r"\[1, 1\]"),
-    ("split with a non-positive int", lambda x: F.split(x, 0), ValueError, "0"),
+    ("split with a non-positive int", lambda x: F.split(x, 0), RuntimeError, "0"),
     ("getitem with a float index", lambda x: x[1.5], IndexError, "1.5"),
     ("getitem out of bounds", lambda x: x[:, 3], IndexError, r"\(2, 3\)"),
-    ("where with a float condition", lambda x: F.where(np.ones((2, 3)), x, x), TypeError,
+    ("where with a float condition", lambda x: F.where(np.ones((2, 3)), x, x), RuntimeError,
      "float64"),
-    ("log of an integer array", lambda x: F.log(refimpl.Variable(np.arange(3))), TypeError,
+    ("log of an integer array", lambda x: F.log(refimpl.Variable(np.arange(3))), RuntimeError,
      "int64"),
 ]
 

@@ -462,7 +462,7 @@ def test_pooling_pad_limit(policy):
     x = V(np.ones((1, 1, 3, 3)), policy)
     with refimpl.semantics(policy):
         if policy == "torch":
-            with pytest.raises(ValueError, match="pad should be at most half"):  # torch: RuntimeError
+            with pytest.raises(RuntimeError, match="pad should be at most half"):  # as torch
                 F.max_pooling_2d(x, 2, stride=1, pad=2)
         else:
             y = F.max_pooling_2d(x, 2, stride=1, pad=2)
@@ -538,3 +538,132 @@ def test_policy_is_scoped():
     with refimpl.semantics("chainer"):
         assert refimpl.current_semantics().name == "chainer"
     assert refimpl.current_semantics().name == "torch"
+
+
+# --- issue 15: edge inputs (observed on torch 2.13.0 and chainer 7.8.1) -------------------
+
+@field("pow_gradient_masks")
+def test_pow_gradient_masks(policy):
+    with refimpl.semantics(policy), np.errstate(all="ignore"):
+        a = V([0.0, 0.0, -2.0], policy, dtype=np.float64)
+        b = V([0.0, 2.0, 2.0], policy, dtype=np.float64)
+        ga, gb = refimpl.grad([F.sum(a ** b)], [a, b])
+    if policy == "torch":  # masked: 0 at b == 0 and at a == 0, b >= 0; log(-2) is NaN
+        np.testing.assert_array_equal(ga.data, [0.0, 0.0, -4.0])
+        np.testing.assert_array_equal(gb.data, [0.0, 0.0, np.nan])
+    else:  # the plain formulas: 0 * 0 ** -1 and 0 * log(0) are NaN
+        np.testing.assert_array_equal(ga.data, [np.nan, 0.0, -4.0])
+        np.testing.assert_array_equal(gb.data, [-np.inf, np.nan, np.nan])
+
+
+@field("relu_nan_gradient")
+def test_relu_nan_gradient(policy):
+    x = V([np.nan, 1.0, -1.0], policy)
+    with refimpl.semantics(policy):
+        (gx,) = refimpl.grad([F.sum(F.relu(x))], [x])
+    np.testing.assert_array_equal(gx.data, [1.0 if policy == "torch" else 0.0, 1.0, 0.0])
+
+
+@field("abs_nan_gradient")
+def test_abs_nan_gradient(policy):
+    x = V([np.nan, 2.0, -2.0], policy)
+    with refimpl.semantics(policy):
+        (gx,) = refimpl.grad([F.sum(F.abs(x))], [x])
+    np.testing.assert_array_equal(gx.data, [0.0 if policy == "torch" else np.nan, 1.0, -1.0])
+
+
+@field("empty_softmax_axis")
+def test_empty_softmax_axis(policy):
+    x = V(np.zeros((2, 0)), policy)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            assert F.softmax(x, 1).shape == (2, 0)
+            assert F.log_softmax(x, 1).shape == (2, 0)
+            np.testing.assert_array_equal(F.logsumexp(x, 1).data, [-np.inf, -np.inf])
+            (gx,) = refimpl.grad([F.sum(F.logsumexp(x, 1))], [x])
+            assert gx.shape == (2, 0)
+        else:
+            for op in (F.softmax, F.log_softmax, F.logsumexp):
+                with pytest.raises(ValueError, match="zero-size array"):
+                    op(x, 1)
+        assert F.logsumexp(V(np.zeros((0, 3)), policy), 1).shape == (0,)  # axis 1 is not empty
+
+
+@field("number_operands")
+def test_number_operands(policy):
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            assert F.add(2, 3).data.dtype == np.int64 and F.add(2, 3).data == 5
+            assert F.div(2, 3).dtype == np.float32
+            assert F.mul(2.5, 2).dtype == np.float32
+            with pytest.raises(RuntimeError, match="bool"):
+                F.sub(True, 2)
+        else:
+            with pytest.raises(TypeError, match="two numbers"):
+                F.add(2, 3)
+        with pytest.raises(TypeError, match="two numbers"):
+            F.pow(2, 3)
+
+
+@field("squeeze_non_unit_axis")
+def test_squeeze_non_unit_axis(policy):
+    x = V(np.zeros((2, 1, 3)), policy)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            assert F.squeeze(x, 0).shape == (2, 1, 3)
+            assert F.squeeze(x, (0, 1)).shape == (2, 3)
+        else:
+            with pytest.raises(ValueError, match="cannot squeeze"):
+                F.squeeze(x, 0)
+
+
+@field("concat_skips_legacy_empty")
+def test_concat_skips_legacy_empty(policy):
+    empty, block = V(np.zeros(0), policy), V(np.ones((2, 3)), policy)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            y = F.concat([empty, block], 1)
+            assert y.shape == (2, 3)
+            g_empty, g_block = refimpl.grad([F.sum(y)], [empty, block])
+            assert g_empty.shape == (0,) and g_block.shape == (2, 3)
+        else:
+            with pytest.raises(refimpl.InvalidType):
+                F.concat([empty, block], 1)
+
+
+@field("pooling_one_element_tuple")
+def test_pooling_one_element_tuple(policy):
+    x = V(np.arange(16.0).reshape(1, 1, 4, 4), policy)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            assert F.max_pool2d(x, (2,), (2,), (1,)).shape == (1, 1, 3, 3)
+            assert F.avg_pool2d(x, 2, 2, (1,)).shape == (1, 1, 3, 3)
+        else:
+            with pytest.raises(ValueError, match="pad must be an int or a pair"):
+                F.max_pooling_2d(x, 2, 2, (1,))
+
+
+@field("error_classes")
+def test_error_classes(policy):
+    x = V(np.ones((2, 3)), policy)
+    torch_side = policy == "torch"
+    with refimpl.semantics(policy):
+        for kind, call in [("shape", lambda: F.add(x, np.ones(4))),
+                           ("axis", lambda: F.sum(x, 2)),
+                           ("repeated_axis", lambda: F.sum(x, (0, 0))),
+                           ("dtype", lambda: F.relu(np.ones(2, np.complex64))),
+                           ("empty_axis", lambda: F.max(np.zeros((2, 0)), 1)),
+                           ("value", lambda: F.max(np.zeros(0)))]:
+            expected = dict(policies.get_policy(policy).error_classes)[kind]
+            assert expected == {"shape": "RuntimeError", "axis": "IndexError",
+                                "repeated_axis": "RuntimeError", "dtype": "RuntimeError",
+                                "empty_axis": "IndexError", "value": "RuntimeError"}[kind] \
+                if torch_side else expected == {"shape": "InvalidType", "axis": "InvalidType",
+                                                "repeated_axis": "ValueError",
+                                                "dtype": "InvalidType", "empty_axis": "ValueError",
+                                                "value": "ValueError"}[kind]
+            with pytest.raises(Exception) as info:
+                call()
+            assert type(info.value).__name__ == expected, (kind, info.value)
+        with pytest.raises(TypeError, match="axis"):
+            F.sum(x, True)
