@@ -248,6 +248,31 @@ def script(kind, *, title, framework, source, device, dtype, inputs, kwargs, exp
     return "\n".join(parts)
 
 
+def shape_script(*, title, framework, subject, policy, inputs, kwargs, expected_shape):
+    """A standalone script calling ``framework``'s function for the layer-level ``subject``
+    on ``inputs`` (arrays, made tensors by its layers module's ``REPRO_TENSOR``) and
+    ``kwargs``: it must give ``expected_shape``, or raise where that is None."""
+    expected = "raises" if expected_shape is None else f"output shape {expected_shape}"
+    plugin = frameworks.get(framework)
+    source, name = function_source(plugin, subject, policy)
+    make = layers.module_of(plugin).REPRO_TENSOR
+    return "\n".join([
+        f'"""Repro: {title}; expected: {expected}. Exit status 1 on a mismatch."""',
+        "import numpy", plugin.layer_repro_imports, source,
+        f"INPUTS = {literal(inputs)}",
+        f"KWARGS = {literal(kwargs)}",
+        f"tensors = {{k: {make} for k, a in INPUTS.items()}}",
+        "try:",
+        f"    shape = tuple({name}(**tensors, **KWARGS).shape)",
+        "    raised = None",
+        "except Exception as error:",
+        "    shape, raised = None, error",
+        "print('shape', shape, 'raised', repr(raised))",
+        ("raise SystemExit(0 if raised is not None else 1)" if expected_shape is None else
+         f"raise SystemExit(0 if shape == {expected_shape!r} else 1)"),
+    ])
+
+
 # --- stateful runs ----------------------------------------------------------------------------
 
 RUN_FOOTER = '''
@@ -385,13 +410,7 @@ for name in sorted(set(OBSERVED) | set(EXPECTED)):
         MISMATCHES.append(f"{name}: recorded only {'here' if name in OBSERVED else 'by ' + REFERENCE}")
         continue
     MISMATCHES.extend(differences(name, OBSERVED[name], EXPECTED[name]))
-if MISMATCHES:
-    print(f"MISMATCH ({len(MISMATCHES)}): {TITLE}")
-    for line in MISMATCHES:
-        print("-", line)
-    raise SystemExit(1)
-print(f"agrees: {TITLE}")
-'''
+''' + FOOTER[1:]
 
 
 def _code_names(code):

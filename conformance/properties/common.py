@@ -135,8 +135,13 @@ class Context:
 
     @property
     def bilinear(self):
-        """The subject's sums have many terms (``properties.layers.bound_tolerance``)."""
+        """The subject's sums have many terms (``properties.calls.bound_tolerance``)."""
         return getattr(self.entry, "bilinear", False)
+
+    @property
+    def central_difference_eps(self):
+        """The numerical oracle's step (an op's record may override it)."""
+        return getattr(self.entry, "central_difference_eps", tolerances.CENTRAL_DIFFERENCE_EPS)
 
     def strategy(self):
         return self.entry.strategy(self.api)

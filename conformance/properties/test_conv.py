@@ -12,18 +12,18 @@
   (``scripts/probe_results/conv-*.jsonl``).
 - ``conv.values`` / ``conv.grad`` / ``conv.double_backward``: outputs, gradients of x, W and
   b, and second-order gradients vs refimpl float64 (and central differences), see
-  ``properties/layers.py``.
+  ``properties/calls.py``.
 """
 from hypothesis import strategies as st
 
-from .. import frameworks
-from ..checks import layers, repro
+from ..checks import repro
 from ..checks.tolerances import EXACT
 from ..harness import run_examples
 from ..subjects import layer_strategies
+from .calls import check_functional
 from .common import cells as subject_cells
 from .common import prepare, reference_name
-from .layers import check_functional, functional_subjects
+from .layers import functional_subjects
 
 SUBJECTS = functional_subjects("conv")
 PROPERTIES = ("conv.values", "conv.grad", "conv.double_backward")
@@ -103,28 +103,12 @@ def check_shape(session, cell, stats):
 
 
 def _shape_repro(ctx, cell, kind, config, transposed):
-    expected = ("raises" if kind != "valid" else
-                f"output shape {config.expected_shape(transposed)}")
-    inputs = layer_strategies.arrays_of(config, transposed)
-    plugin = frameworks.get(cell.framework)
-    source, name = repro.function_source(plugin, cell.subject, ctx.policy)
-    make = layers.module_of(plugin).REPRO_TENSOR
-    return "\n".join([
-        f'"""Repro: conv.shape of {cell.subject} on {cell.framework} {ctx.version}: {kind} '
-        f'configuration; expected: {expected}. Exit status 1 on a mismatch."""',
-        "import numpy", plugin.layer_repro_imports, source,
-        f"INPUTS = {repro.literal(inputs)}",
-        f"KWARGS = {repro.literal(config.kwargs)}",
-        f"tensors = {{k: {make} for k, a in INPUTS.items()}}",
-        "try:",
-        f"    shape = tuple({name}(**tensors, **KWARGS).shape)",
-        "    raised = None",
-        "except Exception as error:",
-        "    shape, raised = None, error",
-        "print('shape', shape, 'raised', repr(raised))",
-        ("raise SystemExit(0 if raised is not None else 1)" if kind != "valid" else
-         f"raise SystemExit(0 if shape == {config.expected_shape(transposed)!r} else 1)"),
-    ])
+    return repro.shape_script(
+        title=f"conv.shape of {cell.subject} on {cell.framework} {ctx.version}: {kind} "
+              f"configuration", framework=cell.framework, subject=cell.subject,
+        policy=ctx.policy, inputs=layer_strategies.arrays_of(config, transposed),
+        kwargs=config.kwargs,
+        expected_shape=config.expected_shape(transposed) if kind == "valid" else None)
 
 
 def check_cell(session, cell, stats):

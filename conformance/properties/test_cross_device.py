@@ -28,8 +28,8 @@ from ..checks import repro
 from ..checks.numeric import call_op, first_order
 from ..harness import Cell, run_examples
 from ..subjects.strategies import Sample
+from .calls import draw_grad_outputs
 from .common import OP_DTYPES, compare_arrays, pairwise, prepare, round_to, skip
-from .test_grad import draw_grad_outputs
 
 PROPERTIES = ("cross_device.forward", "cross_device.grad")
 REFERENCE_DEVICE = "cpu"

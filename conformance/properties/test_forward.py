@@ -7,10 +7,8 @@ their values (``tolerances``: quantity 'value'). Other frameworks of the run are
 where refimpl says the call means the same to them; a failing verdict says which side they
 take.
 """
-from ..harness import run_examples
-from ..checks.numeric import call_op
-from .common import (compare_arrays, cross_check, framework_call, op_cells, prepare,
-                     reference_call, reference_name, round_to)
+from .calls import check_values
+from .common import op_cells
 
 PROPERTY = "forward"
 
@@ -23,36 +21,7 @@ def cells(session):
 
 
 def check_cell(session, cell, stats):
-    ctx = prepare(session, cell, stats)
-    tolerance = stats.tolerance = ctx.tolerance("value")
-
-    def outputs_of(adapter, function, sample, dtype):
-        _, outputs = call_op(adapter, function, sample, dtype=dtype, device=cell.device)
-        return [adapter.to_numpy(y) for y in outputs], [adapter.dtype_of(y) for y in outputs]
-
-    def check(data, sample, stats):
-        stats.begin_example()
-        sample = round_to(sample, cell.dtype)
-        where = ctx.describe(sample)
-        _, expected_dtypes = reference_call(
-            lambda: outputs_of(ctx.reference, ctx.reference_function, sample, cell.dtype), where)
-        expected, _ = reference_call(
-            lambda: outputs_of(ctx.reference, ctx.reference_function, sample, "float64"), where)
-        result = framework_call(stats, f"{cell.framework} {ctx.entry.subject}",
-                                lambda: outputs_of(ctx.adapter, ctx.function, sample, cell.dtype))
-        actual = None
-        if result is not None:
-            actual, dtypes = result
-            if len(dtypes) == len(expected_dtypes) and dtypes != expected_dtypes:
-                stats.problem(f"output dtypes: {dtypes} vs {expected_dtypes} from "
-                              f"{reference_name()} {cell.dtype}")
-            compare_arrays(stats, "output", actual, expected, tolerance, ctx.float64_oracle)
-        cross_check(session, ctx, stats, sample, actual, expected, tolerance,
-                    lambda other, function: outputs_of(other, function, sample, cell.dtype)[0])
-        stats.end_example(lambda: where, lambda: ctx.repro(
-            "forward", sample, expected, tolerance, expected_dtypes=expected_dtypes))
-
-    run_examples(stats, ctx.strategy(), check)
+    check_values(session, cell, stats)
 
 
 def test_forward(cell, conformance_session, cell_stats):

@@ -4,7 +4,7 @@ refimpl ``linear``/``nn.Linear`` under the framework's policy (``linear_input_la
 
 - ``linear.values`` / ``linear.grad`` / ``linear.double_backward``: ``linear(x, W[, b])`` on
   inputs of 1 to 3 axes (torch) or 2 to 4 axes (chainer) vs refimpl float64 and central
-  differences (``properties/layers.py``).
+  differences (``properties/calls.py``).
 - ``linear.layer``: a Linear layer built from given W (and b) (torch: ``copy_`` into a fresh
   ``nn.Linear``; chainer: ``initialW``/``initial_bias`` under the parameter dtype, then
   ``cleargrads()`` since a fresh chainer parameter's grad is NaN), its output and the
@@ -13,7 +13,8 @@ refimpl ``linear``/``nn.Linear`` under the framework's policy (``linear_input_la
 from ..checks import layers, tolerances
 from .common import cells as subject_cells
 from .common import prepare
-from .layers import check_functional, check_run, functional_subjects
+from .calls import check_functional
+from .layers import check_run, functional_subjects
 
 SUBJECTS = functional_subjects("linear")
 RUN_SUBJECTS = tuple(e.subject for e in layers.layer_entries("layer", "linear", "linear.layer"))

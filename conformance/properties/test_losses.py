@@ -15,8 +15,9 @@ where the framework differentiates it) vs refimpl float64 (``refimpl.functions.l
 function per framework's loss) and central differences. A subject is one framework's loss,
 so it has cells for that framework and refimpl (under that framework's policy) only.
 """
+from .calls import check_functional
 from .common import cells as subject_cells
-from .layers import check_functional, functional_subjects
+from .layers import functional_subjects
 
 SUBJECTS = functional_subjects("loss")
 PROPERTIES = ("loss.values", "loss.grad")

@@ -9,8 +9,9 @@ kernel sizes, strides, pads up to ksize // 2, torch's ``ceil_mode`` and
 Random inputs hold distinct values, so a max window never ties; ties, NaN windows, pads beyond
 ksize // 2 and the default size rule are behaviour cases (``behaviours_layers``).
 """
+from .calls import check_functional
 from .common import cells as subject_cells
-from .layers import check_functional, functional_subjects
+from .layers import functional_subjects
 
 SUBJECTS = functional_subjects("pooling")
 PROPERTIES = ("pooling.values", "pooling.grad", "pooling.double_backward")
