@@ -27,6 +27,18 @@ def _as_list(value, what):
     raise TypeError(f"{what} must be a Variable or a sequence of Variables, got {type(value).__name__}")
 
 
+def _as_variables(value, what):
+    """``_as_list`` for arguments that must hold Variables (an array there would match
+    nothing and be silently ignored): RuntimeError, torch's class ('all inputs have to be
+    Tensors or GradientEdges, but got numpy.ndarray')."""
+    values = _as_list(value, what)
+    for index, item in enumerate(values or ()):
+        if not isinstance(item, Variable):
+            raise RuntimeError(f"{what} must hold Variables, got {what}[{index}] of type "
+                               f"{type(item).__name__}: {item!r}")
+    return values
+
+
 def _as_grad_variable(value, like, what):
     """A seed gradient as a Variable with ``like``'s shape, or None."""
     if value is None:
@@ -200,7 +212,7 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
         elif policy.backward_without_graph == "set_seed":
             output._grad_var = seed
         return
-    targets = _as_list(inputs, "inputs")
+    targets = _as_variables(inputs, "inputs")
     if targets is not None and not targets:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     chainer_style = policy.intermediate_grads == "per_call"
@@ -250,8 +262,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     create_graph = create_graph or enable_double_backprop
     if retain_graph is None:
         retain_graph = create_graph
-    outputs = _as_list(outputs, "outputs")
-    inputs = _as_list(inputs, "inputs")
+    outputs = _as_variables(outputs, "outputs")
+    inputs = _as_variables(inputs, "inputs")
     if not inputs:
         raise ValueError(f"grad requires at least one input, got inputs={inputs!r}")
     if materialize_grads and allow_unused is False:

@@ -16,6 +16,13 @@ def as_variable(value, name="x"):
     if isinstance(value, Variable):
         return value
     if hasattr(value, "dtype") and hasattr(value, "shape"):
+        if (isinstance(value, numpy.ndarray) and type(value) is not numpy.ndarray
+                and not _backend.is_cupy_array(value)):
+            raise TypeError(f"{name} must be a plain ndarray, not the subclass "
+                            f"{type(value).__name__} (np.matrix's * is a matrix product); got "
+                            f"{name}={value!r}; pass numpy.asarray({name})")
+        if value.dtype.kind not in "biufc":
+            raise TypeError(f"{name} must have a numeric dtype, got {name}.dtype={value.dtype}")
         return Variable._constant(value)
     if isinstance(value, (numbers.Number, list, tuple)):
         return Variable._constant(numpy.asarray(value))

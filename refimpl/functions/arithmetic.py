@@ -36,7 +36,13 @@ class Cast(Function):
 def cast(x, dtype):
     """``x`` converted to ``dtype`` (the gradient is cast back)."""
     x = as_variable(x)
-    dtype = _backend.numpy.dtype(dtype)
+    try:
+        dtype = _backend.numpy.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"cast needs a NumPy dtype, got dtype={dtype!r}") from None
+    if dtype.kind not in "biufc":  # object, str, bytes, datetime, timedelta, void
+        raise TypeError(f"cast needs a numeric dtype (bool, integer, float or complex), got "
+                        f"dtype={dtype!r}")
     if x.dtype == dtype and (returns_input("cast") or (
             returns_input("cast_under_no_grad") and not _mode.is_grad_enabled())):
         return x
