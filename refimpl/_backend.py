@@ -25,6 +25,8 @@ def get_array_module(*arrays):
 
     Raises DeviceMismatchError when NumPy and CuPy arrays are mixed.
     """
+    if cupy is None:  # every op asks: without CuPy there is nothing to decide
+        return numpy
     on_gpu = [is_cupy_array(a) for a in arrays if hasattr(a, "dtype")]
     if any(on_gpu):
         if not all(on_gpu) and any(isinstance(a, numpy.ndarray) and a.ndim > 0 for a in arrays):

@@ -5,6 +5,7 @@ functions from the highest generation down visits every function after all of it
 consumers: the gradient of each of its outputs is complete when it runs.
 """
 import heapq
+import itertools
 
 from . import _backend, _mode, policies as _semantics
 from .function import FREED_GRAPH_MESSAGE
@@ -70,6 +71,13 @@ def _add_grads(a, b, create_graph):
     return Variable._constant(a.data + b.data)
 
 
+def _accumulate_into(grads, variable, gradient, create_graph):
+    """Add ``gradient`` to the one ``grads`` holds for ``variable`` ({id: (variable, grad)})."""
+    entry = grads.get(id(variable))
+    grads[id(variable)] = (variable, gradient if entry is None
+                           else _add_grads(entry[1], gradient, create_graph))
+
+
 def _relevant_functions(outputs, wanted_ids):
     """Ids of the functions on some path from ``outputs`` to a Variable in ``wanted_ids``."""
     functions, stack, seen = [], [y.creator for y in outputs if y.creator is not None], set()
@@ -97,71 +105,68 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
     not run: the leaves reached and, when ``wanted`` is given, the wanted Variables.
     ``on_intermediate(variable, grad)`` is called for each output of each function run.
     """
-    policy = _semantics.current()
+    free_graph = _semantics.current().free_graph_after_backward and not retain_graph
     grads = {}
     for y, seed in zip(outputs, seeds):
-        previous = grads.get(id(y), (y, None))[1]
-        grads[id(y)] = (y, _add_grads(previous, seed, create_graph))
-    relevant = None if wanted is None else _relevant_functions(outputs, {id(v) for v in wanted})
+        _accumulate_into(grads, y, seed, create_graph)
     wanted_ids = set() if wanted is None else {id(v) for v in wanted}
-    heap, queued, run = [], set(), []
-    counter = 0
+    relevant = None if wanted is None else _relevant_functions(outputs, wanted_ids)
+    heap, queued, captured = [], set(), {}
+    order = itertools.count()  # ties in generation pop in the order pushed
 
     def push(function):
-        nonlocal counter
-        if id(function) in queued or (relevant is not None and id(function) not in relevant):
-            return
-        queued.add(id(function))
-        counter += 1
-        heapq.heappush(heap, (-function.generation, counter, function))
+        if id(function) not in queued and (relevant is None or id(function) in relevant):
+            queued.add(id(function))
+            heapq.heappush(heap, (-function.generation, next(order), function))
 
     for y in outputs:
         if y.creator is not None:
             push(y.creator)
-    captured = {}
     with _mode.set_grad_enabled(create_graph):
         while heap:
             function = heapq.heappop(heap)[2]
             if function._freed and function.saves_tensors:
                 raise RuntimeError(FREED_GRAPH_MESSAGE)
-            grad_outputs = []
-            for index, ref in enumerate(function._outputs):
-                y = ref()
-                entry = grads.pop(id(y), None) if y is not None else None
-                gy = entry[1] if entry is not None else None
-                if y is not None and gy is not None:
-                    if id(y) in wanted_ids:
-                        captured[id(y)] = (y, gy)
-                    if on_intermediate is not None:
-                        on_intermediate(y, gy)
-                grad_outputs.append(gy)
-            if all(g is None for g in grad_outputs):
+            grad_outputs = [_take_grad(grads, ref(), wanted_ids, captured, on_intermediate)
+                            for ref in function._outputs]
+            if all([gy is None for gy in grad_outputs]):
                 continue
             for index, gy in enumerate(grad_outputs):
                 if gy is None:
                     shape, dtype = function._output_meta[index]
                     grad_outputs[index] = _zeros(shape, dtype, function.inputs[0].data)
             grad_inputs = function.backward(*grad_outputs)
-            if not isinstance(grad_inputs, tuple):
+            if type(grad_inputs) is not tuple:
                 grad_inputs = (grad_inputs,)
             if len(grad_inputs) != len(function.inputs):
                 raise RuntimeError(f"{function.label}.backward returned {len(grad_inputs)} "
                                    f"gradients for {len(function.inputs)} inputs")
-            run.append(function)
+            if free_graph:
+                function._freed = True
             for x, gx in zip(function.inputs, grad_inputs):
                 if gx is None or not x.requires_grad:
                     continue
-                if gx.dtype != x.dtype:
-                    gx = gx.astype(x.dtype)
-                previous = grads.get(id(x), (x, None))[1]
-                grads[id(x)] = (x, _add_grads(previous, gx, create_graph))
+                if gx.data.dtype != x.data.dtype:
+                    gx = gx.astype(x.data.dtype)
+                _accumulate_into(grads, x, gx, create_graph)
                 if x.creator is not None:
                     push(x.creator)
-    if policy.free_graph_after_backward and not retain_graph:
-        for function in run:
-            function._freed = True
     captured.update(grads)
     return captured
+
+
+def _take_grad(grads, y, wanted_ids, captured, on_intermediate):
+    """Remove and return the gradient of output ``y`` (None if it has none or is gone)."""
+    if y is None:
+        return None
+    entry = grads.pop(id(y), None)
+    if entry is None:
+        return None
+    if id(y) in wanted_ids:
+        captured[id(y)] = entry
+    if on_intermediate is not None:
+        on_intermediate(y, entry[1])
+    return entry[1]
 
 
 def _accumulate(variable, gradient, create_graph):

@@ -43,21 +43,21 @@ class Function:
     #: (SplitAxis), so that a backward seeded with None gives zero gradients.
     none_grad_as_zeros = False
 
-    inputs = ()
-    generation = 0
-    _freed = False
+    # The graph fields every recorded Function has (set by ``__call__``); an op's own
+    # parameters (axes, shapes, ...) go to its subclass's ``__dict__``.
+    __slots__ = ("inputs", "generation", "_outputs", "_output_meta", "_freed", "__weakref__")
 
     def __call__(self, *inputs):
         arrays = [x.data for x in inputs]
         if _backend.cupy is not None:  # mixing host and device arrays raises DeviceMismatchError
             _backend.get_array_module(*arrays)
         outputs = self.forward(*arrays)
-        if not isinstance(outputs, tuple):
+        if type(outputs) is not tuple:
             outputs = (outputs,)
-        if any(type(y) is not numpy.ndarray for y in outputs):  # NumPy turns 0-d results into scalars
+        if not all([type(y) is numpy.ndarray for y in outputs]):  # NumPy turns 0-d results into scalars
             xp = _backend.get_array_module(*arrays)
             outputs = tuple(y if _backend.is_cupy_array(y) else xp.asarray(y) for y in outputs)
-        inputs_require_grad = any(x.requires_grad for x in inputs)
+        inputs_require_grad = any([x.requires_grad for x in inputs])
         policy = _policies.current()
         cut = False
         if policy.outputs_require_grad == "when_recorded":  # torch
@@ -73,15 +73,16 @@ class Function:
             creators = [self if record else None] * len(outputs)
         if record:
             self.inputs = inputs
-            self.generation = max(x.generation for x in inputs)
-        results = tuple(Variable._make_output(y, creator, flag)
-                        for y, creator, flag in zip(outputs, creators, flags))
+            self.generation = max([x.generation for x in inputs])
+            self._freed = False
+        results = tuple([Variable._make_output(y, creator, flag)
+                         for y, creator, flag in zip(outputs, creators, flags)])
         if cut:
             for y in results:
                 y._grad_edge_cut = True
         if record:
-            self._outputs = tuple(weakref.ref(y) for y in results)
-            self._output_meta = tuple((y.shape, y.dtype) for y in outputs)
+            self._outputs = tuple([weakref.ref(y) for y in results])
+            self._output_meta = tuple([(y.shape, y.dtype) for y in outputs])
         return results if len(results) > 1 else results[0]
 
     def forward(self, *arrays):

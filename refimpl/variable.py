@@ -8,13 +8,6 @@ def _is_float(dtype):
     return dtype.kind in "fc"
 
 
-def _check_flag(name, value, allow_none=False):
-    """A bool flag of the public API (``requires_grad='no'`` would be truthy): TypeError."""
-    if not (isinstance(value, (bool, numpy.bool_)) or (allow_none and value is None)):
-        raise TypeError(f"{name} must be a bool{' or None' if allow_none else ''}, got "
-                        f"{name}={value!r}")
-
-
 class Variable:
     """An array that records the operations applied to it.
 
@@ -34,31 +27,26 @@ class Variable:
     array([2., 4., 6.])
     """
 
+    # Slots: one Variable per op output, so its fields are fixed (``__dict__`` stays for the
+    # per-parameter attributes of chainer-style optimizers, e.g. ``update_rule``).
+    __slots__ = ("data", "requires_grad", "creator", "generation", "name", "_grad_var",
+                 "_retains_grad", "_is_constant", "_grad_edge_cut", "__dict__", "__weakref__")
     __array_priority__ = 200
-    creator = None
-    generation = 0
-    name = None
-    _grad_var = None
-    _retains_grad = False
-    _is_constant = False  # made by refimpl from an array or a number, not by the user
-    _grad_edge_cut = False  # a view made under no_grad (torch): no gradient reaches or leaves it
     #: ``refimpl.engine.backward``: the engine builds on Variable, so it installs itself here
     #: when imported (``import refimpl`` imports it) rather than being imported by this module.
     _backward_engine = None
+
+    def __new__(cls, *args, **kwargs):
+        """A Variable with no data and every field at its default; ``__init__`` sets the rest."""
+        return cls._make_output(None, None, False)
 
     def __init__(self, data, requires_grad=None, name=None):
         if isinstance(data, Variable):
             raise TypeError(f"data must be an array, not a Variable (got {data!r}); use .data")
         if not hasattr(data, "dtype") or not hasattr(data, "shape"):
             data = numpy.asarray(data)
-        if (isinstance(data, numpy.ndarray) and type(data) is not numpy.ndarray
-                and not _backend.is_cupy_array(data)):
-            raise TypeError(f"data must be a plain ndarray, not the subclass "
-                            f"{type(data).__name__} (its operators differ, e.g. np.matrix's * is "
-                            f"a matrix product); got data={data!r}; pass numpy.asarray(data)")
         if data.dtype.kind not in "biufc":
             raise TypeError(f"data must have a numeric dtype, got dtype={data.dtype} for data={data!r}")
-        _check_flag("requires_grad", requires_grad, allow_none=True)
         self.data = data
         self.name = name
         policy = _semantics.current()
@@ -71,12 +59,16 @@ class Variable:
     @classmethod
     def _make_output(cls, data, creator, requires_grad):
         """An op's output (``creator`` None when no graph is recorded)."""
-        variable = cls.__new__(cls)
+        variable = object.__new__(cls)
         variable.data = data
         variable.requires_grad = requires_grad
-        if creator is not None:
-            variable.creator = creator
-            variable.generation = creator.generation + 1
+        variable.creator = creator
+        variable.generation = 0 if creator is None else creator.generation + 1
+        variable.name = None
+        variable._grad_var = None
+        variable._retains_grad = False
+        variable._is_constant = False  # made by refimpl from an array or a number, not the user
+        variable._grad_edge_cut = False  # a view made under no_grad (torch): no gradient passes
         return variable
 
     @classmethod
@@ -89,9 +81,7 @@ class Variable:
     @classmethod
     def _constant(cls, data):
         """A Variable that never requires grad (converted arrays, numbers, seeds)."""
-        variable = cls.__new__(cls)
-        variable.data = data
-        variable.requires_grad = False
+        variable = cls._make_output(data, None, False)
         variable._is_constant = True
         return variable
 
@@ -103,7 +93,6 @@ class Variable:
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place (leaves only, as torch); returns self."""
-        _check_flag("requires_grad", requires_grad)
         if not self.is_leaf and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
