@@ -8,6 +8,13 @@ def _is_float(dtype):
     return dtype.kind in "fc"
 
 
+def _check_flag(name, value, allow_none=False):
+    """A bool flag of the public API (``requires_grad='no'`` would be truthy): TypeError."""
+    if not (isinstance(value, (bool, numpy.bool_)) or (allow_none and value is None)):
+        raise TypeError(f"{name} must be a bool{' or None' if allow_none else ''}, got "
+                        f"{name}={value!r}")
+
+
 class Variable:
     """An array that records the operations applied to it.
 
@@ -45,8 +52,14 @@ class Variable:
             raise TypeError(f"data must be an array, not a Variable (got {data!r}); use .data")
         if not hasattr(data, "dtype") or not hasattr(data, "shape"):
             data = numpy.asarray(data)
+        if (isinstance(data, numpy.ndarray) and type(data) is not numpy.ndarray
+                and not _backend.is_cupy_array(data)):
+            raise TypeError(f"data must be a plain ndarray, not the subclass "
+                            f"{type(data).__name__} (its operators differ, e.g. np.matrix's * is "
+                            f"a matrix product); got data={data!r}; pass numpy.asarray(data)")
         if data.dtype.kind not in "biufc":
             raise TypeError(f"data must have a numeric dtype, got dtype={data.dtype} for data={data!r}")
+        _check_flag("requires_grad", requires_grad, allow_none=True)
         self.data = data
         self.name = name
         policy = _semantics.current()
@@ -93,6 +106,7 @@ class Variable:
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place (leaves only, as torch); returns self."""
+        _check_flag("requires_grad", requires_grad)
         if not self.is_leaf and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
