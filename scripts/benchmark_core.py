@@ -31,8 +31,14 @@ PyTorch is timed twice: with its default intra-op thread count, and with
 ``torch.set_num_threads(1)`` (NumPy's elementwise ufuncs are single-threaded; its BLAS may
 not be). A framework that cannot be imported is reported and its columns are skipped.
 
-Targets: (a) and (c): refimpl <= 1.5x torch and <= 1.0x chainer; (b): refimpl <= 3x torch
-(torch at its default thread count; the 1-thread ratio is informational).
+"peak MB" is the peak of the memory NumPy allocated during one more iteration, above what
+was live when it began (``tracemalloc``, to which NumPy reports its data buffers; torch's
+allocator does not report, so its column reads "-"). Memory freed during the iteration that
+was allocated before it is not credited, alike for every framework.
+
+Targets (issue 19): (a) refimpl <= 1.0x torch and <= 0.9x chainer; (b) refimpl <= 2x torch;
+(c) refimpl <= 1.5x torch and <= 1.0x chainer (torch at its default thread count; the
+1-thread ratio is informational); (a) and (c): refimpl's peak memory <= chainer's.
 
 Usage::
 
@@ -47,6 +53,7 @@ import resource
 import statistics
 import sys
 import time
+import tracemalloc
 import types
 import warnings
 
@@ -58,11 +65,13 @@ if REPO_ROOT not in sys.path:
 
 CASES = {
     "a": {"title": "(a) 10-op elementwise chain + sum, float32[1_000_000], fwd+bwd",
-          "kind": "chain", "size": 1_000_000, "targets": {"torch": 1.5, "chainer": 1.0}},
+          "kind": "chain", "size": 1_000_000, "targets": {"torch": 1.0, "chainer": 0.9},
+          "memory_targets": {"chainer": 1.0}},
     "b": {"title": "(b) 10-op elementwise chain + sum, float32[10], fwd+bwd (per-op overhead)",
-          "kind": "chain", "size": 10, "targets": {"torch": 3.0}},
+          "kind": "chain", "size": 10, "targets": {"torch": 2.0}},
     "c": {"title": "(c) sum(a @ b), float32 512x512 @ 512x512, fwd+bwd",
-          "kind": "matmul", "size": 512, "targets": {"torch": 1.5, "chainer": 1.0}},
+          "kind": "matmul", "size": 512, "targets": {"torch": 1.5, "chainer": 1.0},
+          "memory_targets": {"chainer": 1.0}},
 }
 
 COLUMNS = ["refimpl", "torch", "torch1", "chainer"]
@@ -306,6 +315,39 @@ def measure(steps, *, warmup, min_time, repeats, prepare=None):
             for column in steps}
 
 
+def peak_memory(steps):
+    """{column: peak bytes NumPy allocated during one iteration, or None where untraced}.
+
+    One untimed iteration first, so that the state before the traced one (leaf grads from
+    the previous iteration) is that of the timed loop.
+    """
+    peaks = {}
+    for column, step in steps.items():
+        if column.startswith("torch"):  # torch's allocator does not report to tracemalloc
+            peaks[column] = None
+            continue
+        step()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            step()
+            peaks[column] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return peaks
+
+
+def memory_ratios(peaks, targets):
+    """refimpl's peak memory over each other traced column's, with the target verdict."""
+    result = {}
+    for other, target in (targets or {}).items():
+        if peaks.get("refimpl") and peaks.get(other):
+            ratio = peaks["refimpl"] / peaks[other]
+            result[f"refimpl/{other}"] = {"ratio": ratio, "target": target,
+                                          "status": "MET" if ratio <= target else "MISSED"}
+    return result
+
+
 # ---------------------------------------------------------------------------
 # Reporting
 # ---------------------------------------------------------------------------
@@ -409,8 +451,10 @@ def run_case(case_name, fws, args):
                      prepare=prepare)
     if torch is not None:
         torch.set_num_threads(fws["torch"].default_threads)
+    peaks = peak_memory(steps)
 
     return {"title": case["title"], "timing": timing, "ratios": ratios(timing, case["targets"]),
+            "peak_bytes": peaks, "memory": memory_ratios(peaks, case.get("memory_targets")),
             "agreement": notes,
             "other_processes_cores": other_load.cores()}
 
@@ -435,10 +479,12 @@ def print_case(result, fws):
     print(result["title"])
     print("-" * len(result["title"]))
     print(f"  {'framework':<16}{'median/iter':>14}{'min/iter':>14}{'max/iter':>14}"
-          f"{'faults/iter':>13}   loops x repeats")
+          f"{'faults/iter':>13}{'peak MB':>9}   loops x repeats")
     for column, t in result["timing"].items():
+        peak = result.get("peak_bytes", {}).get(column)
+        peak = "-" if peak is None else f"{peak / 1e6:.1f}"
         print(f"  {label(column, fws):<16}{fmt_time(t['median_s']):>14}{fmt_time(t['min_s']):>14}{fmt_time(t['max_s']):>14}"
-              f"{t['minor_faults_per_iter']:>13.0f}"
+              f"{t['minor_faults_per_iter']:>13.0f}{peak:>9}"
               f"   {t['loops']} x {t['repeats']}")
     if result["ratios"]:
         print(f"  {'ratio':<18}{'median':>10}{'min':>10}{'target':>10}   status")
@@ -453,6 +499,28 @@ def print_case(result, fws):
         warning = ("  WARNING: other work competed for the CPUs; timings (torch's multi-thread "
                    "column above all) are unreliable" if other > 0.2 else "")
         print(f"  other processes used {other:.2f} of {os.cpu_count()} CPU cores meanwhile{warning}")
+
+
+def print_targets(results):
+    """Every target of every case with MET/MISSED, times and peak memory, from one run."""
+    print()
+    print("Targets (median ratios; torch at its default thread count; peak memory from tracemalloc):")
+    lines = 0
+    for case_name, result in results.items():
+        other = result.get("other_processes_cores")
+        caveat = (f"  (unreliable: other processes used {other:.2f} cores)"
+                  if other is not None and other > 0.2 else "")
+        for name, r in result["ratios"].items():
+            if r["status"] is not None:
+                lines += 1
+                print(f"  ({case_name}) {name:<16} {'time':<12}{r['median_ratio']:6.2f}x  target <= "
+                      f"{r['target']:.1f}x  {r['status']}{caveat}")
+        for name, r in result.get("memory", {}).items():
+            lines += 1
+            print(f"  ({case_name}) {name:<16} {'peak memory':<12}{r['ratio']:6.2f}x  target <= "
+                  f"{r['target']:.1f}x  {r['status']}")
+    if not lines:
+        print("  none evaluated: refimpl or the framework to compare with is unavailable")
 
 
 def main(argv=None):
@@ -520,6 +588,7 @@ def main(argv=None):
             print(f"{name}: NOT AVAILABLE ({missing[name]}); its columns are skipped")
     if env["thread_env"]:
         print(f"thread/malloc env: {env['thread_env']}")
+    print("load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
     print(f"mode: {env['mode']} (warm-up {args.warmup}, repeats {args.repeats}, "
           f">= {args.min_time} s per repeat, gc disabled while timing); "
           f"refimpl semantics: {args.semantics}")
@@ -536,15 +605,8 @@ def main(argv=None):
         if context is not None:
             context.__exit__(None, None, None)
 
-    print()
-    print("Targets (median ratios; torch at its default thread count):")
-    for case_name, result in results.items():
-        for name, r in result["ratios"].items():
-            if r["status"] is not None:
-                print(f"  ({case_name}) {name:<16} {r['median_ratio']:6.2f}x  target <= "
-                      f"{r['target']:.1f}x  {r['status']}")
-    if not any(r["status"] for result in results.values() for r in result["ratios"].values()):
-        print("  none evaluated: refimpl or the framework to compare with is unavailable")
+    print_targets(results)
+    print("load average at end (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
 
     if args.json:
         with open(args.json, "w") as handle:

@@ -26,8 +26,9 @@ page faults per iteration (fresh pages of large temporaries: see benchmark_core'
 MALLOC_* variables); ratios use the medians.
 PyTorch is timed with its default intra-op thread count and with one thread.
 
-Targets: (a) refimpl <= 3x torch and <= 1.0x chainer; (b) refimpl <= 1.5x torch (torch at
-its default thread count; the 1-thread and chainer ratios of (b) are informational).
+Targets (issue 19): (a) refimpl <= 1.5x torch and <= 1.0x chainer, and refimpl's peak memory
+<= chainer's ("peak MB": tracemalloc, as in benchmark_core); (b) refimpl <= 1.5x torch (torch
+at its default thread count; the 1-thread and chainer ratios of (b) are informational).
 
 NumPy's OpenBLAS may not recognise the CPU and fall back to generic SSE kernels ("Prescott"
 in the header); refimpl and chainer then run their matrix products several times slower.
@@ -51,13 +52,15 @@ for path in (REPO_ROOT, SCRIPTS):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from benchmark_core import (OtherLoad, blas_info, load_frameworks, measure, print_case,  # noqa: E402
-                            ratios, refimpl_source)
+from benchmark_core import (OtherLoad, blas_info, load_frameworks, measure,  # noqa: E402
+                            memory_ratios, peak_memory, print_case, print_targets, ratios,
+                            refimpl_source)
 
 CASES = {
     "a": {"title": "(a) conv2d float32 x(8, 16, 32, 32) * W(32, 16, 3, 3) + b, pad 1, "
                    "sum, fwd+bwd",
-          "kind": "conv", "targets": {"torch": 3.0, "chainer": 1.0}},
+          "kind": "conv", "targets": {"torch": 1.5, "chainer": 1.0},
+          "memory_targets": {"chainer": 1.0}},
     "b": {"title": "(b) Linear 1024 -> 1024, float32 batch 512, sum, fwd+bwd",
           "kind": "linear", "targets": {"torch": 1.5}},
 }
@@ -201,8 +204,10 @@ def run_case(case_name, fws, args):
                      prepare=prepare)
     if torch is not None:
         torch.set_num_threads(fws["torch"].default_threads)
+    peaks = peak_memory(steps)
 
     return {"title": case["title"], "timing": timing, "ratios": ratios(timing, case["targets"]),
+            "peak_bytes": peaks, "memory": memory_ratios(peaks, case.get("memory_targets")),
             "agreement": notes,
             "other_processes_cores": other_load.cores()}
 
@@ -251,6 +256,7 @@ def print_header(env, fws, missing, args):
         print(f"{name} {fws[name].version}{extra}")
     if env["thread_env"]:
         print(f"thread/malloc env: {env['thread_env']}")
+    print("load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
     print(f"mode: {env['mode']} (warm-up {args.warmup}, repeats {args.repeats}, "
           f">= {args.min_time} s per repeat, gc disabled while timing); "
           f"refimpl semantics: {args.semantics}")
@@ -290,16 +296,8 @@ def main(argv=None):
         if context is not None:
             context.__exit__(None, None, None)
 
-    print()
-    print("Targets (median ratios; torch at its default thread count):")
-    for case_name, result in results.items():
-        other = result["other_processes_cores"]
-        caveat = (f"  (unreliable: other processes used {other:.2f} cores)"
-                  if other is not None and other > 0.2 else "")
-        for name, r in result["ratios"].items():
-            if r["status"] is not None:
-                print(f"  ({case_name}) {name:<16} {r['median_ratio']:6.2f}x  target <= "
-                      f"{r['target']:.1f}x  {r['status']}{caveat}")
+    print_targets(results)
+    print("load average at end (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"environment": env, "missing": missing, "cases": results}, handle, indent=2)
