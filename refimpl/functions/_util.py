@@ -35,7 +35,7 @@ _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeE
 
 def argument_error(kind, message, function_name=""):
     """The exception the active policy raises for a bad argument of ``kind`` (policy field
-    ``error_classes``: 'shape', 'axis', 'index', 'dtype', 'value', 'type', ...), carrying
+    ``error_classes``: 'shape', 'axis', 'index', 'dtype', 'value', ...), carrying
     ``message`` (which names the argument and its value)."""
     name = dict(_semantics.current().error_classes)[kind]
     if name == "InvalidType":
@@ -93,6 +93,20 @@ def result_dtype(operands, function_name):
             else:
                 dtype = numpy.dtype(_DEFAULT_FOR_CATEGORY[scalar_top])
     return numpy.dtype(dtype)
+
+
+def numbers_only(a, b, name, allowed=True):
+    """For ``a`` and ``b`` both Python numbers (no Variable, no array): policy field
+    ``number_operands``: 0-d constant Variables of the numbers' default dtype (torch:
+    ``torch.add(2, 3)``), or TypeError (chainer; and any op with ``allowed=False``, as
+    ``torch.pow(2, 3)``). None when an operand is not a Python number."""
+    if not all(isinstance(v, numbers.Number) and not hasattr(v, "dtype") for v in (a, b)):
+        return None
+    if not allowed or _semantics.current().number_operands == "raise":
+        raise TypeError(f"{name} needs a Variable or an array operand, got two numbers "
+                        f"a={a!r}, b={b!r}")
+    dtype = result_dtype([a, b], name)
+    return [Variable._constant(numpy.asarray(v, dtype=dtype)) for v in (a, b)]
 
 
 def prepare_operands(operands, function_name):

@@ -4,7 +4,7 @@ from .. import _backend, _mode, policies as _semantics
 from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
-from ._util import argument_error, as_variable, prepare_operands, result_dtype, returns_input
+from ._util import argument_error, as_variable, numbers_only, prepare_operands, returns_input
 from .broadcast import unbroadcast
 from .indexing import where
 from .math import log
@@ -146,18 +146,6 @@ class Neg(Function):
         return -gy
 
 
-def _numbers_only(a, b, name):
-    """Two Python numbers and no Variable: policy field ``number_operands``. Returns the
-    operands as 0-d constant Variables of each number's default dtype (torch), or raises."""
-    if isinstance(a, Variable) or isinstance(b, Variable) or not (_is_scalar(a) and _is_scalar(b)):
-        return None
-    if _semantics.current().number_operands == "raise" or name == "pow":
-        raise TypeError(f"{name} needs a Variable or an array operand, got two numbers "
-                        f"a={a!r}, b={b!r}")
-    dtype = result_dtype([a, b], name)
-    return [Variable._constant(_backend.numpy.asarray(v, dtype=dtype)) for v in (a, b)]
-
-
 def _apply(function, a, b, name):
     """``function(a, b)`` with operands that do not broadcast reported as the policy's
     'shape' error (NumPy's ValueError otherwise)."""
@@ -177,7 +165,7 @@ def add(a, b):
     function = Add()
     if _is_scalar(b) or _is_scalar(a):  # chainer's AddConstant; an array operand makes Add
         function.passes_none_grad = True
-    a, b = _numbers_only(a, b, "add") or prepare_operands((a, b), "_ + _")
+    a, b = numbers_only(a, b, "add") or prepare_operands((a, b), "_ + _")
     return _apply(function, a, b, "add")
 
 
@@ -191,13 +179,13 @@ def sub(a, b):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use `~` ("
                            f"a={a!r}, b={b!r})")
-    a, b = _numbers_only(a, b, "sub") or prepare_operands((a, b), "_ - _")
+    a, b = numbers_only(a, b, "sub") or prepare_operands((a, b), "_ - _")
     return _apply(function, a, b, "sub")
 
 
 def mul(a, b):
     """``a * b`` with broadcasting; either side may be a Python number."""
-    a, b = _numbers_only(a, b, "mul") or prepare_operands((a, b), "_ * _")
+    a, b = numbers_only(a, b, "mul") or prepare_operands((a, b), "_ * _")
     return _apply(Mul(), a, b, "mul")
 
 
@@ -212,7 +200,7 @@ def div(a, b):
         # Chainer: x / c is x * (1 / c) with the constant cast to x's integer dtype.
         xp = _backend.get_array_module(a.data)
         return mul(a, xp.asarray(1.0 / xp.asarray(b)).astype(a.dtype))
-    a, b = _numbers_only(a, b, "div") or prepare_operands((a, b), "_ / _")
+    a, b = numbers_only(a, b, "div") or prepare_operands((a, b), "_ / _")
     if a.dtype.kind in "biu":
         a, b = cast(a, "float32"), cast(b, "float32")
     return _apply(Div(), a, b, "div")
@@ -227,7 +215,7 @@ def pow(a, b):
             if isinstance(operand, Variable) and operand.dtype.kind != "f":
                 rhs = "_" if isinstance(b, Variable) else b
                 raise InvalidType("x.dtype.kind == f", f"{operand.dtype.kind} != f", f"_ ** {rhs}")
-    _numbers_only(a, b, "pow")
+    numbers_only(a, b, "pow", allowed=False)
     function = Pow()
     if type(b) in _PYTHON_SCALARS:
         function.number_exponent = b

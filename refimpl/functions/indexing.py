@@ -2,7 +2,7 @@
 from .. import _backend
 from ..function import Function
 from ..variable import Variable
-from ._util import argument_error, as_variable, prepare_operands
+from ._util import argument_error, as_variable, numbers_only, prepare_operands
 from .broadcast import unbroadcast
 
 
@@ -81,7 +81,8 @@ def getitem(x, key):
     try:
         x.data[key]
     except IndexError as error:
-        raise IndexError(f"invalid index key={key!r} for x of shape {x.shape}: {error}") from None
+        raise argument_error("index", f"invalid index key={key!r} for x of shape {x.shape}: "
+                                      f"{error}", "GetItem") from None
     return GetItem(key)(x)
 
 
@@ -105,7 +106,7 @@ def where(condition, x, y):
     """``x`` where ``condition`` else ``y``, broadcasting all three; ``condition`` gets no gradient."""
     if isinstance(condition, Variable):
         condition = condition.data
-    x, y = prepare_operands((x, y), "Where")
+    x, y = numbers_only(x, y, "where") or prepare_operands((x, y), "Where")
     if not hasattr(condition, "dtype"):  # a list: on the operands' device
         condition = _backend.get_array_module(x.data, y.data).asarray(condition)
     if condition.dtype.kind != "b":

@@ -1,7 +1,7 @@
 """Matrix product with NumPy's rules: 1-D operands, batch broadcasting."""
 from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import argument_error, as_variable, prepare_operands
+from ._util import argument_error, as_variable, numbers_only, prepare_operands
 from .broadcast import sum_to
 from .shape import reshape, swapaxes
 
@@ -29,6 +29,7 @@ class MatMul(Function):
 def matmul(a, b):
     """``a @ b`` as ``numpy.matmul``: 1-D operands are promoted to a row/column and the added
     axis removed again; leading axes broadcast."""
+    numbers_only(a, b, "matmul", allowed=False)  # two Python numbers: TypeError, as torch
     a, b = as_variable(a, "a"), as_variable(b, "b")
     if a.ndim == 0 or b.ndim == 0:
         raise argument_error("shape", f"matmul needs operands of at least 1 dimension, got "
@@ -56,6 +57,7 @@ def matmul(a, b):
 
 def dot(a, b):
     """Inner product of two 1-D Variables (``torch.dot``)."""
+    numbers_only(a, b, "dot", allowed=False)
     a, b = as_variable(a, "a"), as_variable(b, "b")
     if a.ndim != 1 or b.ndim != 1:
         raise argument_error("shape", f"dot needs 1-D operands, got a.shape={a.shape}, "

@@ -598,9 +598,12 @@ def test_number_operands(policy):
             assert F.mul(2.5, 2).dtype == np.float32
             with pytest.raises(RuntimeError, match="bool"):
                 F.sub(True, 2)
+            np.testing.assert_array_equal(F.where(np.array([True, False]), 2, 3).data, [2, 3])
         else:
             with pytest.raises(TypeError, match="two numbers"):
                 F.add(2, 3)
+            with pytest.raises(TypeError, match="two numbers"):
+                F.where(np.array([True, False]), 2, 3)
         with pytest.raises(TypeError, match="two numbers"):
             F.pow(2, 3)
 
@@ -653,15 +656,17 @@ def test_error_classes(policy):
                            ("repeated_axis", lambda: F.sum(x, (0, 0))),
                            ("dtype", lambda: F.relu(np.ones(2, np.complex64))),
                            ("empty_axis", lambda: F.max(np.zeros((2, 0)), 1)),
-                           ("value", lambda: F.max(np.zeros(0)))]:
+                           ("value", lambda: F.max(np.zeros(0))),
+                           ("index", lambda: F.getitem(x, 5))]:
             expected = dict(policies.get_policy(policy).error_classes)[kind]
             assert expected == {"shape": "RuntimeError", "axis": "IndexError",
                                 "repeated_axis": "RuntimeError", "dtype": "RuntimeError",
-                                "empty_axis": "IndexError", "value": "RuntimeError"}[kind] \
+                                "empty_axis": "IndexError", "value": "RuntimeError",
+                                "index": "IndexError"}[kind] \
                 if torch_side else expected == {"shape": "InvalidType", "axis": "InvalidType",
                                                 "repeated_axis": "ValueError",
                                                 "dtype": "InvalidType", "empty_axis": "ValueError",
-                                                "value": "ValueError"}[kind]
+                                                "value": "ValueError", "index": "IndexError"}[kind]
             with pytest.raises(Exception) as info:
                 call()
             assert type(info.value).__name__ == expected, (kind, info.value)

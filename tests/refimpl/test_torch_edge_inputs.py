@@ -134,10 +134,15 @@ def _cases():
         for a, b in ((2, 3), (2.0, 3), (2.5, 0.5), (True, 2)):
             add(Case(f"numbers_{name}_{a!r}_{b!r}", lambda F, a=a, b=b, n=name: getattr(F, n)(a, b),
                      lambda t, a=a, b=b, n=name: getattr(t, n)(a, b), []))
+    condition = np.array([True, False])
+    for a, b in ((2, 3), (2.0, 3), (2.5, 0.5), (True, 2)):
+        add(Case(f"numbers_where_{a!r}_{b!r}", lambda F, a=a, b=b, c=condition: F.where(c, a, b),
+                 lambda t, a=a, b=b, c=condition: t.where(t.tensor(c), a, b), []))
+    add(Case("numbers_matmul", lambda F: F.matmul(2.0, 3.0), lambda t: t.matmul(2.0, 3.0), []))
     # --- Python complex ---------------------------------------------------------------
     for dtype in (np.float32, np.float64):
         for shape in ((2,), ()):
-            x = np.ones(shape, dtype=dtype) * 1.5
+            x = np.full(shape, 1.5, dtype=dtype)
             add(Case(f"complex_scalar_mul_{np.dtype(dtype).name}_{len(shape)}d",
                      lambda F, x: F.mul(x, 2j), lambda t, x: x * 2j, [x], grad=[False]))
             add(Case(f"complex_scalar_add_{np.dtype(dtype).name}_{len(shape)}d",
