@@ -348,6 +348,12 @@ class Policy:
         entries, a Variable where a list is expected) raises TypeError in both. Measured over 79 inputs by
         ``tests/refimpl/test_error_classes.py``.""")
 
+    empty_mean_axis: str = _doc(
+        """mean over axes with no element (an axis of length 0, or all of an empty array).
+        'nan' (torch 2.13: 0 / 0 gives NaN, the gradient is empty). 'raise' (chainer 7.8.1:
+        ZeroDivisionError 'float division by zero'; a non-empty axis of an empty array
+        gives the empty result in both).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -406,6 +412,7 @@ TORCH = Policy(
                    ("repeated_axis", "RuntimeError"), ("index", "IndexError"),
                    ("dtype", "RuntimeError"), ("value", "RuntimeError"),
                    ("empty_axis", "IndexError")),
+    empty_mean_axis="nan",
 )
 
 CHAINER = Policy(
@@ -462,6 +469,7 @@ CHAINER = Policy(
                    ("repeated_axis", "ValueError"), ("index", "IndexError"),
                    ("dtype", "InvalidType"), ("value", "ValueError"),
                    ("empty_axis", "ValueError")),
+    empty_mean_axis="raise",
 )
 
 CHAINER5 = dataclasses.replace(

@@ -86,6 +86,9 @@ def mean(x, axis=None, keepdims=False):
     if x.dtype.kind not in "fc":
         raise argument_error("dtype", f"mean needs a floating-point input, got x.dtype={x.dtype}",
                              "Mean")
+    if not count and _semantics.current().empty_mean_axis == "raise":
+        raise ZeroDivisionError(f"mean: axis={axis!r} of x.shape={x.shape} holds no element "
+                                f"(float division by zero)")
     return Mean(axes, bool(keepdims), count)(x)
 
 

@@ -672,3 +672,17 @@ def test_error_classes(policy):
             assert type(info.value).__name__ == expected, (kind, info.value)
         with pytest.raises(TypeError, match="axis"):
             F.sum(x, True)
+
+
+@field("empty_mean_axis")
+def test_empty_mean_axis(policy):
+    x = V(np.zeros((2, 0)), policy)
+    with refimpl.semantics(policy):
+        assert F.mean(V(np.zeros((0, 3)), policy), 1).shape == (0,)  # nothing reduced is empty
+        if policy == "torch":
+            np.testing.assert_array_equal(F.mean(x, 1).data, [np.nan, np.nan])
+            assert np.isnan(F.mean(x).data)
+        else:
+            for axis in (1, None):
+                with pytest.raises(ZeroDivisionError, match="float division by zero"):
+                    F.mean(x, axis)
