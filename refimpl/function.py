@@ -59,30 +59,31 @@ class Function:
             outputs = tuple(y if _backend.is_cupy_array(y) else xp.asarray(y) for y in outputs)
         inputs_require_grad = any([x.requires_grad for x in inputs])
         policy = _policies.current()
-        cut = False
-        if policy.outputs_require_grad == "when_recorded":  # torch
-            record = inputs_require_grad and _mode.is_grad_enabled()
-            flags = [record and y.dtype.kind in "fc" for y in outputs]
-            creators = [self if flag else None for flag in flags]
-            if not record and inputs_require_grad and self.is_view:
-                flags = [True] * len(outputs)  # a view made under no_grad: see no_grad_views
-                cut = policy.no_grad_views == "cut"
-        else:  # chainer: record whenever backprop is on; requires_grad follows the inputs
-            record = _mode.is_grad_enabled()
-            flags = [inputs_require_grad] * len(outputs)
-            creators = [self if record else None] * len(outputs)
-        if record:
-            self.inputs = inputs
-            self.generation = max([x.generation for x in inputs])
-            self._freed = False
-        results = tuple([Variable._make_output(y, creator, flag)
-                         for y, creator, flag in zip(outputs, creators, flags)])
-        if cut:
-            for y in results:
-                y._grad_edge_cut = True
-        if record:
-            self._outputs = tuple([weakref.ref(y) for y in results])
-            self._output_meta = tuple([(y.shape, y.dtype) for y in outputs])
+        # torch records only where some input requires grad; chainer whenever backprop is on
+        torch_style = policy.outputs_require_grad == "when_recorded"
+        record = _mode.is_grad_enabled() and (inputs_require_grad or not torch_style)
+        if not record:
+            # No creator. requires_grad: chainer's follows the inputs; torch's is False, except
+            # for a view of an input that requires grad (made under no_grad: no_grad_views).
+            requires_grad = inputs_require_grad and (self.is_view or not torch_style)
+            results = tuple([Variable._make_output(y, None, requires_grad) for y in outputs])
+            if requires_grad and torch_style and policy.no_grad_views == "cut":
+                for y in results:
+                    y._grad_edge_cut = True
+            return results if len(results) > 1 else results[0]
+        self.inputs = inputs
+        self.generation = max([x.generation for x in inputs])
+        self._freed = False
+        if torch_style:  # an output that cannot have a gradient (integers) gets no creator
+            results = tuple([Variable._make_output(y, self, True) if y.dtype.kind in "fc"
+                             else Variable._make_output(y, None, False) for y in outputs])
+        else:
+            results = tuple([Variable._make_output(y, self, inputs_require_grad) for y in outputs])
+        self._outputs = tuple([weakref.ref(y) for y in results])
+        # What a missing output gradient is zero-filled with; never needed for one output (a
+        # function whose only output has no gradient is skipped).
+        self._output_meta = (tuple([(y.shape, y.dtype) for y in outputs]) if len(outputs) > 1
+                             else None)
         return results if len(results) > 1 else results[0]
 
     def forward(self, *arrays):
