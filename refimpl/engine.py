@@ -72,10 +72,20 @@ def _add_grads(a, b, create_graph):
 
 
 def _accumulate_into(grads, variable, gradient, create_graph):
-    """Add ``gradient`` to the one ``grads`` holds for ``variable`` ({id: (variable, grad)})."""
+    """Add ``gradient`` to ``variable``'s entry of ``grads`` ({id: (variable, grad, owned)}).
+
+    A sum the engine made without a graph belongs to its entry alone until the entry is taken
+    (owned), so later gradients are added into it in place. Any other gradient may be seen
+    elsewhere (a seed, a retained grad, a saved tensor, another input's gradient): never written.
+    """
     entry = grads.get(id(variable))
-    grads[id(variable)] = (variable, gradient if entry is None
-                           else _add_grads(entry[1], gradient, create_graph))
+    if entry is None:
+        grads[id(variable)] = (variable, gradient, False)
+    elif entry[2] and entry[1].shape == gradient.shape:
+        entry[1].data += gradient.data
+    else:
+        grads[id(variable)] = (variable, _add_grads(entry[1], gradient, create_graph),
+                               not create_graph)
 
 
 def _relevant_functions(outputs, wanted_ids):
@@ -151,7 +161,7 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
                 _accumulate_into(grads, x, gx, create_graph)
                 if x.creator is not None:
                     push(x.creator)
-    captured.update(grads)
+    captured.update({key: entry[:2] for key, entry in grads.items()})
     return captured
 
 
@@ -163,7 +173,7 @@ def _take_grad(grads, y, wanted_ids, captured, on_intermediate):
     if entry is None:
         return None
     if id(y) in wanted_ids:
-        captured[id(y)] = entry
+        captured[id(y)] = entry[:2]
     if on_intermediate is not None:
         on_intermediate(y, entry[1])
     return entry[1]
