@@ -57,6 +57,37 @@ MYGRAD = dataclasses.replace(
     # with mygrad.no_autodiff: v = x.reshape(3): v.constant is False and v.creator is None;
     # (v * 2).sum().backward() writes v.grad: a leaf that requires grad.
     no_grad_views="leaf",
+    # Edge inputs (verified on MyGrad 2.5.0 with NumPy 1.26.4):
+    # x = mygrad.tensor([nan]); mygrad.nnet.relu(x).backward(): x.grad == [0.]
+    relu_nan_gradient=0.0,
+    # mygrad.absolute(mygrad.tensor([nan])).backward(): x.grad == [0.]
+    abs_nan_gradient="zero",
+    # a ** b: d/da == 0 where b == 0 (b * a ** where(b, b - 1, 1)); d/db == 0 where a == 0
+    # (y * log(where(a, a, 1))) -- for every b, where torch masks b >= 0 only; a negative
+    # base gives NaN for d/db, a zero base with 0 < b < 1 gives inf for d/da.
+    pow_gradient_masks=True,
+    # mygrad.nnet.softmax(mygrad.tensor(numpy.zeros((2, 0))), axis=1) is the empty result.
+    empty_softmax_axis="identity",
+    # mygrad.mean(mygrad.tensor(numpy.zeros((2, 0))), axis=1) is [nan, nan] (NumPy's 0 / 0,
+    # with a RuntimeWarning); its gradient is empty.
+    empty_mean_axis="nan",
+    # mygrad.add(2, 3) is a 0-d int64 Tensor (mygrad.divide(2, 3) is float64, NumPy's
+    # promotion, where torch gives float32).
+    number_operands="tensor",
+    # mygrad.squeeze(mygrad.tensor(numpy.zeros((2, 3))), 0) raises NumPy's ValueError('cannot
+    # select an axis to squeeze out which has size not equal to one').
+    squeeze_non_unit_axis="raise",
+    # mygrad.concatenate([zeros(0), ones((2, 3))], axis=1) raises NumPy's AxisError.
+    concat_skips_legacy_empty=False,
+    # NumPy raises for MyGrad: ValueError for shapes that do not fit (broadcast, stack,
+    # concatenate, matmul, reshape), repeated axes, an empty max/argmax and values;
+    # IndexError out of bounds; TypeError for a complex tensor ('Tensor data must be of an
+    # floating type, ...'). An axis out of range raises numpy.AxisError (a ValueError and an
+    # IndexError); refimpl has no AxisError class: ValueError is the nearest.
+    error_classes=(("shape", "ValueError"), ("axis", "ValueError"),
+                   ("repeated_axis", "ValueError"), ("index", "IndexError"),
+                   ("dtype", "TypeError"), ("value", "ValueError"),
+                   ("empty_axis", "ValueError")),
     # mygrad.reshape(x, x.shape) is not x, nor are broadcast_to/squeeze/transpose/astype
     # that change nothing: every op makes a new tensor.
     identity_ops_return_input=frozenset(),
