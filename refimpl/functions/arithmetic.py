@@ -98,9 +98,9 @@ class Div(Function):
 class Pow(Function):
     """``a ** b``. d/da = b a^(b-1), d/db = a^b log(a); under the policy's
     ``pow_gradient_masks`` (torch) d/da is 0 where b == 0 and d/db is 0 where a == 0 and
-    b >= 0, selected with ``where`` in torch's arrangement (``where(b == 0, 0, gy * b
-    a^(b-1))`` and ``gy * where(a == 0 & b >= 0, 0, y log a)``), so that higher derivatives
-    follow torch's too, NaN included. A Python-number exponent follows torch's
+    b >= 0, selected with ``where`` as torch does (``gy * where(a == 0 & b >= 0, 0, y log
+    a)``; for d/da only a == b == 0 needs the mask), so that higher derivatives follow
+    torch's too, NaN included, except torch's defective d/db of d/da at b == 0. A Python-number exponent follows torch's
     ``pow(Tensor, Scalar)``: exponent 0 gives zeros without a graph, others the formula."""
 
     #: The exponent when it was given as a Python number (host-side, so no device sync).
@@ -125,7 +125,12 @@ class Pow(Function):
                 return Variable._constant(xp.zeros(a.shape, dtype=gy.dtype)), None
             ga = gy * (b * a ** (b - 1))
             if masks and self.number_exponent is None:  # torch's pow(Tensor, Tensor)
-                ga = where(xp.broadcast_to(b.data == 0, gy.shape), zero, ga)
+                # torch masks every b == 0; the formula is already 0 there except at a == 0
+                # (0 * 0^-1), so masking only a == b == 0 gives torch's first-order values
+                # while the derivative with respect to b stays a^(b-1): torch's masked one
+                # (0) is its documented defect (conformance known issue), not the spec.
+                mask = (a.data == 0) & (b.data == 0)
+                ga = where(xp.broadcast_to(mask, gy.shape), zero, ga)
             ga = unbroadcast(ga, a.shape)
         if b.requires_grad:
             gb = self.output() * log(a)
