@@ -289,8 +289,11 @@ class Policy:
         for d/db (log a), a zero base with b < 0 gives -inf; a Python-number base takes the
         same rule. The masked branch still passes a zero gradient into the formula, so second
         derivatives there are 0 * (formula's derivative) (NaN for a negative base). False
-        (chainer 7.8.1 PowVarVar/PowVarConst: the plain formulas ``b a^(b-1)`` and ``y log a``
-        everywhere: ``a ** 0.0`` at a = 0 gives NaN, a = 0, b = 2 gives NaN for d/db).""")
+        (chainer 7.8.1 PowVarVar/PowVarConst: the plain formula ``y log a`` for d/db
+        everywhere: a = 0 gives -inf at b = 0 and NaN at b = 2). Not modelled, because they
+        are defects (conformance known issues), not conventions: d/da at a = b = 0 is 0 under
+        every policy (chainer gives NaN: 0 * 0^-1), and d/db of d/da at b = 0 is a^-1
+        (torch's mask makes it 0).""")
 
     relu_nan_gradient: float = _doc(
         """relu's gradient at a NaN input. torch 2.13: 1 (``threshold_backward`` zeroes only

@@ -99,8 +99,9 @@ class Pow(Function):
     """``a ** b``. d/da = b a^(b-1), d/db = a^b log(a); under the policy's
     ``pow_gradient_masks`` (torch) d/da is 0 where b == 0 and d/db is 0 where a == 0 and
     b >= 0, selected with ``where`` as torch does (``gy * where(a == 0 & b >= 0, 0, y log
-    a)``; for d/da only a == b == 0 needs the mask), so that higher derivatives follow
-    torch's too, NaN included, except torch's defective d/db of d/da at b == 0. A Python-number exponent follows torch's
+    a)``), so that higher derivatives follow torch's too, NaN included. Under every policy
+    d/da is 0 at a == b == 0 (the formula's 0 * 0^-1), where chainer 7.8.1 gives NaN and
+    torch's d/db of d/da is 0 instead of a^-1: both documented upstream defects. A Python-number exponent follows torch's
     ``pow(Tensor, Scalar)``: exponent 0 gives zeros without a graph, others the formula."""
 
     #: The exponent when it was given as a Python number (host-side, so no device sync).
@@ -123,14 +124,13 @@ class Pow(Function):
         if a.requires_grad:
             if masks and self.number_exponent == 0:  # torch's pow(Tensor, Scalar): no graph
                 return Variable._constant(xp.zeros(a.shape, dtype=gy.dtype)), None
-            ga = gy * (b * a ** (b - 1))
-            if masks and self.number_exponent is None:  # torch's pow(Tensor, Tensor)
-                # torch masks every b == 0; the formula is already 0 there except at a == 0
-                # (0 * 0^-1), so masking only a == b == 0 gives torch's first-order values
-                # while the derivative with respect to b stays a^(b-1): torch's masked one
-                # (0) is its documented defect (conformance known issue), not the spec.
-                mask = (a.data == 0) & (b.data == 0)
-                ga = where(xp.broadcast_to(mask, gy.shape), zero, ga)
+            # d/da a^0 is 0 everywhere; the formula gives 0 * 0^-1 = NaN at a == 0, which
+            # chainer 7.8.1 returns (its documented defect, a conformance known issue) and
+            # torch masks. Only a == b == 0 is masked, so the derivative with respect to b
+            # stays a^(b-1) (torch masks every b == 0 and gets 0 there: its documented defect).
+            mask = xp.broadcast_to((a.data == 0) & (b.data == 0), gy.shape)
+            safe_a = where(mask, xp.ones((), dtype=gy.dtype), a)  # finite derivatives there
+            ga = where(mask, zero, gy * (b * safe_a ** (b - 1)))
             ga = unbroadcast(ga, a.shape)
         if b.requires_grad:
             gb = self.output() * log(a)

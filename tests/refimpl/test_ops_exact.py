@@ -125,9 +125,10 @@ def test_pow_second_derivative_in_exponent_at_zero_exponent(policy, first, secon
     # torch pow(Tensor, Scalar): exponent 0 gives zeros without a graph; x ** 1 has x ** 0 inside
     ("torch", 0, [0.0, 0.0, 0.0, 0.0], None),
     ("torch", 1, [1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]),
-    # chainer PowVarConst: the formula, so 0 * 0 ** -1 is NaN at 0 (1e-300 ** -2 overflows)
-    ("chainer", 0, [-0.0, np.nan, 0.0, 0.0], [-0.0, np.nan, np.nan, -0.0]),
-    ("chainer", 1, [1.0, 1.0, 1.0, 1.0], [-0.0, np.nan, 0.0, 0.0]),
+    # chainer PowVarConst keeps a graph; its 0 * 0 ** -1 = NaN at 0 is a documented defect
+    # (conformance known issue): the specification gives 0 (1e-300 ** -2 still overflows)
+    ("chainer", 0, [-0.0, 0.0, 0.0, 0.0], [-0.0, 0.0, np.nan, -0.0]),
+    ("chainer", 1, [1.0, 1.0, 1.0, 1.0], [-0.0, 0.0, 0.0, 0.0]),
 ])
 def test_pow_with_a_number_exponent_at_zero(policy, exponent, first, second):
     with refimpl.semantics(policy), np.errstate(all="ignore"):
