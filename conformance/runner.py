@@ -427,7 +427,16 @@ class Children:
             except subprocess.TimeoutExpired:
                 self.guardian.kill()
                 self.guardian.wait()
-        shutil.rmtree(self.work, ignore_errors=True)
+        remove_tree(self.work)
+
+
+def remove_tree(path, attempts=20):
+    """Remove ``path``, retrying while a dying child may still be writing into it."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.exists(path):
+            return
+        time.sleep(0.1)
 
 
 def _raise_interrupt(signum, frame):
@@ -726,24 +735,34 @@ def list_cells(frameworks, devices, args, children):
     return EXIT_GREEN
 
 
+def _write_header(path, record):
+    """``path`` holding just the header ``record``, replaced atomically and synced."""
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(dumps(record) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(path + ".tmp", path)
+
+
 def run(frameworks, devices, jobs, seed, versions, args, children, state):
     work = children.work
     paths = ResultPaths(args.out, result_name(frameworks, versions, args.device))
     log_path = os.path.join(work, "pytest.log")
     if seed is None and args.profile != "ci":
         seed = random.randrange(2 ** 32)
-    record = header(args.profile, versions, suite="properties", jobs=jobs, keyword=args.keyword,
-                    devices=device_header(frameworks, devices))
+    # The partial file exists from the first moment, so a run stopped while the frameworks
+    # load (seconds) is still seen as an incomplete run; the full header replaces this one
+    # (device models need the adapters) before any cell is written.
+    record = header(args.profile, versions, suite="properties", jobs=jobs, keyword=args.keyword)
+    state.paths, state.run_id = paths, record["run_id"]
+    _write_header(paths.partial, record)
+    state.header_written = True
+    record["devices"] = device_header(frameworks, devices)
     record["seed"] = seed if args.profile != "ci" else "derandomized"
     cpu = record["devices"].get("cpu") or next(iter(record["devices"].values()))
     record["device_model"] = cpu.get("model")
     record["driver"] = cpu.get("driver")
-    state.paths, state.run_id = paths, record["run_id"]
-    with open(paths.partial, "w", encoding="utf-8") as handle:
-        handle.write(dumps(record) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    state.header_written = True
+    _write_header(paths.partial, record)
     results = paths.partial
     started_at = time.perf_counter()
     only = None
