@@ -17,9 +17,9 @@ it, without editing this module::
 
     import dataclasses, refimpl
 
-    MYGRAD = dataclasses.replace(refimpl.POLICIES["torch"], name="mygrad", framework="mygrad",
+    NEWGRAD = dataclasses.replace(refimpl.POLICIES["torch"], name="newgrad", framework="newgrad",
                                  requires_grad_default=True, leaf_backward_accumulates=False)
-    refimpl.register_policy(MYGRAD)   # now refimpl.semantics("mygrad") selects it
+    refimpl.register_policy(NEWGRAD)   # now refimpl.semantics("newgrad") selects it
 """
 import contextlib
 import contextvars

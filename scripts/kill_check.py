@@ -67,11 +67,13 @@ def main():
         shutil.copytree(first, out)
         before = {path: open(os.path.join(out, os.path.basename(path)), "rb").read()
                   for path in complete}
-        temp_before = set(glob.glob(os.path.join(tempfile.gettempdir(), "conformance-run-*")))
+        temp = os.path.join(root, f"tmp-{point}")  # the run's own TMPDIR: other runs on
+        os.makedirs(temp)                              # the machine do not count as leaks
         delay = rng.uniform(0.3, 12.0)
         sig = rng.choice(SIGNALS)
         process = subprocess.Popen([PYTHON, "-m", "conformance", "run", *common, "--out", out],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "TMPDIR": temp})
         time.sleep(delay)
         finished_first = process.poll() is not None
         if not finished_first:
@@ -82,7 +84,7 @@ def main():
         alive = run_processes(out)
         if alive:
             problems.append(f"{len(alive)} process(es) alive 2 s later")
-        leaked = set(glob.glob(os.path.join(tempfile.gettempdir(), "conformance-run-*"))) - temp_before
+        leaked = os.listdir(temp)
         if leaked:
             problems.append(f"temporary directories left: {sorted(leaked)}")
         for path, data in before.items():

@@ -2,7 +2,7 @@
 
 A plugin is a ``Plugin`` instance (``conformance.frameworks.base``) registered under the
 entry-point group ``conformance.frameworks``, so a framework can be an installed
-distribution outside this repository (``plugins/conformance-mygrad`` is one). The built-in
+distribution outside this repository (the one under ``plugins/`` is an example). The built-in
 plugins (``refimpl``, ``torch``, ``chainer``: the packages beside this module) register the
 same way, in ``pyproject.toml``. When this repository runs from a checkout that was not
 installed, the entry points it declares are read from its ``pyproject.toml``.
@@ -66,7 +66,12 @@ def discover():
             _BROKEN[name] = (f"entry point {name!r} = {target!r} gives {plugin!r}, not a Plugin "
                              f"named {name!r}")
             continue
-        _register_policies(plugin)
+        try:
+            _register_policies(plugin)
+        except Exception as error:  # noqa: BLE001 - its policy is broken, not the others
+            _BROKEN[name] = (f"plugin {name!r} cannot register its semantics policies: "
+                             f"{type(error).__name__}: {error}")
+            continue
         plugins[name] = plugin
     return plugins
 

@@ -172,3 +172,50 @@ def test_the_import_graph_of_conformance_has_no_cycle():
     # is what this finds
     cycle = find_cycle(graph)
     assert cycle is None, " -> ".join(cycle)
+
+
+def test_a_plugin_whose_policy_cannot_register_is_marked_broken_not_fatal(monkeypatch):
+    """One plugin's broken policy must not stop discovery of the others."""
+    from conformance.frameworks.base import Plugin
+
+    class Broken(Plugin):
+        name = "brokenpolicy"
+
+        def new_policies(self):
+            raise ValueError("policy field 'gone' does not exist")
+
+    broken = Broken()
+    monkeypatch.setattr(frameworks, "_declared_in_checkout",
+                        lambda: {**REAL_DECLARED(), "brokenpolicy": "x:y"})
+    real_load = frameworks._load_target
+    monkeypatch.setattr(frameworks, "_load_target",
+                        lambda target: broken if target == "x:y" else real_load(target))
+    frameworks.discover.cache_clear()
+    try:
+        assert "brokenpolicy" not in frameworks.discover()
+        assert "refimpl" in frameworks.discover()
+        with pytest.raises(frameworks.PluginError, match="cannot register"):
+            frameworks.get("brokenpolicy")
+    finally:
+        frameworks.discover.cache_clear()
+        frameworks._BROKEN.pop("brokenpolicy", None)
+
+
+REAL_DECLARED = frameworks._declared_in_checkout
+
+
+def test_no_third_party_framework_is_named_anywhere_in_the_harness_or_refimpl():
+    """A third-party plugin joins without the harness or the specification knowing its name
+    (not even in a comment): ``grep -ri NAME conformance refimpl`` finds nothing."""
+    found = []
+    for top in ("conformance", "refimpl"):
+        for directory, _, files in os.walk(os.path.join(ROOT, top)):
+            for name in files:
+                if not name.endswith((".py", ".toml", ".md", ".json")):
+                    continue
+                path = os.path.join(directory, name)
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read().lower()
+                found += [f"{os.path.relpath(path, ROOT)}: {word}" for word in THIRD_PARTY
+                          if word in text]
+    assert not found, found
