@@ -32,7 +32,6 @@ import collections
 import contextlib
 import ctypes
 import glob
-import importlib.metadata
 import json
 import os
 import random
