@@ -286,3 +286,107 @@ def zero_dim_axis(adapter, record):
     record("sum", attempt(record, "sum.raises", lambda: call("sum", x, 0)))
     record("max", attempt(record, "max.raises", lambda: call("max", x, 0)))
     attempt(record, "argmax.raises", lambda: call("argmax", x, 0))
+
+
+# --- edge inputs (issue 15 fields; observed on torch 2.13.0 and chainer 7.8.1) --------------
+
+def _outcome(record, name, function):
+    """Run ``function()``; record its result, or only the class of what it raised (the
+    frameworks' messages are their own: refimpl names the argument instead)."""
+    try:
+        result = function()
+    except Exception as error:  # noqa: BLE001 - the class is the behaviour under test
+        record(name, ("raises", type(error).__name__))
+        return None
+    record(name, result)
+    return result
+
+
+@behaviour("pow_gradient_masks")
+def pow_gradient_masks(adapter, record):
+    """Gradients of sum(a ** b) at a = [0, -2, 0.5], b = [2, 2, 0]: d/db at a = 0, b = 2 is
+    0 in torch (masked) and NaN in chainer (0 * log 0); log(-2) is NaN in both."""
+    call = adapter.call
+    a = adapter.tensor(f32([0.0, -2.0, 0.5]), requires_grad=True)
+    b = adapter.tensor(f32([2.0, 2.0, 0.0]), requires_grad=True)
+    with numpy.errstate(all="ignore"):
+        adapter.backward(call("sum", call("pow", a, b)))
+    record_grads(adapter, record, "pow", a=a, b=b)
+
+
+@behaviour("relu_nan_gradient")
+def relu_nan_gradient(adapter, record):
+    """relu's gradient at NaN: torch 1, chainer 0."""
+    call = adapter.call
+    x = adapter.tensor(f32([numpy.nan, 1.0, -1.0]), requires_grad=True)
+    adapter.backward(call("sum", call("relu", x)))
+    record("x.grad", adapter.grad_of(x))
+
+
+@behaviour("abs_nan_gradient")
+def abs_nan_gradient(adapter, record):
+    """abs's gradient at NaN: torch 0, chainer NaN."""
+    call = adapter.call
+    x = adapter.tensor(f32([numpy.nan, 2.0, -2.0]), requires_grad=True)
+    adapter.backward(call("sum", call("abs", x)))
+    record("x.grad", adapter.grad_of(x))
+
+
+@behaviour("empty_softmax_axis")
+def empty_softmax_axis(adapter, record):
+    """softmax and log_softmax over an axis of length 0: torch returns the empty result,
+    chainer raises."""
+    call = adapter.call
+    x = adapter.tensor(numpy.zeros((2, 0), numpy.float32))
+    for op in ("softmax", "log_softmax"):
+        _outcome(record, op, lambda op=op: adapter.to_numpy(call(op, x, axis=1)))
+
+
+@behaviour("empty_mean_axis")
+def empty_mean_axis(adapter, record):
+    """mean over an axis of length 0: torch NaN, chainer raises (ZeroDivisionError)."""
+    call = adapter.call
+    x = adapter.tensor(numpy.zeros((2, 0), numpy.float32))
+    with numpy.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _outcome(record, "mean", lambda: adapter.to_numpy(call("mean", x, axis=1)))
+
+
+@behaviour("squeeze_non_unit_axis")
+def squeeze_non_unit_axis(adapter, record):
+    """squeeze of an axis whose length is 2: torch leaves the shape, chainer raises."""
+    call = adapter.call
+    x = adapter.tensor(numpy.ones((2, 1), numpy.float32))
+    _outcome(record, "squeeze(axis=0).shape",
+             lambda: list(adapter.to_numpy(call("squeeze", x, axis=0)).shape))
+    record("squeeze(axis=1).shape", list(adapter.to_numpy(call("squeeze", x, axis=1)).shape))
+
+
+@behaviour("concat_skips_legacy_empty")
+def concat_skips_legacy_empty(adapter, record):
+    """concat of a legacy empty (0,) tensor with a (2, 3) one along axis 0: torch skips it,
+    chainer raises (InvalidType)."""
+    call = adapter.call
+    empty = adapter.tensor(numpy.zeros(0, numpy.float32))
+    block = adapter.tensor(numpy.ones((2, 3), numpy.float32))
+    _outcome(record, "concat", lambda: adapter.to_numpy(call("concat", [empty, block], axis=0)))
+
+
+@behaviour("error_classes")
+def error_classes(adapter, record):
+    """The exception class of bad arguments: a reshape to a wrong size ('shape'), a sum over
+    an axis out of range ('axis'), an index out of bounds ('index')."""
+    call = adapter.call
+    x = adapter.tensor(numpy.ones((2, 3), numpy.float32))
+    _outcome(record, "reshape(7)", lambda: adapter.to_numpy(call("reshape", x, (7,))))
+    _outcome(record, "sum(axis=5)", lambda: adapter.to_numpy(call("sum", x, axis=5)))
+    _outcome(record, "getitem[9]", lambda: adapter.to_numpy(call("getitem", x, 9)))
+
+
+@behaviour("number_operands")
+def number_operands(adapter, record):
+    """where(mask, 2.0, 3.0) with two Python numbers and no tensor: torch gives a tensor in
+    the default float dtype, chainer raises (TypeError)."""
+    mask = adapter.constant(numpy.array([True, False]))
+    _outcome(record, "where(mask, 2.0, 3.0)",
+             lambda: adapter.to_numpy(adapter.call("where", mask, 2.0, 3.0)))

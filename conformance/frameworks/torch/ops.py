@@ -208,7 +208,8 @@ def getitem(x, key):
 
 
 def where(condition, x, y):
-    return torch.where(torch.as_tensor(condition, device=x.device), x, y)
+    device = next((v.device for v in (x, y) if isinstance(v, torch.Tensor)), None)
+    return torch.where(torch.as_tensor(condition, device=device), x, y)
 
 
 def softmax(x, axis=None):
