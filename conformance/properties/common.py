@@ -50,7 +50,8 @@ def absent(session, framework, subject, dtype=None, gradgrad=False):
     plugin = session.plugin(framework)
     return (plugin.absent_op(subject)
             or (dtype is not None and plugin.absent_dtype(subject, dtype))
-            or (gradgrad and plugin.absent_gradgrad(subject)) or None)
+            or (gradgrad and (plugin.capability_reason("double_backprop")
+                              or plugin.absent_gradgrad(subject))) or None)
 
 
 def skip(reason):

@@ -118,10 +118,16 @@ unary("cos")
 unary("tanh")
 unary("sigmoid", domain=S.SIGMOID)
 unary("relu", domain=S.NONZERO, kinks=(0.0,))
+_LEAKY_RELU_SAMPLES = {
+    True: S.unary_samples(domain=S.NONZERO,
+                          negative_slope=S.st.none() | S.st.floats(-1.0, 2.0)),
+    False: S.unary_samples(domain=S.NONZERO, negative_slope=S.st.floats(-1.0, 2.0)),
+}
 register(OpEntry("leaky_relu", op="leaky_relu", family="elementwise", domain=S.NONZERO,
-                 kinks=(0.0,), samples=_fixed(S.unary_samples(
-                     domain=S.NONZERO, negative_slope=S.st.none() | S.st.floats(-1.0, 2.0))),
-                 # defaults: torch 0.01, chainer 0.2 (policy leaky_relu_default_slope)
+                 kinks=(0.0,), samples=lambda api: _LEAKY_RELU_SAMPLES[
+                     api.policy.leaky_relu_default_slope is not None],
+                 # defaults: torch 0.01, chainer 0.2 (policy leaky_relu_default_slope); an
+                 # API without a default slope is never called without one
                  doc="negative_slope drawn or left to the framework's default"))
 register(OpEntry("clip", op="clip", family="elementwise", kinks=("x_min", "x_max"),
                  samples=_fixed(S.clip_samples())))

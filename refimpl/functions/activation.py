@@ -78,6 +78,9 @@ def leaky_relu(x, negative_slope=None):
     """
     if negative_slope is None:
         negative_slope = _semantics.current().leaky_relu_default_slope
+        if negative_slope is None:
+            raise TypeError("leaky_relu: negative_slope=None, and the semantics policy "
+                            f"{_semantics.current().name!r} has no default slope")
     return LeakyReLU(float(negative_slope))(_real(x, "leaky_relu"))
 
 
