@@ -295,6 +295,14 @@ class Policy:
         every policy (chainer gives NaN: 0 * 0^-1), and d/db of d/da at b = 0 is a^-1
         (torch's mask makes it 0).""")
 
+    slope_in_graph: bool = _doc(
+        """Whether the slope in the gradient of abs, relu and leaky_relu is a node on x (with a
+        zero derivative), so a ``create_graph`` gradient requires grad even for a constant
+        seed. True (torch 2.13: ``sgn(self)``, ``threshold_backward(grad, self)``:
+        ``grad(relu(x), x, zeros, create_graph=True)[0].requires_grad`` is True). False
+        (chainer 7.8.1: ``chainer.grad(.., [zeros array], enable_double_backprop=True)``
+        gives a gradient that does not require grad).""")
+
     relu_nan_gradient: float = _doc(
         """relu's gradient at a NaN input. torch 2.13: 1 (``threshold_backward`` zeroes only
         where ``x <= 0``). chainer 7.8.1: 0 (ReLUGrad2 passes only where ``y > 0``).""")
@@ -404,6 +412,7 @@ TORCH = Policy(
     identity_ops_return_input=frozenset({"cast", "sum_to"}),
     zero_dim_axis="accept",
     pow_gradient_masks=True,
+    slope_in_graph=True,
     relu_nan_gradient=1.0,
     abs_nan_gradient="zero",
     empty_softmax_axis="identity",
@@ -461,6 +470,7 @@ CHAINER = Policy(
                                          "cast_under_no_grad"}),
     zero_dim_axis="raise",
     pow_gradient_masks=False,
+    slope_in_graph=False,
     relu_nan_gradient=0.0,
     abs_nan_gradient="nan",
     empty_softmax_axis="raise",

@@ -402,3 +402,16 @@ def grad_input_without_requires_grad(adapter, record):
     result = attempt(record, "grad", lambda: adapter.grad([call("sum", call("mul", x, w))], [x]))
     if result is not None:
         record("grad.result", list(result))
+
+
+@behaviour("slope_in_graph", requires=("functional_grad", "double_backprop"))
+def slope_in_graph(adapter, record):
+    """grad(f(x), x, zeros) with double backprop for f = abs, relu: torch's gradient requires
+    grad (its slope is a node on x), chainer's does not."""
+    call = adapter.call
+    for op in ("abs", "relu"):
+        x = adapter.tensor(f32([1, -2]), requires_grad=True)
+        (g,) = adapter.grad([call(op, x)], [x], [numpy.zeros(2, numpy.float32)],
+                            **adapter.create_graph_options())
+        record(f"{op}.grad.requires_grad", adapter.requires_grad(g))
+        record(f"{op}.grad", g)

@@ -6,10 +6,32 @@ from ._util import argument_error, as_variable
 
 
 class _Masked(Function):
-    """y = f(x) with dy/dx a constant per element: ``self.slope(x_array)``."""
+    """y = f(x) with dy/dx a constant per element: ``self.slope(x_array)``.
+
+    With ``slope_tracks_input`` and the policy's ``slope_in_graph`` the slope is itself a node
+    on x (with a zero derivative), as torch's ``threshold_backward(grad, self)`` is: a
+    gradient made with ``create_graph`` then requires grad even for a constant zero seed.
+    torch's clamp builds its mask outside the graph (``slope_tracks_input`` False)."""
+
+    slope_tracks_input = True
 
     def backward(self, gy):
+        if self.slope_tracks_input and _semantics.current().slope_in_graph:
+            return gy * _Slope(self)(self.inputs[0])
         return gy * self.slope(self.inputs[0].data).astype(gy.dtype, copy=False)
+
+
+class _Slope(Function):
+    """The slope of a ``_Masked`` function at x, as a function of x: derivative zero."""
+
+    def __init__(self, masked):
+        self.masked = masked
+
+    def forward(self, x):
+        return self.masked.slope(x).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return gy * gy.dtype.type(0)
 
 
 class ReLU(_Masked):
@@ -37,6 +59,8 @@ class LeakyReLU(_Masked):
 
 
 class Clip(_Masked):
+    slope_tracks_input = False
+
     def __init__(self, x_min, x_max):
         self.x_min, self.x_max = x_min, x_max
 

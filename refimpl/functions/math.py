@@ -73,12 +73,26 @@ class Abs(Function):
         return _backend.get_array_module(x).abs(x)
 
     def backward(self, gy):
-        xp = _backend.get_array_module(gy.data)
-        x = self.inputs[0].data
+        # policy slope_in_graph: sign(x) as a node on x (zero derivative), as torch's
+        # sgn(self): a create_graph gradient then requires grad even for a zero seed
+        sign = _Sign()
+        if _semantics.current().slope_in_graph:
+            return gy * sign(self.inputs[0])
+        return gy * sign.forward(self.inputs[0].data)
+
+
+class _Sign(Function):
+    """sign(x), derivative zero; at NaN per the policy's ``abs_nan_gradient``."""
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
         sign = xp.sign(x)
         if _semantics.current().abs_nan_gradient == "zero":  # torch: sgn(nan) is 0
             sign = xp.where(xp.isnan(x), x.dtype.type(0), sign)
-        return gy * sign
+        return sign
+
+    def backward(self, gy):
+        return gy * gy.dtype.type(0)
 
 
 def _unary(function_class, x, name="x"):

@@ -687,3 +687,15 @@ def test_empty_mean_axis(policy):
             for axis in (1, None):
                 with pytest.raises(ZeroDivisionError, match="float division by zero"):
                     F.mean(x, axis)
+
+
+@field("slope_in_graph")
+def test_slope_in_graph(policy):
+    """grad(abs/relu/leaky_relu(x), x, zeros, create_graph=True): requires grad under torch."""
+    for function in (F.abs, F.relu, lambda x: F.leaky_relu(x, 0.1)):
+        with refimpl.semantics(policy):
+            x = V([1.0, -2.0], policy)
+            y = function(x)
+            (g,) = refimpl.grad([y], [x], [np.zeros(2, np.float32)], create_graph=True)
+        assert g.requires_grad is (policy == "torch")
+        np.testing.assert_array_equal(g.data, [0.0, 0.0])
