@@ -9,12 +9,14 @@ known third-party plugins, so a module cannot special-case one either.
 import ast
 import io
 import os
+import pathlib
 import re
 import tokenize
 
 import pytest
 
 from conformance import frameworks
+from tests.import_graph import find_cycle, import_graph
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE = os.path.join(ROOT, "conformance")
@@ -91,86 +93,13 @@ def test_no_module_outside_frameworks_names_a_framework():
     assert not offenders, f"{sum(map(len, offenders.values()))} mentions:\n{report}"
 
 
-def module_name(path):
-    relative = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
-    return relative[:-len(".__init__")] if relative.endswith(".__init__") else relative
-
-
-def imports_of(path):
-    """The conformance modules ``path`` imports (anywhere in it: top level or functions)."""
-    name = module_name(path)
-    is_package = path.endswith("__init__.py")
-    package = name if is_package else name.rpartition(".")[0]
-    with open(path, encoding="utf-8") as handle:
-        tree = ast.parse(handle.read())
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[:len(base) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module
-            found.add(target)
-            found.update(f"{target}.{alias.name}" for alias in node.names)
-    return {target for target in found if target.split(".")[0] == "conformance"}
-
-
-def import_graph():
-    known = {module_name(path): path for path in modules(exclude_frameworks=False)}
-    graph = {}
-    for name, path in known.items():
-        edges = set()
-        for target in imports_of(path):
-            while target and target not in known:  # 'pkg.module.attribute' -> 'pkg.module'
-                target = target.rpartition(".")[0]
-            if target and target != name:
-                edges.add(target)
-        graph[name] = edges
-    return graph
-
-
-def find_cycle(graph):
-    """A cycle as a list of modules, or None (packages importing their own submodules through
-    ``from . import x`` count like any other edge)."""
-    state, stack = {}, []
-
-    def visit(node):
-        state[node] = "open"
-        stack.append(node)
-        for target in sorted(graph.get(node, ())):
-            if state.get(target) == "open":
-                return stack[stack.index(target):] + [target]
-            if target not in state:
-                cycle = visit(target)
-                if cycle:
-                    return cycle
-        stack.pop()
-        state[node] = "done"
-        return None
-
-    for node in sorted(graph):
-        if node not in state:
-            cycle = visit(node)
-            if cycle:
-                return cycle
-    return None
-
-
 def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
 def test_the_import_graph_of_conformance_has_no_cycle():
-    graph = import_graph()
-    # a package's __init__ that re-exports its own submodules points down, not up: only an
-    # import from a submodule back into its package's __init__ can close a cycle, and that
-    # is what this finds
-    cycle = find_cycle(graph)
+    cycle = find_cycle(import_graph(pathlib.Path(PACKAGE)))
     assert cycle is None, " -> ".join(cycle)
 
 
