@@ -23,6 +23,7 @@ import pytest
 from hypothesis import settings
 
 from . import frameworks, harness, known_issues
+from .checks import repro
 from .recorder import dumps
 
 
@@ -161,6 +162,20 @@ def pytest_runtest_makereport(item, call):
             append_line(results, dumps(record))
 
 
+def drawn_where(item, cell, record):
+    """``repro.provenance``'s arguments for a failing cell: the profile, the hypothesis seed,
+    the frameworks of the run, the cell and the draws."""
+    config = item.config
+    profile = config.getoption("conformance_profile")
+    derandomized = harness.PROFILES[profile][1]
+    seed = None if derandomized else config.getoption("hypothesis_seed", None)
+    drawn = "\n".join(line for line in (record.get("falsifying_example") or "").splitlines()
+                      if line.startswith("Draw "))
+    return {"profile": profile, "seed": seed, "derandomized": derandomized, "cell_id": cell.id,
+            "drawn": drawn or None,
+            "frameworks": [f for f in config.getoption("conformance_frameworks").split(",") if f]}
+
+
 def make_record(item, cell, call):
     """The result record of a finished cell from pytest's call information."""
     stats = getattr(item, "_conformance_stats", None) or harness.CellStats(cell)
@@ -172,6 +187,8 @@ def make_record(item, cell, call):
     record = harness.cell_record(cell, stats, outcome, message, call.stop - call.start,
                                  exception, version)
     record["nodeid"] = item.nodeid
+    if isinstance(record.get("repro"), str):  # where the failing input came from (issue 15)
+        record["repro"] = repro.with_provenance(record["repro"], **drawn_where(item, cell, record))
     issue = known_issues.match(record)
     if issue is not None:
         record["known_issue"] = issue

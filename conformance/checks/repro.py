@@ -142,6 +142,41 @@ def literal(value):
     return repr(value)
 
 
+def provenance(*, profile, seed, frameworks, cell_id, derandomized=False, drawn=None):
+    """Comment lines saying where a failing example came from: the hypothesis profile and
+    seed it was drawn at, the command that draws it again, and the drawn input (hypothesis'
+    own description, ``drawn``). A derandomized profile draws the same examples at every run
+    (no seed); ``seed`` None otherwise means hypothesis chose one and nobody recorded it."""
+    selection = f"--frameworks {','.join(frameworks)} --profile {profile}"
+    if derandomized:
+        lines = [f"# Drawn by hypothesis under the derandomized profile {profile!r} (the same "
+                 f"examples at every run); to draw it again:"]
+    elif seed is None:
+        lines = [f"# Drawn by hypothesis (profile {profile!r}) at a seed that was not recorded "
+                 f"(pytest without --hypothesis-seed); a run with a seed:"]
+    else:
+        lines = [f"# Drawn by hypothesis at seed {seed} (profile {profile!r}); to draw it again:"]
+        selection += f" --seed {seed}"
+    lines.append(f"#   python -m conformance run {selection} -k '{cell_id}'")
+    lines.append("# This script needs no seed: the failing input is pasted below as literals.")
+    if drawn:
+        lines.append("# The drawn input:")
+        lines.extend(f"#   {line}" for line in drawn.splitlines() if line.strip())
+    return "\n".join(lines)
+
+
+def with_provenance(script_text, **where):
+    """``script_text`` (any layout: it starts with a docstring) with ``provenance(**where)``
+    right after its docstring."""
+    note = provenance(**where)
+    if script_text.startswith('"""'):
+        end = script_text.find('"""', 3)
+        if end != -1:
+            end += 3
+            return script_text[:end] + "\n" + note + script_text[end:]
+    return note + "\n" + script_text
+
+
 def _binding(plugin, function_name):
     """The plugin's binding ``function_name`` from its ``ops_module``."""
     function = getattr(importlib.import_module(plugin.ops_module), function_name, None)

@@ -60,3 +60,24 @@ def test_an_engine_cell_repro_runs_the_scenario_standalone(session, needs, deter
                                timeout=120)
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "grads_2" in completed.stdout and "3.0" in completed.stdout, completed.stdout
+
+
+def test_provenance_names_the_seed_the_command_and_the_drawn_input():
+    script = '"""Repro: x\n\ntext."""\nimport numpy\n'
+    seeded = repro.with_provenance(script, profile="dev", seed=7, frameworks=["refimpl", "torch"],
+                                   cell_id="grad.first_order-tanh-torch-cpu-float32",
+                                   drawn="Draw 1 (sample): Sample(inputs={'x': array(0.)})")
+    lines = seeded.splitlines()
+    assert lines[:3] == ['"""Repro: x', "", 'text."""']
+    assert lines[3] == "# Drawn by hypothesis at seed 7 (profile 'dev'); to draw it again:"
+    assert lines[4] == ("#   python -m conformance run --frameworks refimpl,torch --profile dev "
+                        "--seed 7 -k 'grad.first_order-tanh-torch-cpu-float32'")
+    assert "#   Draw 1 (sample): Sample(inputs={'x': array(0.)})" in lines
+    assert lines[-1] == "import numpy"
+    compile(seeded, "repro", "exec")
+    fixed = repro.with_provenance(script, profile="ci", seed=None, derandomized=True,
+                                  frameworks=["refimpl"], cell_id="c")
+    assert "derandomized profile 'ci'" in fixed and "--seed" not in fixed
+    unknown = repro.with_provenance(script, profile="dev", seed=None, frameworks=["refimpl"],
+                                    cell_id="c")
+    assert "not recorded" in unknown and "--seed" not in unknown

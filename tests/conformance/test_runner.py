@@ -128,3 +128,32 @@ def test_a_crash_loses_no_finished_cell(tmp_path, jobs):
     assert aborted["outcome"] == "error"
     assert "died while running this cell" in aborted["message"], aborted["message"]
     assert len(found) == 5, [(r.get("property"), r.get("outcome")) for r in found]
+
+
+def test_the_seed_is_in_the_header_and_a_failing_cells_repro_draws_it_again(tmp_path):
+    """--seed N is recorded in the header; a failing cell's repro names the seed, the command
+    that draws the example again and the drawn input, and that command gives the same failure.
+    The cell is chainer's documented x ** 0 gradient defect (NaN at 0), drawn at seed 1."""
+    pytest.importorskip("chainer")
+    cell_id = "grad.first_order-pow-int_exponent-chainer-cpu-float64"
+    first = tmp_path / "first"
+    completed = run_cli("--frameworks", "refimpl,chainer", "--profile", "dev", "--seed", "1",
+                        "-k", cell_id, "--out", str(first))
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    found = records(first)
+    assert found[0]["seed"] == 1
+    (cell,) = [r for r in found if r["kind"] == "cell"]
+    assert cell["outcome"] == "fail" and cell["known_issue"], cell["message"]
+    lines = cell["repro"].splitlines()
+    command = [line[len("#   python -m conformance run "):] for line in lines
+               if line.startswith("#   python -m conformance run ")]
+    assert command == [f"--frameworks refimpl,chainer --profile dev --seed 1 -k '{cell_id}'"]
+    assert "#   Draw 1 (sample): Sample(inputs={'a': array(0.)}, kwargs={'b': 0})" in lines
+    again = tmp_path / "again"
+    argv = command[0].split(" -k ")[0].split() + ["-k", cell_id, "--out", str(again)]
+    completed = run_cli(*argv)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    (second,) = [r for r in records(again) if r["kind"] == "cell"]
+    assert (second["outcome"], second["message"], second["falsifying_example"]) == \
+        (cell["outcome"], cell["message"], cell["falsifying_example"])
+    assert second["repro"] == cell["repro"]
