@@ -48,9 +48,11 @@ def add_parser(commands):
                     "JUnit XML and CTRF JSON.",
         epilog="\n\n".join(textwrap.fill(" ".join(part.split()), 88) for part in __doc__.split("\n\n")[1:3]),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results", action="append", metavar="PATH",
-                        help=f"a result file or a directory of *.jsonl files; repeat for more "
-                             f"(default: {DEFAULT_RESULTS})")
+    parser.add_argument("--results", action="extend", nargs="+", metavar="PATH",
+                        help=f"result files, directories of *.jsonl files or glob patterns "
+                             f"(quoted, e.g. 'runs/*/*.jsonl'; '**' spans directories); several "
+                             f"after one --results, or --results repeated, are merged into one "
+                             f"report (default: {DEFAULT_RESULTS})")
     parser.add_argument("--out", metavar="FILE.html", help="the HTML report to write")
     parser.add_argument("--json", metavar="FILE", help="the JSON summary to write")
     parser.add_argument("--junit", metavar="FILE", help="the JUnit XML to write")

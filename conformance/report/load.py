@@ -19,6 +19,7 @@ any version) is bad input (``LoadError``).
 """
 import collections
 import dataclasses
+import glob
 import json
 import math
 import os
@@ -213,11 +214,16 @@ def key_text(key):
 
 
 def find_files(path, argument="--results"):
-    """The JSONL files ``path`` names: itself, or every ``*.jsonl`` under a directory (sorted)."""
+    """The JSONL files ``path`` names: itself, every ``*.jsonl`` under a directory (sorted), or,
+    for a path that does not exist but is a glob pattern (``*``, ``?``, ``[``; ``**`` spans
+    directories), what the pattern matches: each file, and each directory's ``*.jsonl``
+    files, in sorted order."""
     try:
         exists, is_file, is_dir = os.path.exists(path), os.path.isfile(path), os.path.isdir(path)
     except (OSError, ValueError) as error:   # e.g. an embedded NUL
         raise LoadError(f"{argument}: {path!r} is not a usable path: {error}") from None
+    if not exists and glob.has_magic(path):
+        return _glob_files(path, argument)
     if not exists:
         raise LoadError(f"{argument}: {path!r} does not exist")
     if is_file:
@@ -231,6 +237,18 @@ def find_files(path, argument="--results"):
                      if name.endswith(".jsonl") and os.path.isfile(os.path.join(root, name)))
     if not found:
         raise LoadError(f"{argument}: {path!r} holds no .jsonl result files")
+    return found
+
+
+def _glob_files(pattern, argument):
+    matches = sorted(glob.glob(pattern, recursive=True))
+    if not matches:
+        raise LoadError(f"{argument}: {pattern!r} matches no file")
+    found = []
+    for match in matches:
+        for file in find_files(match, argument):
+            if file not in found:       # '**' matches a directory and the files under it
+                found.append(file)
     return found
 
 
