@@ -172,7 +172,12 @@ def concat(xs, axis=None):
     ndim = xs[0].ndim
     axis = normalize_axis(axis, ndim)[0]
     _check_concat_shapes(xs, axis)
-    return Concat(axis)(*xs)
+    function = Concat(axis)
+    # chainer 7.8.1's Concat.backward returns its output gradients as they are for one input,
+    # so a missing (None) gradient passes through (policy 'none_seed': y.backward() on a
+    # non-scalar F.concat([x]) is silently nothing); for two or more it splits them and fails.
+    function.passes_none_grad = len(xs) == 1
+    return function(*xs)
 
 
 def _check_concat_shapes(xs, axis):

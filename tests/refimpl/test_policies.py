@@ -75,6 +75,9 @@ def test_nonscalar_backward(policy):
                 y.backward()
             z = x ** 3 - 4 * x ** 2 + 2  # last op has a constant operand: silently nothing
             z.backward()
+            F.concat([x * 2], axis=0).backward()  # chainer's one-input Concat passes None on
+            with pytest.raises(AttributeError, match="NoneType"):
+                F.concat([x * 2, x], axis=0).backward()
         assert x.grad is None
         F.sum(x[0:1, 0:1] * 3).backward()  # size-1 outputs get an implicit seed everywhere
         assert x.grad[0, 0] == 3
