@@ -26,6 +26,17 @@ ENGINE_ABSENT = {
               "no_backprop_mode makes new outputs without a graph)",
 }
 
+#: Optimizer classes chainer gained after 6.x: {optimizer subject: (``chainer.optimizers``
+#: class, the first major version known to have it)}. Checked with ``hasattr(chainer.optimizers,
+#: name)``: absent in 5.4.0 and 6.7.0, present in 7.8.1 (chainer 5/6 only have the options
+#: ``Adam(weight_decay_rate=..., amsgrad=...)``, which these subjects do not bind).
+OPTIMIZERS_SINCE = {
+    "adamw": ("AdamW", 7),
+    "amsgrad": ("AMSGrad", 7),
+    "adabound": ("AdaBound", 7),
+    "amsbound": ("AMSBound", 7),
+}
+
 _WHERE_SCALAR = ("chainer F.where needs x and y to be arrays of one type: a Python scalar y "
                  "raises TypeError('incompatible array types are mixed in the forward input "
                  "(Where)')")
@@ -89,11 +100,27 @@ class ChainerPlugin(Plugin):
     def policy_for(self, version):
         """chainer 6.x/7.x -> 'chainer' (verified on 7.8.1); 5.x and older -> 'chainer5'
         (verified on 5.4.0)."""
-        try:
-            major = int(str(version).split(".")[0])
-        except ValueError:
-            raise ValueError(f"cannot parse chainer version={version!r}") from None
-        return "chainer5" if major <= 5 else "chainer"
+        return "chainer5" if _major(version) <= 5 else "chainer"
+
+    def absent_optimizer(self, subject, version=None):
+        """Why chainer at ``version`` (default: the installed one) has no class for the
+        optimizer ``subject`` (``OPTIMIZERS_SINCE``), or None (it has one, or chainer is not
+        installed: the adapter then says so)."""
+        version = self.installed_version() if version is None else version
+        if version is None or subject not in OPTIMIZERS_SINCE:
+            return None
+        name, since = OPTIMIZERS_SINCE[subject]
+        if _major(version) >= since:
+            return None
+        return (f"chainer {version} has no chainer.optimizers.{name} (added in chainer {since}; "
+                f"absent in 5.4.0 and 6.7.0, present in 7.8.1)")
+
+
+def _major(version):
+    try:
+        return int(str(version).split(".")[0])
+    except ValueError:
+        raise ValueError(f"cannot parse chainer version={version!r}") from None
 
 
 plugin = ChainerPlugin()

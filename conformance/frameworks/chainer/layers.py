@@ -221,7 +221,7 @@ def subjects():
 
 #: The ``chainer.optimizers`` class of each optimizer subject (weight_decay: MomentumSGD with
 #: the WeightDecay hook; gradient_clipping: SGD with the GradientClipping hook).
-OPTIMIZERS = {
+_OPTIMIZER_CLASSES = {
     "sgd": "SGD",
     "momentum_sgd": "MomentumSGD",
     "nesterov": "NesterovAG",
@@ -237,6 +237,16 @@ OPTIMIZERS = {
     "gradient_clipping": "SGD",
 }
 
+
+def _optimizers():
+    """``_OPTIMIZER_CLASSES`` with ``Absent`` (and the plugin's reason) for each class the
+    installed chainer lacks (``ChainerPlugin.absent_optimizer``: a version-dependent absence)."""
+    from . import plugin
+    return {subject: Absent(reason) if (reason := plugin.absent_optimizer(subject)) else name
+            for subject, name in _OPTIMIZER_CLASSES.items()}
+
+
+OPTIMIZERS = _optimizers()
 OPTIMIZER_RUN = chainer_optimizer_run
 
 
