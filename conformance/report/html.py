@@ -471,22 +471,36 @@ def _versions(analysis):
         policy = ""
         if diff.policy_fields:
             rows = "".join(f'<tr><th scope="row"><code>{e(f)}</code></th><td><code>{e(o)}</code></td>'
-                           f'<td><code>{e(n)}</code></td><td class="doc">{doc_html(doc)}</td></tr>'
+                           f'<td><code>{e(n)}</code></td><td>{_evidence_links(analysis, diff, f)}</td>'
+                           f'<td class="doc">{doc_html(doc)}</td></tr>'
                            for f, o, n, doc in diff.policy_fields)
             policy = (f'<p>{_policy_sentence(analysis.catalog, diff)}; these behaviours differ:</p>'
                       f'<table class="plain"><thead><tr><th>policy field</th><th>{e(diff.old)}</th><th>{e(diff.new)}</th>'
+                      f'<th>proved by (passing in both versions, each under its policy)</th>'
                       f'<th>what it means</th></tr></thead><tbody>{rows}</tbody></table>')
         changed = [c for c in diff.changes if c[0] not in ("only_old", "only_new")]
         presence = [c for c in diff.changes if c[0] in ("only_old", "only_new")]
         changes = _change_table(analysis, diff, changed) if changed else (
-            '<p class="small">No cell present in both versions changed its outcome or policy.</p>')
+            f'<p class="none-found">No behaviour change found between {e(diff.framework)} {e(diff.old)} and '
+            f'{e(diff.new)}: {diff.compared} cell(s) present in both versions compared, each with the same '
+            f'outcome and policy.</p>')
         if presence:
             changes += (f'<details class="presence"><summary>{len(presence)} cell(s) in one version only '
                         f'({diff.count("only_old")} only in {e(diff.old)}, {diff.count("only_new")} only in '
                         f'{e(diff.new)})</summary>{_change_table(analysis, diff, presence)}</details>')
-        parts.append(f'<h3>{e(diff.framework)} {e(diff.old)} → {e(diff.new)}</h3><p>{chips}</p>{policy}{changes}')
+        parts.append(f'<h3>{e(diff.framework)} {e(diff.old)} → {e(diff.new)}</h3><p>{chips}'
+                     f'<span class="chip">compared: <b>{diff.compared}</b></span></p>{policy}{changes}')
     return ('<section id="versions"><h2>Version changes</h2><p class="lede">Consecutive versions of each framework, '
             'cell by cell (same property, subject, device and dtype).</p>' + "".join(parts) + "</section>")
+
+
+def _evidence_links(analysis, diff, field):
+    """Links to the new version's cells proving that ``field`` changed (see ``evidence``)."""
+    pairs = diff.evidence(field)
+    if not pairs:
+        return '<span class="small">no cell checks it in both versions</span>'
+    return " ".join(_cell_link(analysis, new, badge(new["outcome"], new["property"].split(".", 1)[-1]))
+                    for _, new in pairs)
 
 
 def _policy_sentence(catalog, diff):

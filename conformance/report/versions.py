@@ -17,6 +17,7 @@ from .model import version_key
 
 BROKEN = ("fail", "error")
 CHANGE_ORDER = ("regression", "fix", "outcome", "policy", "only_old", "only_new")
+PRESENCE = ("only_old", "only_new")
 
 
 @dataclasses.dataclass
@@ -33,6 +34,17 @@ class VersionDiff:
     def count(self, kind):
         return sum(1 for change in self.changes if change[0] == kind)
 
+    @property
+    def compared(self):
+        """How many cells both versions have (the cells a change could be seen in)."""
+        return self.unchanged + sum(1 for kind, *_ in self.changes if kind not in PRESENCE)
+
+    def evidence(self, field):
+        """The (old cell, new cell) pairs proving that policy ``field`` changed: cells checking
+        it (``policy_fields``) that ran under each version's policy with the same outcome."""
+        return [(old, new) for kind, old, new in self.changes if kind == "policy"
+                and field in set(old.get("policy_fields") or ()) | set(new.get("policy_fields") or ())]
+
     def as_dict(self):
         def brief(cell):
             if cell is None:
@@ -41,10 +53,12 @@ class VersionDiff:
                     "message": cell.get("message")}
         return {
             "framework": self.framework, "old": self.old, "new": self.new,
-            "unchanged": self.unchanged,
+            "unchanged": self.unchanged, "compared": self.compared,
             "counts": {kind: self.count(kind) for kind in CHANGE_ORDER},
             "old_policies": self.old_policies, "new_policies": self.new_policies,
-            "policy_fields": [{"field": f, "old": o, "new": n} for f, o, n, _ in self.policy_fields],
+            "policy_fields": [{"field": f, "old": o, "new": n, "cells": [
+                {name: new[name] for name in ("property", "subject", "device", "dtype")}
+                for _, new in self.evidence(f)]} for f, o, n, _ in self.policy_fields],
             "changes": [{
                 "kind": kind,
                 **{name: (old or new)[name] for name in ("property", "subject", "device", "dtype")},
