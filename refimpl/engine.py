@@ -8,7 +8,8 @@ import heapq
 import itertools
 
 from . import _backend, _mode, policies as _semantics
-from .function import FREED_GRAPH_MESSAGE
+from .errors import InvalidBackprop
+from .function import DISMANTLED, FREED_GRAPH_MESSAGE
 from .variable import Variable
 
 NO_GRAD_FN_MESSAGE = "element {index} of tensors does not require grad and does not have a grad_fn"
@@ -16,6 +17,8 @@ IMPLICIT_SEED_MESSAGE = "grad can be implicitly created only for scalar outputs"
 UNUSED_INPUT_MESSAGE = ("The differentiated Tensor at index {index} appears to not have been used "
                         "in the graph. Set allow_unused=True if this is the desired behavior.")
 INPUT_NO_GRAD_MESSAGE = "One of the differentiated Tensors does not require grad"
+DISMANTLED_MESSAGE = ("Part of the computational graph containing this tensor, {tensor!r}, was "
+                      "'cleared' prior to backprop.")
 
 
 def _as_list(value, what):
@@ -108,14 +111,15 @@ def _relevant_functions(outputs, wanted_ids):
 
 
 def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
-               on_intermediate=None):
+               on_intermediate=None, ran=None):
     """Run backward from ``outputs`` seeded with ``seeds``.
 
     Returns {id(variable): (variable, grad Variable)} for every Variable whose creator was
     not run: the leaves reached and, when ``wanted`` is given, the wanted Variables.
-    ``on_intermediate(variable, grad)`` is called for each output of each function run.
+    ``on_intermediate(variable, grad)`` is called for each output of each function run;
+    ``ran``, a list, receives each function run.
     """
-    free_graph = _semantics.current().free_graph_after_backward and not retain_graph
+    free_graph = _semantics.current().free_graph_after_backward == "free" and not retain_graph
     grads = {}
     for y, seed in zip(outputs, seeds):
         _accumulate_into(grads, y, seed, create_graph)
@@ -137,6 +141,8 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
             function = heapq.heappop(heap)[2]
             if function._freed and function.saves_tensors:
                 raise RuntimeError(FREED_GRAPH_MESSAGE)
+            if function._epoch < DISMANTLED[0]:
+                _check_not_dismantled(function)
             grad_outputs = [_take_grad(grads, ref(), wanted_ids, captured, on_intermediate)
                             for ref in function._outputs]
             if all([gy is None for gy in grad_outputs]):
@@ -153,16 +159,56 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
                                    f"gradients for {len(function.inputs)} inputs")
             if free_graph:
                 function._freed = True
+            if ran is not None:
+                ran.append(function)
             for x, gx in zip(function.inputs, grad_inputs):
                 if gx is None or not x.requires_grad:
                     continue
                 if gx.data.dtype != x.data.dtype:
-                    gx = gx.astype(x.data.dtype)
+                    gx = gx._astype(x.data.dtype)
                 _accumulate_into(grads, x, gx, create_graph)
                 if x.creator is not None:
                     push(x.creator)
     captured.update({key: entry[:2] for key, entry in grads.items()})
     return captured
+
+
+def _check_not_dismantled(function):
+    """InvalidBackprop if a backward dismantled an input of ``function`` after it was made."""
+    for x in function.inputs:
+        if x._dismantled > function._epoch:
+            raise InvalidBackprop(DISMANTLED_MESSAGE.format(tensor=x))
+
+
+def _clear_graph_grads(output):
+    """Set the grad of every Variable in ``output``'s graph to None (``grad_accumulation``
+    'overwrite': done before the backward runs, so also when it then raises)."""
+    stack, seen = [output.creator], set()
+    while stack:
+        function = stack.pop()
+        if function is None or id(function) in seen:
+            continue
+        seen.add(id(function))
+        for x in function.inputs:
+            x._grad_var = None
+            stack.append(x.creator)
+
+
+def _dismantle(output, functions):
+    """Take ``output`` and every input and output of ``functions`` out of the graph: outputs
+    become leaves, and functions made before now that use any of them become stale."""
+    DISMANTLED[0] += 1
+    epoch = DISMANTLED[0]
+    output._dismantled = epoch
+    output.creator = None
+    for function in functions:
+        for x in function.inputs:
+            x._dismantled = epoch
+        for ref in function._outputs:
+            y = ref()
+            if y is not None:
+                y._dismantled = epoch
+                y.creator = None
 
 
 def _take_grad(grads, y, wanted_ids, captured, on_intermediate):
@@ -188,7 +234,7 @@ def _accumulate(variable, gradient, create_graph):
 
 def _implicit_seed(output, policy):
     """The seed when no gradient was given, or None for 'do nothing'."""
-    if output.size == 1:
+    if output.size == 1 or policy.nonscalar_backward_without_grad == "ones":
         return _ones_like(output)
     if policy.nonscalar_backward_without_grad == "raise":
         raise RuntimeError(IMPLICIT_SEED_MESSAGE)
@@ -230,7 +276,8 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
     targets = _as_variables(inputs, "inputs")
     if targets is not None and not targets:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    chainer_style = policy.intermediate_grads == "per_call"
+    chainer_style = policy.intermediate_grads != "per_tensor"
+    retain_grad = retain_grad or policy.intermediate_grads == "always"
     if chainer_style:
         output._grad_var = seed
     elif output._retains_grad:
@@ -247,8 +294,12 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
         elif policy.intermediate_grads_without_retain == "clear":
             variable._grad_var = None
 
+    if policy.grad_accumulation == "overwrite":
+        _clear_graph_grads(output)
+    dismantle = policy.free_graph_after_backward == "dismantle"
+    ran = [] if dismantle else None
     grads = _propagate([output], [seed], create_graph=create_graph, retain_graph=retain_graph,
-                       wanted=targets, on_intermediate=on_intermediate)
+                       wanted=targets, on_intermediate=on_intermediate, ran=ran)
     for variable, grad in grads.values():
         if targets is not None:
             if not any(variable is t for t in targets):
@@ -259,6 +310,8 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
             _accumulate(variable, grad, create_graph)
     if chainer_style and not retain_grad and policy.output_grad_after_backward == "clear":
         output._grad_var = None
+    if dismantle:
+        _dismantle(output, ran)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

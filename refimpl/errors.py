@@ -17,3 +17,8 @@ class InvalidType(Exception):
         msg = (f"\nInvalid operation is performed in: {function_name} ({mode})\n\n"
                f"Expect: {expect}\nActual: {actual}")
         super().__init__(msg)
+
+
+class InvalidBackprop(Exception):
+    """A backward reached a graph that an earlier backward dismantled (policy
+    ``free_graph_after_backward='dismantle'``; the class such engines raise)."""

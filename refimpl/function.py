@@ -16,6 +16,12 @@ FREED_GRAPH_MESSAGE = (
     "calling backward.")
 
 
+#: How many backward calls have dismantled their graph (policy ``free_graph_after_backward``
+#: 'dismantle'); a Function records the count when it is made, and a Variable the count of the
+#: backward that dismantled it, so a function made before that backward is known to be stale.
+DISMANTLED = [0]
+
+
 class Function:
     """Base class of every op.
 
@@ -45,7 +51,8 @@ class Function:
 
     # The graph fields every recorded Function has (set by ``__call__``); an op's own
     # parameters (axes, shapes, ...) go to its subclass's ``__dict__``.
-    __slots__ = ("inputs", "generation", "_outputs", "_output_meta", "_freed", "__weakref__")
+    __slots__ = ("inputs", "generation", "_outputs", "_output_meta", "_freed", "_epoch",
+                 "__weakref__")
 
     def __call__(self, *inputs):
         arrays = [x.data for x in inputs]
@@ -66,7 +73,9 @@ class Function:
             # No creator. requires_grad: chainer's follows the inputs; torch's is False, except
             # for a view of an input that requires grad (made under no_grad: no_grad_views).
             requires_grad = inputs_require_grad and (self.is_view or not torch_style)
-            results = tuple([Variable._make_output(y, None, requires_grad) for y in outputs])
+            floats_only = policy.outputs_require_grad == "inputs_floats"
+            results = tuple([Variable._make_output(y, None, requires_grad and (
+                not floats_only or y.dtype.kind in "fc")) for y in outputs])
             if requires_grad and torch_style and policy.no_grad_views == "cut":
                 for y in results:
                     y._grad_edge_cut = True
@@ -74,9 +83,14 @@ class Function:
         self.inputs = inputs
         self.generation = max([x.generation for x in inputs])
         self._freed = False
+        self._epoch = DISMANTLED[0]
         if torch_style:  # an output that cannot have a gradient (integers) gets no creator
             results = tuple([Variable._make_output(y, self, True) if y.dtype.kind in "fc"
                              else Variable._make_output(y, None, False) for y in outputs])
+        elif policy.outputs_require_grad == "inputs_floats":
+            results = tuple([Variable._make_output(y, self, inputs_require_grad)
+                             if y.dtype.kind in "fc" else Variable._make_output(y, None, False)
+                             for y in outputs])
         else:
             results = tuple([Variable._make_output(y, self, inputs_require_grad) for y in outputs])
         self._outputs = tuple([weakref.ref(y) for y in results])

@@ -42,17 +42,27 @@ class Policy:
         """Framework this policy models ('torch', 'chainer'), for display only: refimpl never
         branches on it (nor on ``name``); every behaviour is one of the fields below.""")
 
-    requires_grad_default: bool = _doc(
+    requires_grad_default: object = _doc(
         """Whether a new Variable requires grad when ``requires_grad`` is not given.
-        torch: ``torch.tensor(x).requires_grad`` is False. chainer: ``Variable(x).requires_grad``
-        is True.""")
+        False (torch: ``torch.tensor(x).requires_grad`` is False). True (chainer:
+        ``Variable(x).requires_grad`` is True, whatever the dtype). 'floats': True for a float
+        or complex Variable, False for an integer or boolean one (an engine whose integer
+        tensors are always constants, as in a NumPy-based engine whose ``tensor(x)`` decides by dtype).""")
 
-    free_graph_after_backward: bool = _doc(
-        """Whether backward (and grad) free saved tensors unless ``retain_graph=True``, so that a
-        second backward through an op that saved tensors raises RuntimeError('Trying to backward
-        through the graph a second time ...'). Ops that save nothing (add, sum, reshape, ...)
-        do not raise. torch: True. chainer: False (the graph is kept; a second backward
-        accumulates into leaves again).""")
+    free_graph_after_backward: str = _doc(
+        """What backward (and grad) do to the graph they went through. 'free': saved tensors
+        are freed unless ``retain_graph=True``, so that a second backward through an op that
+        saved tensors raises RuntimeError('Trying to backward through the graph a second time
+        ...'); ops that save nothing (add, sum, reshape, ...) do not raise (torch). 'keep':
+        the graph is kept; a second backward accumulates into leaves again (chainer).
+        'dismantle': ``backward`` (which has no retain option) removes every Variable it went
+        through from the graph: the output and each intermediate become leaves (no creator,
+        still requiring grad), so a second ``y.backward()`` is a leaf's backward
+        (``backward_without_graph``); a later backward that reaches a function made before
+        that backward from one of those Variables (leaves included) raises
+        ``refimpl.errors.InvalidBackprop`` ("Part of the computational graph containing this
+        tensor, ..., was 'cleared' prior to backprop."); graphs built afterwards are new
+        graphs (a NumPy-based engine whose backward "clears the preceding graph").""")
 
     nonscalar_backward_without_grad: str = _doc(
         """``y.backward()`` with no gradient on an output with more than one element.
@@ -61,7 +71,8 @@ class Policy:
         a missing gradient through (an op with a constant operand, e.g. ``z = y + 2``), nothing
         is computed and every grad stays None; otherwise its backward fails with
         AttributeError("'NoneType' object has no attribute 'dtype'"). Size-1 outputs get an
-        implicit seed of ones in both (chainer warns for non-0-d ones).""")
+        implicit seed of ones in both (chainer warns for non-0-d ones). 'ones': the seed is ones
+        of the output's shape, as if the output were summed first (a NumPy-based engine).""")
 
     backward_seed_from_output_grad: bool = _doc(
         """Whether ``y.backward()`` with no gradient starts from ``y.grad`` when that is set,
@@ -79,7 +90,9 @@ class Policy:
         """How a non-leaf Variable gets ``.grad``. 'per_tensor': only after ``v.retain_grad()``,
         and then it accumulates over backward calls like a leaf (torch). 'per_call':
         ``backward(retain_grad=True)`` (or ``grad(retain_grad=True)``) sets, overwriting, the
-        grad of every intermediate Variable of that call (chainer).""")
+        grad of every intermediate Variable of that call (chainer). 'always': every backward
+        sets, overwriting, the grad of every intermediate Variable it went through, with no
+        option to ask for it or not (a NumPy-based engine).""")
 
     intermediate_grads_without_retain: str = _doc(
         """Under 'per_call', what a backward without ``retain_grad`` does to intermediate grads
@@ -129,7 +142,10 @@ class Policy:
         (torch). 'inputs': requires_grad is True when any input requires grad, whatever the
         dtype and even under no_backprop_mode; the creator is recorded whenever backprop mode
         is on, even if no input requires grad (chainer, function_node.py). A first-order
-        gradient computed without double backprop is a leaf that requires grad (chainer).""")
+        gradient computed without double backprop is a leaf that requires grad (chainer).
+        'inputs_floats': as 'inputs' for float outputs; an integer output (argmax) has no
+        creator and does not require grad (a NumPy-based engine whose argmax is NumPy's, on the
+        data).""")
 
     no_grad_views: str = _doc(
         """Outputs of view ops (reshape, transpose/permute/swapaxes, broadcast_to, squeeze/
@@ -156,7 +172,8 @@ class Policy:
         node). chainer 7.8.1: {'reshape', 'broadcast_to', 'sum_to', 'sum_to_0d',
         'cast_under_no_grad'} (they return ``chainer.as_variable(x)``; ``F.cast`` to the same
         dtype does so only under ``no_backprop_mode``, else it makes a Cast node; transpose,
-        swapaxes and squeeze always make a node).""")
+        swapaxes and squeeze always make a node). 'flatten': ``flatten`` of a 1-D input
+        (both: ``torch.flatten(x) is x``, ``F.flatten(x) is x``).""")
 
     mixed_dtypes: str = _doc(
         """Binary ops on Variables of different dtypes. 'promote': PyTorch's type promotion
@@ -164,17 +181,23 @@ class Policy:
         category does not upcast; int / int -> float32; a Python scalar keeps the tensor's
         dtype unless of a higher category) (torch). 'raise': InvalidType('Expect: lhs.dtype ==
         rhs.dtype'); arrays and numbers are cast to the Variable's dtype, even np.float64 into
-        float32 (chainer).""")
+        float32 (chainer). 'numpy': ``numpy.result_type`` of the operands' data and Python
+        numbers, so the installed NumPy's rules apply (NumPy 1.x: a 0-d array counts by value
+        like a Python number: 0-d float32 + 0.0 is float64; int32 + float32 is float64)
+        (a NumPy-based engine, which computes with NumPy).""")
 
     integer_arithmetic: str = _doc(
         """Arithmetic on integer Variables. 'allow': as NumPy/PyTorch integer maths, true division
         gives float32 (torch). 'float_only': Variable-Variable ops and ``**`` raise
         InvalidType('Expect: lhs.dtype.kind == f'); a constant is cast to the integer dtype, so
-        ``x / 2`` multiplies by int(1/2) = 0 and silently gives zeros (chainer).""")
+        ``x / 2`` multiplies by int(1/2) = 0 and silently gives zeros (chainer). 'numpy': as
+        'allow', but true division of integers gives float64, as NumPy's (a NumPy-based engine).""")
 
     integer_requires_grad: str = _doc(
         """A Variable of integer dtype that requires grad. 'raise': RuntimeError('Only Tensors of
-        floating point and complex dtype can require gradients') (torch). 'allow' (chainer).""")
+        floating point and complex dtype can require gradients') (torch). 'raise_constant':
+        ValueError('Integer-valued tensors must be treated as constants.') (a NumPy-based engine).
+        'allow' (chainer).""")
 
     index_dtype: str = _doc(
         """dtype of indices from argmax/argmin. torch: 'int64'. chainer F.argmax: 'int32'.""")
@@ -188,12 +211,14 @@ class Policy:
         """Gradient of max/min when several elements tie for the extreme value, for a reduction
         over all elements. 'distribute': the gradient is split evenly among the tied elements
         (torch ``max(a)``/``amax``). 'all': every tied element receives the full gradient
-        (chainer F.max).""")
+        (chainer F.max). 'first': the first tied element in row-major order gets all of it, as
+        NumPy's argmax picks it (a NumPy-based engine).""")
 
     max_axis_tie_gradient: str = _doc(
         """As ``max_tie_gradient``, for a reduction along an axis. 'index': only the element at
-        the returned index gets the gradient (torch ``max(a, dim)``). 'all': every tied element
-        gets it (chainer). 'distribute': split evenly (torch ``amax``).""")
+        the returned index gets the gradient (torch ``max(a, dim)``; a NumPy-based engine, also for a
+        tuple of axes). 'all': every tied element gets it (chainer). 'distribute': split evenly
+        (torch ``amax``).""")
 
     zero_dim_axis: str = _doc(
         """An axis given to a 0-d input. 'accept': axis 0 or -1 (alone or in a tuple) names the
@@ -279,7 +304,10 @@ class Policy:
         shapes, an out-of-range softmax axis, a linear weight of the wrong rank or shape).
         'torch': torch's RuntimeError/IndexError with torch's message. 'chainer_type_check':
         chainer's type check: InvalidType (Expect/Actual), or the RuntimeError chainer's
-        type_check raises where it cannot evaluate the condition (softmax axis).""")
+        type_check raises where it cannot evaluate the condition (softmax axis). 'numpy': what
+        NumPy raises, with NumPy's message (concat: ValueError 'all the input array dimensions
+        except for the concatenation axis must match exactly, ...'; softmax: the policy's
+        'axis' class of ``error_classes``) (a NumPy-based engine, which lets NumPy check arguments).""")
 
     pow_gradient_masks: bool = _doc(
         """Whether pow's gradients take fixed values where the formulas meet 0 * inf. True
@@ -315,14 +343,18 @@ class Policy:
         """softmax, log_softmax and logsumexp along an axis of length 0. 'identity' (torch
         2.13: softmax/log_softmax give the empty result, logsumexp -inf, the identity of its
         log-sum; gradients are empty/zero). 'raise' (chainer 7.8.1: NumPy's ValueError
-        'zero-size array to reduction operation maximum which has no identity').""")
+        'zero-size array to reduction operation maximum which has no identity'). 'log_raise':
+        softmax gives the empty result, log_softmax and logsumexp raise that ValueError (a NumPy-based
+        engine: ``nnet.softmax`` returns the empty input, ``nnet.logsoftmax`` takes a max).""")
 
     number_operands: str = _doc(
         """add/sub/mul/div with two Python numbers and no Variable. 'tensor' (torch 2.13:
         ``torch.add(2, 3)`` is a 0-d int64 tensor, ``torch.div(2, 3)`` float32: each number's
         category's default dtype (bool, int64, float32, complex64); ``torch.pow(2, 3)`` raises
         TypeError; ``torch.sub(True, 2)`` RuntimeError). 'raise' (chainer 7.8.1: TypeError
-        'incompatible array types are mixed in the forward input').""")
+        'incompatible array types are mixed in the forward input'). 'numpy': 0-d constants of
+        NumPy's dtype for the numbers (int64, float64, complex128, bool; a NumPy-based
+        engine: ``add(2, 3)`` is int64, ``where(mask, 2.0, 3.0)`` float64).""")
 
     squeeze_non_unit_axis: str = _doc(
         """``squeeze(x, axis)`` naming an axis whose length is not 1. 'ignore' (torch 2.13: that
@@ -365,6 +397,20 @@ class Policy:
         ZeroDivisionError 'float division by zero'; a non-empty axis of an empty array
         gives the empty result in both).""")
 
+    cast_differentiable: bool = _doc(
+        """Whether ``cast`` (``Variable.astype``) is an op of the graph whose gradient is cast
+        back. True (torch ``x.to(dtype)``, chainer ``F.cast``). False: it returns a new leaf, as
+        a Variable made from the converted data (``requires_grad_default``), so no gradient
+        reaches ``x`` (a NumPy-based engine's ``Tensor.astype``: "not involved in any computational
+        graph"). Conversions refimpl makes itself (type promotion) stay differentiable.""")
+
+    grad_accumulation: str = _doc(
+        """What a backward does to the ``.grad`` a leaf already holds. 'accumulate': the new
+        gradient is added (torch, chainer: ``sum(x * x).backward(); sum(3 * x).backward()``
+        gives ``2 x + 3``). 'overwrite': the gradient of the latest backward that reached the
+        leaf replaces it (a NumPy-based engine that clears the grads of the graph before each backward:
+        the example gives 3).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -373,7 +419,7 @@ class Policy:
 TORCH = Policy(
     name="torch", framework="torch",
     requires_grad_default=False,
-    free_graph_after_backward=True,
+    free_graph_after_backward="free",
     nonscalar_backward_without_grad="raise",
     backward_seed_from_output_grad=False,
     intermediate_grads_without_retain="keep",
@@ -409,7 +455,7 @@ TORCH = Policy(
     pooling_pad_limit="half_kernel",
     invalid_argument_errors="torch",
     no_grad_views="cut",
-    identity_ops_return_input=frozenset({"cast", "sum_to"}),
+    identity_ops_return_input=frozenset({"cast", "sum_to", "flatten"}),
     zero_dim_axis="accept",
     pow_gradient_masks=True,
     slope_in_graph=True,
@@ -425,12 +471,14 @@ TORCH = Policy(
                    ("dtype", "RuntimeError"), ("value", "RuntimeError"),
                    ("empty_axis", "IndexError")),
     empty_mean_axis="nan",
+    cast_differentiable=True,
+    grad_accumulation="accumulate",
 )
 
 CHAINER = Policy(
     name="chainer", framework="chainer",
     requires_grad_default=True,
-    free_graph_after_backward=False,
+    free_graph_after_backward="keep",
     nonscalar_backward_without_grad="none_seed",
     backward_seed_from_output_grad=True,
     intermediate_grads_without_retain="keep",
@@ -467,7 +515,7 @@ CHAINER = Policy(
     invalid_argument_errors="chainer_type_check",
     no_grad_views="leaf",
     identity_ops_return_input=frozenset({"reshape", "broadcast_to", "sum_to", "sum_to_0d",
-                                         "cast_under_no_grad"}),
+                                         "cast_under_no_grad", "flatten"}),
     zero_dim_axis="raise",
     pow_gradient_masks=False,
     slope_in_graph=False,
@@ -483,6 +531,8 @@ CHAINER = Policy(
                    ("dtype", "InvalidType"), ("value", "ValueError"),
                    ("empty_axis", "ValueError")),
     empty_mean_axis="raise",
+    cast_differentiable=True,
+    grad_accumulation="accumulate",
 )
 
 CHAINER5 = dataclasses.replace(

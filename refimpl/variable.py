@@ -39,6 +39,9 @@ class Variable:
     __slots__ = ("data", "requires_grad", "creator", "generation", "name", "_grad_var",
                  "_retains_grad", "_is_constant", "_grad_edge_cut", "__dict__", "__weakref__")
     __array_priority__ = 200
+    #: The ``function.DISMANTLED`` count of the backward that took this Variable out of its
+    #: graph (0: never); see the policy field ``free_graph_after_backward``.
+    _dismantled = 0
     #: ``refimpl.engine.backward``: the engine builds on Variable, so it installs itself here
     #: when imported (``import refimpl`` imports it) rather than being imported by this module.
     _backward_engine = None
@@ -65,6 +68,8 @@ class Variable:
         policy = _semantics.current()
         if requires_grad is None:
             requires_grad = policy.requires_grad_default
+            if requires_grad == "floats":
+                requires_grad = _is_float(data.dtype)
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -116,6 +121,8 @@ class Variable:
             if _semantics.current().integer_requires_grad == "raise":
                 raise RuntimeError(
                     "Only Tensors of floating point and complex dtype can require gradients")
+            if _semantics.current().integer_requires_grad == "raise_constant":
+                raise ValueError("Integer-valued tensors must be treated as constants.")
         self.requires_grad = bool(requires_grad)
         return self
 

@@ -98,6 +98,53 @@ def second_backward(adapter, record):
         record(f"{name}.x.grad_2", adapter.grad_of(x))
 
 
+@behaviour("free_graph_after_backward")
+def backward_of_graphs_sharing_leaves(adapter, record):
+    """Two losses built from the same leaves before either backward: torch and chainer run
+    the second backward and add its gradient; an engine that dismantles the graph after a
+    backward raises on the second (only the class is recorded: the message shows the tensor
+    in the engine's own repr) and the first output has no graph left."""
+    call = adapter.call
+    x = adapter.tensor(f32([1, 2]), requires_grad=True)
+    c = adapter.tensor(f32([1, 1]), requires_grad=False)
+    y1 = call("sum", call("mul", x, c))
+    y2 = call("sum", call("add", call("mul", c, 3), x))
+    adapter.backward(y1)
+    record("x.grad_1", adapter.grad_of(x))
+    record("y1.has_graph", adapter.has_graph(y1))
+    try:
+        adapter.backward(y2)
+        record("backward_2", "ok")
+    except Exception as error:  # noqa: BLE001 - the class is the behaviour under test
+        record("backward_2", ("raises", type(error).__name__))
+    record("x.grad_2", adapter.grad_of(x))
+
+
+@behaviour("grad_accumulation")
+def backward_of_two_losses(adapter, record):
+    """sum(x * x).backward() then sum(3 x).backward() at x = [1, 2]: torch and chainer add
+    the second gradient to x.grad ([5, 7]); an engine that clears the grads of a graph before
+    its backward keeps only the last ([3, 3])."""
+    call = adapter.call
+    x = adapter.tensor(f32([1, 2]), requires_grad=True)
+    adapter.backward(call("sum", call("mul", x, x)))
+    record("x.grad_1", adapter.grad_of(x))
+    adapter.backward(call("sum", call("mul", x, 3)))
+    record("x.grad_2", adapter.grad_of(x))
+
+
+@behaviour("cast_differentiable", ops=("cast",))
+def cast_in_graph(adapter, record):
+    """y = sum(2 cast(cast(x, float32), float64) + x) at a float64 x: where cast is an op of
+    the graph, x.grad is 3; where it makes a new leaf, only the ``+ x`` path reaches x (1)."""
+    call = adapter.call
+    x = adapter.tensor(numpy.array([1.0, 2.0]), requires_grad=True)
+    c = call("cast", call("cast", x, numpy.float32), numpy.float64)
+    record("c.has_graph", adapter.has_graph(c))
+    adapter.backward(call("sum", call("add", call("mul", c, 2), x)))
+    record("x.grad", adapter.grad_of(x))
+
+
 @behaviour("free_graph_after_backward", requires=("retain_graph",), seed="001")
 def seed_retain_graph_8_then_16(adapter, record):
     """Seed 001: with retain_graph=True gradients add up (w.grad 8 then 16); a backward

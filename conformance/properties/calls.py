@@ -233,7 +233,7 @@ def check_values(session, cell, stats):
 
 def check_grad(session, cell, stats):
     """First-order gradients vs refimpl float64 and vs central differences."""
-    ctx = prepare(session, cell, stats)
+    ctx = prepare(session, cell, stats, gradient=True)
     kind = CALLS[ctx.entry.kind]
     base = stats.tolerance = ctx.tolerance("grad")
     own = ctx.adapter
@@ -278,7 +278,7 @@ def check_grad(session, cell, stats):
 def check_double_backward(session, cell, stats):
     """Second-order gradients (Chainer's check_double_backward) vs refimpl float64 and vs
     central differences of the framework's own first-order gradient."""
-    ctx = prepare(session, cell, stats, gradgrad=True)
+    ctx = prepare(session, cell, stats, gradgrad=True, gradient=True)
     kind = CALLS[ctx.entry.kind]
     base = stats.tolerance = ctx.tolerance("gradgrad")
     own = ctx.adapter

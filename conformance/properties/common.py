@@ -25,6 +25,7 @@ from .. import frameworks, subjects
 from ..checks import layers, repro, tolerances
 from ..checks.numeric import as_tuple, call_op, round_to
 from ..harness import Cell, HarnessError
+from ..frameworks.base import NotSupported
 
 OP_DTYPES = ("float32", "float64", "float16")
 LAYER_DTYPES = ("float32", "float64")
@@ -217,7 +218,11 @@ class _Op:
 
     @staticmethod
     def bind(session, cell, adapter, reference, run_of):
-        return adapter.op(cell.subject), reference.op(cell.subject)
+        try:
+            function = adapter.op(cell.subject)
+        except NotSupported as reason:  # the plugin binds no such op
+            skip(str(reason))
+        return function, reference.op(cell.subject)
 
     show_input = staticmethod(_short)
 
@@ -281,14 +286,18 @@ class _Run:
 KINDS = {"op": _Op, "function": _Function, **{kind: _Run for kind in RUN_KINDS}}
 
 
-def prepare(session, cell, stats, *, gradgrad=False, run_of=None):
+def prepare(session, cell, stats, *, gradgrad=False, run_of=None, gradient=False):
     """The ``Context`` of ``cell``, or a skip with the reason it cannot run (framework or
     device unavailable, the subject absent from the framework; with ``gradgrad``: double
-    backprop absent). A run's binding is ``run_of(plugin)``."""
+    backprop absent; with ``gradient``: an op outside the graph under the framework's policy).
+    A run's binding is ``run_of(plugin)``."""
     unavailable(session, cell)
     entry = layers.layer_entry(cell.subject)
     kind = KINDS[entry.kind]
     adapter, reference, policy, drawn_for = kind.resolve(session, cell, entry, gradgrad, run_of)
+    if gradient and entry.kind == "op" and not entry.differentiable_under(reference.policy):
+        skip(f"{cell.subject} has no gradient under the policy {policy!r} "
+             f"({entry.differentiable}=False): a new leaf, outside the graph")
     stats.version = adapter.version
     stats.semantics = policy
     function, reference_function = kind.bind(session, cell, adapter, reference, run_of)

@@ -60,7 +60,8 @@ def op_cells(session, property_name):
 
 
 def usable(session, entry, framework):
-    return entry.differentiable and not absent(session, framework, entry.subject, ENGINE_DTYPE)
+    return (entry.differentiable_under(session.reference(session.policy_name(framework)).policy)
+            and not absent(session, framework, entry.subject, ENGINE_DTYPE))
 
 
 # --- helpers scenarios use (adapter protocol only) --------------------------------------------

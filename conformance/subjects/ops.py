@@ -45,7 +45,10 @@ class OpEntry(Entry):
     - ``arity``: number of differentiated inputs (``"n"``: a sequence).
     - ``domain``/``kinks``: where inputs are drawn and which points are avoided (also
       encoded in ``samples``; kept here as documentation and for the report).
-    - ``differentiable``: False for ops with integer outputs only (argmax).
+    - ``differentiable``: False for ops with integer outputs only (argmax); or the name of a
+      boolean refimpl policy field that says it for each framework (``cast``:
+      'cast_differentiable'): gradient checks skip it where that field is False
+      (``differentiable_under``).
     - ``tolerances``: ``tolerances.Override`` entries, each with its reason.
     - ``central_difference_eps``: the numerical oracle's step (an override needs
       ``central_difference_reason``).
@@ -59,7 +62,7 @@ class OpEntry(Entry):
     arity: object = 1
     domain: object = S.REALS
     kinks: tuple = ()
-    differentiable: bool = True
+    differentiable: object = True
     tolerances: tuple = ()
     saves_tensors: bool = True
     central_difference_eps: float = CENTRAL_DIFFERENCE_EPS
@@ -78,6 +81,12 @@ class OpEntry(Entry):
 
     def strategy(self, api):
         return self.samples(api)
+
+    def differentiable_under(self, policy):
+        """Whether the op has a gradient under ``policy`` (the reference's Policy object)."""
+        if isinstance(self.differentiable, str):
+            return bool(getattr(policy, self.differentiable))
+        return self.differentiable
 
 
 # --- helpers that build entries ------------------------------------------------------------
@@ -132,7 +141,8 @@ register(OpEntry("leaky_relu", op="leaky_relu", family="elementwise", domain=S.N
 register(OpEntry("clip", op="clip", family="elementwise", kinks=("x_min", "x_max"),
                  samples=_fixed(S.clip_samples())))
 register(OpEntry("cast", op="cast", family="elementwise", samples=_fixed(S.cast_samples()),
-                 saves_tensors=False, central_difference_eps=1e-2,
+                 saves_tensors=False, differentiable="cast_differentiable",
+                 central_difference_eps=1e-2,
                  central_difference_reason=(
                      "a float32 output rounds to ~1e-7 relative, which a 1e-6 step turns into "
                      "~0.1 error; cast is linear, so a 1e-2 step costs no accuracy"),

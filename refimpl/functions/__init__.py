@@ -1,7 +1,7 @@
 """refimpl's ops. Each is differentiable to any order (its backward uses these same ops)."""
 from ..variable import Variable as _Variable
 from .activation import clip, leaky_relu, relu
-from .arithmetic import add, cast, div, mul, neg, pow, sub
+from .arithmetic import add, cast, convert, div, mul, neg, pow, sub
 from .broadcast import broadcast_to, sum_to
 from .conv import conv2d, conv_transpose2d, convolution_2d, deconvolution_2d
 from .indexing import getitem, where
@@ -62,6 +62,7 @@ def _install_operators():
     _Variable.__getitem__ = getitem
     _Variable.__abs__ = abs
     _Variable.astype = cast
+    _Variable._astype = convert
     _Variable.reshape = reshape
     _Variable.transpose = lambda self, *axes: transpose(
         self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None))

@@ -30,7 +30,9 @@ def as_variable(value, name="x"):
 
 
 _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeError": TypeError,
-                  "ValueError": ValueError, "InvalidType": InvalidType}
+                  "ValueError": ValueError, "InvalidType": InvalidType,
+                  # NumPy's (a ValueError and an IndexError); numpy.exceptions from NumPy 1.25
+                  "AxisError": getattr(getattr(numpy, "exceptions", numpy), "AxisError")}
 
 
 def argument_error(kind, message, function_name=""):
@@ -66,6 +68,9 @@ def result_dtype(operands, function_name):
     scalars = [v for v in operands if not isinstance(v, Variable)]
     policy = _semantics.current()
     dtypes = [a.dtype for a in arrays]
+    if policy.mixed_dtypes == "numpy":  # NumPy's own rules, on 0-d data and numbers by value
+        return numpy.result_type(*[a.data if a.ndim == 0 and type(a.data) is numpy.ndarray
+                                   else a.dtype for a in arrays], *scalars)
     if policy.mixed_dtypes == "raise":
         # Chainer: only Variables count; constants (arrays, numbers) take their dtype.
         variables = [a for a in arrays if not a._is_constant] or arrays
@@ -102,16 +107,17 @@ def numbers_only(a, b, name, allowed=True):
     ``torch.pow(2, 3)``). None when an operand is not a Python number."""
     if not all(isinstance(v, numbers.Number) and not hasattr(v, "dtype") for v in (a, b)):
         return None
-    if not allowed or _semantics.current().number_operands == "raise":
+    rule = _semantics.current().number_operands
+    if not allowed or rule == "raise":
         raise TypeError(f"{name} needs a Variable or an array operand, got two numbers "
                         f"a={a!r}, b={b!r}")
-    dtype = result_dtype([a, b], name)
+    dtype = numpy.result_type(a, b) if rule == "numpy" else result_dtype([a, b], name)
     return [Variable._constant(numpy.asarray(v, dtype=dtype)) for v in (a, b)]
 
 
 def prepare_operands(operands, function_name):
     """Variables of one common dtype for ``operands`` (Variables, arrays or Python numbers)."""
-    if len(operands) == 2:  # fast paths; both policies agree on these
+    if len(operands) == 2 and _semantics.current().mixed_dtypes != "numpy":  # fast paths
         a, b = operands
         if type(a) is Variable and a.data.dtype.kind == "f":
             if type(b) is Variable and b.data.dtype == a.data.dtype:
@@ -129,7 +135,7 @@ def prepare_operands(operands, function_name):
         if not isinstance(v, Variable):
             v = Variable._constant(xp.asarray(v, dtype=dtype))
         elif v.dtype != dtype:
-            v = v.astype(dtype)
+            v = v._astype(dtype)
         prepared.append(v)
     return prepared
 

@@ -30,7 +30,14 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, gy):
-        return gy.astype(self.inputs[0].dtype)
+        return convert(gy, self.inputs[0].dtype)
+
+
+def convert(x, dtype):
+    """``x`` as ``dtype`` through a ``Cast`` node, whatever the policy: the conversion refimpl
+    makes inside ops and the engine (type promotion, gradients cast back), where the public
+    ``cast`` follows ``cast_differentiable``."""
+    return Cast(_backend.numpy.dtype(dtype))(x)
 
 
 def cast(x, dtype):
@@ -46,6 +53,8 @@ def cast(x, dtype):
     if x.dtype == dtype and (returns_input("cast") or (
             returns_input("cast_under_no_grad") and not _mode.is_grad_enabled())):
         return x
+    if not _semantics.current().cast_differentiable:  # a new leaf, as the user would make it
+        return Variable(x.data.astype(dtype))
     return Cast(dtype)(x)
 
 
@@ -206,8 +215,10 @@ def div(a, b):
         xp = _backend.get_array_module(a.data)
         return mul(a, xp.asarray(1.0 / xp.asarray(b)).astype(a.dtype))
     a, b = numbers_only(a, b, "div") or prepare_operands((a, b), "_ / _")
-    if a.dtype.kind in "biu":
-        a, b = cast(a, "float32"), cast(b, "float32")
+    if a.dtype.kind in "biu":  # torch: float32; NumPy's true division: float64
+        float_dtype = "float64" if policy.integer_arithmetic == "numpy" else "float32"
+        a, b = [cast(v, float_dtype) if v.requires_grad
+                else Variable._constant(v.data.astype(float_dtype)) for v in (a, b)]
     return _apply(Div(), a, b, "div")
 
 

@@ -21,7 +21,7 @@ from .. import _backend, policies as _semantics
 from ..errors import InvalidType
 from ..function import Function
 from ._util import as_variable
-from .arithmetic import cast
+from .arithmetic import convert
 from .reduction import sum as _sum
 from .shape import reshape
 
@@ -285,7 +285,7 @@ def _check_dtypes(function_name, x, W, b):
     if W.dtype == x.dtype:
         return W
     if mixed == "cast_weight":
-        return cast(W, x.dtype)
+        return convert(W, x.dtype)
     raise RuntimeError(f"{function_name}: expected scalar type of x for W (torch: 'expected scalar "
                        f"type Float but found Double'), got x.dtype={x.dtype}, W.dtype={W.dtype}")
 

@@ -11,7 +11,7 @@ from .. import _backend, policies as _policies
 from ..errors import InvalidType
 from ..function import Function
 from ._util import as_variable
-from .arithmetic import add, cast
+from .arithmetic import add, convert
 from .broadcast import broadcasts_to
 from .matmul import matmul
 from .reduction import sum as _sum
@@ -71,7 +71,7 @@ def _check_dtypes(x, W, b):
     if W.dtype == x.dtype:
         return W
     if _policies.current().linear_mixed_dtypes == "cast_weight":
-        return cast(W, x.dtype)
+        return convert(W, x.dtype)
     raise RuntimeError(f"linear needs operands of one dtype, got x.dtype={x.dtype}, "
                        f"W.dtype={W.dtype}")
 

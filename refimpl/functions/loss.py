@@ -489,7 +489,7 @@ def _soft_target_cross_entropy(x, probabilities, weight, reduction, eps):
                            f"probabilities, got t.shape={probabilities.shape}, x.shape={x.shape}")
     xp = _backend.get_array_module(x.data)
     if isinstance(probabilities, Variable):
-        q = probabilities if probabilities.dtype == x.dtype else probabilities.astype(x.dtype)
+        q = probabilities if probabilities.dtype == x.dtype else probabilities._astype(x.dtype)
     else:
         q = xp.asarray(_on_device_of("t", probabilities, x), dtype=x.dtype)
     if eps > 0:

@@ -109,9 +109,22 @@ class _Extreme(Function):
         if self.tie == "distribute":  # torch's evenly_distribute_backward: NaN picks the NaNs
             mask = xp.where(xp.isnan(y), xp.isnan(x), x == y).astype(gy.dtype)
             mask /= mask.sum(axis=self.axes, keepdims=True)
+        elif self.tie == "first":  # NumPy's argmax: the first extreme (or NaN) element
+            mask = _first_true((x == y) | (xp.isnan(x) & xp.isnan(y)), self.axes).astype(gy.dtype)
         else:
             mask = (x == y).astype(gy.dtype)
         return _expand_back(gy, x.shape, self.axes) * xp.asarray(mask)
+
+
+def _first_true(hit, axes):
+    """``hit`` with only its first True kept over ``axes`` (row-major order among them)."""
+    xp = _backend.get_array_module(hit)
+    kept = [a for a in range(hit.ndim) if a not in axes]
+    order = kept + list(axes)
+    moved = xp.transpose(hit, order)
+    flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    first = flat & (xp.cumsum(flat, axis=-1) == 1)
+    return xp.transpose(first.reshape(moved.shape), [order.index(a) for a in range(hit.ndim)])
 
 
 class GatherAlongAxis(Function):
@@ -332,7 +345,8 @@ def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x), axis))``, computed stably."""
     x = as_variable(x)
     axes = _reduction_axes(axis, x, "LogSumExp")
-    if any(x.shape[a] == 0 for a in axes) and _semantics.current().empty_softmax_axis == "raise":
+    if any(x.shape[a] == 0 for a in axes) and _semantics.current().empty_softmax_axis in ("raise",
+                                                                                "log_raise"):
         raise ValueError(f"logsumexp: x of shape {x.shape} is empty (axis={axis!r}): zero-size "
                          f"array to reduction operation maximum which has no identity")
     return LogSumExp(axes, bool(keepdims))(x)

@@ -198,6 +198,14 @@ def _concat_shape_error(index, dim, expected, actual, axis, ndim, actual_ndim):
             raise InvalidType(f"in_types[{index}].ndim == in_types[0].ndim", f"{actual_ndim} != {ndim}", "Concat")
         raise InvalidType(f"in_types[0].shape[{dim}] == in_types[{index}].shape[{dim}]",
                           f"{expected} != {actual}", "Concat")
+    if _semantics.current().invalid_argument_errors == "numpy":
+        if actual_ndim != ndim:
+            raise ValueError(f"all the input arrays must have same number of dimensions, but the "
+                             f"array at index 0 has {ndim} dimension(s) and the array at index "
+                             f"{index} has {actual_ndim} dimension(s)")
+        raise ValueError(f"all the input array dimensions except for the concatenation axis must "
+                         f"match exactly, but along dimension {dim}, the array at index 0 has "
+                         f"size {expected} and the array at index {index} has size {actual}")
     if actual_ndim != ndim:
         raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {actual_ndim}")
     raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size "

@@ -3,7 +3,7 @@ import warnings
 
 from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import as_variable
+from ._util import argument_error, as_variable
 from .math import exp
 from .reduction import sum as _sum
 
@@ -22,8 +22,12 @@ def _softmax_axis(x, axis, name):
     if isinstance(axis, bool) or not isinstance(axis, int):
         raise TypeError(f"{name}: axis must be an int, got axis={axis!r}")
     if not -x.ndim <= axis < x.ndim:
-        if _semantics.current().invalid_argument_errors == "chainer_type_check":  # raises RuntimeError
+        rule = _semantics.current().invalid_argument_errors
+        if rule == "chainer_type_check":  # raises RuntimeError
             raise RuntimeError(f"{name}: axis={axis} is out of range for an input of ndim={x.ndim}")
+        if rule == "numpy":
+            raise argument_error("axis", f"axis {axis} is out of bounds for array of dimension "
+                                         f"{x.ndim}", name)
         raise IndexError(f"Dimension out of range (expected to be in range of [{-x.ndim}, "
                          f"{x.ndim - 1}], but got {axis})")
     return axis % x.ndim
@@ -45,7 +49,8 @@ def _shifted(x, axis):
 
 
 def _check_empty_axis(x, axis, name):
-    if x.shape[axis] == 0 and _semantics.current().empty_softmax_axis == "raise":
+    rule = _semantics.current().empty_softmax_axis
+    if x.shape[axis] == 0 and (rule == "raise" or rule == "log_raise" and name != "softmax"):
         raise ValueError(f"{name}: axis={axis} of x.shape={x.shape} has length 0: zero-size "
                          f"array to reduction operation maximum which has no identity")
     return axis

@@ -702,3 +702,155 @@ def test_slope_in_graph(policy):
             (g,) = refimpl.grad([y], [x], [np.zeros(2, np.float32)], create_graph=True)
         assert g.requires_grad is (policy == "torch")
         np.testing.assert_array_equal(g.data, [0.0, 0.0])
+
+
+# --- values of an engine that computes with NumPy (MyGrad 2.5.0 is one; its plugin sets them) --
+
+ENGINE = dataclasses.replace(
+    policies.TORCH, name="numpy_engine", framework="numpy_engine",
+    requires_grad_default="floats", free_graph_after_backward="dismantle",
+    nonscalar_backward_without_grad="ones", intermediate_grads="always",
+    output_grad_after_backward="keep", backward_without_graph="set_seed",
+    leaf_backward_accumulates=False, integer_requires_grad="raise_constant",
+    integer_arithmetic="numpy", max_tie_gradient="first", mixed_dtypes="numpy",
+    number_operands="numpy", empty_softmax_axis="log_raise", invalid_argument_errors="numpy",
+    outputs_require_grad="inputs_floats",
+    error_classes=dict(policies.TORCH.error_classes, axis="AxisError", shape="ValueError").items(),
+    cast_differentiable=False, grad_accumulation="overwrite")
+ENGINE = dataclasses.replace(ENGINE, error_classes=tuple(ENGINE.error_classes))
+
+
+def E(values, dtype=np.float64, **kwargs):
+    with refimpl.semantics(ENGINE):
+        return refimpl.Variable(np.array(values, dtype=dtype), **kwargs)
+
+
+def test_dismantled_graph_turns_outputs_into_leaves():
+    with refimpl.semantics(ENGINE):
+        x = E([1.0, 2.0])
+        z = x * x
+        y = F.sum(z)
+        y.backward()
+        assert (x.grad.tolist(), z.grad.tolist(), float(y.grad)) == ([2, 4], [1, 1], 1.0)
+        assert y.creator is None and z.creator is None and z.requires_grad
+        y.backward()  # a leaf now: only its own grad is set
+        assert x.grad.tolist() == [2, 4]
+        w = F.sum(z * 2)  # a graph built afterwards from a dismantled Variable is new
+        w.backward()
+        assert z.grad.tolist() == [2, 2] and x.grad.tolist() == [2, 4]
+
+
+def test_dismantled_graph_makes_older_functions_stale():
+    with refimpl.semantics(ENGINE):
+        x = E([1.0, 2.0])
+        c = E([1.0, 1.0], requires_grad=False)
+        y1, y2 = F.sum(x * c), F.sum(c * 3 + x)  # y2 shares only the leaves with y1
+        y1.backward()
+        with pytest.raises(refimpl.errors.InvalidBackprop, match="'cleared' prior to backprop"):
+            y2.backward()
+        F.sum(x * 3).backward()  # made after: fine
+        assert x.grad.tolist() == [3, 3]
+
+
+def test_engine_values_of_seeds_ties_and_dtypes():
+    with refimpl.semantics(ENGINE):
+        x = E([1.0, 2.0, 3.0])
+        (x * x).backward()  # 'ones': as if summed first
+        assert x.grad.tolist() == [2, 4, 6]
+        a = E([[3.0, 1.0, 3.0], [3.0, 2.0, 1.0]])
+        F.max(a).backward()  # 'first': NumPy's argmax picks the first tie
+        assert a.grad.tolist() == [[1, 0, 0], [0, 0, 0]]
+        i = E([1, 2], dtype=np.int32)
+        assert not i.requires_grad and E([1.0]).requires_grad  # 'floats'
+        with pytest.raises(ValueError, match="Integer-valued tensors must be treated as constants"):
+            i.requires_grad_(True)
+        assert (i / 2).dtype == np.float64 and not (i / 2).requires_grad  # NumPy's true division
+        f32 = refimpl.Variable(np.array(0.0, np.float32))
+        assert (f32 + 0.0).dtype == np.dtype(np.result_type(np.array(0.0, np.float32), 0.0))
+        assert (refimpl.Variable(np.zeros(2, np.float32)) + 0.0).dtype == np.float32
+        assert (i + refimpl.Variable(np.ones(2, np.float32))).dtype == np.result_type(np.int32, np.float32)
+        index = F.argmax(x)  # 'inputs_floats': an integer output is outside the graph
+        assert index.creator is None and not index.requires_grad and (x * 2).creator is not None
+        assert F.add(2, 3).dtype == np.int64 and F.where(np.array([True]), 2.0, 3.0).dtype == np.float64
+        assert F.softmax(E(np.zeros((2, 0))), 1).shape == (2, 0)
+        with pytest.raises(ValueError, match="zero-size array"):
+            F.log_softmax(E(np.zeros((2, 0))), 1)
+        with pytest.raises(np.AxisError):
+            F.sum(E(np.ones((2, 3))), axis=2)
+        with pytest.raises(ValueError, match="must match exactly, but along dimension 1"):
+            F.concat([E(np.ones((2, 3))), E(np.ones((2, 2)))], axis=0)
+
+
+def test_promotion_stays_differentiable_when_cast_is_not():
+    with refimpl.semantics(ENGINE):
+        x = E([1.0, 2.0], dtype=np.float32)
+        y = F.sum(x * E([2.0, 2.0]))  # float32 * float64: a Cast node refimpl makes itself
+        y.backward()
+        assert y.dtype == np.float64 and x.grad.tolist() == [2, 2] and x.grad.dtype == np.float32
+
+
+@field("cast_differentiable")
+def test_cast_differentiable(policy):
+    for active in (policy, dataclasses.replace(policies.get_policy(policy), name="nodiff",
+                                                cast_differentiable=False)):
+        with refimpl.semantics(active):
+            x = V([1.0, 2.0], policy, dtype=np.float64)
+            c = F.cast(F.cast(x, np.float32), np.float64)
+            F.sum(c * 2 + x).backward()
+            if active == policy:
+                assert c.creator is not None and x.grad.tolist() == [3, 3]
+            else:  # a new leaf (requires grad as a Variable made by the user): only x's own path
+                assert c.creator is None and x.grad.tolist() == [1, 1]
+                assert c.requires_grad == bool(active.requires_grad_default)
+
+
+@field("grad_accumulation")
+def test_grad_accumulation(policy):
+    for active in (policy, dataclasses.replace(policies.get_policy(policy), name="overwrite",
+                                                grad_accumulation="overwrite")):
+        with refimpl.semantics(active):
+            x = V([1.0, 2.0], policy)
+            F.sum(x * x).backward()
+            F.sum(x * 3).backward()
+        assert x.grad.tolist() == ([5, 7] if active == policy else [3, 3])
+
+
+@field("binary_extremum_tie_gradient")
+def test_binary_extremum_tie_gradient(policy):
+    expected = {"torch": {"maximum": ([0.5, 0, 0.5], [0.5, 1, 0.5]),
+                          "minimum": ([0.5, 1, 0.5], [0.5, 0, 0.5])},
+                "chainer": {"maximum": ([1, 0, 1], [0, 1, 0]), "minimum": ([1, 1, 1], [0, 0, 0])}}
+    for op in ("maximum", "minimum"):
+        with refimpl.semantics(policy):
+            a, b = V([1, 2, 3], policy), V([1, 3, 3], policy)
+            F.sum(getattr(F, op)(a, b)).backward()
+        a_grad, b_grad = expected["torch" if policy == "torch" else "chainer"][op]
+        assert a.grad.tolist() == a_grad and b.grad.tolist() == b_grad, (op, a.grad, b.grad)
+
+
+@field("hard_sigmoid_slope")
+def test_hard_sigmoid_slope(policy):
+    with refimpl.semantics(policy):
+        x = V([-3.0, -2.5, 0.0, 1.0, 2.5, 3.0], policy, dtype=np.float64)
+        y = F.hard_sigmoid(x)
+        F.sum(y).backward()
+    if policy == "torch":
+        np.testing.assert_allclose(y.data, [0, 1 / 12, 0.5, 2 / 3, 11 / 12, 1])
+        np.testing.assert_allclose(x.grad, [0, 1 / 6, 1 / 6, 1 / 6, 1 / 6, 0])
+    else:
+        np.testing.assert_allclose(y.data, [0, 0, 0.5, 0.7, 1, 1])
+        np.testing.assert_allclose(x.grad, [0, 0, 0.2, 0.2, 0, 0])
+
+
+@field("softplus_threshold")
+def test_softplus_threshold(policy):
+    with refimpl.semantics(policy):
+        x = V([21.0, 1.0], policy, dtype=np.float64)
+        y = F.softplus(x)
+        F.sum(y).backward()
+        explicit = F.softplus(V([21.0], policy, dtype=np.float64), threshold=30.0)
+    assert y.data[1] == np.log1p(np.e) and explicit.data[0] != 21.0
+    if policy == "torch":  # beta x = 21 > 20: x itself, gradient exactly 1
+        assert y.data[0] == 21.0 and x.grad[0] == 1.0
+    else:  # the formula: 21 + 7.6e-10, gradient sigmoid(21)
+        assert y.data[0] == 21.0 + np.log1p(np.exp(-21.0)) > 21.0 and x.grad[0] < 1.0

@@ -14,27 +14,46 @@ MYGRAD = dataclasses.replace(
     name="mygrad",
     framework="mygrad",
     # mygrad.tensor([1., 2.]).constant is False: a float tensor requires grad unless made
-    # with constant=True (integer tensors are always constants).
-    requires_grad_default=True,
+    # with constant=True; mygrad.tensor(numpy.array([1, 2], 'int32')).constant is True.
+    requires_grad_default="floats",
     # mygrad.tensor([1, 2], constant=False) raises ValueError('Integer-valued tensors must
     # be treated as constants.').
-    integer_requires_grad="raise",
+    integer_requires_grad="raise_constant",
+    # x = mygrad.tensor([1.0, 2.0]); y = mygrad.sum(x * x); y.backward(): y.creator is None
+    # and (x * x).creator too; y.backward() again leaves x.grad [2, 4]; a loss built from x
+    # before the first backward raises InvalidBackprop ("Part of the computational graph
+    # containing this tensor, ..., was 'cleared' prior to backprop."), one built after runs.
+    free_graph_after_backward="dismantle",
+    # x = mygrad.tensor([1., 2., 3.]); (x * x).backward(): x.grad == [2, 4, 6].
+    nonscalar_backward_without_grad="ones",
+    # mygrad.sum(x * x).backward(); mygrad.sum(3 * x).backward(): x.grad == [3, 3] (each
+    # backward clears the grads of its graph first).
+    grad_accumulation="overwrite",
+    # mygrad.sum(x.astype('float32') * 2).backward(): x.grad is None; x.astype(...) has no
+    # creator and constant False ("not involved in any computational graph").
+    cast_differentiable=False,
+    # (mygrad.tensor(numpy.float32(0.0)) + 0.0).dtype is float64 (NumPy 1.x: a 0-d array
+    # counts by value); int32 + float32 tensors give float64; NumPy's result_type throughout.
+    mixed_dtypes="numpy",
+    # mygrad.tensor(numpy.array([1, 2], 'int32')) / 2 is float64 (NumPy's true division).
+    integer_arithmetic="numpy",
     # y = x * x; y.backward() seeds ones (the docstring: "as if y was first reduced to a
     # scalar via summation"): x.grad == 2 * x. Modelled for grad(); backward has no
     # 'ones' value in nonscalar_backward_without_grad (README).
     grad_nonscalar_output_default="ones",
     # x = mygrad.tensor([1., 2.]); z = x * x; y = mygrad.sum(z); y.backward(): z.grad is
     # [1, 1] and y.grad is 1.0: every backward writes (overwriting) the grad of every
-    # intermediate of that call and keeps the seed in the output's grad. 'per_call' is
-    # chainer's backward(retain_grad=True); MyGrad has no option and always does it (refimpl
-    # has no value 'always': a backward without retain_grad leaves intermediates untouched).
-    intermediate_grads="per_call",
+    # intermediate of that call and keeps the seed in the output's grad, with no option.
+    intermediate_grads="always",
     output_grad_after_backward="keep",
     # mygrad.max(x, axis=0) returns the values only (there is no (values, indices) form).
     max_returns_indices=False,
     # x = mygrad.tensor([[3., 1., 3.]]); mygrad.max(x, axis=1).backward(): x.grad ==
     # [[1, 0, 0]]: only the element argmax returns gets the gradient.
     max_axis_tie_gradient="index",
+    # a = mygrad.tensor([1., 3., 3.]); mygrad.max(a).backward(): a.grad == [0, 1, 0] (also
+    # over a tuple of axes: the first tie in row-major order).
+    max_tie_gradient="first",
     # mygrad.argmax(x) is numpy.int64 (NumPy's argmax).
     index_dtype="int64",
     # mygrad.concatenate(xs) concatenates along axis 0.
@@ -47,8 +66,9 @@ MYGRAD = dataclasses.replace(
     leaky_relu_default_slope=None,
     # with mygrad.no_autodiff: y = x * 2 gives y.constant False and y.creator None (a leaf
     # that requires grad, even when x is a constant); outside it, c * 2 of a constant c
-    # records its creator (y.creator is a Multiply) and is a constant.
-    outputs_require_grad="inputs",
+    # records its creator (y.creator is a Multiply) and is a constant. mygrad.argmax(x) is a
+    # numpy.int64: no graph, no grad.
+    outputs_require_grad="inputs_floats",
     # y above: y.backward() writes the seed into y.grad (array(1.) / ones), nothing else.
     backward_without_graph="set_seed",
     # x = mygrad.tensor(3.0); x.backward(); x.backward(): x.grad is 1.0, not 2.0: a leaf's
@@ -66,14 +86,19 @@ MYGRAD = dataclasses.replace(
     # (y * log(where(a, a, 1))) -- for every b, where torch masks b >= 0 only; a negative
     # base gives NaN for d/db, a zero base with 0 < b < 1 gives inf for d/da.
     pow_gradient_masks=True,
-    # mygrad.nnet.softmax(mygrad.tensor(numpy.zeros((2, 0))), axis=1) is the empty result.
-    empty_softmax_axis="identity",
+    # mygrad.nnet.softmax(mygrad.tensor(numpy.zeros((2, 0))), axis=1) is the empty result;
+    # mygrad.nnet.logsoftmax of it raises ValueError('zero-size array to reduction operation
+    # maximum which has no identity').
+    empty_softmax_axis="log_raise",
     # mygrad.mean(mygrad.tensor(numpy.zeros((2, 0))), axis=1) is [nan, nan] (NumPy's 0 / 0,
     # with a RuntimeWarning); its gradient is empty.
     empty_mean_axis="nan",
-    # mygrad.add(2, 3) is a 0-d int64 Tensor (mygrad.divide(2, 3) is float64, NumPy's
-    # promotion, where torch gives float32).
-    number_operands="tensor",
+    # mygrad.add(2, 3) is a 0-d int64 Tensor, mygrad.divide(2, 3) and
+    # mygrad.where(mask, 2.0, 3.0) float64: NumPy's dtypes of the numbers.
+    number_operands="numpy",
+    # mygrad.concatenate([ones((2, 3)), ones((2, 2))]) raises NumPy's ValueError('all the
+    # input array dimensions except for the concatenation axis must match exactly, ...').
+    invalid_argument_errors="numpy",
     # mygrad.squeeze(mygrad.tensor(numpy.zeros((2, 3))), 0) raises NumPy's ValueError('cannot
     # select an axis to squeeze out which has size not equal to one').
     squeeze_non_unit_axis="raise",
@@ -82,9 +107,9 @@ MYGRAD = dataclasses.replace(
     # NumPy raises for MyGrad: ValueError for shapes that do not fit (broadcast, stack,
     # concatenate, matmul, reshape), repeated axes, an empty max/argmax and values;
     # IndexError out of bounds; TypeError for a complex tensor ('Tensor data must be of an
-    # floating type, ...'). An axis out of range raises numpy.AxisError (a ValueError and an
-    # IndexError); refimpl has no AxisError class: ValueError is the nearest.
-    error_classes=(("shape", "ValueError"), ("axis", "ValueError"),
+    # floating type, ...'). An axis out of range raises numpy.AxisError
+    # (mygrad.sum(mygrad.tensor(numpy.ones((2, 3))), axis=2)).
+    error_classes=(("shape", "ValueError"), ("axis", "AxisError"),
                    ("repeated_axis", "ValueError"), ("index", "IndexError"),
                    ("dtype", "TypeError"), ("value", "ValueError"),
                    ("empty_axis", "ValueError")),
