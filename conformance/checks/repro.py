@@ -356,6 +356,7 @@ SCENARIO_HEADER = '''import contextlib
 import dataclasses
 import functools
 import math
+import types
 import warnings
 
 import numpy
@@ -469,9 +470,11 @@ def _object_names(obj):
     return _code_names(obj.__code__)
 
 
-def _collect(obj, namespaces, seen, parts, skip):
+def _collect(obj, namespaces, seen, parts, skip, packages=("conformance.",)):
     """Append the source of the functions/classes ``obj`` uses (depth first), then its own.
-    A name is looked up in ``obj``'s own module first, then in ``namespaces``."""
+    A name is looked up in ``obj``'s own module first, then in ``namespaces``; only helpers
+    defined in ``packages`` (the harness's, and the plugin's own package, which may live
+    outside this repository) are pasted."""
     own = vars(sys.modules[obj.__module__])
     for name in sorted(_object_names(obj)):
         if name in seen or name in skip:
@@ -479,9 +482,9 @@ def _collect(obj, namespaces, seen, parts, skip):
         for namespace in [own] + namespaces:
             found = namespace.get(name)
             if (inspect.isfunction(found) or inspect.isclass(found)) and \
-                    getattr(found, "__module__", "").startswith("conformance."):
+                    getattr(found, "__module__", "").startswith(packages):
                 seen.add(name)
-                _collect(found, namespaces, seen, parts, skip)
+                _collect(found, namespaces, seen, parts, skip, packages)
                 break
     parts.append(_source(obj))
 
@@ -492,6 +495,16 @@ def _source(obj):
         text = "@dataclasses.dataclass" + ("(frozen=True)" if obj.__dataclass_params__.frozen
                                            else "") + "\n" + text
     return text
+
+
+def _policy_literal(graph):
+    """``, policy=types.SimpleNamespace(...)``: the fields of the reference policy a scenario
+    may read from ``graph.policy``, as literals ('' for a graph without one)."""
+    policy = getattr(graph, "policy", None)
+    if policy is None:
+        return ""
+    fields = ", ".join(f"{f.name}={getattr(policy, f.name)!r}" for f in dataclasses.fields(policy))
+    return f", policy=types.SimpleNamespace({fields})"
 
 
 def _raised_literal(value):
@@ -511,6 +524,7 @@ def scenario_script(*, title, scenario, adapter, graph, expected, tolerance, pol
     module = sys.modules[scenario.__module__]
     adapter_class = type(adapter)
     adapter_module = sys.modules[adapter_class.__module__]
+    packages = ("conformance.", adapter_class.__module__.split(".")[0] + ".")
     namespaces = [vars(module), vars(observations), vars(base), vars(adapter_module)]
     seen, parts = {"Adapter", "record"}, []
     skip = {"Adapter", "record"}
@@ -518,9 +532,9 @@ def scenario_script(*, title, scenario, adapter, graph, expected, tolerance, pol
                 type(graph)):
         if obj.__name__ not in seen:
             seen.add(obj.__name__)
-            _collect(obj, namespaces, seen, parts, skip)
-    _collect(adapter_class, namespaces, seen, parts, skip)
-    _collect(scenario, namespaces, seen, parts, skip)
+            _collect(obj, namespaces, seen, parts, skip, packages)
+    _collect(adapter_class, namespaces, seen, parts, skip, packages)
+    _collect(scenario, namespaces, seen, parts, skip, packages)
     names = {"sum": "sum", "mul": "mul", "add": "add", graph.subject: None}
     names[graph.subject] = subjects.get(graph.subject).op
     op_parts, entries = [], []
@@ -550,7 +564,7 @@ def scenario_script(*, title, scenario, adapter, graph, expected, tolerance, pol
         f"GRAPH = {type(graph).__name__}(subject={graph.subject!r}, "
         f"sample={type(sample).__name__}({literal(sample.inputs)}, "
         f"{literal(sample.kwargs)}), grad_outputs={literal(tuple(graph.grad_outputs))}, "
-        f"dtype={graph.dtype!r}, device={graph.device!r})",
+        f"dtype={graph.dtype!r}, device={graph.device!r}{_policy_literal(graph)})",
         f"EXPECTED = {{{', '.join(f'{k!r}: {_raised_literal(v)}' for k, v in expected.values.items())}}}",
         f"EXPECTED_EXCEPTION = {tuple(expected.exception) if expected.exception else None!r}",
         f"ADAPTER = {construct}",

@@ -37,13 +37,15 @@ ENGINE_DTYPE = "float32"
 @dataclasses.dataclass(frozen=True)
 class Graph:
     """One drawn op call: the subject, its sample (rounded to ``dtype``) and one output
-    gradient per float output."""
+    gradient per float output; ``policy``: the reference's Policy modelling the framework
+    (invariants that depend on a semantics field read it)."""
 
     subject: str
     sample: object
     grad_outputs: tuple
     dtype: str
     device: str
+    policy: object = None
 
 
 def family_cells(session, property_name):
@@ -182,7 +184,7 @@ class Context:
                           label="grad_outputs")
         return Graph(entry.subject, sample,
                      tuple(g.astype(self.cell.dtype).astype("float64") for g in drawn),
-                     self.cell.dtype, self.cell.device)
+                     self.cell.dtype, self.cell.device, self.reference.policy)
 
 
 def run_scenario(session, cell, stats, scenario, invariants=None, *, requires=None,

@@ -109,6 +109,7 @@ def test_backward_that_overwrites_turns_exactly_the_accumulation_cells_red(
     cells = [(test_accumulation, repeat),
              (test_accumulation, op_cell("accumulation.leaf_reuse", "elementwise", dtype="float32")),
              (test_accumulation, op_cell("accumulation.clear", "elementwise", dtype="float32")),
+             (test_accumulation, op_cell("accumulation.zero", "elementwise", dtype="float32")),
              (test_grad, op_cell("grad.first_order", "tanh")),
              (test_forward, op_cell("forward", "tanh"))]
     results = outcomes(session, cells)

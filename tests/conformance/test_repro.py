@@ -53,7 +53,8 @@ def test_an_engine_cell_repro_runs_the_scenario_standalone(session, needs, deter
     imports = sorted(line for line in record["repro"].splitlines()
                      if line.startswith(("import ", "from ")))
     assert [line for line in imports if line.split()[1].split(".")[0] not in (
-        "contextlib", "dataclasses", "functools", "math", "warnings", "numpy", "torch")] == []
+        "contextlib", "dataclasses", "functools", "math", "types", "warnings", "numpy",
+        "torch")] == []
     script = tmp_path / "repro.py"
     script.write_text(record["repro"])
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
