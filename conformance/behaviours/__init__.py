@@ -12,6 +12,7 @@ import importlib
 
 from .. import frameworks
 from . import engine, layers, ops  # noqa: F401  (register the cases)
+from . import ops_math  # noqa: F401  (the maths and activation breadth)
 from .core import CASES, Case, applicable, behaviour, by_name, f32
 
 

@@ -6,6 +6,7 @@ framework calls it (its *binding*) lives in the framework's plugin
 (``conformance.frameworks``); a framework that lacks a subject says so there, with the reason.
 """
 from . import ops  # noqa: F401  (registers the op records)
+from . import ops_math  # noqa: F401  (the maths and activation breadth)
 from . import layers  # noqa: F401
 from .core import REGISTRY, Absent, Api, Entry, entries, get, register
 

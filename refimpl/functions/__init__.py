@@ -16,6 +16,10 @@ from .shape import (cat, concat, expand_dims, permute, reshape, split, squeeze, 
                     swapaxes, transpose, unsqueeze)
 from .rnn import chainer_lstm, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # sequences: rnn.rnn, rnn.lstm
 from .softmax import log_softmax, softmax
+from . import activation_more, elementwise_math, shape_more
+from .activation_more import *  # noqa: F401,F403 (elu, selu, softplus, hard_sigmoid, ...)
+from .elementwise_math import *  # noqa: F401,F403 (log1p, erf, maximum, lerp, ...)
+from .shape_more import *  # noqa: F401,F403 (prod, cumsum, flip, tile, einsum, ...)
 
 __all__ = [  # the elementwise, reduction, shape, indexing, matmul and softmax ops
     "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "cat", "clip", "concat", "cos",
@@ -24,6 +28,8 @@ __all__ = [  # the elementwise, reduction, shape, indexing, matmul and softmax o
     "reshape", "sigmoid", "sin", "softmax", "split", "sqrt", "squeeze", "stack", "sub", "sum",
     "sum_to", "swapaxes", "tanh", "topk", "transpose", "unsqueeze", "where",
 ]
+
+__all__ += activation_more.__all__ + elementwise_math.__all__ + shape_more.__all__
 
 #: The ops, each described by the conformance op registry.
 OPS = list(__all__)

@@ -22,6 +22,7 @@ import refimpl
 import refimpl.functions as F
 from conformance import subjects
 from refimpl.gradient_check import check_backward, check_double_backward, numerical_grad
+from tests.refimpl.ops_math_cases import cases as _ops_math_cases
 
 # --------------------------------------------------------------------------------------
 # Strategies
@@ -569,6 +570,9 @@ CASES_BY_SUBJECT = {
         OpCase("log_softmax-default_axis", F.log_softmax, lambda x: np.log(np_softmax(x, 1)),
                softmax_samples(explicit_axis=False), policy="chainer")],
 }
+
+# the maths and activation breadth (issue 17): cases on the registry's own samples
+CASES_BY_SUBJECT.update(_ops_math_cases(OpCase, Sample))
 
 #: The op subjects of the conformance registry, in its order: the ops checked here.
 REGISTRY_OPS = [entry.subject for entry in subjects.entries("op")]

@@ -813,3 +813,44 @@ def test_grad_accumulation(policy):
             F.sum(x * x).backward()
             F.sum(x * 3).backward()
         assert x.grad.tolist() == ([5, 7] if active == policy else [3, 3])
+
+
+@field("binary_extremum_tie_gradient")
+def test_binary_extremum_tie_gradient(policy):
+    expected = {"torch": {"maximum": ([0.5, 0, 0.5], [0.5, 1, 0.5]),
+                          "minimum": ([0.5, 1, 0.5], [0.5, 0, 0.5])},
+                "chainer": {"maximum": ([1, 0, 1], [0, 1, 0]), "minimum": ([1, 1, 1], [0, 0, 0])}}
+    for op in ("maximum", "minimum"):
+        with refimpl.semantics(policy):
+            a, b = V([1, 2, 3], policy), V([1, 3, 3], policy)
+            F.sum(getattr(F, op)(a, b)).backward()
+        a_grad, b_grad = expected["torch" if policy == "torch" else "chainer"][op]
+        assert a.grad.tolist() == a_grad and b.grad.tolist() == b_grad, (op, a.grad, b.grad)
+
+
+@field("hard_sigmoid_slope")
+def test_hard_sigmoid_slope(policy):
+    with refimpl.semantics(policy):
+        x = V([-3.0, -2.5, 0.0, 1.0, 2.5, 3.0], policy, dtype=np.float64)
+        y = F.hard_sigmoid(x)
+        F.sum(y).backward()
+    if policy == "torch":
+        np.testing.assert_allclose(y.data, [0, 1 / 12, 0.5, 2 / 3, 11 / 12, 1])
+        np.testing.assert_allclose(x.grad, [0, 1 / 6, 1 / 6, 1 / 6, 1 / 6, 0])
+    else:
+        np.testing.assert_allclose(y.data, [0, 0, 0.5, 0.7, 1, 1])
+        np.testing.assert_allclose(x.grad, [0, 0, 0.2, 0.2, 0, 0])
+
+
+@field("softplus_threshold")
+def test_softplus_threshold(policy):
+    with refimpl.semantics(policy):
+        x = V([21.0, 1.0], policy, dtype=np.float64)
+        y = F.softplus(x)
+        F.sum(y).backward()
+        explicit = F.softplus(V([21.0], policy, dtype=np.float64), threshold=30.0)
+    assert y.data[1] == np.log1p(np.e) and explicit.data[0] != 21.0
+    if policy == "torch":  # beta x = 21 > 20: x itself, gradient exactly 1
+        assert y.data[0] == 21.0 and x.grad[0] == 1.0
+    else:  # the formula: 21 + 7.6e-10, gradient sigmoid(21)
+        assert y.data[0] == 21.0 + np.log1p(np.exp(-21.0)) > 21.0 and x.grad[0] < 1.0

@@ -2,6 +2,7 @@
 import os
 
 from ..base import Plugin
+from .ops_math_absent import ABSENT as _OPS_MATH_ABSENT
 
 #: API features (what a call can express), by area: the strategies draw only these.
 OP_FEATURES = frozenset({"negative_slice_steps", "numpy_operands"})
@@ -88,6 +89,7 @@ class ChainerPlugin(Plugin):
         "topk": "chainer 7.8.1 has no topk (no chainer.functions.topk; F.max/argmax select one "
                 "element)",
         "where-scalar": _WHERE_SCALAR,
+        **_OPS_MATH_ABSENT,
     }
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
     repro_prelude = _REPRO_PRELUDE

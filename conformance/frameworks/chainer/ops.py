@@ -192,3 +192,201 @@ def softmax(x, axis=None):
 
 def log_softmax(x, axis=None):
     return F.log_softmax(x) if axis is None else F.log_softmax(x, axis=axis)
+
+
+# --- more elementwise maths (refimpl/functions/elementwise_math.py); reciprocal, arcsinh,
+# arccosh: absent (the plugin's ops_absent) ---------------------------------------------------
+
+def log1p(x):
+    return F.log1p(x)
+
+
+def expm1(x):
+    return F.expm1(x)
+
+
+def log2(x):
+    return F.log2(x)
+
+
+def log10(x):
+    return F.log10(x)
+
+
+def square(x):
+    return F.square(x)
+
+
+def rsqrt(x):
+    return F.rsqrt(x)
+
+
+def tan(x):
+    return F.tan(x)
+
+
+def arcsin(x):
+    return F.arcsin(x)
+
+
+def arccos(x):
+    return F.arccos(x)
+
+
+def arctan(x):
+    return F.arctan(x)
+
+
+def sinh(x):
+    return F.sinh(x)
+
+
+def cosh(x):
+    return F.cosh(x)
+
+
+def arctanh(x):
+    return F.arctanh(x)
+
+
+def erf(x):
+    return F.erf(x)
+
+
+def erfc(x):
+    return F.erfc(x)
+
+
+def erfinv(x):
+    return F.erfinv(x)
+
+
+def lgamma(x):
+    return F.lgamma(x)
+
+
+def digamma(x):
+    return F.digamma(x)
+
+
+def polygamma(n, x):
+    return F.polygamma(x.xp.asarray(n, dtype=numpy.int32), x)
+
+
+def floor(x):
+    return F.floor(x)
+
+
+def ceil(x):
+    return F.ceil(x)
+
+
+def sign(x):
+    return F.sign(x)
+
+
+def maximum(a, b):
+    return F.maximum(a, b)
+
+
+def minimum(a, b):
+    return F.minimum(a, b)
+
+
+def fmod(a, b):
+    return F.fmod(a, b)
+
+
+def arctan2(a, b):
+    return F.arctan2(a, b)
+
+
+def lerp(start, end, weight):
+    """F.linear_interpolate(p, x, y) = p x + (1 - p) y: torch.lerp(start, end, weight) is
+    linear_interpolate(weight, end, start)."""
+    return F.linear_interpolate(weight, end, start)
+
+
+# --- more reductions, shapes and products (refimpl/functions/shape_more.py) ------------------
+
+def prod(x, axis=None, keepdims=False):
+    return F.prod(x, axis=axis, keepdims=keepdims)
+
+
+def cumsum(x, axis=None):
+    return F.cumsum(x, axis=axis)
+
+
+def cumprod(x, axis=None):
+    return F.cumprod(x, axis=axis)
+
+
+def flip(x, axis):
+    return F.flip(x, axis)
+
+
+def tile(x, reps):
+    return F.tile(x, reps)
+
+
+def repeat(x, repeats, axis=None):
+    return F.repeat(x, repeats, axis=axis)
+
+
+def flatten(x):
+    return F.flatten(x)
+
+
+def moveaxis(x, source, destination):
+    return F.moveaxis(x, source, destination)
+
+
+def tensordot(a, b, axes=2):
+    return F.tensordot(a, b, axes=axes)
+
+
+def einsum(operands, subscripts):
+    return F.einsum(subscripts, *operands)
+
+
+def bmm(a, b):
+    """F.batch_matmul takes float32 only (InvalidType 'a.dtype == float32' otherwise) and is
+    deprecated in chainer 7 for F.matmul, which multiplies batches of matrices in any float
+    dtype: bound to F.matmul."""
+    return F.matmul(a, b)
+
+
+# --- more activations (refimpl/functions/activation_more.py); celu, hardtanh, log_sigmoid,
+# softsign, tanhshrink: absent (the plugin's ops_absent) --------------------------------------
+
+def elu(x, alpha=1.0):
+    return F.elu(x, alpha=alpha)
+
+
+def selu(x):
+    return F.selu(x)
+
+
+def softplus(x, beta=1.0):
+    """F.softplus has no threshold (the plugin lacks the feature softplus_threshold)."""
+    return F.softplus(x, beta=beta)
+
+
+def hard_sigmoid(x):
+    return F.hard_sigmoid(x)
+
+
+def silu(x):
+    """chainer has no silu: F.swish with beta = 1 of shape x.shape[1:], a Variable as its
+    learnable parameter is (with a constant array beta, chainer 7.8.1's double backward
+    raises AttributeError "'NoneType' object has no attribute 'reshape'")."""
+    import chainer
+    return F.swish(x, chainer.Variable(x.xp.ones(x.shape[1:], dtype=x.dtype)))
+
+
+def relu6(x):
+    return F.relu6(x)
+
+
+def clipped_relu(x, z=20.0):
+    return F.clipped_relu(x, z=z)

@@ -4,7 +4,7 @@ import os
 from ..base import Plugin
 
 #: API features (what a call can express), by area: the strategies draw only these.
-OP_FEATURES = frozenset({"reduction_keepdims_everywhere"})
+OP_FEATURES = frozenset({"reduction_keepdims_everywhere", "softplus_threshold"})
 LAYER_FEATURES = frozenset({"conv_string_padding", "conv_transpose_output_padding",
                             "unbatched_input", "pooling_ceil_mode", "linear_last_axis",
                             "optimizer_over_params", "mse_loss",
@@ -64,6 +64,11 @@ class TorchPlugin(Plugin):
     ops_module = "conformance.frameworks.torch.ops"
     layers_module = "conformance.frameworks.torch.layers"
     layer_repro_imports = "import torch\n"
+    gradgrad_absent = {
+        "hard_sigmoid": "torch 2.13.0 has no double backward through F.hardsigmoid "
+                        "(RuntimeError: derivative for aten::hardsigmoid_backward is not "
+                        "implemented)",
+    }
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
     repro_prelude = _REPRO_PRELUDE
     repro_imports = "import torch\nimport torch.nn.functional"

@@ -222,3 +222,230 @@ def log_softmax(x, axis=None):
     if axis is None:
         return torch.nn.functional.log_softmax(x)
     return torch.nn.functional.log_softmax(x, dim=axis)
+
+
+# --- more elementwise maths (refimpl/functions/elementwise_math.py) --------------------------
+
+def log1p(x):
+    return torch.log1p(x)
+
+
+def expm1(x):
+    return torch.expm1(x)
+
+
+def log2(x):
+    return torch.log2(x)
+
+
+def log10(x):
+    return torch.log10(x)
+
+
+def square(x):
+    return torch.square(x)
+
+
+def rsqrt(x):
+    return torch.rsqrt(x)
+
+
+def reciprocal(x):
+    return torch.reciprocal(x)
+
+
+def tan(x):
+    return torch.tan(x)
+
+
+def arcsin(x):
+    return torch.asin(x)
+
+
+def arccos(x):
+    return torch.acos(x)
+
+
+def arctan(x):
+    return torch.atan(x)
+
+
+def sinh(x):
+    return torch.sinh(x)
+
+
+def cosh(x):
+    return torch.cosh(x)
+
+
+def arcsinh(x):
+    return torch.asinh(x)
+
+
+def arccosh(x):
+    return torch.acosh(x)
+
+
+def arctanh(x):
+    return torch.atanh(x)
+
+
+def erf(x):
+    return torch.erf(x)
+
+
+def erfc(x):
+    return torch.erfc(x)
+
+
+def erfinv(x):
+    return torch.erfinv(x)
+
+
+def lgamma(x):
+    return torch.lgamma(x)
+
+
+def digamma(x):
+    return torch.digamma(x)
+
+
+def polygamma(n, x):
+    return torch.polygamma(n, x)
+
+
+def floor(x):
+    return torch.floor(x)
+
+
+def ceil(x):
+    return torch.ceil(x)
+
+
+def sign(x):
+    return torch.sign(x)
+
+
+def maximum(a, b):
+    return torch.maximum(a, b)
+
+
+def minimum(a, b):
+    return torch.minimum(a, b)
+
+
+def fmod(a, b):
+    return torch.fmod(a, b)
+
+
+def arctan2(a, b):
+    return torch.atan2(a, b)
+
+
+def lerp(start, end, weight):
+    return torch.lerp(start, end, weight)
+
+
+# --- more reductions, shapes and products (refimpl/functions/shape_more.py) ------------------
+
+def prod(x, axis=None, keepdims=False):
+    """torch.prod takes one int dim; over everything it has no keepdim (reshaped here)."""
+    if axis is None:
+        y = torch.prod(x)
+        return y.reshape((1,) * x.dim()) if keepdims else y
+    return torch.prod(x, dim=axis, keepdim=keepdims)
+
+
+def cumsum(x, axis=None):
+    return torch.cumsum(x.reshape(-1), dim=0) if axis is None else torch.cumsum(x, dim=axis)
+
+
+def cumprod(x, axis=None):
+    return torch.cumprod(x.reshape(-1), dim=0) if axis is None else torch.cumprod(x, dim=axis)
+
+
+def flip(x, axis):
+    return torch.flip(x, dims=(axis,) if isinstance(axis, int) else tuple(axis))
+
+
+def tile(x, reps):
+    return torch.tile(x, (reps,) if isinstance(reps, int) else tuple(reps))
+
+
+def repeat(x, repeats, axis=None):
+    return torch.repeat_interleave(x, repeats, dim=axis)
+
+
+def flatten(x):
+    return torch.flatten(x)
+
+
+def moveaxis(x, source, destination):
+    return torch.movedim(x, source, destination)
+
+
+def tensordot(a, b, axes=2):
+    return torch.tensordot(a, b, dims=axes if isinstance(axes, int) else
+                           tuple(list(side) for side in axes))
+
+
+def einsum(operands, subscripts):
+    return torch.einsum(subscripts, *operands)
+
+
+def bmm(a, b):
+    return torch.bmm(a, b)
+
+
+# --- more activations (refimpl/functions/activation_more.py) ---------------------------------
+
+def elu(x, alpha=1.0):
+    return torch.nn.functional.elu(x, alpha=alpha)
+
+
+def selu(x):
+    return torch.nn.functional.selu(x)
+
+
+def celu(x, alpha=1.0):
+    return torch.nn.functional.celu(x, alpha=alpha)
+
+
+def softplus(x, beta=1.0, threshold=None):
+    """threshold None: torch's default (20), which the policy's softplus_threshold models."""
+    if threshold is None:
+        return torch.nn.functional.softplus(x, beta=beta)
+    return torch.nn.functional.softplus(x, beta=beta, threshold=threshold)
+
+
+def hard_sigmoid(x):
+    return torch.nn.functional.hardsigmoid(x)
+
+
+def silu(x):
+    return torch.nn.functional.silu(x)
+
+
+def relu6(x):
+    return torch.nn.functional.relu6(x)
+
+
+def clipped_relu(x, z=20.0):
+    """torch has no clipped_relu: hardtanh between 0 and z (chainer's default z bound here)."""
+    return torch.nn.functional.hardtanh(x, 0.0, z)
+
+
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    return torch.nn.functional.hardtanh(x, min_val, max_val)
+
+
+def log_sigmoid(x):
+    return torch.nn.functional.logsigmoid(x)
+
+
+def softsign(x):
+    return torch.nn.functional.softsign(x)
+
+
+def tanhshrink(x):
+    return torch.nn.functional.tanhshrink(x)

@@ -1,0 +1,215 @@
+"""More activations: elu, selu, celu, softplus, hard_sigmoid, silu, relu6, clipped_relu,
+hardtanh, log_sigmoid, softsign, tanhshrink.
+
+Where the frameworks define one name differently, a policy field decides:
+``hard_sigmoid_slope`` (chainer 0.2, torch 1/6) and ``softplus_threshold`` (torch 20: above
+``beta * x > threshold`` softplus is x itself; chainer: never). Backward passes are written
+with refimpl ops, so they can be differentiated again.
+"""
+import math
+import numbers
+
+from .. import _backend, policies as _semantics
+from ..function import Function
+from ._util import argument_error, as_variable
+from .activation import _Masked
+from .indexing import where
+from .math import abs, exp, sigmoid, tanh
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _float_input(x, name):
+    x = as_variable(x)
+    if x.dtype.kind != "f":
+        raise argument_error("dtype", f"{name} needs a floating-point input, got "
+                                      f"x.dtype={x.dtype}", name)
+    return x
+
+
+def _number(value, name, function_name):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
+        raise ValueError(f"{function_name} needs a finite real {name}, got {name}={value!r}")
+    return float(value)
+
+
+class ELU(Function):
+    """``scale * (x if x > 0 else alpha * (exp(x / width) - 1))``: elu (scale 1, width 1),
+    selu (its fixed alpha and scale), celu (width alpha)."""
+
+    def __init__(self, alpha, scale=1.0, width=1.0):
+        self.alpha, self.scale, self.width = alpha, scale, width
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        t = x.dtype.type
+        negative = t(self.alpha) * xp.expm1(x / t(self.width))
+        return t(self.scale) * xp.where(x > 0, x, negative)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        positive = x.data > 0
+        slope = exp(x * (1.0 / self.width)) * (self.scale * self.alpha / self.width)
+        return where(positive, gy * self.scale, gy * slope)
+
+
+class Softplus(Function):
+    """``log(1 + exp(beta x)) / beta``, and ``x`` where ``beta x > threshold`` (None: never)."""
+
+    def __init__(self, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        t = x.dtype.type
+        scaled = x * t(self.beta)
+        y = (xp.maximum(scaled, t(0)) + xp.log1p(xp.exp(-xp.abs(scaled)))) / t(self.beta)
+        return y if self.threshold is None else xp.where(scaled > self.threshold, x, y)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        slope = gy * sigmoid(x * self.beta)
+        if self.threshold is None:
+            return slope
+        return where(x.data * self.beta > self.threshold, gy, slope)
+
+
+class _Clamped(_Masked):
+    """``clip(scale * x + shift, low, high)``, its slope ``scale`` strictly inside (0 at the
+    bounds, as both frameworks' hardtanh/relu6/clipped_relu/hard_sigmoid)."""
+
+    def __init__(self, low, high, scale=1.0, shift=0.0):
+        self.low, self.high, self.scale, self.shift = low, high, scale, shift
+
+    def forward(self, x):
+        t = x.dtype.type
+        inner = x * t(self.scale) + t(self.shift) if (self.scale, self.shift) != (1.0, 0.0) else x
+        return _backend.get_array_module(x).clip(inner, t(self.low), t(self.high))
+
+    def slope(self, x):
+        xp = _backend.get_array_module(x)
+        inner = x * self.scale + self.shift
+        return xp.where((inner > self.low) & (inner < self.high), x.dtype.type(self.scale),
+                        x.dtype.type(0))
+
+
+class SiLU(Function):
+    """``x * sigmoid(x)``; d/dx = s (1 + x (1 - s)) with s = sigmoid(x) (torch silu_backward)."""
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        half = x.dtype.type(0.5)
+        return x * (xp.tanh(x * half) * half + half)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        s = sigmoid(x)
+        return gy * (s * (x * (1.0 - s) + 1.0))
+
+
+class LogSigmoid(Function):
+    """``log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|))``; d/dx = sigmoid(-x)."""
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        return xp.minimum(x, x.dtype.type(0)) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, gy):
+        return gy * sigmoid(-self.inputs[0])
+
+
+def elu(x, alpha=1.0):
+    """``x`` where ``x > 0`` else ``alpha * (exp(x) - 1)`` (default alpha 1 in both)."""
+    x = _float_input(x, "elu")
+    return ELU(_number(alpha, "alpha", "elu"))(x)
+
+
+def selu(x):
+    """``scale * elu(x, alpha)`` with the self-normalising constants alpha = 1.6733 and
+    scale = 1.0507 (torch's fixed values, chainer's defaults)."""
+    return ELU(SELU_ALPHA, SELU_SCALE)(_float_input(x, "selu"))
+
+
+def celu(x, alpha=1.0):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``; alpha must not be 0."""
+    x = _float_input(x, "celu")
+    alpha = _number(alpha, "alpha", "celu")
+    if alpha == 0:
+        raise ValueError(f"celu needs alpha != 0, got alpha={alpha!r}")
+    return ELU(alpha, 1.0, alpha)(x)
+
+
+def softplus(x, beta=1.0, threshold=None):
+    """``log(1 + exp(beta * x)) / beta``. Where ``beta * x > threshold`` the result is ``x``
+    itself and its gradient 1; ``threshold=None`` takes the policy's ``softplus_threshold``
+    (torch 20; chainer: none, the formula everywhere)."""
+    x = _float_input(x, "softplus")
+    beta = _number(beta, "beta", "softplus")
+    if beta == 0:
+        raise ValueError(f"softplus needs beta != 0, got beta={beta!r}")
+    if threshold is None:
+        threshold = _semantics.current().softplus_threshold
+    elif not isinstance(threshold, numbers.Real) or isinstance(threshold, bool):
+        raise ValueError(f"softplus needs a real threshold or None, got threshold={threshold!r}")
+    return Softplus(beta, None if threshold is None else float(threshold))(x)
+
+
+def hard_sigmoid(x):
+    """``clip(slope * x + 0.5, 0, 1)``; the slope is the policy's ``hard_sigmoid_slope``
+    (chainer ``F.hard_sigmoid``: 0.2; torch ``F.hardsigmoid``: 1/6, i.e. relu6(x + 3) / 6)."""
+    x = _float_input(x, "hard_sigmoid")
+    return _Clamped(0.0, 1.0, _semantics.current().hard_sigmoid_slope, 0.5)(x)
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (torch ``F.silu``; chainer ``F.swish`` with beta = 1)."""
+    return SiLU()(_float_input(x, "silu"))
+
+
+def relu6(x):
+    """``clip(x, 0, 6)``; the gradient is 1 strictly inside (0 at 0 and 6)."""
+    return _Clamped(0.0, 6.0)(_float_input(x, "relu6"))
+
+
+def clipped_relu(x, z=20.0):
+    """``clip(x, 0, z)`` (chainer ``F.clipped_relu``, default z 20; torch ``hardtanh(x, 0,
+    z)``); the gradient is 1 strictly inside."""
+    x = _float_input(x, "clipped_relu")
+    z = _number(z, "z", "clipped_relu")
+    if z <= 0:
+        raise ValueError(f"clipped_relu needs z > 0, got z={z!r}")
+    return _Clamped(0.0, z)(x)
+
+
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    """``clip(x, min_val, max_val)`` (torch ``F.hardtanh``); the gradient is 1 strictly
+    inside, 0 at the bounds (unlike ``clip``, whose bounds pass it)."""
+    x = _float_input(x, "hardtanh")
+    min_val = _number(min_val, "min_val", "hardtanh")
+    max_val = _number(max_val, "max_val", "hardtanh")
+    if max_val < min_val:
+        raise ValueError(f"hardtanh needs min_val <= max_val, got min_val={min_val!r}, "
+                         f"max_val={max_val!r}")
+    return _Clamped(min_val, max_val)(x)
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x))``, without overflow for large negative ``x``."""
+    return LogSigmoid()(_float_input(x, "log_sigmoid"))
+
+
+def softsign(x):
+    """``x / (1 + |x|)`` (torch composes it from abs, add and div, and so does refimpl)."""
+    x = _float_input(x, "softsign")
+    return x / (abs(x) + 1.0)
+
+
+def tanhshrink(x):
+    """``x - tanh(x)`` (a composition in torch and here)."""
+    x = _float_input(x, "tanhshrink")
+    return x - tanh(x)
+
+
+__all__ = ["celu", "clipped_relu", "elu", "hard_sigmoid", "hardtanh", "log_sigmoid", "relu6",
+           "selu", "silu", "softplus", "softsign", "tanhshrink"]
