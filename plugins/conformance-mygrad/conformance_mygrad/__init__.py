@@ -110,10 +110,6 @@ class MyGradPlugin(Plugin):
         """Every MyGrad 2.x -> 'mygrad' (verified on 2.5.0)."""
         return "mygrad"
 
-    def absent_gradgrad(self, subject):
-        """MyGrad double-backprops through no op: every subject gives the engine's reason."""
-        return self.capability_reason("double_backprop")
-
     def new_policies(self):
         """The refimpl policy 'mygrad' (``conformance_mygrad.policy.MYGRAD``)."""
         from .policy import MYGRAD
