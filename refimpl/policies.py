@@ -162,7 +162,8 @@ class Policy:
 
     identity_ops_return_input: frozenset = _doc(
         """Ops that return their input Variable itself, not a new node, when they change
-        nothing (``reshape`` to the same shape, ``transpose`` with the identity permutation or
+        nothing (``reshape`` to the same shape as given: chainer compares the argument
+        itself, so ``(-1,)`` or a list makes a node; ``transpose`` with the identity permutation or
         of a 0-/1-d input (also ``permute``, ``swapaxes(x, a, a)``), ``squeeze`` with no axis
         of length 1, ``cast`` to the same dtype, ``broadcast_to``/``sum_to`` the same shape;
         'sum_to_0d': ``sum_to`` of a 0-d input to ``()``). torch 2.13: {'cast', 'sum_to'}

@@ -235,6 +235,9 @@ def test_identity_ops_return_input(policy):
             np.testing.assert_array_equal(y.data, x.data)
         with refimpl.no_grad():  # chainer's cast returns its input only without backprop
             assert F.cast(x, np.float32) is x
+        # chainer compares the shape as given: -1 or a list is never "the same shape"
+        for shape in ((-1, 3), [2, 3]):
+            assert F.reshape(x, shape) is not x and F.reshape(x, shape).creator is not None
         scalar = V(1.0, policy)  # torch: a 0-d x.sum_to_size(()) is x.sum() (SumBackward0)
         y = F.sum_to(scalar, ())
         assert (y is scalar) == (policy != "torch") and y.shape == () and y.data == 1
