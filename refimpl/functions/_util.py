@@ -69,8 +69,8 @@ def result_dtype(operands, function_name):
     policy = _semantics.current()
     dtypes = [a.dtype for a in arrays]
     if policy.mixed_dtypes == "numpy":  # NumPy's own rules, on 0-d data and numbers by value
-        return numpy.result_type(*[a.data if a.ndim == 0 and type(a.data) is numpy.ndarray
-                                   else a.dtype for a in arrays], *scalars)
+        return numpy.result_type(*[numpy.asarray(a.data) if a.ndim == 0 and isinstance(
+            a.data, (numpy.ndarray, numpy.generic)) else a.dtype for a in arrays], *scalars)
     if policy.mixed_dtypes == "raise":
         # Chainer: only Variables count; constants (arrays, numbers) take their dtype.
         variables = [a for a in arrays if not a._is_constant] or arrays

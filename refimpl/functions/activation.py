@@ -2,7 +2,8 @@
 second derivatives are zero (the mask is a constant)."""
 from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import argument_error, as_variable
+from ._util import argument_error, as_variable, result_dtype
+from .arithmetic import convert
 
 
 class _Masked(Function):
@@ -114,4 +115,9 @@ def clip(x, x_min=None, x_max=None):
         raise ValueError("clip needs x_min or x_max; got x_min=None, x_max=None")
     if x_min is not None and x_max is not None and x_min > x_max:
         raise ValueError(f"clip needs x_min <= x_max; got x_min={x_min}, x_max={x_max}")
-    return Clip(x_min, x_max)(_real(x, "clip"))
+    x = _real(x, "clip")
+    if _semantics.current().mixed_dtypes == "numpy":  # NumPy's clip: the bounds take part
+        dtype = result_dtype([x] + [b for b in (x_min, x_max) if b is not None], "clip")
+        if dtype != x.dtype:
+            x = convert(x, dtype)
+    return Clip(x_min, x_max)(x)

@@ -771,6 +771,8 @@ def test_engine_values_of_seeds_ties_and_dtypes():
         f32 = refimpl.Variable(np.array(0.0, np.float32))
         assert (f32 + 0.0).dtype == np.dtype(np.result_type(np.array(0.0, np.float32), 0.0))
         assert (refimpl.Variable(np.zeros(2, np.float32)) + 0.0).dtype == np.float32
+        assert F.clip(f32, None, 0.0).dtype == np.dtype(np.result_type(np.array(0.0, np.float32), 0.0))
+        assert F.clip(refimpl.Variable(np.zeros(2, np.float32)), None, 0.0).dtype == np.float32
         assert (i + refimpl.Variable(np.ones(2, np.float32))).dtype == np.result_type(np.int32, np.float32)
         index = F.argmax(x)  # 'inputs_floats': an integer output is outside the graph
         assert index.creator is None and not index.requires_grad and (x * 2).creator is not None
