@@ -57,3 +57,20 @@ def flatten_returns_input(adapter, record):
     flat = adapter.call("flatten", matrix)
     record("flatten(2-d) is x", flat is matrix)
     record("flatten(2-d)", flat)
+
+
+@behaviour("step_functions_in_graph")
+def step_functions_in_graph(adapter, record):
+    """floor/ceil/sign of an x that requires grad: torch records a node (requires grad,
+    gradient 0); chainer returns a Variable outside the graph (no creator, no grad), so
+    grad() gives None for x."""
+    call = adapter.call
+    for op in ("floor", "ceil", "sign"):
+        x = adapter.tensor(f32([1.5, -2.5, 0.25]), requires_grad=True)
+        y = call(op, x)
+        record(f"{op}.value", y)
+        record(f"{op}.requires_grad", adapter.requires_grad(y))
+        record(f"{op}.has_graph", adapter.has_graph(y))
+        loss = call("sum", call("mul", y, x))  # d/dx = y (+ x * 0 where y is a node)
+        adapter.backward(loss)
+        record(f"{op}.x.grad", adapter.grad_of(x))

@@ -254,10 +254,10 @@ register(OpEntry("polygamma", op="polygamma", family="elementwise", domain=POLYG
                  samples=_fixed(S.unary_samples(domain=POLYGAMMA, n=st.integers(0, 3))),
                  doc="the n-th derivative of digamma, n in 0..3"))
 
-# Steps: derivative 0 where it exists. Not differentiable subjects: torch's gradient is 0,
-# chainer's F.floor/ceil/sign record no graph (their outputs have no creator).
+# Steps: derivative 0 where it exists; outside the graph where the policy's
+# step_functions_in_graph is False (chainer: F.floor/ceil/sign record no node).
 for _name, _domain in (("floor", INTEGER_KINKS), ("ceil", INTEGER_KINKS), ("sign", S.NONZERO)):
-    unary(_name, domain=_domain, kinks=_domain.kinks, differentiable=False)
+    unary(_name, domain=_domain, kinks=_domain.kinks, differentiable="step_functions_in_graph")
 
 # Binary maths (ties and kinks kept apart; the tie gradient is a behaviour case).
 for _name in ("maximum", "minimum"):

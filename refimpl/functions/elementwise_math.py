@@ -11,6 +11,7 @@ import numbers
 
 from .. import _backend, policies as _semantics
 from ..function import Function
+from ..variable import Variable
 from . import _special
 from ._util import argument_error, as_variable, prepare_operands
 from .arithmetic import _apply
@@ -364,19 +365,33 @@ def polygamma(n, x):
     return _unary(lambda: Polygamma(int(n)), x, "polygamma")
 
 
+def _step(make, x):
+    """A step function's output: a node with gradient 0, or (policy
+    ``step_functions_in_graph`` False) a constant outside the graph."""
+    if _semantics.current().step_functions_in_graph:
+        return _unary(make, x)
+    x = as_variable(x)
+    if x.dtype.kind != "f":
+        name = make.__name__.lower()
+        raise argument_error("dtype", f"{name} needs a floating-point input, got "
+                                      f"x.dtype={x.dtype}", name)
+    # chainer.as_variable(array): a Variable (not a converted constant) that needs no grad
+    return Variable._make_output(make().forward(x.data), None, False)
+
+
 def floor(x):
-    """Elementwise floor; its gradient is 0."""
-    return _unary(Floor, x)
+    """Elementwise floor; its gradient is 0 (policy ``step_functions_in_graph``)."""
+    return _step(Floor, x)
 
 
 def ceil(x):
-    """Elementwise ceiling; its gradient is 0."""
-    return _unary(Ceil, x)
+    """Elementwise ceiling; its gradient is 0 (policy ``step_functions_in_graph``)."""
+    return _step(Ceil, x)
 
 
 def sign(x):
-    """Elementwise sign (-1, 0 or 1); its gradient is 0."""
-    return _unary(Sign, x)
+    """Elementwise sign (-1, 0 or 1); its gradient is 0 (policy ``step_functions_in_graph``)."""
+    return _step(Sign, x)
 
 
 # --- binary ----------------------------------------------------------------------------------

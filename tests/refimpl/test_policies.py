@@ -859,3 +859,16 @@ def test_softplus_threshold(policy):
         assert y.data[0] == 21.0 and x.grad[0] == 1.0
     else:  # the formula: 21 + 7.6e-10, gradient sigmoid(21)
         assert y.data[0] == 21.0 + np.log1p(np.exp(-21.0)) > 21.0 and x.grad[0] < 1.0
+
+
+@field("step_functions_in_graph")
+def test_step_functions_in_graph(policy):
+    for op in (F.floor, F.ceil, F.sign):
+        with refimpl.semantics(policy):
+            x = V([1.5, -2.5, 0.25], policy)
+            y = op(x)
+            (gx,) = refimpl.grad([F.sum(y * 2.0)], [x], allow_unused=True)
+        if policy == "torch":
+            assert y.requires_grad and y.creator is not None and gx.data.tolist() == [0, 0, 0]
+        else:
+            assert not y.requires_grad and y.creator is None and gx is None
