@@ -143,3 +143,34 @@ def contracted_first_order(adapter, function, sample, grad_grad_inputs, device):
                             dtype="float64", device=device)
         return float(sum(numpy.sum(g * w) for g, w in zip(grads, grad_grad_inputs)))
     return evaluate
+
+
+def sensitivity(evaluate, arrays, relative_step=1e-6):
+    """The componentwise condition of ``evaluate`` (arrays -> list of float64 arrays) at
+    ``arrays``: for each element of each result, ``sum_i |dq/dx_i| |x_i|`` over every element
+    ``x_i`` of every array, the derivatives by central differences with the relative step
+    ``relative_step |x_i|`` (2 evaluations per nonzero element; a zero element rounds exactly
+    and a relative perturbation leaves it 0, so it adds nothing). A derivative that is NaN
+    (the quantity is NaN nearby) adds nothing; an infinite one makes the condition infinite.
+    See ``tolerances.conditioned_allowance``."""
+    arrays = [numpy.array(a, dtype=numpy.float64) for a in arrays]
+    totals = [numpy.zeros(numpy.shape(q)) for q in evaluate(arrays)]
+    for index, array in enumerate(arrays):
+        for position in numpy.ndindex(*array.shape):
+            x = float(array[position])
+            if x == 0.0 or not numpy.isfinite(x):
+                continue
+            step = relative_step * abs(x)
+            values = []
+            for sign in (1.0, -1.0):
+                shifted = list(arrays)
+                shifted[index] = array.copy()
+                shifted[index][position] = x + sign * step
+                values.append(evaluate(shifted))
+            for total, plus, minus in zip(totals, *values):
+                with numpy.errstate(invalid="ignore", over="ignore"):
+                    term = numpy.abs((numpy.asarray(plus, dtype=numpy.float64)
+                                      - numpy.asarray(minus, dtype=numpy.float64))
+                                     / (2 * step)) * abs(x)
+                total += numpy.where(numpy.isnan(term), 0.0, term)
+    return totals

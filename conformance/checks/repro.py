@@ -149,11 +149,11 @@ def provenance(*, profile, seed, frameworks, cell_id, derandomized=False, drawn=
     (no seed); ``seed`` None otherwise means hypothesis chose one and nobody recorded it."""
     selection = f"--frameworks {','.join(frameworks)} --profile {profile}"
     if derandomized:
-        lines = [f"# Drawn by hypothesis under the derandomized profile {profile!r} (the same "
-                 f"examples at every run); to draw it again:"]
+        lines = [(f"# Drawn by hypothesis under the derandomized profile {profile!r} (the same "
+                  f"examples at every run); to draw it again:")]
     elif seed is None:
-        lines = [f"# Drawn by hypothesis (profile {profile!r}) at a seed that was not recorded "
-                 f"(pytest without --hypothesis-seed); a run with a seed:"]
+        lines = [(f"# Drawn by hypothesis (profile {profile!r}) at a seed that was not "
+                  f"recorded (pytest without --hypothesis-seed); a run with a seed:")]
     else:
         lines = [f"# Drawn by hypothesis at seed {seed} (profile {profile!r}); to draw it again:"]
         selection += f" --seed {seed}"

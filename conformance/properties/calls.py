@@ -37,8 +37,9 @@ from ..checks.numeric import (
     float_output_shapes,
     round_to,
     second_order,
+    sensitivity,
 )
-from ..checks.tolerances import CENTRAL_DIFFERENCE, Tolerance
+from ..checks.tolerances import CENTRAL_DIFFERENCE, Tolerance, conditioned_allowance
 from ..harness import run_examples
 from ..subjects import layer_strategies
 from ..subjects.strategies import GRAD_OUTPUTS, Sample, arrays
@@ -188,6 +189,30 @@ def bound_tolerance(ctx, base, sample, evaluate):
                                       f"bound n u max|S| = {terms} * {unit:.3g} * {largest:.3g}")
 
 
+def conditioning(ctx, evaluate, points, in_dtype):
+    """The ``allowance`` of ``compare_arrays``/``compare_directional`` for one example
+    (``tolerances.conditioned_allowance``, computed once, on the first disagreement):
+    ``evaluate(points)`` gives the quantity's arrays by the reference in float64 from its
+    operands ``points`` (float64 arrays: the leaves rounded to the cell's dtype, then output
+    gradients and grad_grad_inputs where the quantity takes them); ``in_dtype()`` gives the
+    same quantity by the reference in the cell's dtype (consulted for a framework's cells
+    only: the side of the reference that settles against float64). None where the reference
+    cannot compute it (then the base tolerance alone decides)."""
+    cache = []
+
+    def allowance():
+        if not cache:
+            try:
+                expected = evaluate([numpy.asarray(p, dtype=numpy.float64) for p in points])
+                theirs = None if ctx.is_reference else in_dtype()
+                cache.append(conditioned_allowance(ctx.cell.dtype, sensitivity(evaluate, points),
+                                                   theirs, expected))
+            except Exception:  # noqa: BLE001 - the reference raised: no allowance
+                cache.append(None)
+        return cache[0]
+    return allowance
+
+
 # =============================================================================================
 # The checks
 # =============================================================================================
@@ -220,7 +245,14 @@ def check_values(session, cell, stats):
             if len(dtypes) == len(expected_dtypes) and dtypes != expected_dtypes:
                 stats.problem(f"output dtypes: {dtypes} vs {expected_dtypes} from "
                               f"{reference_name()} {cell.dtype}")
-            compare_arrays(stats, "output", actual, expected, tolerance, ctx.float64_oracle)
+            compare_arrays(stats, "output", actual, expected, tolerance, ctx.float64_oracle,
+                           allowance=conditioning(
+                               ctx, lambda arrays: kind.outputs(
+                                   ctx.reference, ctx.reference_function,
+                                   high.with_leaves(arrays), dtype="float64", device=device)[0],
+                               high.leaves(), lambda: kind.outputs(
+                                   ctx.reference, ctx.reference_function, sample,
+                                   dtype=cell.dtype, device=device)[0]))
         if kind.cross_checks:
             cross_check(session, ctx, stats, sample, actual, expected, tolerance,
                         lambda other, function: kind.outputs(
@@ -251,10 +283,18 @@ def check_grad(session, cell, stats):
             dtype="float64", device="cpu"))
         actual = framework_call(stats, f"{cell.framework} gradient", lambda: first_order(
             own, ctx.function, sample, grad_outputs, dtype=cell.dtype, device=cell.device))
+        count = len(high.leaves())
+        allowance = conditioning(
+            ctx, lambda arrays: first_order(
+                ctx.reference, ctx.reference_function, high.with_leaves(arrays[:count]),
+                arrays[count:], dtype="float64", device="cpu"),
+            list(high.leaves()) + list(grad_outputs), lambda: first_order(
+                ctx.reference, ctx.reference_function, sample, grad_outputs, dtype=cell.dtype,
+                device="cpu"))
         if actual is not None:
             if not ctx.is_reference_float64():
                 compare_arrays(stats, "gradient of input", actual, expected, tolerance,
-                               ctx.float64_oracle)
+                               ctx.float64_oracle, allowance=allowance)
             directions = draw_directions(data, sample.leaves(), label=kind.direction_label)
             numerical = framework_call(stats, f"{cell.framework} float64 forward", lambda: (
                 directional_difference(
@@ -262,7 +302,8 @@ def check_grad(session, cell, stats):
                     sample.leaves(), directions, ctx.central_difference_eps)))
             if numerical is not None:
                 compare_directional(stats, "gradient", actual, numerical, directions,
-                                    tolerance.loosest(CENTRAL_DIFFERENCE), "central differences")
+                                    tolerance.loosest(CENTRAL_DIFFERENCE), "central differences",
+                                    allowance)
         if kind.cross_checks:
             cross_check(session, ctx, stats, sample, actual, expected, tolerance,
                         lambda other, function: first_order(
@@ -298,10 +339,19 @@ def check_double_backward(session, cell, stats):
         actual = framework_call(stats, f"{cell.framework} double backward", lambda: second_order(
             own, ctx.function, sample, grad_outputs, grad_grad_inputs, dtype=cell.dtype,
             device=cell.device))
+        count, outputs = len(high.leaves()), len(grad_outputs)
+        allowance = conditioning(
+            ctx, lambda arrays: second_order(
+                ctx.reference, ctx.reference_function, high.with_leaves(arrays[:count]),
+                arrays[count:count + outputs], arrays[count + outputs:], dtype="float64",
+                device="cpu"),
+            list(high.leaves()) + list(grad_outputs) + list(grad_grad_inputs),
+            lambda: second_order(ctx.reference, ctx.reference_function, sample, grad_outputs,
+                                 grad_grad_inputs, dtype=cell.dtype, device="cpu"))
         if actual is not None:
             if not ctx.is_reference_float64():
                 compare_arrays(stats, "second-order gradient", actual, expected, tolerance,
-                               ctx.float64_oracle)
+                               ctx.float64_oracle, allowance=allowance)
             points = list(sample.leaves()) + list(grad_outputs)
             directions = draw_directions(data, points, label=kind.direction_label)
             numerical = framework_call(stats, f"{cell.framework} float64 gradient", lambda: (
@@ -312,7 +362,7 @@ def check_double_backward(session, cell, stats):
             if numerical is not None:
                 compare_directional(stats, "second-order gradient", actual, numerical,
                                     directions, tolerance.loosest(CENTRAL_DIFFERENCE),
-                                    "central differences")
+                                    "central differences", allowance)
         stats.end_example(
             lambda: f"{where}, grad_outputs={[g.tolist() for g in grad_outputs]}, "
                     f"grad_grad_inputs={[g.tolist() for g in grad_grad_inputs]}",
