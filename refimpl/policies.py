@@ -110,7 +110,9 @@ class Policy:
         """``grad()`` for an input the outputs do not depend on. 'raise': RuntimeError('The
         differentiated Tensor at index 1 appears to not have been used in the graph. Set
         allow_unused=True if this is the desired behavior.') unless ``allow_unused=True`` (then
-        None, or zeros with ``materialize_grads=True``) (torch). 'none': None (chainer).""")
+        None, or zeros with ``materialize_grads=True``) (torch 2.13 to 2.15). 'raise_unindexed':
+        the same, but the message names no index: 'One of the differentiated Tensors appears to
+        not have been used in the graph. ...' (torch 2.9.1). 'none': None (chainer).""")
 
     grad_input_without_requires_grad: str = _doc(
         """``grad(outputs, inputs)`` where an input does not require grad. 'raise':
@@ -192,7 +194,8 @@ class Policy:
         gives float32 (torch). 'float_only': Variable-Variable ops and ``**`` raise
         InvalidType('Expect: lhs.dtype.kind == f'); a constant is cast to the integer dtype, so
         ``x / 2`` multiplies by int(1/2) = 0 and silently gives zeros (chainer). 'numpy': as
-        'allow', but true division of integers gives float64, as NumPy's (a NumPy-based engine).""")
+        'allow', but true division and the mean of integers give float64, as NumPy's (a
+        NumPy-based engine).""")
 
     integer_requires_grad: str = _doc(
         """A Variable of integer dtype that requires grad. 'raise': RuntimeError('Only Tensors of
@@ -308,7 +311,8 @@ class Policy:
         type_check raises where it cannot evaluate the condition (softmax axis). 'numpy': what
         NumPy raises, with NumPy's message (concat: ValueError 'all the input array dimensions
         except for the concatenation axis must match exactly, ...'; softmax: the policy's
-        'axis' class of ``error_classes``) (a NumPy-based engine, which lets NumPy check arguments).""")
+        'axis' class of ``error_classes``; where takes a non-boolean condition as truth
+        values) (a NumPy-based engine, which lets NumPy check arguments).""")
 
     pow_gradient_masks: bool = _doc(
         """Whether pow's gradients take fixed values where the formulas meet 0 * inf. True
@@ -380,13 +384,17 @@ class Policy:
         pairs; refimpl's message names the argument and its value either way. Kinds: 'shape'
         (operands that do not broadcast, matmul/dot/stack/reshape/broadcast_to/split sizes
         that do not fit), 'axis' (an axis out of range), 'repeated_axis', 'index' (getitem
-        out of bounds), 'dtype' (a dtype the op does not take: complex to relu/max/argmax/
-        clip/topk/leaky_relu, an integer to mean or exp/log/..., a non-boolean where
-        condition, matmul operands of two dtypes), 'value' (k of topk, split sections, max of
+        out of bounds), 'dtype' (a dtype the op does not take: an integer to mean or
+        exp/log/..., a non-boolean where
+        condition, matmul operands of two dtypes), 'complex' (a complex input to an op that
+        orders elements: relu/max/argmax/clip/topk/leaky_relu; a policy without it uses its
+        'dtype' class), 'value' (k of topk, split sections, max of
         an empty array), 'empty_axis' (max/argmax along an axis of length 0, argmax of an
-        empty array). torch 2.13: RuntimeError for shape, repeated_axis, dtype (some ops
-        raise its subclass NotImplementedError) and value; IndexError for axis, index,
-        empty_axis. chainer 7.8.1: its type check's InvalidType for shape, axis and dtype;
+        empty array). torch 2.13: RuntimeError for shape, repeated_axis, dtype and value;
+        IndexError for axis, index,
+        empty_axis; NotImplementedError (a RuntimeError) for complex ("'clamp' not
+        implemented for 'ComplexFloat'"). chainer 7.8.1: its type check's InvalidType for
+        shape, axis, dtype and complex;
         IndexError (NumPy's) for index; ValueError (NumPy's) for repeated_axis, value and
         empty_axis. A Python value of the wrong type (a bool, float or str axis, float shape
         entries, a Variable where a list is expected) raises TypeError in both. Measured over 79 inputs by
@@ -397,6 +405,12 @@ class Policy:
         'nan' (torch 2.13: 0 / 0 gives NaN, the gradient is empty). 'raise' (chainer 7.8.1:
         ZeroDivisionError 'float division by zero'; a non-empty axis of an empty array
         gives the empty result in both).""")
+
+    matmul_mixed_dtypes: str = _doc(
+        """``matmul(a, b)`` with float operands of two dtypes. 'raise': RuntimeError
+        ('expected m1 and m2 to have the same dtype', torch 2.13). 'promote': NumPy's result
+        type (float32 @ float64 is float64), each input's gradient in its own dtype (chainer
+        7.8.1 ``F.matmul``, which has no dtype check; a NumPy-based engine).""")
 
     cast_differentiable: bool = _doc(
         """Whether ``cast`` (``Variable.astype``) is an op of the graph whose gradient is cast
@@ -412,6 +426,33 @@ class Policy:
         leaf replaces it (a NumPy-based engine that clears the grads of the graph before each backward:
         the example gives 3).""")
 
+    binary_extremum_tie_gradient: str = _doc(
+        """Gradient of the elementwise ``maximum(a, b)``/``minimum(a, b)`` where a == b.
+        'split' (torch 2.13: ``torch.maximum(a, b)`` gives each operand half the gradient at
+        a tie). 'first' (chainer 7.8.1: ``F.maximum(a, b)`` gives all of it to a (a >= b),
+        ``F.minimum`` too (a <= b)).""")
+
+    hard_sigmoid_slope: float = _doc(
+        """Slope of ``hard_sigmoid(x) = clip(slope * x + 0.5, 0, 1)``. torch 2.13
+        ``F.hardsigmoid``: 1/6 (relu6(x + 3) / 6, flat outside [-3, 3]). chainer 7.8.1
+        ``F.hard_sigmoid``: 0.2 (flat outside [-2.5, 2.5]). Both pass the gradient strictly
+        inside only (0 at the bounds).""")
+
+    softplus_threshold: object = _doc(
+        """Where ``softplus(x, beta)`` stops computing ``log(1 + exp(beta x)) / beta``: above
+        ``beta * x > threshold`` it is ``x`` itself, with gradient exactly 1. torch 2.13: 20.0
+        (``F.softplus``'s default ``threshold=20``; ``F.softplus(torch.tensor(21.,
+        dtype=torch.float64))`` is exactly 21). chainer 7.8.1: None (``F.softplus`` has no
+        threshold: 21 + 7.6e-10 in float64). A threshold given to refimpl's softplus
+        overrides it.""")
+
+    step_functions_in_graph: bool = _doc(
+        """Whether floor, ceil and sign record a node. True (torch 2.13: ``torch.floor(x)``
+        of an x that requires grad requires grad and has a grad_fn; its gradient is 0).
+        False (chainer 7.8.1: ``F.floor(x)`` returns ``chainer.as_variable`` of the array: no
+        creator, ``requires_grad`` False, so ``chainer.grad([F.floor(x)], [x])`` gives
+        [None]).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -419,6 +460,7 @@ class Policy:
 
 TORCH = Policy(
     name="torch", framework="torch",
+    matmul_mixed_dtypes="raise",
     requires_grad_default=False,
     free_graph_after_backward="free",
     nonscalar_backward_without_grad="raise",
@@ -469,15 +511,20 @@ TORCH = Policy(
     pooling_one_element_tuple=True,
     error_classes=(("shape", "RuntimeError"), ("axis", "IndexError"),
                    ("repeated_axis", "RuntimeError"), ("index", "IndexError"),
-                   ("dtype", "RuntimeError"), ("value", "RuntimeError"),
-                   ("empty_axis", "IndexError")),
+                   ("dtype", "RuntimeError"), ("complex", "NotImplementedError"),
+                   ("value", "RuntimeError"), ("empty_axis", "IndexError")),
     empty_mean_axis="nan",
     cast_differentiable=True,
     grad_accumulation="accumulate",
+    binary_extremum_tie_gradient="split",
+    hard_sigmoid_slope=1.0 / 6.0,
+    softplus_threshold=20.0,
+    step_functions_in_graph=True,
 )
 
 CHAINER = Policy(
     name="chainer", framework="chainer",
+    matmul_mixed_dtypes="promote",
     requires_grad_default=True,
     free_graph_after_backward="keep",
     nonscalar_backward_without_grad="none_seed",
@@ -529,11 +576,15 @@ CHAINER = Policy(
     pooling_one_element_tuple=False,
     error_classes=(("shape", "InvalidType"), ("axis", "InvalidType"),
                    ("repeated_axis", "ValueError"), ("index", "IndexError"),
-                   ("dtype", "InvalidType"), ("value", "ValueError"),
-                   ("empty_axis", "ValueError")),
+                   ("dtype", "InvalidType"), ("complex", "InvalidType"),
+                   ("value", "ValueError"), ("empty_axis", "ValueError")),
     empty_mean_axis="raise",
     cast_differentiable=True,
     grad_accumulation="accumulate",
+    binary_extremum_tie_gradient="first",
+    hard_sigmoid_slope=0.2,
+    softplus_threshold=None,
+    step_functions_in_graph=False,
 )
 
 CHAINER5 = dataclasses.replace(

@@ -102,6 +102,20 @@ def seed_max_values_indices(adapter, record):
         record(f"{name}.a.grad", adapter.grad_of(a))
 
 
+@behaviour("matmul_mixed_dtypes")
+def matmul_mixed_dtypes(adapter, record):
+    """float32 @ float64: torch refuses; chainer computes in float64 and gives each input its
+    gradient in its own dtype."""
+    call = adapter.call
+    a = adapter.tensor(f32([[1, 2], [3, 4]]), requires_grad=True)
+    b = adapter.tensor(numpy.array([[1.0, 0.0], [0.0, 2.0]]), requires_grad=True)
+    y = _outcome(record, "y", lambda: call("matmul", a, b))  # torch's message is its own
+    if y is not None:
+        adapter.backward(call("sum", y))
+        record("a.grad", adapter.grad_of(a))
+        record("b.grad", adapter.grad_of(b))
+
+
 @behaviour("max_tie_gradient")
 def max_tie_gradient(adapter, record):
     """max/min over all elements with ties: torch splits the gradient evenly, chainer gives

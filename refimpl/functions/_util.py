@@ -31,15 +31,21 @@ def as_variable(value, name="x"):
 
 _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeError": TypeError,
                   "ValueError": ValueError, "InvalidType": InvalidType,
+                  "NotImplementedError": NotImplementedError,
                   # NumPy's (a ValueError and an IndexError); numpy.exceptions from NumPy 1.25
                   "AxisError": getattr(getattr(numpy, "exceptions", numpy), "AxisError")}
+
+
+#: A kind a policy may leave out, and the kind whose class it then takes.
+_KIND_FALLBACK = {"complex": "dtype"}
 
 
 def argument_error(kind, message, function_name=""):
     """The exception the active policy raises for a bad argument of ``kind`` (policy field
     ``error_classes``: 'shape', 'axis', 'index', 'dtype', 'value', ...), carrying
     ``message`` (which names the argument and its value)."""
-    name = dict(_semantics.current().error_classes)[kind]
+    classes = dict(_semantics.current().error_classes)
+    name = classes.get(kind) or classes[_KIND_FALLBACK.get(kind, kind)]
     if name == "InvalidType":
         return InvalidType(message, "(see Expect)", function_name)
     return _ERROR_CLASSES[name](message)

@@ -85,7 +85,7 @@ def _real(x, name):
     """``x`` as a Variable; complex input raises the policy's 'dtype' error."""
     x = as_variable(x)
     if x.dtype.kind == "c":
-        raise argument_error("dtype", f"{name} is not supported for complex input, got "
+        raise argument_error("complex", f"{name} is not supported for complex input, got "
                                       f"x.dtype={x.dtype}", name)
     return x
 

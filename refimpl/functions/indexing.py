@@ -1,5 +1,5 @@
 """Indexing: getitem (basic slicing, integer arrays, boolean masks) and where."""
-from .. import _backend
+from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
 from ._util import argument_error, as_variable, numbers_only, prepare_operands
@@ -110,8 +110,10 @@ def where(condition, x, y):
     if not hasattr(condition, "dtype"):  # a list: on the operands' device
         condition = _backend.get_array_module(x.data, y.data).asarray(condition)
     if condition.dtype.kind != "b":
-        raise argument_error("dtype", f"condition must be boolean, got "
-                                      f"condition.dtype={condition.dtype}", "Where")
+        if _semantics.current().invalid_argument_errors != "numpy":
+            raise argument_error("dtype", f"condition must be boolean, got "
+                                          f"condition.dtype={condition.dtype}", "Where")
+        condition = condition != 0  # NumPy's where takes any condition as truth values
     _backend.get_array_module(condition, x.data, y.data)  # DeviceMismatchError when mixed
     try:
         _backend.numpy.broadcast_shapes(condition.shape, x.shape, y.shape)

@@ -2,6 +2,7 @@
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ._util import argument_error, as_variable, numbers_only, prepare_operands
+from .arithmetic import convert
 from .broadcast import sum_to
 from .shape import reshape, swapaxes
 
@@ -37,11 +38,14 @@ def matmul(a, b):
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise argument_error("shape", f"matmul shape mismatch: a.shape={a.shape}, "
                                       f"b.shape={b.shape}", "MatMul")
-    if a.dtype != b.dtype and _semantics.current().mixed_dtypes == "promote":
-        # torch matmul does not promote ('expected m1 and m2 to have the same dtype');
-        # chainer's type check raises too (prepare_operands, policy mixed_dtypes='raise')
-        raise argument_error("dtype", f"matmul needs operands of one dtype, got "
-                                      f"a.dtype={a.dtype}, b.dtype={b.dtype}", "MatMul")
+    if a.dtype != b.dtype:
+        if _semantics.current().matmul_mixed_dtypes == "raise":
+            # torch matmul does not promote ('expected m1 and m2 to have the same dtype')
+            raise argument_error("dtype", f"matmul needs operands of one dtype, got "
+                                          f"a.dtype={a.dtype}, b.dtype={b.dtype}", "MatMul")
+        # 'promote' (chainer F.matmul): NumPy's result type; each gradient in its input's dtype
+        dtype = _backend.numpy.result_type(a.dtype, b.dtype)
+        a, b = [v if v.dtype == dtype else convert(v, dtype) for v in (a, b)]
     a, b = prepare_operands((a, b), "MatMul")
     a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a
     b2 = reshape(b, b.shape + (1,)) if b.ndim == 1 else b

@@ -84,8 +84,10 @@ def mean(x, axis=None, keepdims=False):
     for a in axes:
         count *= x.shape[a]
     if x.dtype.kind not in "fc":
-        raise argument_error("dtype", f"mean needs a floating-point input, got x.dtype={x.dtype}",
-                             "Mean")
+        if _semantics.current().integer_arithmetic != "numpy":
+            raise argument_error("dtype", f"mean needs a floating-point input, got "
+                                          f"x.dtype={x.dtype}", "Mean")
+        x = Variable._constant(x.data.astype("float64"))  # NumPy: the mean of integers is float64
     if not count and _semantics.current().empty_mean_axis == "raise":
         raise ZeroDivisionError(f"mean: axis={axis!r} of x.shape={x.shape} holds no element "
                                 f"(float division by zero)")
@@ -161,10 +163,11 @@ class ScatterAlongAxis(Function):
         return GatherAlongAxis(self.indices, self.axis)(gx)
 
 
-def _real_input(x, name):
-    """A complex ``x`` raises the policy's 'dtype' error (the op orders its elements)."""
+def _real_input(x, name, kind="dtype"):
+    """A complex ``x`` raises the policy's ``kind`` error (the op orders its elements): torch
+    raises NotImplementedError for max/min ('complex'), RuntimeError for argmax and topk."""
     if x.dtype.kind == "c":
-        raise argument_error("dtype", f"{name} does not support complex input, got "
+        raise argument_error(kind, f"{name} does not support complex input, got "
                                       f"x.dtype={x.dtype}", name)
 
 
@@ -189,7 +192,7 @@ def _check_nonempty_axes(x, axis, name, all_kind="value"):
 def _extreme(x, axis, keepdims, largest):
     x = as_variable(x)
     name = "Max" if largest else "Min"
-    _real_input(x, name.lower())
+    _real_input(x, name.lower(), "complex")
     if x.ndim:
         _check_nonempty_axes(x, axis, name.lower())
     policy = _semantics.current()

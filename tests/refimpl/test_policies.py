@@ -661,18 +661,21 @@ def test_error_classes(policy):
         for kind, call in [("shape", lambda: F.add(x, np.ones(4))),
                            ("axis", lambda: F.sum(x, 2)),
                            ("repeated_axis", lambda: F.sum(x, (0, 0))),
-                           ("dtype", lambda: F.relu(np.ones(2, np.complex64))),
+                           ("dtype", lambda: F.mean(np.ones(2, np.int64))),
+                           ("complex", lambda: F.relu(np.ones(2, np.complex64))),
                            ("empty_axis", lambda: F.max(np.zeros((2, 0)), 1)),
                            ("value", lambda: F.max(np.zeros(0))),
                            ("index", lambda: F.getitem(x, 5))]:
             expected = dict(policies.get_policy(policy).error_classes)[kind]
             assert expected == {"shape": "RuntimeError", "axis": "IndexError",
                                 "repeated_axis": "RuntimeError", "dtype": "RuntimeError",
+                                "complex": "NotImplementedError",
                                 "empty_axis": "IndexError", "value": "RuntimeError",
                                 "index": "IndexError"}[kind] \
                 if torch_side else expected == {"shape": "InvalidType", "axis": "InvalidType",
                                                 "repeated_axis": "ValueError",
-                                                "dtype": "InvalidType", "empty_axis": "ValueError",
+                                                "dtype": "InvalidType", "complex": "InvalidType",
+                                                "empty_axis": "ValueError",
                                                 "value": "ValueError", "index": "IndexError"}[kind]
             with pytest.raises(Exception) as info:
                 call()
@@ -782,6 +785,8 @@ def test_engine_values_of_seeds_ties_and_dtypes():
             F.log_softmax(E(np.zeros((2, 0))), 1)
         with pytest.raises(np.AxisError):
             F.sum(E(np.ones((2, 3))), axis=2)
+        assert F.mean(E([1, 2], dtype=np.int64)).dtype == np.float64  # NumPy's mean of integers
+        assert F.where(np.array([2.0, 0.0]), E([1.0, 2.0]), E([3.0, 4.0])).data.tolist() == [1, 4]
         with pytest.raises(ValueError, match="must match exactly, but along dimension 1"):
             F.concat([E(np.ones((2, 3))), E(np.ones((2, 2)))], axis=0)
 
@@ -792,6 +797,22 @@ def test_promotion_stays_differentiable_when_cast_is_not():
         y = F.sum(x * E([2.0, 2.0]))  # float32 * float64: a Cast node refimpl makes itself
         y.backward()
         assert y.dtype == np.float64 and x.grad.tolist() == [2, 2] and x.grad.dtype == np.float32
+
+
+@field("matmul_mixed_dtypes")
+def test_matmul_mixed_dtypes(policy):
+    with refimpl.semantics(policy):
+        a = V([[1, 2], [3, 4]], policy)
+        b = V([[1, 0], [0, 2]], policy, dtype=np.float64)
+        if policy == "torch":
+            with pytest.raises(RuntimeError, match="one dtype"):
+                F.matmul(a, b)
+            return
+        y = F.matmul(a, b)
+        F.sum(y).backward()
+    assert y.dtype == np.float64 and y.data.tolist() == [[1, 4], [3, 8]]
+    assert a.grad.dtype == np.float32 and a.grad.tolist() == [[1, 2], [1, 2]]
+    assert b.grad.dtype == np.float64 and b.grad.tolist() == [[4, 4], [6, 6]]
 
 
 @field("cast_differentiable")

@@ -37,6 +37,8 @@ MYGRAD = dataclasses.replace(
     mixed_dtypes="numpy",
     # mygrad.tensor(numpy.array([1, 2], 'int32')) / 2 is float64 (NumPy's true division).
     integer_arithmetic="numpy",
+    # mygrad.matmul(float32 tensor, float64 tensor) is float64 (NumPy's matmul).
+    matmul_mixed_dtypes="promote",
     # y = x * x; y.backward() seeds ones (the docstring: "as if y was first reduced to a
     # scalar via summation"): x.grad == 2 * x. Modelled for grad(); backward has no
     # 'ones' value in nonscalar_backward_without_grad (README).

@@ -1,0 +1,111 @@
+"""Error inputs: calls of an op subject that a framework refuses, as data.
+
+The exception class is part of the semantics: refimpl raises, under a framework's policy,
+the class that framework raises (policy field ``error_classes``, by the ``kind`` of bad
+argument; ``invalid_argument_errors`` for the few with a framework's own message), and the
+property ``errors.exception_class`` checks it call by call. Each record is one call in
+refimpl's signature of its subject (the op's binding in each plugin translates it):
+``inputs`` are the arrays (converted to the framework's tensors in their own dtype),
+``kwargs`` the other arguments, passed as they are (a Python value of the wrong type stays
+one). A framework that does not raise there is part of the verdict too: refimpl must not
+raise either.
+"""
+import dataclasses
+
+import numpy
+
+from .strategies import Sample
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorInput:
+    """``subject(**sample.inputs, **sample.kwargs)`` is bad in the way ``kind`` names
+    ('shape', 'axis', 'repeated_axis', 'index', 'dtype', 'value', 'empty_axis', 'type':
+    a Python value of the wrong type)."""
+
+    name: str
+    subject: str
+    sample: Sample
+    kind: str
+
+
+def a(*shape, dtype=numpy.float32):
+    """1, 2, 3, ... in ``shape`` (an empty array for a 0 in it)."""
+    return numpy.arange(float(numpy.prod(shape) or 0), dtype=dtype).reshape(shape) + 1
+
+
+def _call(name, subject, kind, inputs, **kwargs):
+    return ErrorInput(name, subject, Sample(inputs, kwargs), kind)
+
+
+C64, I64 = numpy.complex64, numpy.int64
+
+ERROR_INPUTS = (
+    # --- shapes that do not fit ------------------------------------------------------------
+    _call("add_shape", "add", "shape", {"a": a(2, 3), "b": a(4)}),
+    _call("mul_shape", "mul", "shape", {"a": a(2, 3), "b": a(3, 2)}),
+    _call("sub_shape", "sub", "shape", {"a": a(5), "b": a(4)}),
+    _call("div_shape", "div", "shape", {"a": a(2, 2), "b": a(3)}),
+    _call("pow_shape", "pow", "shape", {"a": a(2), "b": a(3)}),
+    _call("matmul_shape", "matmul", "shape", {"a": a(2, 3), "b": a(2, 3)}),
+    _call("matmul_0d", "matmul", "shape", {"a": a(), "b": a(3)}),
+    _call("dot_length", "dot", "shape", {"a": a(2), "b": a(3)}),
+    _call("concat_shape", "concat", "shape", {"xs": [a(2, 3), a(3, 4)]}, axis=0),
+    _call("stack_shape", "stack", "shape", {"xs": [a(2), a(3)]}),
+    _call("reshape_size", "reshape", "shape", {"x": a(2, 3)}, shape=(4, 2)),
+    _call("broadcast_to_shape", "broadcast_to", "shape", {"x": a(2, 3)}, shape=(3, 3)),
+    _call("where_shape", "where", "shape", {"x": a(2, 3), "y": a(4)},
+          condition=numpy.ones((2, 3), bool)),
+    # --- axes out of range -----------------------------------------------------------------
+    _call("sum_axis", "sum", "axis", {"x": a(2, 3)}, axis=2),
+    _call("sum_axis_negative", "sum", "axis", {"x": a(2, 3)}, axis=-3),
+    _call("sum_axis_repeated", "sum", "repeated_axis", {"x": a(2, 3)}, axis=(0, 0)),
+    _call("mean_axis", "mean", "axis", {"x": a(2, 3)}, axis=5),
+    _call("max_axis", "max-axis", "axis", {"x": a(2, 3)}, axis=2),
+    _call("min_axis", "min-axis", "axis", {"x": a(2, 3)}, axis=-3),
+    _call("logsumexp_axis", "logsumexp", "axis", {"x": a(2, 3)}, axis=2),
+    _call("softmax_axis", "softmax", "axis", {"x": a(2, 3)}, axis=2),
+    _call("log_softmax_axis", "log_softmax", "axis", {"x": a(2, 3)}, axis=-3),
+    _call("topk_axis", "topk", "axis", {"x": a(2, 3)}, k=1, axis=2),
+    _call("concat_axis", "concat", "axis", {"xs": [a(2, 3), a(2, 3)]}, axis=2),
+    _call("stack_axis", "stack", "axis", {"xs": [a(2), a(2)]}, axis=3),
+    _call("squeeze_axis", "squeeze", "axis", {"x": a(1, 3)}, axis=2),
+    _call("expand_dims_axis", "expand_dims", "axis", {"x": a(2)}, axis=3),
+    _call("transpose_not_permutation", "transpose", "repeated_axis", {"x": a(2, 3)},
+          axes=(0, 0)),
+    # --- indices out of range --------------------------------------------------------------
+    _call("getitem_int", "getitem", "index", {"x": a(3)}, key=5),
+    _call("getitem_negative", "getitem", "index", {"x": a(3)}, key=-4),
+    _call("getitem_too_many", "getitem", "index", {"x": a(3)}, key=(0, 0)),
+    _call("getitem_array", "getitem-advanced", "index", {"x": a(3)}, key=numpy.array([0, 3])),
+    # --- dtypes an op does not take --------------------------------------------------------
+    _call("relu_complex", "relu", "dtype", {"x": a(2, dtype=C64)}),
+    _call("max_complex", "max", "dtype", {"x": a(2, dtype=C64)}),
+    _call("clip_complex", "clip", "dtype", {"x": a(2, dtype=C64)}, x_min=0.0, x_max=1.0),
+    _call("leaky_relu_complex", "leaky_relu", "dtype", {"x": a(2, dtype=C64)},
+          negative_slope=0.1),
+    _call("mean_int", "mean", "dtype", {"x": a(2, dtype=I64)}),
+    _call("matmul_dtypes", "matmul", "dtype", {"a": a(2, 2), "b": a(2, 2, dtype=numpy.float64)}),
+    _call("where_condition_float", "where", "dtype", {"x": a(2), "y": a(2)},
+          condition=numpy.ones(2)),
+    # --- values out of range ---------------------------------------------------------------
+    _call("topk_k", "topk", "value", {"x": a(3)}, k=4),
+    _call("max_empty", "max", "value", {"x": a(0)}),
+    _call("max_empty_axis", "max-axis", "empty_axis", {"x": a(2, 0)}, axis=1),
+    # --- wrong Python types ----------------------------------------------------------------
+    _call("sum_axis_float", "sum", "type", {"x": a(2, 3)}, axis=1.0),
+    _call("sum_axis_str", "sum", "type", {"x": a(2, 3)}, axis="0"),
+    _call("add_str", "add", "type", {"a": a(2)}, b="x"),
+    _call("mul_none", "mul", "type", {"a": a(2)}, b=None),
+    _call("expand_dims_float", "expand_dims", "type", {"x": a(2)}, axis=0.5),
+)
+
+
+def for_subject(subject):
+    """The error inputs of op ``subject``."""
+    return [item for item in ERROR_INPUTS if item.subject == subject]
+
+
+def subjects_with_error_inputs():
+    """The op subjects that have error inputs, in registry order of first appearance."""
+    return list(dict.fromkeys(item.subject for item in ERROR_INPUTS))
