@@ -135,3 +135,25 @@ def test_backward_that_never_frees_the_graph_turns_exactly_the_freeing_cells_red
              (test_forward, op_cell("forward", "tanh"))]
     results = outcomes(session, cells)
     assert red(results) == {saves}, results
+
+
+def test_an_exception_of_another_class_turns_exactly_its_error_cells_red(
+        session, needs, deterministic_profile, monkeypatch):
+    """torch raising ValueError where it raises IndexError (an axis out of range) turns the
+    error cells of the ops with an axis error input red, and only those."""
+    needs("torch")
+    from conformance.properties import test_errors
+    original = torch.Tensor.sum
+
+    def summing(self, *args, **kwargs):
+        try:
+            return original(self, *args, **kwargs)
+        except IndexError as error:
+            raise ValueError(str(error)) from None
+
+    monkeypatch.setattr(torch.Tensor, "sum", summing)
+    monkeypatch.setattr(torch, "sum", lambda x, *args, **kwargs: summing(x, *args, **kwargs))
+    cells = [(test_errors, op_cell("errors.exception_class", subject, dtype="float32"))
+             for subject in ("sum", "add", "getitem")]
+    results = outcomes(session, cells)
+    assert red(results) == {op_cell("errors.exception_class", "sum", dtype="float32")}, results
