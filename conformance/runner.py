@@ -80,7 +80,8 @@ def add_parser(commands):
                         help="hypothesis profile: dev (seconds), ci (derandomized), thorough")
     parser.add_argument("--out", default=os.path.join("reports", "results"),
                         help="directory of the result file (default: reports/results)")
-    parser.add_argument("--jobs", default="1", help="pytest-xdist workers (default: 1: no xdist)")
+    parser.add_argument("--jobs", default="1", help="pytest-xdist workers, or 'auto': one per "
+                                                    "usable core (default: 1: no xdist)")
     parser.add_argument("--list", action="store_true", help="print the cells and exit")
     parser.add_argument("-k", dest="keyword", default=None, help="pytest -k expression on cell ids")
     parser.add_argument("--seed", default=None, help="hypothesis seed (default: random; "
@@ -110,6 +111,14 @@ def parse_frameworks(text):
     return names
 
 
+def usable_cores():
+    """The cores this process may run on (its CPU affinity; os.cpu_count() where there is none)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def validate(args):
     """(frameworks, devices, jobs, seed) from the parsed arguments, or UsageError."""
     frameworks = parse_frameworks(args.frameworks)
@@ -118,11 +127,11 @@ def validate(args):
     if args.profile not in PROFILES:
         raise UsageError(f"--profile={args.profile!r}: expected one of {', '.join(PROFILES)}")
     try:
-        jobs = int(args.jobs)
+        jobs = usable_cores() if args.jobs == "auto" else int(args.jobs)
     except ValueError:
-        raise UsageError(f"--jobs={args.jobs!r}: expected a whole number >= 1") from None
+        raise UsageError(f"--jobs={args.jobs!r}: expected a whole number >= 1 or 'auto'") from None
     if jobs < 1:
-        raise UsageError(f"--jobs={args.jobs!r}: expected a whole number >= 1")
+        raise UsageError(f"--jobs={args.jobs!r}: expected a whole number >= 1 or 'auto'")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out={args.out!r}: exists and is not a directory")
     check_keyword(args.keyword)

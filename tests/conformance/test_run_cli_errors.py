@@ -31,11 +31,20 @@ def only_an_error_line(completed, expected):
     (["-k", "tanh and (grad"], "-k 'tanh and (grad': not a valid expression"),
     (["--profile", "fast"], "--profile='fast': expected one of dev, ci, thorough"),
     (["--jobs", "-1"], "--jobs='-1': expected a whole number >= 1"),
+    (["--jobs", "many"], "--jobs='many': expected a whole number >= 1 or 'auto'"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, argv, expected):
     out = tmp_path / "results"
     only_an_error_line(run_cli("--frameworks", "refimpl", *argv, "--out", str(out)), expected)
     assert not out.exists()
+
+
+def test_jobs_auto_is_one_worker_per_usable_core():
+    import argparse
+    from conformance import runner
+    args = argparse.Namespace(frameworks="refimpl", device="cpu", profile="dev", jobs="auto",
+                              out="reports/results", keyword=None, seed=None)
+    assert runner.validate(args)[2] == runner.usable_cores() >= 1
 
 
 def test_an_out_that_cannot_be_created(tmp_path):
