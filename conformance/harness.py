@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from . import frameworks
 from .frameworks import AdapterUnavailable, PluginError
-from .recorder import SCHEMA
+from .recorder import SCHEMA, examples_scale
 
 SKIP_EXCEPTION = pytest.skip.Exception
 
@@ -41,9 +41,11 @@ PROFILES = {
 
 def register_profiles():
     """Register the hypothesis profiles ``dev``, ``ci`` and ``thorough``."""
+    scale = examples_scale()
     for name, (max_examples, derandomize) in PROFILES.items():
         settings.register_profile(
-            f"conformance-{name}", max_examples=max_examples, derandomize=derandomize,
+            f"conformance-{name}", max_examples=max(1, round(max_examples * scale)),
+            derandomize=derandomize,
             deadline=None, database=None, print_blob=True, report_multiple_bugs=False,
             # no 'explain' phase: it re-ran a failing example hundreds of times to annotate it
             phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],

@@ -55,6 +55,20 @@ def harness_commit():
     return commit, bool(status.strip())
 
 
+def examples_scale():
+    """The factor on every profile's examples per cell: ``CONFORMANCE_EXAMPLES_SCALE`` (a
+    positive number; 1 when unset), for throughput benchmarks (scripts/benchmark_harness.py).
+    A run records it in its header (``examples_scale``). ValueError for anything else."""
+    text = os.environ.get("CONFORMANCE_EXAMPLES_SCALE", "1")
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = 0.0
+    if not scale > 0 or scale != scale or scale == float("inf"):
+        raise ValueError(f"CONFORMANCE_EXAMPLES_SCALE={text!r}: expected a positive number")
+    return scale
+
+
 def header(profile, frameworks, **extra):
     """The header record of a run; ``frameworks`` maps name -> version (or None: unavailable).
     ``run_id`` (new for each run) pairs it with its footer; ``planned`` is the number of cells
@@ -68,6 +82,7 @@ def header(profile, frameworks, **extra):
         "harness_commit": commit,
         "harness_dirty": dirty,
         "profile": profile,
+        "examples_scale": examples_scale(),
         "seed": None,
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 
-from .recorder import SCHEMA, dumps, footer, header
+from .recorder import SCHEMA, dumps, examples_scale, footer, header
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROPERTIES = os.path.join("conformance", "properties")
@@ -135,6 +135,10 @@ def validate(args):
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out={args.out!r}: exists and is not a directory")
     check_keyword(args.keyword)
+    try:
+        examples_scale()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     seed = None
     if args.seed is not None:
         try:
