@@ -91,7 +91,7 @@ def _shift_count(x):
     finite = x[xp.isfinite(x)]
     if finite.size == 0:
         return 0
-    return max(0, int(math.ceil(_STIRLING_START - float(finite.min()))))
+    return max(0, math.ceil(_STIRLING_START - float(finite.min())))
 
 
 def lgamma(x):
