@@ -376,7 +376,8 @@ def _step(make, x):
         raise argument_error("dtype", f"{name} needs a floating-point input, got "
                                       f"x.dtype={x.dtype}", name)
     # chainer.as_variable(array): a Variable (not a converted constant) that needs no grad
-    return Variable._make_output(make().forward(x.data), None, False)
+    xp = _backend.get_array_module(x.data)  # a 0-d result stays an array, not a NumPy scalar
+    return Variable._make_output(xp.asarray(make().forward(x.data)), None, False)
 
 
 def floor(x):
@@ -492,6 +493,8 @@ def lerp(start, end, weight):
     """``start + weight * (end - start)`` (torch.lerp; chainer's ``linear_interpolate(p, x,
     y)`` is ``lerp(y, x, p)``), broadcasting all three."""
     start, end = _binary_floats(start, end, "Lerp")
+    if isinstance(weight, numbers.Real) and not isinstance(weight, bool):
+        return start + float(weight) * (end - start)  # a Python weight keeps the dtype (torch)
     weight = as_variable(weight, "weight")
     if weight.dtype.kind != "f":
         raise argument_error("dtype", f"lerp needs a floating-point weight, got "
