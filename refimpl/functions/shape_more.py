@@ -305,6 +305,9 @@ class Einsum(Function):
         self.terms, self.output_term = terms, output
         # torch saves the operands of a product; one operand (a permutation, a sum) saves none
         self.saves_tensors = len(terms) > 1
+        # torch 2.13's einsum of one operand that sums nothing ('i->i', 'ij->ji') returns a
+        # view of it (permute), which under no_grad follows the policy's no_grad_views
+        self.is_view = len(terms) == 1 and sorted(output) == sorted(terms[0])
 
     def forward(self, *operands):
         xp = _backend.get_array_module(*operands)

@@ -206,8 +206,10 @@ def test_no_grad_views(policy):
         with refimpl.no_grad():
             view, sliced, copy = F.reshape(x, (3, 1)), x[0:2], x * 2
             indexed = x[[0, 1]]
-        for v in (view, sliced):
+            permuted, summed = F.einsum("i->i", x), F.einsum("i->", x)  # a view; a sum is not
+        for v in (view, sliced, permuted):
             assert v.requires_grad and v.creator is None
+        assert summed.requires_grad == (policy != "torch")
         F.sum(view * 2).backward()
         if policy == "torch":  # requires grad, but no gradient reaches or leaves it
             assert not copy.requires_grad and not indexed.requires_grad
