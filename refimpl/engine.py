@@ -16,6 +16,9 @@ NO_GRAD_FN_MESSAGE = "element {index} of tensors does not require grad and does 
 IMPLICIT_SEED_MESSAGE = "grad can be implicitly created only for scalar outputs"
 UNUSED_INPUT_MESSAGE = ("The differentiated Tensor at index {index} appears to not have been used "
                         "in the graph. Set allow_unused=True if this is the desired behavior.")
+UNUSED_INPUT_MESSAGE_UNINDEXED = ("One of the differentiated Tensors appears to not have been used "
+                                  "in the graph. Set allow_unused=True if this is the desired "
+                                  "behavior.")
 INPUT_NO_GRAD_MESSAGE = "One of the differentiated Tensors does not require grad"
 DISMANTLED_MESSAGE = ("Part of the computational graph containing this tensor, {tensor!r}, was "
                       "'cleared' prior to backprop.")
@@ -380,9 +383,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             for y, seed in live:  # an output that is itself an input
                 if y is x:
                     result = seed
-        if result is None and policy.grad_unused_input == "raise":
+        if result is None and policy.grad_unused_input in ("raise", "raise_unindexed"):
             if not allow_unused:
-                raise RuntimeError(UNUSED_INPUT_MESSAGE.format(index=index))
+                raise RuntimeError(UNUSED_INPUT_MESSAGE.format(index=index)
+                                   if policy.grad_unused_input == "raise"
+                                   else UNUSED_INPUT_MESSAGE_UNINDEXED)
             if materialize_grads:
                 result = _zeros(x.shape, x.dtype, x.data)
         if extra[index] is not None:

@@ -36,8 +36,9 @@ class Policy:
     """One framework's (and version's) behaviour at every point where the frameworks differ."""
 
     name: str = _doc(
-        """Policy name: 'torch' (2.13, 2.14), 'chainer' (7.8.1; alias 'chainer7'), 'chainer5'
-        (5.4.0), or one a plugin registered (``register``).""")
+        """Policy name: 'torch' (2.13, 2.14), 'torch215' (2.15), 'torch29' (2.9), 'chainer'
+        (7.8.1; alias 'chainer7'), 'chainer6' (6.7.0), 'chainer5' (5.4.0), or one a plugin
+        registered (``register``).""")
     framework: str = _doc(
         """Framework this policy models ('torch', 'chainer'), for display only: refimpl never
         branches on it (nor on ``name``); every behaviour is one of the fields below.""")
@@ -406,6 +407,20 @@ class Policy:
         ZeroDivisionError 'float division by zero'; a non-empty axis of an empty array
         gives the empty result in both).""")
 
+    clip_none_bound: str = _doc(
+        """``clip(x, x_min, x_max)`` with one bound None. 'unbounded': None is no bound on that
+        side (torch 2.13 ``clamp(x, min=None, max=1)``; chainer 7.8.1 ``F.clip(x, None, 1.0)``).
+        'raise': TypeError (chainer 5.4.0: 'x_min must be float value'; chainer 6.7.0: a
+        comparison with None: "'>=' not supported between instances of 'NoneType' and 'float'");
+        refimpl's message names the argument.""")
+
+    matmul_error_names_op: bool = _doc(
+        """Whether the RuntimeError of a matrix product whose inner sizes differ (``linear``,
+        ``matmul``, ``mm``) starts with the op's name. False (torch 2.9.1 to 2.14.1: 'mat1 and
+        mat2 shapes cannot be multiplied (6x4 and 12x5)'; chainer raises its type check's
+        InvalidType instead). True (torch 2.15.0: 'mm: mat1 and mat2 shapes cannot be
+        multiplied (6x4 and 12x5)', for linear and matmul alike).""")
+
     matmul_mixed_dtypes: str = _doc(
         """``matmul(a, b)`` with float operands of two dtypes. 'raise': RuntimeError
         ('expected m1 and m2 to have the same dtype', torch 2.13). 'promote': NumPy's result
@@ -514,6 +529,8 @@ TORCH = Policy(
                    ("dtype", "RuntimeError"), ("complex", "NotImplementedError"),
                    ("value", "RuntimeError"), ("empty_axis", "IndexError")),
     empty_mean_axis="nan",
+    clip_none_bound="unbounded",
+    matmul_error_names_op=False,
     cast_differentiable=True,
     grad_accumulation="accumulate",
     binary_extremum_tie_gradient="split",
@@ -579,6 +596,8 @@ CHAINER = Policy(
                    ("dtype", "InvalidType"), ("complex", "InvalidType"),
                    ("value", "ValueError"), ("empty_axis", "ValueError")),
     empty_mean_axis="raise",
+    clip_none_bound="unbounded",
+    matmul_error_names_op=False,
     cast_differentiable=True,
     grad_accumulation="accumulate",
     binary_extremum_tie_gradient="first",
@@ -592,9 +611,17 @@ CHAINER5 = dataclasses.replace(
     intermediate_grads_without_retain="clear",
     output_grad_after_backward="keep",
     backward_without_graph="noop",
+    clip_none_bound="raise",
 )
 
-POLICIES = {"torch": TORCH, "chainer": CHAINER, "chainer7": CHAINER, "chainer5": CHAINER5}
+CHAINER6 = dataclasses.replace(CHAINER, name="chainer6", clip_none_bound="raise")
+
+TORCH215 = dataclasses.replace(TORCH, name="torch215", matmul_error_names_op=True)
+
+TORCH29 = dataclasses.replace(TORCH, name="torch29", grad_unused_input="raise_unindexed")
+
+POLICIES = {"torch": TORCH, "torch215": TORCH215, "torch29": TORCH29, "chainer": CHAINER,
+            "chainer7": CHAINER, "chainer6": CHAINER6, "chainer5": CHAINER5}
 
 _current = contextvars.ContextVar("refimpl_semantics", default=TORCH)
 

@@ -130,6 +130,22 @@ def linear_input_layout(adapter, record):
             record(f"{name}.x.grad", adapter.grad_of(x))
 
 
+@behaviour("matmul_error_names_op")
+def matmul_error_names_op(adapter, record):
+    """linear of x (6, 4) with W (5, 12): the class of the error, and whether its message starts
+    with the op's name ('mm: mat1 and mat2 shapes cannot be multiplied', torch 2.15) or not
+    ('mat1 and mat2 ...', torch 2.9 to 2.14; chainer's InvalidType)."""
+    x = adapter.tensor(numpy.zeros((6, 4), numpy.float32), requires_grad=True)
+    weight = adapter.tensor(numpy.zeros((5, 12), numpy.float32), requires_grad=True)
+    try:
+        functional_call(adapter, "linear", x, weight)
+    except Exception as error:  # noqa: BLE001 - the error is the behaviour under test
+        record("error", type(error).__name__)
+        record("message_names_op", str(error).startswith("mm: "))
+    else:
+        record("error", None)
+
+
 # --- mixed dtypes ----------------------------------------------------------------------------
 
 @behaviour("linear_mixed_dtypes")

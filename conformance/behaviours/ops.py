@@ -367,6 +367,17 @@ def empty_mean_axis(adapter, record):
         _outcome(record, "mean", lambda: adapter.to_numpy(call("mean", x, axis=1)))
 
 
+@behaviour("clip_none_bound")
+def clip_none_bound(adapter, record):
+    """clip with one bound None: torch and chainer 7 clip one side only, chainer 5 and 6 raise
+    TypeError."""
+    call = adapter.call
+    x = adapter.tensor(f32([-2.0, 0.5, 3.0]))
+    _outcome(record, "clip(x, None, 1)", lambda: adapter.to_numpy(call("clip", x, None, 1.0)))
+    _outcome(record, "clip(x, 0, None)", lambda: adapter.to_numpy(call("clip", x, 0.0, None)))
+    record("clip(x, 0, 1)", adapter.to_numpy(call("clip", x, 0.0, 1.0)))
+
+
 @behaviour("squeeze_non_unit_axis")
 def squeeze_non_unit_axis(adapter, record):
     """squeeze of an axis whose length is 2: torch leaves the shape, chainer raises."""

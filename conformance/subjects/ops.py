@@ -139,7 +139,10 @@ register(OpEntry("leaky_relu", op="leaky_relu", family="elementwise", domain=S.N
                  # API without a default slope is never called without one
                  doc="negative_slope drawn or left to the framework's default"))
 register(OpEntry("clip", op="clip", family="elementwise", kinks=("x_min", "x_max"),
-                 samples=_fixed(S.clip_samples())))
+                 samples=lambda api: S.clip_samples(
+                     one_sided=api.policy.clip_none_bound == "unbounded"),
+                 doc="a None bound drawn only where the policy makes it no bound "
+                     "(clip_none_bound)"))
 register(OpEntry("cast", op="cast", family="elementwise", samples=_fixed(S.cast_samples()),
                  saves_tensors=False, differentiable="cast_differentiable",
                  central_difference_eps=1e-2,

@@ -417,10 +417,12 @@ def topk_samples(draw):
 
 
 @st.composite
-def clip_samples(draw):
-    x_min = draw(st.none() | st.floats(-2.0, 1.0), label="x_min")
+def clip_samples(draw, one_sided=True):
+    """``one_sided=False``: both bounds always (an API where a None bound raises)."""
+    none = st.none() if one_sided else st.nothing()
+    x_min = draw(none | st.floats(-2.0, 1.0), label="x_min")
     x_max = draw(st.floats(-1.0, 2.0) if x_min is None
-                 else st.none() | st.floats(x_min + 0.2, x_min + 3.0), label="x_max")
+                 else none | st.floats(x_min + 0.2, x_min + 3.0), label="x_max")
     bounds = tuple(b for b in (x_min, x_max) if b is not None)
     shape = draw(shapes(), label="shape")
     x = draw(arrays(shape=shape, domain=Domain(-3.0, 3.0, kinks=bounds)), label="x")

@@ -110,9 +110,15 @@ def leaky_relu(x, negative_slope=None):
 
 
 def clip(x, x_min=None, x_max=None):
-    """Clamp ``x`` to ``[x_min, x_max]``; the gradient passes where ``x_min <= x <= x_max``."""
+    """Clamp ``x`` to ``[x_min, x_max]``; the gradient passes where ``x_min <= x <= x_max``.
+    A None bound is no bound on that side, unless the policy's ``clip_none_bound`` is 'raise'
+    (chainer 5 and 6: TypeError)."""
     if x_min is None and x_max is None:
         raise ValueError("clip needs x_min or x_max; got x_min=None, x_max=None")
+    if _semantics.current().clip_none_bound == "raise" and None in (x_min, x_max):
+        raise TypeError(f"clip needs both bounds under the semantics policy "
+                        f"{_semantics.current().name!r} (clip_none_bound='raise'); got "
+                        f"x_min={x_min}, x_max={x_max}")
     if x_min is not None and x_max is not None and x_min > x_max:
         raise ValueError(f"clip needs x_min <= x_max; got x_min={x_min}, x_max={x_max}")
     x = _real(x, "clip")

@@ -84,8 +84,9 @@ def _check_weight(x2, W):
         raise _shape_error("W.ndim == 2", f"{W.ndim} != 2",
                            f"linear needs W of 1 or 2 dimensions, got W.shape={W.shape}")
     if x2.shape[1] != W.shape[1]:
+        op = "mm: " if _policies.current().matmul_error_names_op else ""
         raise _shape_error("x.shape[1] == W.shape[1]", f"{x2.shape[1]} != {W.shape[1]}",
-                           f"mat1 and mat2 shapes cannot be multiplied ({x2.shape[0]}x"
+                           f"{op}mat1 and mat2 shapes cannot be multiplied ({x2.shape[0]}x"
                            f"{x2.shape[1]} and {W.shape[1]}x{W.shape[0]}) (x.shape={x2.shape}, "
                            f"W.shape={W.shape})")
 
@@ -151,7 +152,8 @@ def linear(x, W, b=None, n_batch_axes=None):
     chainer's flattening rule with that many batch axes whatever the policy.
 
     Errors (what each framework raises for a mismatch): torch raises RuntimeError (``mat1
-    and mat2 shapes cannot be multiplied (2x3 and 4x5)``; a bias that does not broadcast:
+    and mat2 shapes cannot be multiplied (2x3 and 4x5)``, from torch 2.15 prefixed ``mm: ``:
+    policy field ``matmul_error_names_op``; a bias that does not broadcast:
     ``The expanded size of the tensor ...``; a 0-d ``x``; operands of different dtypes).
     chainer raises ``InvalidType`` (``x.shape[1] == W.shape[1]``, ``b.shape[0] ==
     W.shape[0]``, ``b.ndim == 1``, ``W.ndim == 2``, ``x.dtype.kind == f``, ``b.dtype ==

@@ -100,7 +100,7 @@ def test_version_diff_lists_regressions_and_changed_policy_fields(tmp_path):
     assert chainer.old_policies == ["chainer5"] and chainer.new_policies == ["chainer"]
     changed = {name for name, *_ in chainer.policy_fields}
     assert changed == {"intermediate_grads_without_retain", "output_grad_after_backward",
-                       "backward_without_graph"}
+                       "backward_without_graph", "clip_none_bound"}
     policy_changes = [new["property"] for kind, _, new in chainer.changes if kind == "policy"]
     # second_backward checks free_graph_after_backward, the same in chainer5 and chainer
     assert policy_changes == ["semantics.output_grad_after_backward"]

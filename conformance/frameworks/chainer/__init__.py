@@ -75,7 +75,7 @@ class ChainerPlugin(Plugin):
     name = "chainer"
     display_name = "Chainer"
     distribution = "chainer"
-    policies = ("chainer", "chainer5")
+    policies = ("chainer", "chainer6", "chainer5")
     porting_role = "source"
     features = OP_FEATURES | LAYER_FEATURES
     capabilities = ENGINE_CAPABILITIES
@@ -100,9 +100,10 @@ class ChainerPlugin(Plugin):
         return ChainerAdapter(self)
 
     def policy_for(self, version):
-        """chainer 6.x/7.x -> 'chainer' (verified on 7.8.1); 5.x and older -> 'chainer5'
-        (verified on 5.4.0)."""
-        return "chainer5" if _major(version) <= 5 else "chainer"
+        """chainer 7.x -> 'chainer' (verified on 7.8.1); 6.x -> 'chainer6' (verified on 6.7.0);
+        5.x and older -> 'chainer5' (verified on 5.4.0)."""
+        major = _major(version)
+        return "chainer5" if major <= 5 else "chainer6" if major == 6 else "chainer"
 
     def absent_optimizer(self, subject, version=None):
         """Why chainer at ``version`` (default: the installed one) has no class for the

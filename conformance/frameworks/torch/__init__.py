@@ -54,7 +54,7 @@ class TorchPlugin(Plugin):
     name = "torch"
     display_name = "PyTorch"
     distribution = "torch"
-    policies = ("torch",)
+    policies = ("torch", "torch215", "torch29")
     porting_role = "target"
     features = OP_FEATURES | LAYER_FEATURES
     capabilities = ENGINE_CAPABILITIES
@@ -76,6 +76,18 @@ class TorchPlugin(Plugin):
     def adapter(self, semantics=None):
         from .adapter import TorchAdapter
         return TorchAdapter(self)
+
+    def policy_for(self, version):
+        """torch 2.15 and later -> 'torch215' (verified on 2.15.0); 2.13 and 2.14 -> 'torch'
+        (verified on 2.13.0 and 2.14.1); older -> 'torch29' (verified on 2.9.1; 2.10 to 2.12
+        were not run)."""
+        try:
+            major, minor = (int(part) for part in str(version).split(".")[:2])
+        except ValueError:
+            raise ValueError(f"cannot parse torch version={version!r}") from None
+        if (major, minor) >= (2, 15):
+            return "torch215"
+        return "torch" if (major, minor) >= (2, 13) else "torch29"
 
 
 plugin = TorchPlugin()
