@@ -119,12 +119,21 @@ def cumprod(x, axis=None):
     """Running products along ``axis`` (None: of the flattened input): element i is the
     ``prod`` of the elements 0..i, so gradients are exact with zeros."""
     x = _float_input(x, "cumprod")
-    if axis is None:
+    flattened = axis is None
+    if flattened:
         x, axis = reshape(x, (-1,)), 0
     if x.ndim == 0:
         _one_axis(axis, x, "cumprod")
         return _Copy()(x)
     axis = _one_axis(axis, x, "cumprod")
+    if x.shape[axis] <= 1:  # each running product is the element itself: a copy
+        copy = _Copy()
+        # chainer 7.8.1's Cumprod.backward returns the output gradient as it is for an axis
+        # of length <= 1 (with axis=None it reshapes it), so a missing one passes through
+        # (policy 'none_seed': y.backward() on a non-scalar F.cumprod(x, axis) is nothing)
+        copy.passes_none_grad = not flattened
+        copy.saves_tensors = True  # torch's CumprodBackward0 saves x and y all the same
+        return copy(x)
     xp = _backend.get_array_module(x.data)
     order = tuple(i for i in range(x.ndim) if i != axis) + (axis,)
     moved = _permute(x, order)

@@ -76,6 +76,9 @@ def test_nonscalar_backward(policy):
             z = x ** 3 - 4 * x ** 2 + 2  # last op has a constant operand: silently nothing
             z.backward()
             F.concat([x * 2], axis=0).backward()  # chainer's one-input Concat passes None on
+            F.cumprod(x[:, :1], axis=1).backward()  # so does Cumprod along a length-1 axis
+            with pytest.raises(AttributeError, match="NoneType"):
+                F.cumprod(x, axis=1).backward()
             with pytest.raises(AttributeError, match="NoneType"):
                 F.concat([x * 2, x], axis=0).backward()
         assert x.grad is None
