@@ -389,13 +389,16 @@ class Policy:
         exp/log/..., a non-boolean where
         condition, matmul operands of two dtypes), 'complex' (a complex input to an op that
         orders elements: relu/max/argmax/clip/topk/leaky_relu; a policy without it uses its
-        'dtype' class), 'value' (k of topk, split sections, max of
+        'dtype' class), 'permute_axis' (an axis of transpose or swapaxes out of range; a
+        policy without it uses its 'axis' class), 'value' (k of topk, split sections, max of
         an empty array), 'empty_axis' (max/argmax along an axis of length 0, argmax of an
         empty array). torch 2.13: RuntimeError for shape, repeated_axis, dtype and value;
         IndexError for axis, index,
         empty_axis; NotImplementedError (a RuntimeError) for complex ("'clamp' not
         implemented for 'ComplexFloat'"). chainer 7.8.1: its type check's InvalidType for
-        shape, axis, dtype and complex;
+        shape, axis, dtype and complex, NumPy's AxisError for permute_axis
+        (``F.swapaxes(x, 0, 2)`` of a 2-d x: 'axis2: axis 2 is out of bounds for array of
+        dimension 2');
         IndexError (NumPy's) for index; ValueError (NumPy's) for repeated_axis, value and
         empty_axis. A Python value of the wrong type (a bool, float or str axis, float shape
         entries, a Variable where a list is expected) raises TypeError in both. Measured over 79 inputs by
@@ -594,7 +597,8 @@ CHAINER = Policy(
     error_classes=(("shape", "InvalidType"), ("axis", "InvalidType"),
                    ("repeated_axis", "ValueError"), ("index", "IndexError"),
                    ("dtype", "InvalidType"), ("complex", "InvalidType"),
-                   ("value", "ValueError"), ("empty_axis", "ValueError")),
+                   ("value", "ValueError"), ("empty_axis", "ValueError"),
+                   ("permute_axis", "AxisError")),
     empty_mean_axis="raise",
     clip_none_bound="unbounded",
     matmul_error_names_op=False,

@@ -73,6 +73,8 @@ ERROR_INPUTS = (
     _call("expand_dims_axis", "expand_dims", "axis", {"x": a(2)}, axis=3),
     _call("transpose_not_permutation", "transpose", "repeated_axis", {"x": a(2, 3)},
           axes=(0, 0)),
+    _call("transpose_axes", "transpose", "permute_axis", {"x": a(2, 3)}, axes=(0, 2)),
+    _call("swapaxes_axis", "swapaxes", "permute_axis", {"x": a(2, 3)}, axis1=0, axis2=2),
     # --- indices out of range --------------------------------------------------------------
     _call("getitem_int", "getitem", "index", {"x": a(3)}, key=5),
     _call("getitem_negative", "getitem", "index", {"x": a(3)}, key=-4),

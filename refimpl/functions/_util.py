@@ -37,7 +37,7 @@ _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeE
 
 
 #: A kind a policy may leave out, and the kind whose class it then takes.
-_KIND_FALLBACK = {"complex": "dtype"}
+_KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis"}
 
 
 def argument_error(kind, message, function_name=""):
@@ -146,8 +146,9 @@ def prepare_operands(operands, function_name):
     return prepared
 
 
-def normalize_axis(axis, ndim, name="axis"):
-    """A tuple of non-negative axes (None means all), validated against ``ndim``."""
+def normalize_axis(axis, ndim, name="axis", kind="axis"):
+    """A tuple of non-negative axes (None means all), validated against ``ndim``; an axis out
+    of range raises the policy's ``kind`` error."""
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
@@ -161,8 +162,8 @@ def normalize_axis(axis, ndim, name="axis"):
         if not isinstance(a, numbers.Integral) or isinstance(a, bool):
             raise TypeError(f"{name} must be an int, a tuple of ints or None, got {name}={axis!r}")
         if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise argument_error("axis", f"{name}={axis!r} is out of range for an array of "
-                                         f"ndim={ndim}")
+            raise argument_error(kind, f"{name}={axis!r} is out of range for an array of "
+                                       f"ndim={ndim}")
         result.append(int(a) % max(ndim, 1))
     if len(set(result)) != len(result):
         raise argument_error("repeated_axis", f"{name}={axis!r} repeats an axis")

@@ -64,7 +64,7 @@ def transpose(x, axes=None):
     if axes is None:
         axes = tuple(reversed(range(x.ndim)))
     axes = tuple(axes)
-    if sorted(normalize_axis(axes, x.ndim, "axes")) != list(range(x.ndim)):
+    if sorted(normalize_axis(axes, x.ndim, "axes", "permute_axis")) != list(range(x.ndim)):
         raise argument_error("shape", f"axes={axes} is not a permutation of the {x.ndim} axes "
                                       f"of x", "Transpose")
     axes = normalize_axis(axes, x.ndim, "axes")
@@ -86,8 +86,8 @@ def swapaxes(x, axis1, axis2):
     if x.ndim == 0 and _semantics.current().zero_dim_axis == "raise":  # numpy's AxisError
         raise ValueError(f"axis1: axis {axis1} is out of bounds for array of dimension 0")
     axes = list(range(x.ndim))
-    a, = normalize_axis(axis1, x.ndim, "axis1")
-    b, = normalize_axis(axis2, x.ndim, "axis2")
+    a, = normalize_axis(axis1, x.ndim, "axis1", "permute_axis")
+    b, = normalize_axis(axis2, x.ndim, "axis2", "permute_axis")
     if x.ndim:  # else axis 0/-1 of a 0-d array, as torch
         axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, axes)

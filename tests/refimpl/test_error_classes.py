@@ -211,9 +211,6 @@ KNOWN_DIFFERENCES = {
                               "torch raises TypeError",
     ("chainer", "reshape_two_minus_one"): "chainer asserts (AssertionError); refimpl raises "
                                           "the policy's 'shape' class",
-    ("chainer", "swapaxes_axis"): "chainer raises NumPy's AxisError (a ValueError and an "
-                                  "IndexError); refimpl raises InvalidType",
-    ("chainer", "transpose_axes"): "as swapaxes_axis",
     ("chainer", "split_sections"): "chainer divides by the section count (ZeroDivisionError); "
                                    "refimpl raises ValueError",
 }
