@@ -37,3 +37,15 @@ def test_the_binding_table_follows_the_installed_version():
 def test_a_bad_version_names_it():
     with pytest.raises(ValueError, match="version='seven'"):
         CHAINER.absent_optimizer("adamw", "seven")
+
+
+def test_arctanh_is_absent_before_chainer_7(monkeypatch):
+    """F.arctanh appeared in chainer 7: its cells skip with the reason on 5.4.0 and 6.7.0."""
+    for version, absent in (("5.4.0", True), ("6.7.0", True), ("7.8.1", False)):
+        monkeypatch.setattr(type(CHAINER), "installed_version", lambda self, v=version: v)
+        reason = CHAINER.absent_op("arctanh")
+        assert (reason is not None) is absent, (version, reason)
+        if absent:
+            assert f"chainer {version} has no chainer.functions.arctanh" in reason
+        assert CHAINER.absent_op("tanh") is None
+    assert CHAINER.absent_op("topk")                 # ops_absent still applies

@@ -38,6 +38,10 @@ OPTIMIZERS_SINCE = {
     "amsbound": ("AMSBound", 7),
 }
 
+#: Ops chainer gained after 6.x: {op subject: (``chainer.functions`` name, first major version
+#: known to have it)}; checked with ``hasattr(chainer.functions, name)`` on 5.4.0, 6.7.0, 7.8.1.
+OPS_SINCE = {"arctanh": ("arctanh", 7)}
+
 _WHERE_SCALAR = ("chainer F.where needs x and y to be arrays of one type: a Python scalar y "
                  "raises TypeError('incompatible array types are mixed in the forward input "
                  "(Where)')")
@@ -104,6 +108,19 @@ class ChainerPlugin(Plugin):
         5.x and older -> 'chainer5' (verified on 5.4.0)."""
         major = _major(version)
         return "chainer5" if major <= 5 else "chainer6" if major == 6 else "chainer"
+
+    def absent_op(self, subject):
+        """The reason chainer lacks op ``subject``: ``ops_absent``, or, for the installed
+        version, an op chainer added later (``OPS_SINCE``)."""
+        reason = super().absent_op(subject)
+        version = self.installed_version()
+        if reason is not None or version is None or subject not in OPS_SINCE:
+            return reason
+        name, since = OPS_SINCE[subject]
+        if _major(version) >= since:
+            return None
+        return (f"chainer {version} has no chainer.functions.{name} (added in chainer {since}; "
+                f"absent in 5.4.0 and 6.7.0, present in 7.8.1)")
 
     def absent_optimizer(self, subject, version=None):
         """Why chainer at ``version`` (default: the installed one) has no class for the
