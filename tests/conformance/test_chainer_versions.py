@@ -48,4 +48,5 @@ def test_arctanh_is_absent_before_chainer_7(monkeypatch):
         if absent:
             assert f"chainer {version} has no chainer.functions.arctanh" in reason
         assert CHAINER.absent_op("tanh") is None
+        assert (CHAINER.absent_op("relu6") is not None) is (version == "5.4.0")   # F.relu6: 6.x on
     assert CHAINER.absent_op("topk")                 # ops_absent still applies

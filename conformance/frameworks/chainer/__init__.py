@@ -38,9 +38,9 @@ OPTIMIZERS_SINCE = {
     "amsbound": ("AMSBound", 7),
 }
 
-#: Ops chainer gained after 6.x: {op subject: (``chainer.functions`` name, first major version
+#: Ops chainer gained after 5.x: {op subject: (``chainer.functions`` name, first major version
 #: known to have it)}; checked with ``hasattr(chainer.functions, name)`` on 5.4.0, 6.7.0, 7.8.1.
-OPS_SINCE = {"arctanh": ("arctanh", 7)}
+OPS_SINCE = {"arctanh": ("arctanh", 7), "relu6": ("relu6", 6)}
 
 _WHERE_SCALAR = ("chainer F.where needs x and y to be arrays of one type: a Python scalar y "
                  "raises TypeError('incompatible array types are mixed in the forward input "
@@ -120,7 +120,7 @@ class ChainerPlugin(Plugin):
         if _major(version) >= since:
             return None
         return (f"chainer {version} has no chainer.functions.{name} (added in chainer {since}; "
-                f"absent in 5.4.0 and 6.7.0, present in 7.8.1)")
+                f"checked on 5.4.0, 6.7.0 and 7.8.1)")
 
     def absent_optimizer(self, subject, version=None):
         """Why chainer at ``version`` (default: the installed one) has no class for the
