@@ -61,9 +61,11 @@ def op_cells(session, property_name):
                            differentiable_only=True)
 
 
-def usable(session, entry, framework):
+def usable(session, entry, framework, gradgrad=False):
+    """Whether the scenario may draw op ``entry`` for ``framework`` (differentiable there,
+    present, and with ``gradgrad`` differentiable twice)."""
     return (entry.differentiable_under(session.reference(session.policy_name(framework)).policy)
-            and not absent(session, framework, entry.subject, ENGINE_DTYPE))
+            and not absent(session, framework, entry.subject, ENGINE_DTYPE, gradgrad))
 
 
 # --- helpers scenarios use (adapter protocol only) --------------------------------------------
@@ -132,7 +134,8 @@ def again(adapter):
 class Context:
     """The framework adapter and the refimpl oracle of an engine cell."""
 
-    def __init__(self, session, cell, stats, requires=None, reason=None, all_ops=False):
+    def __init__(self, session, cell, stats, requires=None, reason=None, all_ops=False,
+                 gradgrad=False):
         unavailable = session.unavailable(cell)
         if unavailable:
             skip(unavailable)
@@ -148,16 +151,17 @@ class Context:
         stats.semantics = self.policy
         stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
         if all_ops:
-            self.entries = [e for e in subjects.entries("op") if usable(session, e, cell.framework)]
+            self.entries = [e for e in subjects.entries("op")
+                            if usable(session, e, cell.framework, gradgrad)]
         elif cell.subject in FAMILIES:
             self.entries = [e for e in subjects.entries("op", family=cell.subject)
-                            if usable(session, e, cell.framework)]
+                            if usable(session, e, cell.framework, gradgrad)]
         else:
             entry = subjects.get(cell.subject)
             lacking = absent(session, cell.framework, entry.subject)
             if lacking:
                 skip(lacking)
-            self.entries = [entry] if usable(session, entry, cell.framework) else []
+            self.entries = [entry] if usable(session, entry, cell.framework, gradgrad) else []
         if not self.entries:
             skip(f"no differentiable op of {cell.subject!r} on {cell.framework}")
 
@@ -188,13 +192,14 @@ class Context:
 
 
 def run_scenario(session, cell, stats, scenario, invariants=None, *, requires=None,
-                 reason=None, all_ops=False):
+                 reason=None, all_ops=False, gradgrad=False):
     """Run ``scenario`` on hypothesis-drawn graphs: framework vs refimpl under its policy,
     plus ``invariants(values, graph) -> [problems]`` on the framework's observation.
     ``requires``: the engine capability it needs (a framework without it skips with
     ``reason``, else the plugin's own reason); ``all_ops``: draw the op from every family
-    (the subject is not an op or a family)."""
-    ctx = Context(session, cell, stats, requires, reason, all_ops)
+    (the subject is not an op or a family); ``gradgrad``: the scenario differentiates twice,
+    so only ops with double backprop on the framework are drawn."""
+    ctx = Context(session, cell, stats, requires, reason, all_ops, gradgrad)
     tolerance = stats.tolerance
     is_reference = session.is_reference(cell.framework)
     oracle = f"{ctx.reference.name} {ctx.policy}"

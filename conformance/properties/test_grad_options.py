@@ -216,6 +216,11 @@ OPTIONS = {
 }
 
 
+#: The options whose scenario differentiates the gradient again (only ops with double
+#: backprop on the framework are drawn: torch has none for hardsigmoid).
+DOUBLE_BACKPROP = ("create_graph", "enable_double_backprop")
+
+
 def cells(session):
     return [Cell(PROPERTY, option, framework, device, ENGINE_DTYPE)
             for option in OPTIONS for framework in session.frameworks
@@ -233,7 +238,7 @@ def check_cell(session, cell, stats):
     reason = (f"{cell.framework} has no grad() option {cell.subject!r} (an option of "
               f"{_owners(capability)})")
     run_scenario(session, cell, stats, scenario, invariants, requires=capability, reason=reason,
-                 all_ops=True)
+                 all_ops=True, gradgrad=cell.subject in DOUBLE_BACKPROP)
 
 
 def test_grad_options(cell, conformance_session, cell_stats):
