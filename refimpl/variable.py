@@ -4,6 +4,18 @@ import numpy
 from . import _backend, policies as _semantics
 
 
+def check_array(value, name):
+    """TypeError naming ``name`` unless ``value`` is a plain NumPy/CuPy array of a numeric dtype
+    (an ndarray subclass's operators differ: np.matrix's * is a matrix product)."""
+    if (isinstance(value, numpy.ndarray) and type(value) is not numpy.ndarray
+            and not _backend.is_cupy_array(value)):
+        raise TypeError(f"{name} must be a plain ndarray, not the subclass "
+                        f"{type(value).__name__} (its operators differ, e.g. np.matrix's * is a "
+                        f"matrix product); got {name}={value!r}; pass numpy.asarray({name})")
+    if value.dtype.kind not in "biufc":
+        raise TypeError(f"{name} must have a numeric dtype, got {name}.dtype={value.dtype}")
+
+
 def _is_float(dtype):
     return dtype.kind in "fc"
 
@@ -55,13 +67,7 @@ class Variable:
             raise TypeError(f"data must be an array, not a Variable (got {data!r}); use .data")
         if not hasattr(data, "dtype") or not hasattr(data, "shape"):
             data = numpy.asarray(data)
-        if (isinstance(data, numpy.ndarray) and type(data) is not numpy.ndarray
-                and not _backend.is_cupy_array(data)):
-            raise TypeError(f"data must be a plain ndarray, not the subclass "
-                            f"{type(data).__name__} (its operators differ, e.g. np.matrix's * is "
-                            f"a matrix product); got data={data!r}; pass numpy.asarray(data)")
-        if data.dtype.kind not in "biufc":
-            raise TypeError(f"data must have a numeric dtype, got dtype={data.dtype} for data={data!r}")
+        check_array(data, "data")
         _check_flag("requires_grad", requires_grad, allow_none=True)
         self.data = data
         self.name = name

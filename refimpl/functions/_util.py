@@ -5,7 +5,7 @@ import numpy
 
 from .. import _backend, policies as _semantics
 from ..errors import InvalidType
-from ..variable import Variable
+from ..variable import Variable, check_array
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 _DEFAULT_FOR_CATEGORY = {0: numpy.bool_, 1: numpy.int64, 2: numpy.float32, 3: numpy.complex64}
@@ -16,17 +16,21 @@ def as_variable(value, name="x"):
     if isinstance(value, Variable):
         return value
     if hasattr(value, "dtype") and hasattr(value, "shape"):
-        if (isinstance(value, numpy.ndarray) and type(value) is not numpy.ndarray
-                and not _backend.is_cupy_array(value)):
-            raise TypeError(f"{name} must be a plain ndarray, not the subclass "
-                            f"{type(value).__name__} (np.matrix's * is a matrix product); got "
-                            f"{name}={value!r}; pass numpy.asarray({name})")
-        if value.dtype.kind not in "biufc":
-            raise TypeError(f"{name} must have a numeric dtype, got {name}.dtype={value.dtype}")
+        check_array(value, name)
         return Variable._constant(value)
     if isinstance(value, (numbers.Number, list, tuple)):
         return Variable._constant(numpy.asarray(value))
     raise TypeError(f"{name} must be a Variable, an array or a number, got {name}={value!r}")
+
+
+def float_input(x, name):
+    """``x`` as a Variable of a floating-point dtype; another dtype raises the policy's 'dtype'
+    error naming the function ``name``."""
+    x = as_variable(x)
+    if x.dtype.kind != "f":
+        raise argument_error("dtype", f"{name} needs a floating-point input, got "
+                                      f"x.dtype={x.dtype}", name)
+    return x
 
 
 _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeError": TypeError,

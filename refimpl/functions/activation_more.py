@@ -11,21 +11,13 @@ import numbers
 
 from .. import _backend, policies as _semantics
 from ..function import Function
-from ._util import argument_error, as_variable
+from ._util import float_input
 from .activation import _Masked
 from .indexing import where
 from .math import abs, exp, sigmoid, tanh
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def _float_input(x, name):
-    x = as_variable(x)
-    if x.dtype.kind != "f":
-        raise argument_error("dtype", f"{name} needs a floating-point input, got "
-                                      f"x.dtype={x.dtype}", name)
-    return x
 
 
 def _number(value, name, function_name):
@@ -121,19 +113,19 @@ class LogSigmoid(Function):
 
 def elu(x, alpha=1.0):
     """``x`` where ``x > 0`` else ``alpha * (exp(x) - 1)`` (default alpha 1 in both)."""
-    x = _float_input(x, "elu")
+    x = float_input(x, "elu")
     return ELU(_number(alpha, "alpha", "elu"))(x)
 
 
 def selu(x):
     """``scale * elu(x, alpha)`` with the self-normalising constants alpha = 1.6733 and
     scale = 1.0507 (torch's fixed values, chainer's defaults)."""
-    return ELU(SELU_ALPHA, SELU_SCALE)(_float_input(x, "selu"))
+    return ELU(SELU_ALPHA, SELU_SCALE)(float_input(x, "selu"))
 
 
 def celu(x, alpha=1.0):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``; alpha must not be 0."""
-    x = _float_input(x, "celu")
+    x = float_input(x, "celu")
     alpha = _number(alpha, "alpha", "celu")
     if alpha == 0:
         raise ValueError(f"celu needs alpha != 0, got alpha={alpha!r}")
@@ -144,7 +136,7 @@ def softplus(x, beta=1.0, threshold=None):
     """``log(1 + exp(beta * x)) / beta``. Where ``beta * x > threshold`` the result is ``x``
     itself and its gradient 1; ``threshold=None`` takes the policy's ``softplus_threshold``
     (torch 20; chainer: none, the formula everywhere)."""
-    x = _float_input(x, "softplus")
+    x = float_input(x, "softplus")
     beta = _number(beta, "beta", "softplus")
     if beta == 0:
         raise ValueError(f"softplus needs beta != 0, got beta={beta!r}")
@@ -158,24 +150,24 @@ def softplus(x, beta=1.0, threshold=None):
 def hard_sigmoid(x):
     """``clip(slope * x + 0.5, 0, 1)``; the slope is the policy's ``hard_sigmoid_slope``
     (chainer ``F.hard_sigmoid``: 0.2; torch ``F.hardsigmoid``: 1/6, i.e. relu6(x + 3) / 6)."""
-    x = _float_input(x, "hard_sigmoid")
+    x = float_input(x, "hard_sigmoid")
     return _Clamped(0.0, 1.0, _semantics.current().hard_sigmoid_slope, 0.5)(x)
 
 
 def silu(x):
     """``x * sigmoid(x)`` (torch ``F.silu``; chainer ``F.swish`` with beta = 1)."""
-    return SiLU()(_float_input(x, "silu"))
+    return SiLU()(float_input(x, "silu"))
 
 
 def relu6(x):
     """``clip(x, 0, 6)``; the gradient is 1 strictly inside (0 at 0 and 6)."""
-    return _Clamped(0.0, 6.0)(_float_input(x, "relu6"))
+    return _Clamped(0.0, 6.0)(float_input(x, "relu6"))
 
 
 def clipped_relu(x, z=20.0):
     """``clip(x, 0, z)`` (chainer ``F.clipped_relu``, default z 20; torch ``hardtanh(x, 0,
     z)``); the gradient is 1 strictly inside."""
-    x = _float_input(x, "clipped_relu")
+    x = float_input(x, "clipped_relu")
     z = _number(z, "z", "clipped_relu")
     if z <= 0:
         raise ValueError(f"clipped_relu needs z > 0, got z={z!r}")
@@ -185,7 +177,7 @@ def clipped_relu(x, z=20.0):
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """``clip(x, min_val, max_val)`` (torch ``F.hardtanh``); the gradient is 1 strictly
     inside, 0 at the bounds (unlike ``clip``, whose bounds pass it)."""
-    x = _float_input(x, "hardtanh")
+    x = float_input(x, "hardtanh")
     min_val = _number(min_val, "min_val", "hardtanh")
     max_val = _number(max_val, "max_val", "hardtanh")
     if max_val < min_val:
@@ -196,18 +188,18 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
 
 def log_sigmoid(x):
     """``log(sigmoid(x))``, without overflow for large negative ``x``."""
-    return LogSigmoid()(_float_input(x, "log_sigmoid"))
+    return LogSigmoid()(float_input(x, "log_sigmoid"))
 
 
 def softsign(x):
     """``x / (1 + |x|)`` (torch composes it from abs, add and div, and so does refimpl)."""
-    x = _float_input(x, "softsign")
+    x = float_input(x, "softsign")
     return x / (abs(x) + 1.0)
 
 
 def tanhshrink(x):
     """``x - tanh(x)`` (a composition in torch and here)."""
-    x = _float_input(x, "tanhshrink")
+    x = float_input(x, "tanhshrink")
     return x - tanh(x)
 
 

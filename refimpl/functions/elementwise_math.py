@@ -13,7 +13,7 @@ from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
 from . import _special
-from ._util import argument_error, as_variable, prepare_operands
+from ._util import argument_error, as_variable, float_input, prepare_operands
 from .arithmetic import _apply
 from .broadcast import unbroadcast
 from .math import exp
@@ -31,12 +31,7 @@ def _xp(x):
 def _unary(make, x, name=None):
     """``make()(x)`` for a floating-point ``x``; other dtypes raise the policy's 'dtype'
     error naming the function."""
-    x = as_variable(x)
-    name = name or make.__name__.lower()
-    if x.dtype.kind != "f":
-        raise argument_error("dtype", f"{name} needs a floating-point input, got "
-                                      f"x.dtype={x.dtype}", name)
-    return make()(x)
+    return make()(float_input(x, name or make.__name__.lower()))
 
 
 class Log1p(Function):
@@ -370,11 +365,7 @@ def _step(make, x):
     ``step_functions_in_graph`` False) a constant outside the graph."""
     if _semantics.current().step_functions_in_graph:
         return _unary(make, x)
-    x = as_variable(x)
-    if x.dtype.kind != "f":
-        name = make.__name__.lower()
-        raise argument_error("dtype", f"{name} needs a floating-point input, got "
-                                      f"x.dtype={x.dtype}", name)
+    x = float_input(x, make.__name__.lower())
     # chainer.as_variable(array): a Variable (not a converted constant) that needs no grad
     xp = _backend.get_array_module(x.data)  # a 0-d result stays an array, not a NumPy scalar
     return Variable._make_output(xp.asarray(make().forward(x.data)), None, False)

@@ -9,20 +9,13 @@ import numbers
 
 from .. import _backend
 from ..function import Function
-from ._util import argument_error, as_variable, normalize_axis, prepare_operands, returns_input
+from ._util import (argument_error, as_variable, float_input, normalize_axis, prepare_operands,
+                    returns_input)
 from .indexing import where
 from .broadcast import broadcast_to
 from .matmul import MatMul, matmul
 from .reduction import _expand_back, _reduction_axes, sum
 from .shape import Reshape, Transpose, expand_dims, reshape
-
-
-def _float_input(x, name):
-    x = as_variable(x)
-    if x.dtype.kind != "f":
-        raise argument_error("dtype", f"{name} needs a floating-point input, got "
-                                      f"x.dtype={x.dtype}", name)
-    return x
 
 
 def _permute(x, axes):
@@ -69,7 +62,7 @@ class Prod(Function):
 def prod(x, axis=None, keepdims=False):
     """Product over ``axis`` (an int, a tuple, or None for all); its gradient at element j
     is the product of the other elements (exact with zeros, as both frameworks)."""
-    x = _float_input(x, "prod")
+    x = float_input(x, "prod")
     return Prod(_reduction_axes(axis, x, "Prod"), bool(keepdims))(x)
 
 
@@ -106,7 +99,7 @@ class Cumsum(Function):
 
 def cumsum(x, axis=None):
     """Running sums along ``axis`` (None: of the flattened input, as NumPy and chainer)."""
-    x = _float_input(x, "cumsum")
+    x = float_input(x, "cumsum")
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     if x.ndim == 0:  # torch: a 0-d input along axis 0 or -1: a copy of itself
@@ -118,7 +111,7 @@ def cumsum(x, axis=None):
 def cumprod(x, axis=None):
     """Running products along ``axis`` (None: of the flattened input): element i is the
     ``prod`` of the elements 0..i, so gradients are exact with zeros."""
-    x = _float_input(x, "cumprod")
+    x = float_input(x, "cumprod")
     flattened = axis is None
     if flattened:
         x, axis = reshape(x, (-1,)), 0

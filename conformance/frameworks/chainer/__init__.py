@@ -112,28 +112,30 @@ class ChainerPlugin(Plugin):
     def absent_op(self, subject):
         """The reason chainer lacks op ``subject``: ``ops_absent``, or, for the installed
         version, an op chainer added later (``OPS_SINCE``)."""
-        reason = super().absent_op(subject)
-        version = self.installed_version()
-        if reason is not None or version is None or subject not in OPS_SINCE:
-            return reason
-        name, since = OPS_SINCE[subject]
-        if _major(version) >= since:
-            return None
-        return (f"chainer {version} has no chainer.functions.{name} (added in chainer {since}; "
-                f"checked on 5.4.0, 6.7.0 and 7.8.1)")
+        return super().absent_op(subject) or _added_later(
+            self.installed_version(), OPS_SINCE, subject, "functions",
+            "checked on 5.4.0, 6.7.0 and 7.8.1")
 
     def absent_optimizer(self, subject, version=None):
         """Why chainer at ``version`` (default: the installed one) has no class for the
         optimizer ``subject`` (``OPTIMIZERS_SINCE``), or None (it has one, or chainer is not
         installed: the adapter then says so)."""
-        version = self.installed_version() if version is None else version
-        if version is None or subject not in OPTIMIZERS_SINCE:
-            return None
-        name, since = OPTIMIZERS_SINCE[subject]
-        if _major(version) >= since:
-            return None
-        return (f"chainer {version} has no chainer.optimizers.{name} (added in chainer {since}; "
-                f"absent in 5.4.0 and 6.7.0, present in 7.8.1)")
+        return _added_later(self.installed_version() if version is None else version,
+                            OPTIMIZERS_SINCE, subject, "optimizers",
+                            "absent in 5.4.0 and 6.7.0, present in 7.8.1")
+
+
+def _added_later(version, table, subject, module, checked):
+    """Why chainer ``version`` lacks ``subject``, which ``table`` ({subject: (name, major
+    version that added it)}) says came in a later chainer.``module``; None if it has it, or
+    if chainer is not installed (``version`` None)."""
+    if version is None or subject not in table:
+        return None
+    name, since = table[subject]
+    if _major(version) >= since:
+        return None
+    return (f"chainer {version} has no chainer.{module}.{name} (added in chainer {since}; "
+            f"{checked})")
 
 
 def _major(version):
