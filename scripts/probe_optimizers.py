@@ -36,9 +36,13 @@ TORCH_CONFIGS = {
     "RMSprop": {"lr": 0.01},
     "RMSprop_centered_momentum": {"lr": 0.01, "centered": True, "momentum": 0.5, "weight_decay": 0.1},
     "Adagrad": {"lr": 0.1, "lr_decay": 0.1, "initial_accumulator_value": 0.5},
+    "Adadelta": {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1},
 }
 CHAINER_CONFIGS = {
     "SGD": {"lr": 0.1},
+    "CorrectedMomentumSGD": {"lr": 0.1, "momentum": 0.9},
+    "AdaDelta": {"rho": 0.8},
+    "SMORMS3": {"lr": 0.1},
     "MomentumSGD": {"lr": 0.1, "momentum": 0.9},
     "NesterovAG": {"lr": 0.1, "momentum": 0.9},
     "Adam": {"alpha": 0.1},
@@ -85,7 +89,7 @@ def torch_scenarios():
         return {"config": config, "params": params, "state": opt.state_dict()["state"]}
 
     yield "defaults", {n: signature_defaults(getattr(torch.optim, n))
-                       for n in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad")}
+                       for n in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta")}
     for name, config in TORCH_CONFIGS.items():
         yield "trajectory." + name, run(name, config)
     yield "none_grad", torch_none_grad(torch)
@@ -168,7 +172,8 @@ def chainer_scenarios():
         return {"config": config, "params": params, "state": _chainer_state(chainer, opt)}
 
     names = ("SGD", "MomentumSGD", "NesterovAG", "Adam", "AdamW", "AMSGrad", "AdaBound",
-             "AMSBound", "RMSprop", "RMSpropGraves", "AdaGrad")
+             "AMSBound", "RMSprop", "RMSpropGraves", "AdaGrad", "CorrectedMomentumSGD",
+             "AdaDelta", "SMORMS3")
     yield "defaults", {n: signature_defaults(getattr(optimizers, n)) for n in names}
     for name, config in CHAINER_CONFIGS.items():
         yield "trajectory." + name, run(name, config)

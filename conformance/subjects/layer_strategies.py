@@ -655,6 +655,8 @@ _OVER_PARAMS = {
                       eps=st.sampled_from([1e-10, 1e-6, 1e-3])),
     "weight_decay": _fixed(lr=RATES, momentum=MOMENTUM, weight_decay=DECAY),
     "gradient_clipping": _fixed(lr=RATES, momentum=st.sampled_from([0.0, 0.9])),
+    "adadelta": _fixed(lr=st.floats(0.1, 2.0), rho=UNIT, eps=st.sampled_from([1e-6, 1e-4, 1e-2]),
+                       weight_decay=st.sampled_from([0.0, 0.0, 0.01]), maximize=st.booleans()),
 }
 
 _LINK_ADAM = dict(alpha=RATES, beta1=UNIT, beta2=BETA2, eps=EPSILONS, eta=st.floats(0.1, 1.0))
@@ -674,6 +676,9 @@ _OVER_LINK = {
     "adagrad": _fixed(lr=RATES, eps=EPSILONS),
     "weight_decay": _fixed(lr=RATES, momentum=MOMENTUM),
     "gradient_clipping": _fixed(lr=RATES),
+    "adadelta": _fixed(rho=UNIT, eps=st.sampled_from([1e-6, 1e-4, 1e-2])),
+    "smorms3": _fixed(lr=RATES, eps=st.sampled_from([1e-16, 1e-8, 1e-4])),
+    "corrected_momentum_sgd": _fixed(lr=RATES, momentum=MOMENTUM),
 }
 
 #: Hyperparameter strategies of each optimizer subject, by the API's optimizer style.

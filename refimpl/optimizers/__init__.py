@@ -2,11 +2,12 @@
 
 * ``torch_rules`` / ``chainer_rules``: ``step(param, grad, state, hp) -> (param, state)``
   for each framework's formulas, one comment per equation line; ``rules.RULES`` indexes them.
-* ``torch_style``: ``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad`` (param groups,
-  ``zero_grad``, ``step(closure)``, ``state_dict``), torch 2.13's defaults and messages.
+* ``torch_style``: ``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adadelta``
+  (param groups, ``zero_grad``, ``step(closure)``, ``state_dict``), torch 2.13's defaults and messages.
 * ``chainer_style``: ``SGD``, ``MomentumSGD``, ``NesterovAG``, ``Adam`` (+ ``AdamW``,
-  ``AMSGrad``, ``AdaBound``, ``AMSBound``), ``RMSprop``, ``RMSpropGraves``, ``AdaGrad``
-  (``setup``, ``update([lossfun])``, ``add_hook``, ``t``/``epoch``), chainer 7.8.1's defaults.
+  ``AMSGrad``, ``AdaBound``, ``AMSBound``), ``RMSprop``, ``RMSpropGraves``, ``AdaGrad``,
+  ``CorrectedMomentumSGD``, ``AdaDelta``, ``SMORMS3`` (``setup``, ``update([lossfun])``,
+  ``add_hook``, ``t``/``epoch``), chainer 7.8.1's defaults.
 * ``hooks``: chainer's ``WeightDecay``, ``Lasso``, ``GradientClipping``, ``GradientHardClipping``.
 * ``clip``: torch's ``clip_grad_norm_`` / ``clip_grad_value_`` and the pure clipping factors.
 * ``defaults.DEFAULTS``: every framework's default hyperparameters, as data.

@@ -145,3 +145,47 @@ def ada_grad(param, grad, state, hp):
     h = state["h"] + grad * grad                                 # h = h + g^2
     return param - hp["lr"] * grad / (xp.sqrt(h) + hp["eps"]), {"h": h, "t": state["t"] + 1}
     # p = p - lr g / (sqrt(h) + eps)
+
+
+def corrected_momentum_sgd(param, grad, state, hp):
+    """chainer.optimizers.CorrectedMomentumSGD. hp: lr, momentum. state: v.
+
+    The learning rate multiplies the velocity at each step instead of being folded into it,
+    so this is torch SGD(momentum, dampening=0) for any lr schedule (v = -b): the form
+    MomentumSGD is not, once lr changes.
+    """
+    state = _fresh(state, param, "v")
+    v = state["v"] * hp["momentum"] - grad                       # v = mu v - g
+    return param + hp["lr"] * v, {"v": v, "t": state["t"] + 1}   # p = p + lr v
+
+
+def ada_delta(param, grad, state, hp):
+    """chainer.optimizers.AdaDelta. hp: rho, eps. state: msg, msdx.
+
+    No learning rate (torch's Adadelta multiplies the step by lr, default 1.0, and defaults
+    to rho 0.9 where chainer has 0.95).
+    """
+    xp = get_array_module(param)
+    state = _fresh(state, param, "msg", "msdx")
+    rho, eps = hp["rho"], hp["eps"]
+    msg = state["msg"] * rho + (1 - rho) * grad * grad           # msg = rho msg + (1 - rho) g^2
+    dx = xp.sqrt((state["msdx"] + eps) / (msg + eps)) * grad     # dx = sqrt((msdx + eps) / (msg + eps)) g
+    msdx = state["msdx"] * rho + (1 - rho) * dx * dx             # msdx = rho msdx + (1 - rho) dx^2
+    return param - dx, {"msg": msg, "msdx": msdx, "t": state["t"] + 1}   # p = p - dx
+
+
+def smorms3(param, grad, state, hp):
+    """chainer.optimizers.SMORMS3 (Simon Funk's). hp: lr, eps. state: mem (starts at ones),
+    g, g2. No torch counterpart."""
+    xp = get_array_module(param)
+    if not all(name in state for name in ("mem", "g", "g2")):
+        state = {"mem": xp.ones_like(param), "g": xp.zeros_like(param),
+                 "g2": xp.zeros_like(param), "t": state.get("t", 0)}
+    r = 1 / (state["mem"] + 1)                                   # r = 1 / (mem + 1)
+    g = (1 - r) * state["g"] + r * grad                          # g = (1 - r) g + r grad
+    g2 = (1 - r) * state["g2"] + r * grad * grad                 # g2 = (1 - r) g2 + r grad^2
+    x = g * g / (g2 + hp["eps"])                                 # x = g^2 / (g2 + eps)
+    param = param - grad * xp.minimum(x, hp["lr"]) / (xp.sqrt(g2) + hp["eps"])
+    # p = p - grad min(x, lr) / (sqrt(g2) + eps)
+    mem = 1 + state["mem"] * (1 - x)                             # mem = 1 + mem (1 - x)
+    return param, {"mem": mem, "g": g, "g2": g2, "t": state["t"] + 1}

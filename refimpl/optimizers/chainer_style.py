@@ -1,5 +1,6 @@
 """Chainer-style optimizers: ``SGD``, ``MomentumSGD``, ``NesterovAG``, ``Adam`` (and
-``AdamW``, ``AMSGrad``, ``AdaBound``, ``AMSBound``), ``RMSprop``, ``RMSpropGraves``, ``AdaGrad``.
+``AdamW``, ``AMSGrad``, ``AdaBound``, ``AMSBound``), ``RMSprop``, ``RMSpropGraves``, ``AdaGrad``,
+``CorrectedMomentumSGD``, ``AdaDelta``, ``SMORMS3``.
 
 Thin classes over ``chainer_rules`` that follow chainer 7.8.1's ``GradientMethod``:
 
@@ -461,3 +462,50 @@ class AdaGrad(GradientMethod):
 
     def _state_names(self):
         return ("h",)
+
+
+class CorrectedMomentumSGD(MomentumSGD):
+    """``chainer.optimizers.CorrectedMomentumSGD``: ``v = momentum*v - g; p += lr*v``.
+
+    lr 0.01, momentum 0.9. torch ``SGD(momentum)`` (dampening 0) is this form: unlike
+    ``MomentumSGD``, a change of lr takes effect on the whole velocity at once.
+    """
+
+    _rule = staticmethod(chainer_rules.corrected_momentum_sgd)
+
+
+class AdaDelta(GradientMethod):
+    """``chainer.optimizers.AdaDelta``: ``msg = rho*msg + (1-rho)*g^2``;
+    ``dx = sqrt((msdx + eps)/(msg + eps))*g``; ``msdx = rho*msdx + (1-rho)*dx^2``; ``p -= dx``.
+
+    rho 0.95, eps 1e-6; no lr (torch ``Adadelta``: lr 1.0, rho 0.9, the same update times lr).
+    """
+
+    _rule = staticmethod(chainer_rules.ada_delta)
+    rho = _Proxy("rho")
+    eps = _Proxy("eps")
+
+    def __init__(self, rho=0.95, eps=1e-06):
+        super().__init__(rho=rho, eps=eps)
+
+    def _state_names(self):
+        return ("msg", "msdx")
+
+
+class SMORMS3(GradientMethod):
+    """``chainer.optimizers.SMORMS3``: ``r = 1/(mem + 1)``; ``g = (1-r)*g + r*grad``;
+    ``g2 = (1-r)*g2 + r*grad^2``; ``x = g^2/(g2 + eps)``;
+    ``p -= grad*min(x, lr)/(sqrt(g2) + eps)``; ``mem = 1 + mem*(1 - x)`` (mem starts at 1).
+
+    lr 0.001, eps 1e-16. torch has no counterpart.
+    """
+
+    _rule = staticmethod(chainer_rules.smorms3)
+    lr = _Proxy("lr")
+    eps = _Proxy("eps")
+
+    def __init__(self, lr=0.001, eps=1e-16):
+        super().__init__(lr=lr, eps=eps)
+
+    def _state_names(self):
+        return ("mem", "g", "g2")

@@ -7,7 +7,8 @@ records them under ``scripts/probe_results/``. torch's implementation switches
 
 Where the two frameworks name the same method, the defaults differ: SGD lr (torch 1e-3,
 chainer 0.01), Adagrad (torch lr 1e-2, eps 1e-10; chainer lr 1e-3, eps 1e-8), AdamW's weight
-decay (torch 1e-2; chainer 0); RMSprop agrees (lr 0.01, alpha 0.99, eps 1e-8).
+decay (torch 1e-2; chainer 0), Adadelta's rho (torch 0.9, chainer 0.95; torch also has lr 1.0,
+chainer none); RMSprop agrees (lr 0.01, alpha 0.99, eps 1e-8).
 """
 
 TORCH_IMPLEMENTATION_SWITCHES = ("foreach", "fused", "capturable", "differentiable")
@@ -24,6 +25,7 @@ DEFAULTS = {
                     "centered": False, "maximize": False},
         "Adagrad": {"lr": 1e-2, "lr_decay": 0, "weight_decay": 0, "initial_accumulator_value": 0,
                     "eps": 1e-10, "maximize": False},
+        "Adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0, "maximize": False},
     },
     "chainer": {
         "SGD": {"lr": 0.01},
@@ -42,5 +44,8 @@ DEFAULTS = {
         "RMSprop": {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "eps_inside_sqrt": False},
         "RMSpropGraves": {"lr": 1e-4, "alpha": 0.95, "momentum": 0.9, "eps": 1e-4},
         "AdaGrad": {"lr": 0.001, "eps": 1e-8},
+        "CorrectedMomentumSGD": {"lr": 0.01, "momentum": 0.9},
+        "AdaDelta": {"rho": 0.95, "eps": 1e-6},
+        "SMORMS3": {"lr": 0.001, "eps": 1e-16},
     },
 }

@@ -13,6 +13,7 @@ RULES = {
     ("torch", "AdamW"): torch_rules.adam,  # with hp['decoupled_weight_decay'] = True
     ("torch", "RMSprop"): torch_rules.rmsprop,
     ("torch", "Adagrad"): torch_rules.adagrad,
+    ("torch", "Adadelta"): torch_rules.adadelta,
     ("chainer", "SGD"): chainer_rules.sgd,
     ("chainer", "MomentumSGD"): chainer_rules.momentum_sgd,
     ("chainer", "NesterovAG"): chainer_rules.nesterov_ag,
@@ -20,4 +21,7 @@ RULES = {
     ("chainer", "RMSprop"): chainer_rules.rmsprop,
     ("chainer", "RMSpropGraves"): chainer_rules.rmsprop_graves,
     ("chainer", "AdaGrad"): chainer_rules.ada_grad,
+    ("chainer", "CorrectedMomentumSGD"): chainer_rules.corrected_momentum_sgd,
+    ("chainer", "AdaDelta"): chainer_rules.ada_delta,
+    ("chainer", "SMORMS3"): chainer_rules.smorms3,
 }

@@ -146,3 +146,28 @@ def adagrad(param, grad, state, hp):
     total = state["sum"] + g * g                                 # h = h + g^2
     std = xp.sqrt(total) + hp["eps"]                             # d = sqrt(h) + eps
     return param - clr * (g / std), {"step": step, "sum": total}  # p = p - lr_t * g / d
+
+
+def adadelta_init(param, hp):
+    """Fresh Adadelta state: step 0, zero square_avg and acc_delta."""
+    xp = get_array_module(param)
+    return {"step": 0.0, "square_avg": xp.zeros_like(param), "acc_delta": xp.zeros_like(param)}
+
+
+def adadelta(param, grad, state, hp):
+    """torch.optim.Adadelta: chainer's AdaDelta times a learning rate, with L2 weight decay.
+
+    hp: lr, rho, eps, weight_decay, maximize. state: square_avg, acc_delta.
+    """
+    xp = get_array_module(param)
+    state = state or adadelta_init(param, hp)
+    rho, eps = hp["rho"], hp["eps"]
+    g = _ascent(grad, hp)                                        # g = -grad when maximizing
+    if hp["weight_decay"] != 0:
+        g = g + hp["weight_decay"] * param                       # g = g + wd * p  (L2)
+    square_avg = state["square_avg"] * rho + (1 - rho) * g * g   # s = rho s + (1 - rho) g^2
+    std = xp.sqrt(square_avg + eps)                              # d = sqrt(s + eps)
+    delta = xp.sqrt(state["acc_delta"] + eps) / std * g          # delta = sqrt(a + eps) / d * g
+    acc_delta = state["acc_delta"] * rho + (1 - rho) * delta * delta   # a = rho a + (1 - rho) delta^2
+    return param - hp["lr"] * delta, {"step": state["step"] + 1, "square_avg": square_avg,
+                                      "acc_delta": acc_delta}    # p = p - lr * delta

@@ -1,4 +1,5 @@
-"""PyTorch-style optimizers: ``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``.
+"""PyTorch-style optimizers: ``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``,
+``Adadelta``.
 
 Thin classes over ``torch_rules``: param groups, per-parameter state, ``zero_grad``,
 ``step(closure)``, ``state_dict`` / ``load_state_dict``, torch 2.13's defaults and argument
@@ -388,3 +389,36 @@ class Adagrad(Optimizer):
         if param not in self.state:  # a group added later: torch creates its state on its first step
             self.state[param] = torch_rules.adagrad_init(param.data, self.defaults)
         super()._update(param, group)
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as ``torch.optim.Adadelta`` (2.13).
+
+    ``s = rho*s + (1-rho)*g^2``; ``delta = sqrt(a + eps)/sqrt(s + eps)*g``;
+    ``a = rho*a + (1-rho)*delta^2``; ``p -= lr*delta``; ``g`` includes ``weight_decay*p`` and
+    ``maximize``.
+
+    Args: params; lr 1.0; rho 0.9; eps 1e-6; weight_decay 0; maximize False.
+
+    chainer's ``AdaDelta(rho=0.95, eps=1e-6)``: the same update with no lr (torch's lr=1.0),
+    no weight decay, and another rho.
+    """
+
+    _rule = staticmethod(torch_rules.adadelta)
+    _group_defaults = {"maximize": False}
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+        for name, value in (("lr", lr), ("rho", rho), ("eps", eps),
+                            ("weight_decay", weight_decay)):
+            require_real(name, value)
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize}
+        super().__init__(params, defaults)

@@ -235,6 +235,9 @@ _OPTIMIZER_CLASSES = {
     "adagrad": "AdaGrad",
     "weight_decay": "MomentumSGD",
     "gradient_clipping": "SGD",
+    "adadelta": "AdaDelta",
+    "smorms3": "SMORMS3",
+    "corrected_momentum_sgd": "CorrectedMomentumSGD",
 }
 
 

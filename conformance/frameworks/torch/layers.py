@@ -219,6 +219,11 @@ OPTIMIZERS = {
     "adagrad": "Adagrad",
     "weight_decay": "SGD",
     "gradient_clipping": "SGD",
+    "adadelta": "Adadelta",
+    "smorms3": _no_counterpart("smorms3", "SMORMS3"),
+    "corrected_momentum_sgd": Absent(
+        "torch.optim has no CorrectedMomentumSGD: SGD(momentum) already updates p -= lr b, "
+        "b = mu b + g, chainer's CorrectedMomentumSGD form (the momentum_sgd subject)"),
 }
 
 OPTIMIZER_RUN = torch_optimizer_run
