@@ -142,10 +142,10 @@ for _record in [
     Optimizer("rmsprop"), Optimizer("rmsprop_graves"), Optimizer("adagrad"),
     Optimizer("weight_decay", doc="weight decay as an argument or as a hook"),
     Optimizer("gradient_clipping", doc="gradient norm clipping before the step, or as a hook"),
-    # issue 17 (optimizers): chainer's AdaDelta, SMORMS3 and CorrectedMomentumSGD
+    # issue 17 (optimizers): AdaDelta, SMORMS3 and the corrected momentum form
     Optimizer("adadelta"), Optimizer("smorms3"),
-    Optimizer("corrected_momentum_sgd", doc="chainer's CorrectedMomentumSGD (p += lr v, v = mu v "
-                                            "- g); torch SGD(momentum) is this form"),
+    Optimizer("corrected_momentum_sgd", doc="momentum with lr outside the velocity: p += lr v, "
+                                            "v = mu v - g"),
     Serializer("round_trip",
                doc="the framework exports, the reference relays, the framework loads"),
     Serializer("ported", porting=True,
