@@ -2,6 +2,8 @@
 # Bring here (a machine with network) everything scripts/gpu_run.sh installs on the GPU machine
 # (python3 3.12 with torch and CuPy preinstalled, no network), as wheels in wheels/:
 #   - the test tools: hypothesis, pytest, pytest-xdist and their dependencies (pure Python);
+#   - jsonschema and its dependencies (the report validates results against the schema;
+#     the GPU machine's image has no jsonschema);
 #   - setuptools>=77.0.3,<81 (chainer imports pkg_resources, which setuptools 81 dropped);
 #   - chainer 7.8.1 (source-only on PyPI: built here into a wheel; it is pure Python,
 #     py3-none-any, so the one wheel installs on 3.12) and its dependencies filelock, six,
@@ -44,7 +46,7 @@ PY
 # Everything else as ready-made wheels for CPython 3.12 on x86_64 Linux, with dependencies.
 "$PYTHON" -m pip download -q -d "$WHEELS" "${TARGET[@]}" \
     "hypothesis>=6.100" "pytest>=8" "pytest-xdist>=3" "setuptools>=77.0.3,<81" \
-    filelock six "protobuf>=3.0.0" typing_extensions
+    "jsonschema>=4.18" filelock six "protobuf>=3.0.0" typing_extensions
 "$PYTHON" -m pip download -q -d "$WHEELS" "${TARGET[@]}" --no-deps "numpy==1.26.4"
 
 ls -1 "$WHEELS"

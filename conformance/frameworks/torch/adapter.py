@@ -25,6 +25,13 @@ class TorchAdapter(Adapter):
         self.version = self.torch.__version__.split("+")[0]
         self.build = self.torch.__version__
         self.semantics = plugin.policy_for(self.version) if plugin is not None else None
+        # TF32 is a reduced-precision mode of float32 matmuls and convolutions on Ampere and
+        # later GPUs, and torch's cuDNN convolutions use it by default (cudnn.allow_tf32).
+        # Cells compare float32 at float32's tolerance (refimpl's CuPy GEMMs are true float32:
+        # CUPY_TF32 is off by default), so the harness turns it off: a TF32 difference is a
+        # precision setting, not an autograd one. No effect on the CPU.
+        self.torch.backends.cudnn.allow_tf32 = False
+        self.torch.backends.cuda.matmul.allow_tf32 = False
 
     def device_reason(self, device):
         if device == "cuda":
