@@ -471,6 +471,72 @@ class Policy:
         creator, ``requires_grad`` False, so ``chainer.grad([F.floor(x)], [x])`` gives
         [None]).""")
 
+    # --- normalisation and regularisation (issue 17) ---------------------------------------
+    batch_norm_eps: float = _doc(
+        """Default ``eps`` of batch normalisation (functions and layers). torch 2.13: 1e-5
+        (``F.batch_norm``, ``nn.BatchNorm1d/2d``). chainer 7.8.1: 2e-5
+        (``F.batch_normalization``, ``F.fixed_batch_normalization``,
+        ``L.BatchNormalization``).""")
+
+    batch_norm_average_argument: str = _doc(
+        """What the running-average argument of a batch-normalisation layer weighs.
+        'momentum' (torch 2.13 ``nn.BatchNorm1d(momentum=0.1)``: running = (1 - momentum)
+        running + momentum batch; ``momentum=None`` is a cumulative average). 'decay'
+        (chainer 7.8.1 ``L.BatchNormalization(decay=0.9)``: running = decay running + (1 -
+        decay) batch; ``finetune=True`` is a cumulative average). The defaults weigh the same
+        (0.1 of the batch); the same number means the opposite. Both fold in the unbiased
+        variance (n / (n - 1) times the batch's; chainer: n / max(n - 1, 1)).""")
+
+    norm_single_value: str = _doc(
+        """Training-mode batch normalisation (and group normalisation) where a channel (a
+        group) has one value. 'raise' (torch 2.13: ValueError 'Expected more than 1 value per
+        channel when training, got input size torch.Size([1, 3])', for ``F.batch_norm``,
+        ``nn.BatchNorm1d`` and ``F.group_norm``). 'allow' (chainer 7.8.1: the variance is 0,
+        the output is beta; ``L.BatchNormalization`` folds variance 0 into its running
+        variance).""")
+
+    layer_norm_layer_eps: float = _doc(
+        """Default ``eps`` of the layer-normalisation *layer*. torch 2.13 ``nn.LayerNorm``: 1e-5.
+        chainer 7.8.1 ``L.LayerNormalization``: 1e-6 (its function ``F.layer_normalization``
+        defaults to 1e-5, as torch's ``F.layer_norm``).""")
+
+    lrn_k: float = _doc(
+        """Default additive constant ``k`` of local response normalisation. torch 2.13
+        ``F.local_response_norm``: 1.0. chainer 7.8.1 ``F.local_response_normalization``:
+        2.""")
+
+    lrn_alpha_over_size: bool = _doc(
+        """Whether local response normalisation divides ``alpha`` by the window size ``n``:
+        torch 2.13 True (``x / (k + alpha / n * sum x^2) ^ beta``); chainer 7.8.1 False
+        (``x / (k + alpha * sum x^2) ^ beta``).""")
+
+    lrn_window: str = _doc(
+        """The channels local response normalisation sums over for channel c. 'size' (torch
+        2.13: n channels, c - n // 2 .. c + (n - 1) // 2). 'symmetric' (chainer 7.8.1: c - n //
+        2 .. c + n // 2, so n + 1 channels for an even n). They agree for an odd n.""")
+
+    lrn_min_ndim: int = _doc(
+        """The fewest axes local response normalisation takes. torch 2.13: 3 (a 2-D input
+        raises ValueError 'Expected 3D or higher dimensionality input (got 2 dimensions)').
+        chainer 7.8.1: 2 ((N, C) is normalised across C).""")
+
+    dropout_ratio_one: str = _doc(
+        """Dropout with ratio 1 in training. 'zeros' (torch 2.13 ``F.dropout(x, 1.0)``: all
+        zeros, gradient 0). 'raise' (chainer 7.8.1 ``F.dropout(x, 1.0)``: ValueError
+        'dropout_ratio must be in the range [0, 1)').""")
+
+    embed_ignore_label: str = _doc(
+        """The id an embedding lookup treats specially. 'zero_grad' (torch 2.13
+        ``F.embedding(x, W, padding_idx=p)``: the row W[p] is looked up as any other, and gets
+        no gradient; p may be negative, counted from the end, and must be a row index).
+        'zero_output' (chainer 7.8.1 ``F.embed_id(x, W, ignore_label=l)``: ids equal to l give
+        zeros and no gradient; l may be any id, e.g. -1).""")
+
+    embed_negative_index: str = _doc(
+        """A negative id (not the ignored one) in an embedding lookup. 'raise' (torch 2.13:
+        IndexError 'index out of range in self'). 'wrap' (chainer 7.8.1: NumPy indexing, -1 is
+        the last row). An id past the last row raises IndexError in both.""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -540,6 +606,11 @@ TORCH = Policy(
     hard_sigmoid_slope=1.0 / 6.0,
     softplus_threshold=20.0,
     step_functions_in_graph=True,
+    # normalisation and regularisation (issue 17)
+    batch_norm_eps=1e-5, batch_norm_average_argument="momentum", norm_single_value="raise",
+    layer_norm_layer_eps=1e-5, lrn_k=1.0, lrn_alpha_over_size=True, lrn_window="size",
+    lrn_min_ndim=3, dropout_ratio_one="zeros", embed_ignore_label="zero_grad",
+    embed_negative_index="raise",
 )
 
 CHAINER = Policy(
@@ -608,6 +679,11 @@ CHAINER = Policy(
     hard_sigmoid_slope=0.2,
     softplus_threshold=None,
     step_functions_in_graph=False,
+    # normalisation and regularisation (issue 17)
+    batch_norm_eps=2e-5, batch_norm_average_argument="decay", norm_single_value="allow",
+    layer_norm_layer_eps=1e-6, lrn_k=2.0, lrn_alpha_over_size=False, lrn_window="symmetric",
+    lrn_min_ndim=2, dropout_ratio_one="raise", embed_ignore_label="zero_output",
+    embed_negative_index="wrap",
 )
 
 CHAINER5 = dataclasses.replace(

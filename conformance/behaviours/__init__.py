@@ -13,6 +13,7 @@ import importlib
 from .. import frameworks
 from . import engine, layers, ops  # noqa: F401  (register the cases)
 from . import ops_math  # noqa: F401  (the maths and activation breadth)
+from . import normalization  # noqa: F401  (normalisation and regularisation, issue 17)
 from .core import CASES, Case, applicable, behaviour, by_name, f32
 
 

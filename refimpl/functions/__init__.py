@@ -20,6 +20,9 @@ from . import activation_more, elementwise_math, shape_more
 from .activation_more import *  # noqa: F401,F403 (elu, selu, softplus, hard_sigmoid, ...)
 from .elementwise_math import *  # noqa: F401,F403 (log1p, erf, maximum, lerp, ...)
 from .shape_more import *  # noqa: F401,F403 (prod, cumsum, flip, tile, einsum, ...)
+from .normalization import (  # normalisation and regularisation (issue 17)
+    batch_normalization, dropout, embed_id, fixed_batch_normalization, group_normalization,
+    layer_normalization, local_response_normalization)
 
 __all__ = [  # the elementwise, reduction, shape, indexing, matmul and softmax ops
     "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "cat", "clip", "concat", "cos",
@@ -40,6 +43,11 @@ __all__ += [  # layer-level functions: convolution, pooling, linear, losses, rec
     "deconvolution_2d", "linear", "lstm_cell", "max_pool2d", "max_pooling_2d",
     "mean_squared_error", "mse_loss", "rnn_relu_cell", "rnn_tanh_cell",
     "sigmoid_cross_entropy", "softmax_cross_entropy",
+]
+
+__all__ += [  # layer-level functions: normalisation and regularisation (issue 17)
+    "batch_normalization", "dropout", "embed_id", "fixed_batch_normalization",
+    "group_normalization", "layer_normalization", "local_response_normalization",
 ]
 
 #: Layer-level functions; the conformance layer drivers describe them.

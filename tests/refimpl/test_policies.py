@@ -969,3 +969,164 @@ def test_step_functions_in_graph(policy):
             assert y.requires_grad and y.creator is not None and gx.data.tolist() == [0, 0, 0]
         else:
             assert not y.requires_grad and y.creator is None and gx is None
+
+
+# --- normalisation and regularisation (issue 17) ----------------------------------------------
+
+def _bn_running(policy, average):
+    from refimpl import nn
+    with refimpl.semantics(policy):
+        layer = nn.BatchNormalization(2, average=average, dtype=np.float64)
+        layer(refimpl.Variable(np.array([[1.0, -2.0], [3.0, 0.0], [2.0, 4.0]])))
+        return layer.running_mean, layer.running_var, layer.eps
+
+
+@field("batch_norm_eps")
+def test_batch_norm_eps(policy):
+    eps = 1e-5 if policy == "torch" else 2e-5
+    x = np.array([[1.0, 2.0], [1.002, 2.004]])
+    with refimpl.semantics(policy):
+        y = F.batch_normalization(refimpl.Variable(x)).data
+        fixed = F.fixed_batch_normalization(refimpl.Variable(x), None, None, np.zeros(2),
+                                            np.zeros(2)).data
+    centred = x - x.mean(0)
+    np.testing.assert_allclose(y, centred / np.sqrt(x.var(0) + eps), rtol=1e-12)
+    np.testing.assert_allclose(fixed, x / np.sqrt(eps), rtol=1e-12)
+    assert _bn_running(policy, None)[2] == eps
+
+
+@field("batch_norm_average_argument")
+def test_batch_norm_average_argument(policy):
+    batch_mean = np.array([2.0, 2.0 / 3.0])
+    unbiased = np.array([1.0, 28.0 / 3.0])  # n / (n - 1) times the biased variance
+    weight = 0.3 if policy == "torch" else 0.7  # momentum 0.3 vs decay 0.3
+    mean, var, _ = _bn_running(policy, 0.3)
+    np.testing.assert_allclose(mean, weight * batch_mean, rtol=1e-12)
+    np.testing.assert_allclose(var, (1 - weight) + weight * unbiased, rtol=1e-12)
+    mean, var, _ = _bn_running(policy, None)  # the defaults weigh the batch 0.1 in both
+    np.testing.assert_allclose(mean, 0.1 * batch_mean, rtol=1e-12)
+
+
+@field("norm_single_value")
+def test_norm_single_value(policy):
+    x = np.array([[1.0, 2.0, 3.0]])
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            with pytest.raises(ValueError, match="more than 1 value per channel"):
+                F.batch_normalization(refimpl.Variable(x))
+            with pytest.raises(ValueError, match="more than 1 value per channel"):
+                F.group_normalization(refimpl.Variable(x), 3)
+        else:
+            beta = np.array([0.5, -1.0, 2.0])
+            assert F.batch_normalization(refimpl.Variable(x), None, beta).data.tolist() == [
+                [0.5, -1.0, 2.0]]
+            assert F.group_normalization(refimpl.Variable(x), 3).data.tolist() == [[0, 0, 0]]
+        # two values per channel are fine in both
+        assert F.batch_normalization(refimpl.Variable(np.ones((2, 3)))).shape == (2, 3)
+
+
+@field("layer_norm_layer_eps")
+def test_layer_norm_layer_eps(policy):
+    from refimpl import nn
+    x = np.array([[1.0, 1.002]])
+    with refimpl.semantics(policy):
+        layer = nn.LayerNormalization(2, dtype=np.float64)
+        y = layer(refimpl.Variable(x)).data
+        function = F.layer_normalization(refimpl.Variable(x)).data
+    eps = 1e-5 if policy == "torch" else 1e-6
+    assert layer.eps == eps
+    np.testing.assert_allclose(y, (x - x.mean()) / np.sqrt(x.var() + eps), rtol=1e-12)
+    np.testing.assert_allclose(function, (x - x.mean()) / np.sqrt(x.var() + 1e-5), rtol=1e-12)
+
+
+def _lrn(policy, x, **kwargs):
+    with refimpl.semantics(policy):
+        return F.local_response_normalization(refimpl.Variable(x), **kwargs).data
+
+
+CHANNELS = np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 4, 1)
+
+
+@field("lrn_k")
+def test_lrn_k(policy):
+    k = 1.0 if policy == "torch" else 2.0
+    y = _lrn(policy, CHANNELS, n=1, alpha=0.0, beta=1.0)
+    np.testing.assert_allclose(y, CHANNELS / k)
+
+
+@field("lrn_alpha_over_size")
+def test_lrn_alpha_over_size(policy):
+    squares = CHANNELS[0, :, 0] ** 2
+    window = np.array([squares[:2].sum(), squares[:3].sum(), squares[1:].sum(), squares[2:].sum()])
+    alpha = 0.3 / 3 if policy == "torch" else 0.3
+    y = _lrn(policy, CHANNELS, n=3, k=1.0, alpha=0.3, beta=1.0)
+    np.testing.assert_allclose(y[0, :, 0], CHANNELS[0, :, 0] / (1 + alpha * window))
+
+
+@field("lrn_window")
+def test_lrn_window(policy):
+    squares = CHANNELS[0, :, 0] ** 2
+    if policy == "torch":  # n = 2 channels: c - 1 .. c
+        window = np.array([squares[0], squares[0] + squares[1], squares[1] + squares[2],
+                           squares[2] + squares[3]])
+        alpha = 0.5 / 2
+    else:  # n + 1 = 3 channels: c - 1 .. c + 1
+        window = np.array([squares[:2].sum(), squares[:3].sum(), squares[1:].sum(),
+                           squares[2:].sum()])
+        alpha = 0.5
+    y = _lrn(policy, CHANNELS, n=2, k=1.0, alpha=0.5, beta=1.0)
+    np.testing.assert_allclose(y[0, :, 0], CHANNELS[0, :, 0] / (1 + alpha * window))
+
+
+@field("lrn_min_ndim")
+def test_lrn_min_ndim(policy):
+    flat = np.array([[1.0, 2.0, 3.0, 4.0]])
+    if policy == "torch":
+        with pytest.raises(RuntimeError, match="at least 3 axes"):
+            _lrn(policy, flat, n=3)
+    else:
+        np.testing.assert_allclose(_lrn(policy, flat, n=3), _lrn(policy, CHANNELS, n=3)[..., 0])
+
+
+@field("dropout_ratio_one")
+def test_dropout_ratio_one(policy):
+    with refimpl.semantics(policy):
+        x = V([1.0, -2.0], policy)
+        if policy == "torch":
+            y = F.dropout(x, 1.0)
+            assert y.data.tolist() == [0, 0]
+            F.sum(y).backward()
+            assert x.grad.tolist() == [0, 0]
+        else:
+            with pytest.raises(ValueError, match="ratio"):
+                F.dropout(x, 1.0)
+        assert F.dropout(x, 1.0, train=False) is x  # out of training: the input itself
+
+
+@field("embed_ignore_label")
+def test_embed_ignore_label(policy):
+    W_values = np.arange(12.0).reshape(4, 3)
+    with refimpl.semantics(policy):
+        W = refimpl.Variable(W_values, requires_grad=True)
+        y = F.embed_id(np.array([0, 2, 1, 2]), W, ignore_label=2)
+        F.sum(y).backward()
+    looked_up = W_values[[0, 2, 1, 2]]
+    if policy == "torch":
+        np.testing.assert_array_equal(y.data, looked_up)
+    else:
+        np.testing.assert_array_equal(y.data, looked_up * np.array([[1], [0], [1], [0]]))
+    assert W.grad.tolist() == [[1] * 3, [1] * 3, [0] * 3, [0] * 3]  # no gradient in either
+
+
+@field("embed_negative_index")
+def test_embed_negative_index(policy):
+    W = np.arange(12.0).reshape(4, 3)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            with pytest.raises(IndexError):
+                F.embed_id(np.array([0, -1]), W)
+        else:
+            assert F.embed_id(np.array([0, -1]), W).data.tolist() == [W[0].tolist(),
+                                                                       W[3].tolist()]
+        with pytest.raises(IndexError):
+            F.embed_id(np.array([0, 4]), W)

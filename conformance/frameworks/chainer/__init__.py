@@ -9,6 +9,8 @@ OP_FEATURES = frozenset({"negative_slice_steps", "numpy_operands"})
 LAYER_FEATURES = frozenset({"conv_transpose_outsize", "conv_empty_kernel", "cover_all",
                             "optimizer_over_link", "mean_squared_error",
                             "sigmoid_cross_entropy", "softmax_cross_entropy"})
+#: normalisation and regularisation (issue 17): see conformance.subjects.norm_strategies
+LAYER_FEATURES |= frozenset({"embed_ignore_label"})
 #: What the engine can do (properties skip, with the reason, what a framework cannot).
 ENGINE_CAPABILITIES = frozenset({
     "double_backprop",         # gradients with a graph can be differentiated again
@@ -94,6 +96,18 @@ class ChainerPlugin(Plugin):
                 "element)",
         "where-scalar": _WHERE_SCALAR,
         **_OPS_MATH_ABSENT,
+    }
+    gradgrad_absent = {  # normalisation (issue 17)
+        "local_response_normalization": "chainer 7.8.1's F.local_response_normalization has "
+                                        "no double backward (LocalResponseNormalizationGrad."
+                                        "backward raises NotImplementedError)",
+        # losses (issue 17): old-style chainer.Function, no double backward
+        "hinge": "chainer 7.8.1's F.hinge is an old-style Function: differentiating its "
+                 "gradient raises RuntimeError('cannot twice-differentiate an old style "
+                 "Function \"Hinge\"')",
+        "decov": "chainer 7.8.1's F.decov is an old-style Function: differentiating its "
+                 "gradient raises RuntimeError('cannot twice-differentiate an old style "
+                 "Function \"DeCov\"')",
     }
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
     repro_prelude = _REPRO_PRELUDE

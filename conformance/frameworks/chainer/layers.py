@@ -366,3 +366,171 @@ SERIALIZATION = {
 #: 'chainer', names ``<link>/<parameter>`` with chainer's parameter names.
 SERIALIZATION_FORMAT = {"container": "npz", "layout": "chainer", "separator": "/",
                         "names": {"weight": "W", "bias": "b"}}
+
+
+# =============================================================================================
+# Normalisation and regularisation (issue 17): functions and layer runs
+# =============================================================================================
+
+def _chainer_eps(eps):
+    return {} if eps is None else {"eps": eps}
+
+
+def chainer_batch_normalization(x, gamma, beta, eps=None):
+    import chainer.functions
+    return chainer.functions.batch_normalization(x, gamma, beta, **_chainer_eps(eps))
+
+
+def chainer_fixed_batch_normalization(x, gamma, beta, mean, var, eps=None):
+    import chainer
+    import chainer.functions
+    xp = chainer.backend.get_array_module(x)  # the statistics on x's device, in its dtype
+    return chainer.functions.fixed_batch_normalization(
+        x, gamma, beta, xp.asarray(mean, dtype=x.dtype), xp.asarray(var, dtype=x.dtype),
+        **_chainer_eps(eps))
+
+
+def chainer_layer_normalization(x, gamma, beta, eps=None):
+    import chainer.functions
+    return chainer.functions.layer_normalization(x, gamma, beta, **_chainer_eps(eps))
+
+
+def chainer_group_normalization(x, groups, gamma, beta, eps=None):
+    import chainer.functions
+    return chainer.functions.group_normalization(x, groups, gamma, beta, **_chainer_eps(eps))
+
+
+def chainer_local_response_normalization(x, n=5, k=None, alpha=1e-4, beta=0.75):
+    import chainer.functions
+    options = {} if k is None else {"k": k}
+    return chainer.functions.local_response_normalization(x, n, alpha=alpha, beta=beta,
+                                                          **options)
+
+
+def chainer_embed_id(x, W, ignore_label=None):
+    import chainer
+    import chainer.functions
+    ids = chainer.backend.get_array_module(W).asarray(x)  # on W's device
+    return chainer.functions.embed_id(ids, W, ignore_label=ignore_label)
+
+
+def chainer_dropout(x, ratio=0.5, train=None):
+    import chainer
+    import chainer.functions
+    if train is None:  # chainer's own default: chainer.config.train (True)
+        return chainer.functions.dropout(x, ratio)
+    with chainer.using_config("train", train):
+        return chainer.functions.dropout(x, ratio)
+
+
+FUNCTIONS.update({
+    "batch_normalization": chainer_batch_normalization,
+    "fixed_batch_normalization": chainer_fixed_batch_normalization,
+    "layer_normalization": chainer_layer_normalization,
+    "group_normalization": chainer_group_normalization,
+    "local_response_normalization": chainer_local_response_normalization,
+    "embed_id": chainer_embed_id,
+    "dropout": chainer_dropout,
+})
+
+
+def chainer_batch_norm_layer_run(case):
+    """L.BatchNormalization(size) (eps, decay given or chainer's; ``affine`` False:
+    use_gamma=use_beta=False), training steps under ``chainer.using_config('train', True)``
+    (``cumulative``: ``finetune=True``), then one under ``train`` False."""
+    import chainer
+    import chainer.functions
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    options = case["options"]
+    kwargs = dict(_chainer_eps(options["eps"]), dtype=dtype)
+    if options["average"] is not None and not options["cumulative"]:
+        kwargs["decay"] = options["average"]
+    if options["affine"]:
+        kwargs.update(initial_gamma=case["gamma"].astype(dtype),
+                      initial_beta=case["beta"].astype(dtype))
+    else:
+        kwargs.update(use_gamma=False, use_beta=False)
+    layer = chainer.links.BatchNormalization(case["size"], **kwargs)
+    results = {}
+    for step, (x, gy) in enumerate(zip(case["xs"], case["gys"])):
+        x = chainer.Variable(x.astype(dtype))
+        with chainer.using_config("train", True):
+            y = layer(x, finetune=options["cumulative"])
+        results[f"step{step}.y"] = y
+        if case["backward"]:
+            layer.cleargrads()
+            chainer.functions.sum(y * gy.astype(dtype)).backward()
+            results[f"step{step}.x.grad"] = x.grad
+            if options["affine"]:
+                results[f"step{step}.gamma.grad"] = layer.gamma.grad
+                results[f"step{step}.beta.grad"] = layer.beta.grad
+        results[f"step{step}.running_mean"] = layer.avg_mean.copy()
+        results[f"step{step}.running_var"] = layer.avg_var.copy()
+    with chainer.using_config("train", False):
+        results["eval.y"] = layer(case["eval_x"].astype(dtype))
+    return _numpy_results(results)
+
+
+def _chainer_affine_layer_run(layer, case, dtype):
+    import chainer
+    import chainer.functions
+    layer.gamma.array[...] = case["gamma"]  # initial_gamma takes an initializer, not an array
+    layer.beta.array[...] = case["beta"]
+    layer.cleargrads()
+    x = chainer.Variable(case["x"].astype(dtype))
+    y = layer(x)
+    results = {"y": y}
+    if case["backward"]:
+        chainer.functions.sum(y * case["gy"].astype(dtype)).backward()
+        results.update({"x.grad": x.grad, "gamma.grad": layer.gamma.grad,
+                        "beta.grad": layer.beta.grad})
+    return _numpy_results(results)
+
+
+def chainer_layer_norm_layer_run(case):
+    """L.LayerNormalization(size) (eps given or chainer's)."""
+    import chainer
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    with chainer.using_config("dtype", dtype):
+        layer = chainer.links.LayerNormalization(case["size"], **_chainer_eps(case["eps"]))
+    return _chainer_affine_layer_run(layer, case, dtype)
+
+
+def chainer_group_norm_layer_run(case):
+    """L.GroupNormalization(groups, size) (eps given or chainer's)."""
+    import chainer
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    with chainer.using_config("dtype", dtype):
+        layer = chainer.links.GroupNormalization(case["groups"], case["size"], **_chainer_eps(case["eps"]))
+    return _chainer_affine_layer_run(layer, case, dtype)
+
+
+def chainer_embed_id_layer_run(case):
+    """L.EmbedID(rows, d, initialW=W, ignore_label=...)."""
+    import chainer
+    import chainer.functions
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    weight = case["W"]
+    with chainer.using_config("dtype", dtype):
+        layer = chainer.links.EmbedID(weight.shape[0], weight.shape[1],
+                                      initialW=weight.astype(dtype),
+                                      ignore_label=case["ignore_label"])
+    layer.cleargrads()
+    y = layer(case["ids"])
+    results = {"y": y}
+    if case["backward"]:
+        chainer.functions.sum(y * case["gy"].astype(dtype)).backward()
+        results["W.grad"] = layer.W.grad
+    return _numpy_results(results)
+
+
+RUNS.update({
+    "EmbedID": chainer_embed_id_layer_run,
+    "BatchNormalization": chainer_batch_norm_layer_run,
+    "LayerNormalization": chainer_layer_norm_layer_run,
+    "GroupNormalization": chainer_group_norm_layer_run,
+})

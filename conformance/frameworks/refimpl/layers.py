@@ -324,3 +324,94 @@ def optimizer_relay(case, policy, exported, style, container):
 
 
 SERIALIZATION = {"module": module_relay, "optimizer": optimizer_relay}
+
+
+# =============================================================================================
+# Normalisation and regularisation (issue 17): functions and layer runs
+# =============================================================================================
+
+FUNCTIONS.update({name: name for name in (
+    "batch_normalization", "fixed_batch_normalization", "layer_normalization",
+    "group_normalization", "local_response_normalization", "embed_id", "dropout")})
+
+
+def refimpl_batch_norm_layer_run(case):
+    import refimpl
+    import refimpl.functions as F
+    from refimpl import nn
+    dtype = numpy.dtype(case["dtype"])
+    options = case["options"]
+    results = {}
+    with refimpl.semantics(case["policy"]):
+        layer = nn.BatchNormalization(case["size"], eps=options["eps"],
+                                      average=options["average"], affine=options["affine"],
+                                      initial_gamma=case.get("gamma"),
+                                      initial_beta=case.get("beta"), dtype=dtype)
+        for step, (x, gy) in enumerate(zip(case["xs"], case["gys"])):
+            x = refimpl.Variable(x.astype(dtype), requires_grad=True)
+            y = layer(x, train=True, cumulative=options["cumulative"])
+            results[f"step{step}.y"] = y
+            if case["backward"]:
+                layer.cleargrads()
+                F.sum(y * gy.astype(dtype)).backward()
+                results[f"step{step}.x.grad"] = x.grad
+                if options["affine"]:
+                    results[f"step{step}.gamma.grad"] = layer.gamma.grad
+                    results[f"step{step}.beta.grad"] = layer.beta.grad
+            results[f"step{step}.running_mean"] = layer.running_mean.copy()
+            results[f"step{step}.running_var"] = layer.running_var.copy()
+        results["eval.y"] = layer(refimpl.Variable(case["eval_x"].astype(dtype)), train=False)
+    return _numpy_results(results)
+
+
+def _refimpl_affine_layer_run(make, case):
+    import refimpl
+    import refimpl.functions as F
+    dtype = numpy.dtype(case["dtype"])
+    with refimpl.semantics(case["policy"]):
+        layer = make(dtype)
+        layer.cleargrads()  # a fresh parameter's grad may be NaN (fresh_parameter_grad)
+        x = refimpl.Variable(case["x"].astype(dtype), requires_grad=True)
+        y = layer(x)
+        results = {"y": y}
+        if case["backward"]:
+            F.sum(y * case["gy"].astype(dtype)).backward()
+            results.update({"x.grad": x.grad, "gamma.grad": layer.gamma.grad,
+                            "beta.grad": layer.beta.grad})
+    return _numpy_results(results)
+
+
+def refimpl_layer_norm_layer_run(case):
+    from refimpl import nn
+    return _refimpl_affine_layer_run(lambda dtype: nn.LayerNormalization(
+        case["size"], eps=case["eps"], initial_gamma=case["gamma"], initial_beta=case["beta"],
+        dtype=dtype), case)
+
+
+def refimpl_group_norm_layer_run(case):
+    from refimpl import nn
+    return _refimpl_affine_layer_run(lambda dtype: nn.GroupNormalization(
+        case["groups"], case["size"], eps=1e-5 if case["eps"] is None else case["eps"],
+        initial_gamma=case["gamma"], initial_beta=case["beta"], dtype=dtype), case)
+
+
+def refimpl_embed_id_layer_run(case):
+    import refimpl
+    import refimpl.functions as F
+    dtype = numpy.dtype(case["dtype"])
+    with refimpl.semantics(case["policy"]):
+        weight = refimpl.Variable(case["W"].astype(dtype), requires_grad=True)
+        y = F.embed_id(case["ids"], weight, ignore_label=case["ignore_label"])
+        results = {"y": y}
+        if case["backward"]:
+            F.sum(y * case["gy"].astype(dtype)).backward()
+            results["W.grad"] = weight.grad
+    return _numpy_results(results)
+
+
+RUNS.update({
+    "EmbedID": refimpl_embed_id_layer_run,
+    "BatchNormalization": refimpl_batch_norm_layer_run,
+    "LayerNormalization": refimpl_layer_norm_layer_run,
+    "GroupNormalization": refimpl_group_norm_layer_run,
+})

@@ -9,6 +9,9 @@ LAYER_FEATURES = frozenset({"conv_string_padding", "conv_transpose_output_paddin
                             "unbatched_input", "pooling_ceil_mode", "linear_last_axis",
                             "optimizer_over_params", "mse_loss",
                             "binary_cross_entropy_with_logits", "cross_entropy"})
+#: normalisation and regularisation (issue 17): see conformance.subjects.norm_strategies
+LAYER_FEATURES |= frozenset({"norm_optional_affine", "layer_norm_trailing_axes",
+                             "embed_padding_idx"})
 #: What the engine can do (properties skip, with the reason, what a framework cannot).
 ENGINE_CAPABILITIES = frozenset({
     "double_backprop",         # gradients with a graph can be differentiated again

@@ -335,3 +335,164 @@ SERIALIZATION = {
 #: serializers layout 'torch', names ``<link>.<parameter>`` with torch's parameter names.
 SERIALIZATION_FORMAT = {"container": "arrays", "layout": "torch", "separator": ".",
                         "names": {"weight": "weight", "bias": "bias"}}
+
+
+# =============================================================================================
+# Normalisation and regularisation (issue 17): functions and layer runs
+# =============================================================================================
+
+def torch_batch_normalization(x, gamma=None, beta=None, eps=None):
+    import torch.nn.functional
+    options = {} if eps is None else {"eps": eps}
+    return torch.nn.functional.batch_norm(x, None, None, gamma, beta, training=True, **options)
+
+
+def torch_fixed_batch_normalization(x, gamma, beta, mean, var, eps=None):
+    import torch
+    import torch.nn.functional
+    options = {} if eps is None else {"eps": eps}
+    mean = torch.as_tensor(mean, dtype=x.dtype, device=x.device)
+    var = torch.as_tensor(var, dtype=x.dtype, device=x.device)
+    return torch.nn.functional.batch_norm(x, mean, var, gamma, beta, training=False, **options)
+
+
+def torch_layer_normalization(x, gamma=None, beta=None, eps=None, normalized_ndim=1):
+    import torch.nn.functional
+    options = {} if eps is None else {"eps": eps}
+    return torch.nn.functional.layer_norm(x, tuple(x.shape[x.dim() - normalized_ndim:]), gamma,
+                                          beta, **options)
+
+
+def torch_group_normalization(x, groups, gamma=None, beta=None, eps=None):
+    import torch.nn.functional
+    options = {} if eps is None else {"eps": eps}
+    return torch.nn.functional.group_norm(x, groups, gamma, beta, **options)
+
+
+def torch_local_response_normalization(x, n=5, k=None, alpha=1e-4, beta=0.75):
+    import torch.nn.functional
+    options = {} if k is None else {"k": k}
+    return torch.nn.functional.local_response_norm(x, n, alpha=alpha, beta=beta, **options)
+
+
+def torch_embed_id(x, W, ignore_label=None):
+    import torch
+    import torch.nn.functional
+    ids = torch.as_tensor(x, device=W.device)
+    return torch.nn.functional.embedding(ids, W, padding_idx=ignore_label)
+
+
+def torch_dropout(x, ratio=0.5, train=None):
+    import torch.nn.functional
+    if train is None:  # torch's own default (training=True)
+        return torch.nn.functional.dropout(x, ratio)
+    return torch.nn.functional.dropout(x, ratio, training=train)
+
+
+FUNCTIONS.update({
+    "batch_normalization": torch_batch_normalization,
+    "fixed_batch_normalization": torch_fixed_batch_normalization,
+    "layer_normalization": torch_layer_normalization,
+    "group_normalization": torch_group_normalization,
+    "local_response_normalization": torch_local_response_normalization,
+    "embed_id": torch_embed_id,
+    "dropout": torch_dropout,
+})
+
+
+def torch_batch_norm_layer_run(case):
+    """nn.BatchNorm1d/2d(size) (eps, momentum given or torch's; ``cumulative``:
+    momentum=None), training steps then one evaluation step."""
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    options = case["options"]
+    kwargs = {"affine": options["affine"], "dtype": dtype}
+    if options["eps"] is not None:
+        kwargs["eps"] = options["eps"]
+    if options["cumulative"]:
+        kwargs["momentum"] = None
+    elif options["average"] is not None:
+        kwargs["momentum"] = options["average"]
+    layer_class = torch.nn.BatchNorm2d if case["xs"][0].ndim == 4 else torch.nn.BatchNorm1d
+    layer = layer_class(case["size"], **kwargs)
+    if options["affine"]:
+        with torch.no_grad():
+            layer.weight.copy_(torch.as_tensor(case["gamma"]))
+            layer.bias.copy_(torch.as_tensor(case["beta"]))
+    results = {}
+    layer.train()
+    for step, (x, gy) in enumerate(zip(case["xs"], case["gys"])):
+        x = torch.tensor(x, dtype=dtype, requires_grad=True)
+        y = layer(x)
+        results[f"step{step}.y"] = y
+        if case["backward"]:
+            layer.zero_grad()
+            (y * torch.as_tensor(gy, dtype=dtype)).sum().backward()
+            results[f"step{step}.x.grad"] = x.grad
+            if options["affine"]:
+                results[f"step{step}.gamma.grad"] = layer.weight.grad
+                results[f"step{step}.beta.grad"] = layer.bias.grad
+        results[f"step{step}.running_mean"] = layer.running_mean.clone()
+        results[f"step{step}.running_var"] = layer.running_var.clone()
+    layer.eval()
+    results["eval.y"] = layer(torch.tensor(case["eval_x"], dtype=dtype))
+    return _numpy_results(results)
+
+
+def _torch_affine_layer_run(layer, case, dtype):
+    import torch
+    with torch.no_grad():
+        layer.weight.copy_(torch.as_tensor(case["gamma"]))
+        layer.bias.copy_(torch.as_tensor(case["beta"]))
+    x = torch.tensor(case["x"], dtype=dtype, requires_grad=True)
+    y = layer(x)
+    results = {"y": y}
+    if case["backward"]:
+        (y * torch.as_tensor(case["gy"], dtype=dtype)).sum().backward()
+        results.update({"x.grad": x.grad, "gamma.grad": layer.weight.grad,
+                        "beta.grad": layer.bias.grad})
+    return _numpy_results(results)
+
+
+def torch_layer_norm_layer_run(case):
+    """nn.LayerNorm(size) (eps given or torch's)."""
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    options = {} if case["eps"] is None else {"eps": case["eps"]}
+    return _torch_affine_layer_run(torch.nn.LayerNorm(case["size"], dtype=dtype, **options),
+                                   case, dtype)
+
+
+def torch_group_norm_layer_run(case):
+    """nn.GroupNorm(groups, size) (eps given or torch's)."""
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    options = {} if case["eps"] is None else {"eps": case["eps"]}
+    return _torch_affine_layer_run(
+        torch.nn.GroupNorm(case["groups"], case["size"], dtype=dtype, **options), case, dtype)
+
+
+def torch_embed_id_layer_run(case):
+    """nn.Embedding(rows, d, padding_idx=...) with W copied in (its padding row too: torch
+    zeroes it at construction, chainer keeps its initial value)."""
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    weight = case["W"]
+    layer = torch.nn.Embedding(weight.shape[0], weight.shape[1],
+                               padding_idx=case["ignore_label"], dtype=dtype)
+    with torch.no_grad():
+        layer.weight.copy_(torch.as_tensor(weight))
+    y = layer(torch.as_tensor(case["ids"], dtype=torch.int64))
+    results = {"y": y}
+    if case["backward"]:
+        (y * torch.as_tensor(case["gy"], dtype=dtype)).sum().backward()
+        results["W.grad"] = layer.weight.grad
+    return _numpy_results(results)
+
+
+RUNS.update({
+    "EmbedID": torch_embed_id_layer_run,
+    "BatchNormalization": torch_batch_norm_layer_run,
+    "LayerNormalization": torch_layer_norm_layer_run,
+    "GroupNormalization": torch_group_norm_layer_run,
+})

@@ -1,0 +1,61 @@
+"""The normalisation and regularisation subjects (issue 17), as records of the one registry
+(see ``conformance.subjects.layers`` for the record kinds):
+
+- functions (family 'normalization', properties ``norm.values``/``norm.grad``/
+  ``norm.double_backward``): ``batch_normalization`` (training mode), ``fixed_batch_normalization``
+  (evaluation mode with given statistics), ``layer_normalization``, ``group_normalization``,
+  ``local_response_normalization``, ``embed_id``;
+- ``dropout`` (family 'dropout', property ``dropout.statistics``: the mask tested
+  statistically, ``properties/test_dropout.py``);
+- layers (kind 'layer', property ``norm.layer``): ``BatchNormalization`` (training steps with
+  running statistics, then evaluation), ``EmbedID``, ``LayerNormalization``,
+  ``GroupNormalization``.
+
+Strategies: ``conformance.subjects.norm_strategies``; bindings: each plugin's layers module.
+"""
+# absolute imports: ``from . import ...`` would import the package back
+import conformance.subjects.norm_strategies as N
+from conformance.subjects.layers import Functional, Run
+
+from .core import register
+
+
+def _samples(strategy, **options):
+    return lambda features: strategy(features=features, **options)
+
+
+for _record in [
+    Functional("batch_normalization", family="normalization",
+               samples=_samples(N.batch_norm_samples),
+               doc="training-mode batch normalisation (batch statistics)"),
+    Functional("fixed_batch_normalization", family="normalization",
+               samples=_samples(N.batch_norm_samples, fixed=True),
+               doc="evaluation-mode batch normalisation with given mean and variance"),
+    Functional("layer_normalization", family="normalization",
+               samples=_samples(N.layer_norm_samples)),
+    Functional("group_normalization", family="normalization",
+               samples=_samples(N.group_norm_samples)),
+    Functional("local_response_normalization", family="normalization",
+               samples=_samples(N.lrn_samples),
+               doc="the APIs' window size, alpha and k, mapped by the policy"),
+    Functional("embed_id", family="normalization", samples=_samples(N.embed_samples),
+               doc="embedding lookup with a padding index or an ignored label"),
+    Functional("dropout", family="dropout", samples=_samples(N.dropout_samples),
+               doc="inverted dropout, training on or off"),
+    Run("BatchNormalization", family="normalization", properties=("norm.layer",),
+        cases=lambda features: N.batch_norm_layer_cases(),
+        doc="BatchNorm1d/2d / L.BatchNormalization: training steps, running statistics, "
+            "evaluation"),
+    Run("EmbedID", family="normalization", properties=("norm.layer",),
+        cases=lambda features: N.embed_layer_cases(features=features),
+        doc="nn.Embedding(padding_idx) / L.EmbedID(ignore_label) from a given W: the "
+            "special id's output and the gradient of its row"),
+    Run("LayerNormalization", family="normalization", properties=("norm.layer",),
+        cases=lambda features: N.layer_norm_layer_cases(),
+        doc="nn.LayerNorm / L.LayerNormalization with the layer's default eps"),
+    Run("GroupNormalization", family="normalization", properties=("norm.layer",),
+        cases=lambda features: N.group_norm_layer_cases(),
+        doc="nn.GroupNorm / L.GroupNormalization"),
+]:
+    register(_record)
+del _record
