@@ -13,6 +13,7 @@ with. Where the two frameworks differ, the active semantics policy decides::
     x.grad  # array([2., 4., 6.])
 """
 from . import functions, initializers, nn, optimizers, serializers
+from . import schedules  # learning-rate schedules (issue 17)
 from ._backend import DeviceMismatchError, get_array_module
 from ._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .engine import grad
@@ -28,5 +29,5 @@ __all__ = [
     "DeviceMismatchError", "Function", "InvalidType", "POLICIES", "Policy", "Variable",
     "current_semantics", "enable_grad", "functions", "get_array_module", "grad",
     "initializers", "is_grad_enabled", "nn", "no_grad", "optimizers", "register_policy",
-    "semantics", "serializers", "set_grad_enabled", "set_semantics",
+    "schedules", "semantics", "serializers", "set_grad_enabled", "set_semantics",
 ]

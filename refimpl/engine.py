@@ -146,6 +146,7 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
                 raise RuntimeError(FREED_GRAPH_MESSAGE)
             if function._epoch < DISMANTLED[0]:
                 _check_not_dismantled(function)
+            function.check_saved_versions()
             grad_outputs = [_take_grad(grads, ref(), wanted_ids, captured, on_intermediate)
                             for ref in function._outputs]
             if all([gy is None for gy in grad_outputs]):
@@ -235,6 +236,24 @@ def _accumulate(variable, gradient, create_graph):
         variable._grad_var = _add_grads(variable._grad_var, gradient, create_graph)
 
 
+def _accumulate_leaf(variable, gradient, create_graph):
+    """Add a backward's gradient to a leaf's ``.grad`` as the policy's ``leaf_grad_storage``
+    says: 'own_buffer' copies the first one into an array laid out like the leaf and adds
+    later ones into it in place (without create_graph); 'computed' stores the computed array
+    and replaces it by a new sum."""
+    old = variable._grad_var
+    if _semantics.current().leaf_grad_storage == "computed" or create_graph:
+        _accumulate(variable, gradient, create_graph)
+    elif old is None:
+        buffer = _backend.get_array_module(variable.data).empty_like(variable.data)  # order 'K'
+        buffer[...] = gradient.data
+        variable._grad_var = Variable._constant(buffer)
+    elif old.creator is None and old.data.flags.writeable:
+        old.data += gradient.data
+    else:
+        _accumulate(variable, gradient, create_graph)
+
+
 def _implicit_seed(output, policy):
     """The seed when no gradient was given, or None for 'do nothing'."""
     if output.size == 1 or policy.nonscalar_backward_without_grad == "ones":
@@ -272,7 +291,7 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
             seed = Variable._constant(seed.data * loss_scale)
     if output.creator is None:  # a leaf: it is its own gradient
         if policy.leaf_backward_accumulates:
-            _accumulate(output, seed, create_graph)
+            _accumulate_leaf(output, seed, create_graph)
         elif policy.backward_without_graph == "set_seed":
             output._grad_var = seed
         return
@@ -310,7 +329,10 @@ def backward(output, gradient=None, *, retain_graph=None, create_graph=False, in
         elif not variable.is_leaf:
             continue
         if variable.requires_grad and not variable._grad_edge_cut:
-            _accumulate(variable, grad, create_graph)
+            if variable.is_leaf:
+                _accumulate_leaf(variable, grad, create_graph)
+            else:
+                _accumulate(variable, grad, create_graph)
     if chainer_style and not retain_grad and policy.output_grad_after_backward == "clear":
         output._grad_var = None
     if dismantle:

@@ -52,7 +52,7 @@ class Function:
     # The graph fields every recorded Function has (set by ``__call__``); an op's own
     # parameters (axes, shapes, ...) go to its subclass's ``__dict__``.
     __slots__ = ("inputs", "generation", "_outputs", "_output_meta", "_freed", "_epoch",
-                 "__weakref__")
+                 "_saved_versions", "__weakref__")
 
     def __call__(self, *inputs):
         arrays = [x.data for x in inputs]
@@ -84,6 +84,9 @@ class Function:
         self.generation = max([x.generation for x in inputs])
         self._freed = False
         self._epoch = DISMANTLED[0]
+        # (index, version) of each input the backward reads (policy in_place_version_check)
+        self._saved_versions = (tuple([(i, inputs[i]._version) for i in self.saved_inputs()])
+                                if policy.in_place_version_check else ())
         if torch_style:  # an output that cannot have a gradient (integers) gets no creator
             results = tuple([Variable._make_output(y, self, True) if y.dtype.kind in "fc"
                              else Variable._make_output(y, None, False) for y in outputs])
@@ -99,6 +102,22 @@ class Function:
         self._output_meta = (tuple([(y.shape, y.dtype) for y in outputs]) if len(outputs) > 1
                              else None)
         return results if len(results) > 1 else results[0]
+
+    def saved_inputs(self):
+        """Indices of the inputs whose data the backward reads (torch's saved tensors): every
+        input of an op that ``saves_tensors``, none otherwise."""
+        return range(len(self.inputs)) if self.saves_tensors else ()
+
+    def check_saved_versions(self):
+        """RuntimeError if an input the backward reads was modified in place since the
+        forward (policy ``in_place_version_check``; the versions are recorded then)."""
+        for index, version in self._saved_versions:
+            x = self.inputs[index]
+            if x._version != version:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: input {index} of {self.label} (shape {x.shape}, "
+                    f"{x.dtype}) is at version {x._version}; expected version {version} instead")
 
     def forward(self, *arrays):
         raise NotImplementedError

@@ -537,6 +537,56 @@ class Policy:
         IndexError 'index out of range in self'). 'wrap' (chainer 7.8.1: NumPy indexing, -1 is
         the last row). An id past the last row raises IndexError in both.""")
 
+    # --- engine semantics and learning-rate schedules (issue 17) --------------------------
+    in_place_version_check: bool = _doc(
+        """Whether a backward checks that the tensors an op saved were not modified in place
+        after the op ran. True (torch 2.13: every tensor has a version counter, bumped by each
+        in-place op, also under no_grad; ``c = b * b; with no_grad(): b.add_(1);
+        c.sum().backward()`` raises RuntimeError('one of the variables needed for gradient
+        computation has been modified by an inplace operation: [torch.FloatTensor [3]],
+        which is output 0 of Mul, is at version 1; expected version 0 instead. ...'); an op
+        that saves nothing (``b + 1``) does not raise). False (chainer 7.8.1: there is no
+        in-place Variable op; editing ``b.array += 1`` is silent and the backward uses the
+        edited array: ``a.grad`` is ``4 (2 a + 1)`` instead of ``8 a``). refimpl's
+        ``Variable.add_`` adds a constant in place and bumps ``_version``; a Function records
+        the versions of the inputs its backward reads (``saved_inputs``). Not modelled: ops
+        that save their output (torch's exp, tanh, sigmoid) and torch's in-place ops
+        recorded in the graph (refimpl's ``add_`` of a constant adds no node).""")
+
+    grad_assignment_errors: str = _doc(
+        """What assigning a ``.grad`` of the wrong shape or dtype raises. 'torch' (torch 2.13:
+        RuntimeError "attempting to assign a gradient of size '[2]' to a tensor of size
+        '[3]'. ..." and RuntimeError "attempting to assign a gradient with dtype 'double' to
+        a tensor with grad_dtype 'Float'. ..."). 'chainer' (chainer 7.8.1: ValueError 'Shape
+        of data and grad mismatch grad: (2,) != data: (3,)' and TypeError 'Dtype of data
+        and grad mismatch grad: float64 != data: float32'). Device mismatches are not
+        modelled (not observable on a CPU-only machine).""")
+
+    leaf_grad_storage: str = _doc(
+        """What a leaf's ``.grad`` array is. 'own_buffer' (torch 2.13 AccumulateGrad: the first
+        backward stores a new array laid out like the leaf (a transposed leaf gets a
+        transposed grad), and later backward calls add into that same array in place, so a
+        grad fetched earlier, or an array the user assigned to ``.grad``, shows the later
+        sums; with create_graph the sum is a new array). 'computed' (chainer 7.8.1:
+        ``.grad`` is the array the backward computed, e.g. a zero-stride broadcast of the
+        output gradient for ``sum``; a later backward stores a new array and leaves the
+        earlier one, or the user's, unchanged).""")
+
+    lr_schedule_form: str = _doc(
+        """How a learning-rate schedule computes the next value. 'recursive' (torch 2.13
+        ``ExponentialLR``, ``StepLR``, ``MultiStepLR``, ``LinearLR``, ``PolynomialLR``:
+        ``step()`` multiplies the current ``group['lr']`` by a factor, so an lr changed by hand
+        between steps carries on from the new value). 'closed_form' (chainer 7.8.1
+        ``ExponentialShift``, ``StepShift``, ``MultistepShift``, ``LinearShift``,
+        ``PolynomialShift``: each call sets the attribute from its initial value and the call
+        count, so a hand-set value is overwritten at the next call).""")
+
+    multistep_repeated_milestones: str = _doc(
+        """A multi-step schedule whose milestones repeat (e.g. (2, 2, 4)). 'count' (torch 2.13
+        ``MultiStepLR``: a milestone listed twice multiplies by gamma twice at that step).
+        'one_per_call' (chainer 7.8.1 ``MultistepShift``: each call passes at most one
+        milestone, so the second gamma comes one call later).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -611,6 +661,9 @@ TORCH = Policy(
     layer_norm_layer_eps=1e-5, lrn_k=1.0, lrn_alpha_over_size=True, lrn_window="size",
     lrn_min_ndim=3, dropout_ratio_one="zeros", embed_ignore_label="zero_grad",
     embed_negative_index="raise",
+    # engine semantics and learning-rate schedules (issue 17)
+    in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
+    lr_schedule_form="recursive", multistep_repeated_milestones="count",
 )
 
 CHAINER = Policy(
@@ -684,6 +737,9 @@ CHAINER = Policy(
     layer_norm_layer_eps=1e-6, lrn_k=2.0, lrn_alpha_over_size=False, lrn_window="symmetric",
     lrn_min_ndim=2, dropout_ratio_one="raise", embed_ignore_label="zero_output",
     embed_negative_index="wrap",
+    # engine semantics and learning-rate schedules (issue 17)
+    in_place_version_check=False, grad_assignment_errors="chainer", leaf_grad_storage="computed",
+    lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",
 )
 
 CHAINER5 = dataclasses.replace(

@@ -27,6 +27,25 @@ def _check_flag(name, value, allow_none=False):
                         f"{name}={value!r}")
 
 
+def _grad_assignment_error(variable, value):
+    """The error of assigning ``value`` (wrong shape or dtype) as ``variable.grad``, in the
+    form of the policy's ``grad_assignment_errors``."""
+    shape, dtype = tuple(value.shape), numpy.dtype(value.dtype)
+    if _semantics.current().grad_assignment_errors == "chainer":
+        if shape != variable.shape:
+            return ValueError(f"Shape of data and grad mismatch\ngrad: {shape} != data: "
+                              f"{variable.shape}")
+        return TypeError(f"Dtype of data and grad mismatch\ngrad: {dtype} != data: "
+                         f"{variable.dtype}")
+    if shape != variable.shape:
+        return RuntimeError(f"attempting to assign a gradient of size '{list(shape)}' to a "
+                            f"tensor of size '{list(variable.shape)}'. Please ensure that the "
+                            f"gradient and the tensor are the same size")
+    return RuntimeError(f"attempting to assign a gradient with dtype '{dtype}' to a tensor "
+                        f"with grad_dtype '{variable.dtype}'. The gradient must match the "
+                        f"tensor's grad_dtype (defaults to the tensor's dtype)")
+
+
 class Variable:
     """An array that records the operations applied to it.
 
@@ -49,7 +68,8 @@ class Variable:
     # Slots: one Variable per op output, so its fields are fixed (``__dict__`` stays for the
     # per-parameter attributes of chainer-style optimizers, e.g. ``update_rule``).
     __slots__ = ("data", "requires_grad", "creator", "generation", "name", "_grad_var",
-                 "_retains_grad", "_is_constant", "_grad_edge_cut", "__dict__", "__weakref__")
+                 "_retains_grad", "_is_constant", "_grad_edge_cut", "_version", "__dict__",
+                 "__weakref__")
     __array_priority__ = 200
     #: The ``function.DISMANTLED`` count of the backward that took this Variable out of its
     #: graph (0: never); see the policy field ``free_graph_after_backward``.
@@ -93,6 +113,7 @@ class Variable:
         variable._retains_grad = False
         variable._is_constant = False  # made by refimpl from an array or a number, not the user
         variable._grad_edge_cut = False  # a view made under no_grad (torch): no gradient passes
+        variable._version = 0  # in-place edits of ``data`` so far (policy in_place_version_check)
         return variable
 
     @classmethod
@@ -161,9 +182,9 @@ class Variable:
             return
         if isinstance(value, Variable):
             value = value.data
-        if tuple(value.shape) != self.shape:
-            raise ValueError(f"grad must have shape {self.shape}, got grad.shape={tuple(value.shape)}")
-        self._grad_var = Variable._constant(value)
+        if tuple(value.shape) != self.shape or value.dtype != self.dtype:
+            raise _grad_assignment_error(self, value)
+        self._grad_var = Variable._constant(value)  # the array itself (leaf_grad_storage)
 
     @property
     def grad_var(self):
@@ -175,6 +196,21 @@ class Variable:
         if value is not None and not isinstance(value, Variable):
             raise TypeError(f"grad_var must be a Variable or None, got {type(value).__name__}")
         self._grad_var = value
+
+    def add_(self, other):
+        """Add a constant (array or number) to ``data`` in place and bump the version counter
+        (torch ``with no_grad(): x.add_(c)``; chainer ``x.array += c``). Under
+        ``in_place_version_check`` a later backward through an op that saved this Variable
+        raises; otherwise it uses the edited data. No node is recorded (adding a constant
+        has the identity gradient). Returns self."""
+        if isinstance(other, Variable):
+            if other.requires_grad:
+                raise TypeError(f"other must be a constant, got other={other!r} (requires grad)")
+            other = other.data
+        xp = _backend.get_array_module(self.data)
+        xp.add(self.data, other, out=self.data, casting="same_kind")
+        self._version += 1
+        return self
 
     def cleargrad(self):
         """Set the gradient to None (Chainer's ``cleargrad``; torch ``zero_grad(set_to_none=True)``)."""

@@ -257,6 +257,39 @@ class Adapter:
         """A fresh fully-connected layer: ``(layer, [weight, bias])``; ``layer(x)`` applies it."""
         raise NotSupported(f"{self.name} has no linear layer")
 
+    # --- engine semantics of issue 17: in-place edits, .grad assignment and storage -------
+    def add_in_place(self, value, array):
+        """Add ``array`` to ``value``'s data in place, outside the graph, in the framework's
+        idiom (torch ``with no_grad(): value.add_(t)``, which bumps the version counter;
+        chainer ``value.array += array``)."""
+        raise NotSupported(f"{self.name} adapter cannot edit a tensor in place")
+
+    def assign_grad(self, value, array):
+        """``value.grad = array`` with ``array`` (NumPy) converted to the framework's array
+        type on ``value``'s device but not cast (a wrong shape or dtype stays wrong); returns
+        the object assigned."""
+        raise NotSupported(f"{self.name} adapter cannot assign a raw gradient")
+
+    def grad_handle(self, value):
+        """The framework's own ``value.grad`` object (no copy), or None."""
+        raise NotSupported(f"{self.name} adapter gives no gradient object")
+
+    def grad_strides(self, value):
+        """The strides of ``value.grad`` in elements (a tuple), or None when there is none."""
+        raise NotSupported(f"{self.name} adapter gives no gradient strides")
+
+    def enable_grad(self):
+        """A context that records graphs again inside ``no_grad()`` (torch ``enable_grad()``,
+        chainer ``force_backprop_mode()``)."""
+        raise NotSupported(f"{self.name} adapter has no enable_grad")
+
+    def lr_schedule(self, kind, lr, calls, set_lr=None, **hp):
+        """The framework's learning-rate schedule ``kind`` (``refimpl.schedules``: arguments in
+        torch's names) on an optimizer of initial ``lr``: the lr before the first call and
+        after each of ``calls`` calls (``set_lr``: ``(t, value)`` sets it by hand after call
+        t), as a list of floats."""
+        raise NotSupported(f"{self.name} adapter has no learning-rate schedules")
+
 
 class Plugin:
     """What the harness knows of one framework: the only place that names it.

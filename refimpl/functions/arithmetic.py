@@ -86,6 +86,11 @@ class Mul(Function):
     def forward(self, a, b):
         return a * b
 
+    def saved_inputs(self):
+        """As torch's MulBackward0: each operand is saved only for the other's gradient."""
+        a, b = self.inputs
+        return [index for index, other in ((0, b), (1, a)) if other.requires_grad]
+
     def backward(self, gy):
         a, b = self.inputs
         return (unbroadcast(gy * b, a.shape) if a.requires_grad else None,

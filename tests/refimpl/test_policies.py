@@ -1130,3 +1130,101 @@ def test_embed_negative_index(policy):
                                                                        W[3].tolist()]
         with pytest.raises(IndexError):
             F.embed_id(np.array([0, 4]), W)
+# --- engine semantics and learning-rate schedules (issue 17) -------------------------------
+
+@field("in_place_version_check")
+def test_in_place_version_check(policy):
+    """c = b * b saves b; b.add_(1) bumps b's version: torch-like policies raise at backward,
+    chainer-like ones use the edited b. b + 1 saves nothing; a * 2 saves only the constant."""
+    checked = policies.get_policy(policy).in_place_version_check
+    with refimpl.semantics(policy):
+        a = V([1.0, 2.0, 3.0], policy)
+        b = a * 2
+        c = b * b
+        b.add_(1)
+        assert b._version == 1 and b.data.tolist() == [3, 5, 7]
+        if checked:
+            with pytest.raises(RuntimeError, match="modified by an inplace operation: input 0 "
+                                                   "of Mul .* at version 1; expected version 0"):
+                F.sum(c).backward()
+        else:
+            F.sum(c).backward()
+            assert a.grad.tolist() == [12, 20, 28]
+        a = V([1.0, 2.0, 3.0], policy)
+        d = (a * 2) + 1
+        a.add_(1)  # a * 2 saved only the constant 2
+        F.sum(d).backward()
+        assert a.grad.tolist() == [2, 2, 2]
+
+
+@field("grad_assignment_errors")
+def test_grad_assignment_errors(policy):
+    torch_like = policies.get_policy(policy).grad_assignment_errors == "torch"
+    x = V([1.0, 2.0, 3.0], policy)
+    with refimpl.semantics(policy):
+        with pytest.raises(RuntimeError if torch_like else ValueError,
+                           match=r"size '\[2\]' to a tensor of size '\[3\]'" if torch_like
+                           else r"grad: \(2,\) != data: \(3,\)"):
+            x.grad = np.zeros(2, np.float32)
+        with pytest.raises(RuntimeError if torch_like else TypeError,
+                           match="with dtype 'float64'" if torch_like
+                           else "grad: float64 != data: float32"):
+            x.grad = np.zeros(3, np.float64)
+        assert x.grad is None
+        x.grad = np.ones(3, np.float32)
+        assert x.grad.tolist() == [1, 1, 1]
+
+
+@field("leaf_grad_storage")
+def test_leaf_grad_storage(policy):
+    """'own_buffer': the second backward adds into the first grad array (and into an array
+    the user assigned), laid out like the leaf; 'computed': new arrays, the computed layout."""
+    own = policies.get_policy(policy).leaf_grad_storage == "own_buffer"
+    with refimpl.semantics(policy):
+        x = V([1.0, 2.0], policy)
+        F.sum(x * x).backward()
+        first = x.grad
+        F.sum(x * x).backward()
+        assert (first is x.grad) == own
+        assert first.tolist() == ([4, 8] if own else [2, 4]) and x.grad.tolist() == [4, 8]
+        assigned = np.ones(2, np.float32)
+        x = V([1.0, 2.0], policy)
+        x.grad = assigned
+        F.sum(x * x).backward()
+        assert assigned.tolist() == ([3, 5] if own else [1, 1])
+        x = V(np.arange(6.0).reshape(2, 3).T, policy)
+        F.sum(x).backward()
+        assert x.grad.strides == ((4, 12) if own else (0, 0))
+        x = V([1.0, 2.0], policy)  # create_graph: always a new sum
+        F.sum(x * x).backward(create_graph=True)
+        first = x.grad
+        F.sum(x * x).backward(create_graph=True)
+        assert first.tolist() == [2, 4]
+
+
+@field("lr_schedule_form", "multistep_repeated_milestones")
+def test_lr_schedules(policy):
+    """The values of torch 2.13's schedulers and chainer 7.8.1's extensions (run by
+    conformance/behaviours/engine_more.py), written out."""
+    from refimpl.schedules import lr_sequence
+    active = policies.get_policy(policy)
+    with refimpl.semantics(policy):
+        assert lr_sequence("exponential", 1.0, 3, gamma=0.5) == [1, 0.5, 0.25, 0.125]
+        assert lr_sequence("step", 1.0, 5, step_size=2, gamma=0.5) == [1, 1, 0.5, 0.5, 0.25, 0.25]
+        assert lr_sequence("polynomial", 1.0, 5, total_iters=4, power=2.0) == pytest.approx(
+            [1, 0.5625, 0.25, 0.0625, 0, 0])
+        assert lr_sequence("linear", 1.0, 5, start_factor=0.25, end_factor=1.0,
+                           total_iters=4) == pytest.approx([0.25, 0.4375, 0.625, 0.8125, 1, 1])
+        by_hand = lr_sequence("exponential", 1.0, 3, set_lr=(1, 0.8), gamma=0.5)
+        assert by_hand == ([1, 0.8, 0.4, 0.2] if active.lr_schedule_form == "recursive"
+                           else [1, 0.8, 0.25, 0.125])
+        repeated = lr_sequence("multistep", 1.0, 4, milestones=(2, 2, 4), gamma=0.5)
+        unsorted = lr_sequence("multistep", 1.0, 5, milestones=(4, 2), gamma=0.5)
+        if active.multistep_repeated_milestones == "count":
+            assert repeated == [1, 1, 0.25, 0.25, 0.125]
+            assert unsorted == [1, 1, 0.5, 0.5, 0.25, 0.25]
+        else:
+            assert repeated == [1, 1, 0.5, 0.25, 0.125]
+            assert unsorted == [1, 1, 1, 1, 0.5, 0.25]
+        with pytest.raises(ValueError, match="kind='cosine'"):
+            lr_sequence("cosine", 1.0, 3)

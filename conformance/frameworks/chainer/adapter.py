@@ -155,3 +155,60 @@ class ChainerAdapter(Adapter):
         if device == "cuda":
             layer.to_gpu()
         return layer, [layer.W, layer.b]
+
+    # engine semantics of issue 17
+    def _on_device_of(self, value, array):
+        array = numpy.array(array)
+        return array if isinstance(value.array, numpy.ndarray) else \
+            self.chainer.backends.cuda.to_gpu(array)
+
+    def add_in_place(self, value, array):
+        value.array += self._on_device_of(value, numpy.asarray(array, dtype=value.dtype))
+
+    def assign_grad(self, value, array):
+        grad = self._on_device_of(value, array)
+        value.grad = grad
+        return grad
+
+    def grad_handle(self, value):
+        return value.grad
+
+    def grad_strides(self, value):
+        grad = value.grad
+        return None if grad is None else tuple(s // grad.itemsize for s in grad.strides)
+
+    def enable_grad(self):
+        return self.chainer.force_backprop_mode()
+
+    def lr_schedule(self, kind, lr, calls, set_lr=None, **hp):
+        """The extension called as a trainer would (``initialize`` once, then once per
+        iteration), with a minimal stand-in trainer whose updater returns the optimizer: the
+        extensions only call ``trainer.updater.get_optimizer('main')``."""
+        from chainer.training import extensions
+        make = {"exponential": lambda: extensions.ExponentialShift("lr", hp["gamma"]),
+                "step": lambda: extensions.StepShift("lr", hp["gamma"], hp["step_size"]),
+                "multistep": lambda: extensions.MultistepShift("lr", hp["gamma"],
+                                                               list(hp["milestones"]), lr),
+                "linear": lambda: extensions.LinearShift(
+                    "lr", (lr * hp["start_factor"], lr * hp["end_factor"]),
+                    (0, hp["total_iters"])),
+                "polynomial": lambda: extensions.PolynomialShift("lr", hp["power"],
+                                                                 hp["total_iters"])}[kind]
+        optimizer = self.chainer.optimizers.SGD(lr=lr)
+
+        class Updater:
+            def get_optimizer(self, name):
+                return optimizer
+
+        class Trainer:
+            updater = Updater()
+
+        extension, trainer = make(), Trainer()
+        extension.initialize(trainer)
+        values = [float(optimizer.lr)]
+        for t in range(1, calls + 1):
+            extension(trainer)
+            if set_lr is not None and set_lr[0] == t:
+                optimizer.lr = set_lr[1]
+            values.append(float(optimizer.lr))
+        return values

@@ -193,3 +193,31 @@ class RefimplAdapter(Adapter):
                     x = refimpl.Variable(self._on_device_of(layer.weight, numpy.asarray(x)))
                 return layer(x)
         return apply, [layer.weight, layer.bias]
+
+    # engine semantics of issue 17
+    @_under_policy
+    def add_in_place(self, value, array):
+        value.add_(self._on_device_of(value, numpy.asarray(array, dtype=value.dtype)))
+
+    @_under_policy
+    def assign_grad(self, value, array):
+        grad = self._on_device_of(value, numpy.array(array))
+        value.grad = grad
+        return grad
+
+    def grad_handle(self, value):
+        return value.grad
+
+    def grad_strides(self, value):
+        grad = value.grad
+        return None if grad is None else tuple(s // grad.itemsize for s in grad.strides)
+
+    @contextlib.contextmanager
+    def enable_grad(self):
+        with refimpl.semantics(self.policy), refimpl.enable_grad():
+            yield
+
+    @_under_policy
+    def lr_schedule(self, kind, lr, calls, set_lr=None, **hp):
+        return [float(value) for value in
+                refimpl.schedules.lr_sequence(kind, lr, calls, set_lr=set_lr, **hp)]

@@ -140,3 +140,43 @@ class TorchAdapter(Adapter):
         layer = self.torch.nn.Linear(in_size, out_size).to("cuda" if device == "cuda" else "cpu")
         return ((lambda x: layer(self._as_tensor(x, like=layer.weight))),
                 [layer.weight, layer.bias])
+
+    # engine semantics of issue 17
+    def add_in_place(self, value, array):
+        with self.torch.no_grad():
+            value.add_(self._as_tensor(numpy.asarray(array), like=value))
+
+    def assign_grad(self, value, array):
+        grad = self.torch.from_numpy(numpy.array(array)).to(value.device)
+        value.grad = grad
+        return grad
+
+    def grad_handle(self, value):
+        return value.grad
+
+    def grad_strides(self, value):
+        return None if value.grad is None else tuple(value.grad.stride())
+
+    def enable_grad(self):
+        return self.torch.enable_grad()
+
+    def lr_schedule(self, kind, lr, calls, set_lr=None, **hp):
+        schedulers = self.torch.optim.lr_scheduler
+        make = {"exponential": lambda o: schedulers.ExponentialLR(o, hp["gamma"]),
+                "step": lambda o: schedulers.StepLR(o, hp["step_size"], hp["gamma"]),
+                "multistep": lambda o: schedulers.MultiStepLR(o, list(hp["milestones"]),
+                                                              hp["gamma"]),
+                "linear": lambda o: schedulers.LinearLR(o, hp["start_factor"], hp["end_factor"],
+                                                        hp["total_iters"]),
+                "polynomial": lambda o: schedulers.PolynomialLR(o, hp["total_iters"],
+                                                                hp["power"])}[kind]
+        optimizer = self.torch.optim.SGD([self.torch.zeros(1, requires_grad=True)], lr=lr)
+        scheduler = make(optimizer)
+        values = [optimizer.param_groups[0]["lr"]]
+        for t in range(1, calls + 1):
+            optimizer.step()
+            scheduler.step()
+            if set_lr is not None and set_lr[0] == t:
+                optimizer.param_groups[0]["lr"] = set_lr[1]
+            values.append(float(optimizer.param_groups[0]["lr"]))
+        return values
