@@ -337,6 +337,10 @@ class Plugin:
       ``conformance.checks.layers``), or None (no layer-level bindings).
     - ``layer_repro_imports``: the imports a layer repro script of this framework starts with
       before the pasted run (``conformance.checks.repro``).
+    - ``device_side_asserts``: {device: why} where the framework checks the values inside
+      array arguments (an index array) on that device with a device-side assert, which leaves
+      the process's GPU context unusable: the error inputs whose bad value is inside array
+      data (``ErrorInput.in_array_data``) are not run there, and the cell says why.
     """
 
     name = None
@@ -362,6 +366,7 @@ class Plugin:
     grad_function = None
     behaviours_module = None
     layer_repro_imports = ""
+    device_side_asserts = {}
 
     def adapter(self, semantics=None):
         """A fresh adapter; raises ``AdapterUnavailable`` with the reason when the framework

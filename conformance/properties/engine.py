@@ -74,15 +74,15 @@ def forward(adapter, graph, requires_grad=True):
     """Leaves and float outputs of the graph's op on ``adapter``."""
     leaves = [adapter.tensor(a, requires_grad=requires_grad, dtype=graph.dtype,
                              device=graph.device) for a in graph.sample.leaves()]
-    call = graph.sample.with_leaves(leaves)
-    outputs = as_tuple(adapter.op(graph.subject)(**call.inputs, **call.kwargs))
-    return leaves, [y for y in outputs if is_float(adapter, y)]
+    return leaves, forward_on(adapter, graph, leaves)
 
 
 def forward_on(adapter, graph, leaves):
     """The float outputs of the graph's op on existing ``leaves``."""
     call = graph.sample.with_leaves(leaves)
-    outputs = as_tuple(adapter.op(graph.subject)(**call.inputs, **call.kwargs))
+    # index arrays and masks on the graph's device, as the leaves (Adapter.constant)
+    kwargs = {name: adapter.constant(value, graph.device) for name, value in call.kwargs.items()}
+    outputs = as_tuple(adapter.op(graph.subject)(**call.inputs, **kwargs))
     return [y for y in outputs if is_float(adapter, y)]
 
 

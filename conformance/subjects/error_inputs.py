@@ -21,12 +21,17 @@ from .strategies import Sample
 class ErrorInput:
     """``subject(**sample.inputs, **sample.kwargs)`` is bad in the way ``kind`` names
     ('shape', 'axis', 'repeated_axis', 'index', 'dtype', 'value', 'empty_axis', 'type':
-    a Python value of the wrong type)."""
+    a Python value of the wrong type).
+
+    ``in_array_data``: the bad value is inside an array argument (an out-of-range index in an
+    index array), which a framework on a GPU may find only inside a kernel, with a device-side
+    assert (``Plugin.device_side_asserts``)."""
 
     name: str
     subject: str
     sample: Sample
     kind: str
+    in_array_data: bool = False
 
 
 def a(*shape, dtype=numpy.float32):
@@ -34,8 +39,8 @@ def a(*shape, dtype=numpy.float32):
     return numpy.arange(float(numpy.prod(shape) or 0), dtype=dtype).reshape(shape) + 1
 
 
-def _call(name, subject, kind, inputs, **kwargs):
-    return ErrorInput(name, subject, Sample(inputs, kwargs), kind)
+def _call(name, subject, kind, inputs, *, in_array_data=False, **kwargs):
+    return ErrorInput(name, subject, Sample(inputs, kwargs), kind, in_array_data)
 
 
 C64, I64 = numpy.complex64, numpy.int64
@@ -79,7 +84,8 @@ ERROR_INPUTS = (
     _call("getitem_int", "getitem", "index", {"x": a(3)}, key=5),
     _call("getitem_negative", "getitem", "index", {"x": a(3)}, key=-4),
     _call("getitem_too_many", "getitem", "index", {"x": a(3)}, key=(0, 0)),
-    _call("getitem_array", "getitem-advanced", "index", {"x": a(3)}, key=numpy.array([0, 3])),
+    _call("getitem_array", "getitem-advanced", "index", {"x": a(3)}, key=numpy.array([0, 3]),
+          in_array_data=True),
     # --- dtypes an op does not take --------------------------------------------------------
     _call("relu_complex", "relu", "dtype", {"x": a(2, dtype=C64)}),
     _call("max_complex", "max", "dtype", {"x": a(2, dtype=C64)}),

@@ -71,6 +71,19 @@ class GetItemGrad(Function):
         return GetItem(self.key)(ggx)
 
 
+def _check_key(data, key):
+    """Raise NumPy's IndexError for a key that does not fit ``data``. CuPy does not raise for
+    an out-of-range index in an integer array (it wraps around), so a CuPy array's key is
+    checked on the host against a zero-stride stand-in of its shape (the index arrays are
+    copied to the host: one synchronisation)."""
+    if not _backend.is_cupy_array(data):
+        data[key]
+        return
+    host_key = tuple(_backend.to_numpy(item) if _backend.is_cupy_array(item) else item
+                     for item in key)
+    _backend.numpy.broadcast_to(_backend.numpy.empty((), bool), data.shape)[host_key]
+
+
 def getitem(x, key):
     """``x[key]``: slices, ints, None, Ellipsis, integer arrays and boolean masks.
 
@@ -79,7 +92,7 @@ def getitem(x, key):
     x = as_variable(x)
     key = _normalize_key(key)
     try:
-        x.data[key]
+        _check_key(x.data, key)
     except IndexError as error:
         raise argument_error("index", f"invalid index key={key!r} for x of shape {x.shape}: "
                                       f"{error}", "GetItem") from None

@@ -990,3 +990,15 @@ def test_gpu_layer_and_optimizer(gpu):
     F.sum(y * y).backward()
     optimizer.step()
     assert all(gpu.holds(p.data) and gpu.holds(p.grad) for p in layer.parameters())
+
+
+@requires_gpu
+def test_gpu_getitem_rejects_an_out_of_range_index_array(gpu):
+    """CuPy wraps an out-of-range integer-array index around; refimpl raises NumPy's
+    IndexError on the GPU as on the CPU (the spec does not depend on the device)."""
+    x = refimpl.Variable(gpu.put(values(3, dtype="float32")))
+    for key in (gpu.put(numpy.array([0, 3])), numpy.array([0, 3]), gpu.put(numpy.array([-4]))):
+        with pytest.raises(IndexError, match="out of bounds"):
+            F.getitem(x, key)
+    assert F.getitem(x, gpu.put(numpy.array([2, -3]))).data.get().tolist() == \
+        values(3, dtype="float32")[[2, -3]].tolist()

@@ -67,6 +67,15 @@ class TorchPlugin(Plugin):
     ops_module = "conformance.frameworks.torch.ops"
     layers_module = "conformance.frameworks.torch.layers"
     layer_repro_imports = "import torch\n"
+    device_side_asserts = {
+        # seen on torch 2.11.0+cu130 on an H200 (reports/gpu/): x[torch.tensor([0, 3])] of a
+        # 3-element CUDA tensor returns, then every later CUDA call of the process raises
+        # 'CUDA error: device-side assert triggered' (cudaErrorAssert): one such input would
+        # turn every later cell of its worker into an error.
+        "cuda": "torch checks index arrays inside its CUDA kernels: an out-of-range index is "
+                "a device-side assert (asynchronous, no IndexError), after which every CUDA "
+                "call of the process fails with cudaErrorAssert",
+    }
     gradgrad_absent = {
         "hard_sigmoid": "torch 2.13.0 has no double backward through F.hardsigmoid "
                         "(RuntimeError: derivative for aten::hardsigmoid_backward is not "
