@@ -36,6 +36,17 @@ def get_array_module(*arrays):
     return numpy
 
 
+def writeable(array):
+    """Whether ``array`` may be written in place. NumPy says so in its flags; a CuPy array has
+    no such flag (every one is writeable, broadcast views too), so a CuPy array with a zero
+    stride along a dimension longer than 1 (a broadcast view: one element seen many times)
+    counts as read-only."""
+    flags = array.flags
+    if hasattr(flags, "writeable"):
+        return flags.writeable
+    return all(stride != 0 or size <= 1 for stride, size in zip(array.strides, array.shape))
+
+
 def to_numpy(array):
     """A NumPy array with ``array``'s values (an explicit device-to-host copy for CuPy)."""
     return array.get() if is_cupy_array(array) else numpy.asarray(array)

@@ -248,7 +248,7 @@ def _accumulate_leaf(variable, gradient, create_graph):
         buffer = _backend.get_array_module(variable.data).empty_like(variable.data)  # order 'K'
         buffer[...] = gradient.data
         variable._grad_var = Variable._constant(buffer)
-    elif old.creator is None and old.data.flags.writeable:
+    elif old.creator is None and _backend.writeable(old.data):
         old.data += gradient.data
     else:
         _accumulate(variable, gradient, create_graph)

@@ -1002,3 +1002,28 @@ def test_gpu_getitem_rejects_an_out_of_range_index_array(gpu):
             F.getitem(x, key)
     assert F.getitem(x, gpu.put(numpy.array([2, -3]))).data.get().tolist() == \
         values(3, dtype="float32")[[2, -3]].tolist()
+
+
+def test_writeable_reads_numpy_flags_and_cupy_strides():
+    """CuPy arrays have no 'writeable' flag (the GPU run's AttributeError in every in-place
+    gradient accumulation): a broadcast view (a zero stride over a longer axis) counts as
+    read-only there, as NumPy flags it."""
+    assert _backend.writeable(numpy.zeros(3))
+    assert not _backend.writeable(numpy.broadcast_to(numpy.zeros(1), (3,)))
+
+    class Flagless:  # CuPy's flags: c_contiguous, f_contiguous, owndata only
+        def __init__(self, shape, strides):
+            self.flags, self.shape, self.strides = object(), shape, strides
+
+    assert _backend.writeable(Flagless((3, 1), (8, 0)))  # zero stride on a length-1 axis
+    assert not _backend.writeable(Flagless((3, 2), (8, 0)))
+
+
+@requires_gpu
+def test_gpu_leaf_gradients_accumulate_in_place(gpu):
+    x = refimpl.Variable(gpu.put(values(3, dtype="float32")))
+    for _ in range(2):
+        F.sum(x * 2.0).backward()
+    assert gpu.holds(x.grad) and x.grad.get().tolist() == [4.0, 4.0, 4.0]
+    x.zerograd()
+    assert x.grad.get().tolist() == [0.0, 0.0, 0.0]
