@@ -173,7 +173,8 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
                 _accumulate_into(grads, x, gx, create_graph)
                 if x.creator is not None:
                     push(x.creator)
-    captured.update({key: entry[:2] for key, entry in grads.items()})
+    captured.update({key: (entry[0], _run_hooks(entry[0], entry[1]))
+                     for key, entry in grads.items()})
     return captured
 
 
@@ -222,11 +223,22 @@ def _take_grad(grads, y, wanted_ids, captured, on_intermediate):
     entry = grads.pop(id(y), None)
     if entry is None:
         return None
+    entry = (y, _run_hooks(y, entry[1]))
     if id(y) in wanted_ids:
         captured[id(y)] = entry[:2]
     if on_intermediate is not None:
         on_intermediate(y, entry[1])
     return entry[1]
+
+
+def _run_hooks(variable, gradient):
+    """``gradient`` passed through ``variable``'s hooks (``Variable.register_hook``), in
+    registration order; a hook returning None leaves it unchanged."""
+    for hook in variable.__dict__.get("_hooks", {}).values():
+        result = hook(gradient)
+        if result is not None:
+            gradient = result if isinstance(result, Variable) else Variable._constant(result)
+    return gradient
 
 
 def _accumulate(variable, gradient, create_graph):

@@ -549,9 +549,11 @@ class Policy:
         in-place Variable op; editing ``b.array += 1`` is silent and the backward uses the
         edited array: ``a.grad`` is ``4 (2 a + 1)`` instead of ``8 a``). refimpl's
         ``Variable.add_`` adds a constant in place and bumps ``_version``; a Function records
-        the versions of the inputs its backward reads (``saved_inputs``). Not modelled: ops
-        that save their output (torch's exp, tanh, sigmoid) and torch's in-place ops
-        recorded in the graph (refimpl's ``add_`` of a constant adds no node).""")
+        the versions of the inputs its backward reads (``saved_inputs``: every input of an
+        op that ``saves_tensors``; Mul, as torch, each operand only for the other's
+        gradient). Not modelled: ops whose torch backward saves only the output (exp, tanh,
+        sigmoid: torch raises when the *output* is edited, refimpl when the input is) and
+        torch's in-place ops recorded in the graph (refimpl's ``add_`` adds no node).""")
 
     grad_assignment_errors: str = _doc(
         """What assigning a ``.grad`` of the wrong shape or dtype raises. 'torch' (torch 2.13:
@@ -580,6 +582,15 @@ class Policy:
         ``ExponentialShift``, ``StepShift``, ``MultistepShift``, ``LinearShift``,
         ``PolynomialShift``: each call sets the attribute from its initial value and the call
         count, so a hand-set value is overwritten at the next call).""")
+
+    momentum_lr_form: str = _doc(
+        """Where the idiomatic momentum SGD applies the learning rate. 'lr_outside' (torch 2.13
+        ``SGD(lr, momentum)``: ``b = mu b + g; p -= lr b``, so a new lr scales the whole
+        buffer at once). 'lr_inside' (chainer 7.8.1 ``MomentumSGD``: ``v = mu v - lr g; p +=
+        v``, so the velocity keeps the past learning rates and a new lr takes effect
+        gradually). Equal while lr is constant; with gradient 1, momentum 0.9 and lr 0.1 for
+        two steps then 0.01, p after four steps is -0.35149 (torch) vs -0.6439 (chainer).
+        chainer's ``CorrectedMomentumSGD`` is torch's form.""")
 
     multistep_repeated_milestones: str = _doc(
         """A multi-step schedule whose milestones repeat (e.g. (2, 2, 4)). 'count' (torch 2.13
@@ -664,6 +675,7 @@ TORCH = Policy(
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
     lr_schedule_form="recursive", multistep_repeated_milestones="count",
+    momentum_lr_form="lr_outside",
 )
 
 CHAINER = Policy(
@@ -740,6 +752,7 @@ CHAINER = Policy(
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=False, grad_assignment_errors="chainer", leaf_grad_storage="computed",
     lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",
+    momentum_lr_form="lr_inside",
 )
 
 CHAINER5 = dataclasses.replace(

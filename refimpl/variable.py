@@ -46,6 +46,16 @@ def _grad_assignment_error(variable, value):
                         f"tensor's grad_dtype (defaults to the tensor's dtype)")
 
 
+class _HookHandle:
+    """What ``Variable.register_hook`` returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
 class Variable:
     """An array that records the operations applied to it.
 
@@ -212,12 +222,32 @@ class Variable:
         self._version += 1
         return self
 
+    def register_hook(self, hook):
+        """torch's ``Tensor.register_hook``: ``hook(grad)`` is called with this Variable's
+        gradient each time a backward (or ``grad()``) computes it, before it is accumulated
+        (a leaf) or passed on to its creator; a Variable or array it returns replaces the
+        gradient. Returns a handle whose ``remove()`` unregisters it. (chainer 7.8.1 has no
+        counterpart: its function hooks observe calls and cannot replace a gradient.)"""
+        if not callable(hook):
+            raise TypeError(f"hook must be callable, got hook={hook!r}")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self.__dict__.setdefault("_hooks", {})
+        key = object()
+        hooks[key] = hook
+        return _HookHandle(hooks, key)
+
     def cleargrad(self):
         """Set the gradient to None (Chainer's ``cleargrad``; torch ``zero_grad(set_to_none=True)``)."""
         self._grad_var = None
 
     def zerograd(self):
-        """Set the gradient to zeros (Chainer's ``zerograd``; torch ``zero_grad(set_to_none=False)``)."""
+        """Set the gradient to zeros (Chainer's ``zerograd``; torch ``zero_grad(set_to_none=False)``):
+        an existing gradient array is zeroed in place (both keep the object), else new zeros."""
+        old = self._grad_var
+        if old is not None and old.creator is None and _backend.writeable(old.data):
+            old.data[...] = 0
+            return
         xp = _backend.get_array_module(self.data)
         self._grad_var = Variable._constant(xp.zeros_like(self.data))
 

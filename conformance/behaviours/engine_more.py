@@ -92,7 +92,9 @@ def grad_assignment_checks(adapter, record):
 def leaf_grad_storage(adapter, record):
     """x = [1, 2]; sum(x * x).backward() twice: torch adds the second gradient into the same
     array (a grad fetched after the first backward now holds [4, 8]), chainer stores a new
-    array (the fetched one keeps [2, 4]). An array assigned to x.grad before a backward:
+    array (the fetched one keeps [2, 4]). Zeroing (torch zero_grad(set_to_none=False),
+    chainer zerograd()) zeroes that array in place in both; the next backward adds into it
+    in torch ([2, 4]), chainer leaves it ([0, 0]). An array assigned to x.grad before a backward:
     torch adds into it ([3, 5]), chainer leaves it ([1, 1]). The grad of sum(x) for a
     transposed (3, 2) leaf: torch lays it out like the leaf (strides (1, 3)), chainer keeps
     the broadcast of the output gradient (strides (0, 0))."""
@@ -104,6 +106,13 @@ def leaf_grad_storage(adapter, record):
     record("first grad after the second backward", adapter.to_numpy(first))
     record("x.grad", adapter.grad_of(x))
     record("x.grad is the first grad", adapter.grad_handle(x) is first)
+
+    before = adapter.grad_handle(x)
+    adapter.zero_grads([x])
+    zeroed = adapter.grad_handle(x)
+    record("zeroing keeps the grad object", zeroed is before)
+    adapter.backward(call("sum", call("mul", x, x)))
+    record("zeroed array after a backward", adapter.to_numpy(zeroed))
 
     x = adapter.tensor(f32([1, 2]), requires_grad=True)
     assigned = adapter.assign_grad(x, f32([1, 1]))
@@ -188,3 +197,42 @@ def multistep_repeated_milestones(adapter, record):
     unsorted milestones (4, 2) torch sorts them, chainer waits for 4 first."""
     for name, milestones in (("repeated", (2, 2, 4)), ("unsorted", (4, 2))):
         record(name, adapter.lr_schedule("multistep", 1.0, 6, milestones=milestones, gamma=0.5))
+
+
+@behaviour("momentum_lr_form")
+def momentum_lr_change(adapter, record):
+    """Each framework's momentum SGD (torch SGD(momentum=0.9), chainer MomentumSGD(momentum=
+    0.9)) from p = 0 with gradient 1: the same p while lr is 0.1 (-0.1, -0.29); after lr
+    drops to 0.01, torch scales its whole buffer (-0.3171, -0.35149), chainer's velocity still
+    carries lr 0.1 (-0.471, -0.6439)."""
+    param = numpy.zeros(1, numpy.float64)
+    grads = [numpy.ones(1)] * 4
+    record("p", adapter.momentum_sgd_steps(param, grads, [0.1, 0.1, 0.01, 0.01], 0.9))
+
+
+@behaviour()
+def tensor_gradient_hooks(adapter, record):
+    """torch ``register_hook``: a hook on an intermediate y = 2x sees dL/dy of L = sum(y * y)
+    (2y = [4, 8]) and its result (times 10) flows on to x ([80, 160]); a hook on the leaf x
+    sees the gradient before it is accumulated and its result is what x.grad gets; after
+    ``remove()`` the hook is no longer called. chainer 7.8.1 has no tensor hooks (a skip, with
+    the reason)."""
+    call = adapter.call
+    x = adapter.tensor(f32([1, 2]), requires_grad=True)
+    y = call("mul", x, 2)
+    seen = []
+    adapter.register_scaling_hook(y, 10.0, seen)
+    adapter.backward(call("sum", call("mul", y, y)))
+    record("intermediate.seen", seen)
+    record("intermediate.x.grad", adapter.grad_of(x))
+
+    x = adapter.tensor(f32([1, 2]), requires_grad=True)
+    seen = []
+    handle = adapter.register_scaling_hook(x, 10.0, seen)
+    adapter.backward(call("sum", call("mul", x, 3)))
+    record("leaf.seen", seen)
+    record("leaf.x.grad", adapter.grad_of(x))
+    handle.remove()
+    adapter.backward(call("sum", call("mul", x, 3)))
+    record("removed.seen", len(seen))
+    record("removed.x.grad", adapter.grad_of(x))

@@ -290,6 +290,19 @@ class Adapter:
         t), as a list of floats."""
         raise NotSupported(f"{self.name} adapter has no learning-rate schedules")
 
+    def register_scaling_hook(self, value, factor, seen):
+        """A gradient hook on ``value`` (torch ``value.register_hook(fn)``) that appends the
+        gradient it receives to ``seen`` (NumPy) and returns it times ``factor``; returns the
+        handle (``remove()``)."""
+        raise NotSupported(f"{self.name} adapter has no tensor gradient hooks")
+
+    def momentum_sgd_steps(self, param, grads, lrs, momentum):
+        """The framework's idiomatic momentum SGD (torch ``SGD(lr, momentum)``, chainer
+        ``MomentumSGD``) on one parameter starting at ``param`` (NumPy), one step per
+        gradient in ``grads`` with the lr of ``lrs`` set before it; the parameter after each
+        step, as NumPy arrays."""
+        raise NotSupported(f"{self.name} adapter has no momentum SGD")
+
 
 class Plugin:
     """What the harness knows of one framework: the only place that names it.

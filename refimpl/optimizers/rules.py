@@ -25,3 +25,16 @@ RULES = {
     ("chainer", "AdaDelta"): chainer_rules.ada_delta,
     ("chainer", "SMORMS3"): chainer_rules.smorms3,
 }
+
+
+def momentum_step(param, grad, state, lr, momentum):
+    """One step of the active policy's idiomatic momentum SGD (policy ``momentum_lr_form``):
+    'lr_outside' torch ``SGD(lr, momentum)`` (``b = mu b + g; p -= lr b``), 'lr_inside'
+    chainer ``MomentumSGD(lr, momentum)`` (``v = mu v - lr g; p += v``). Returns
+    ``(new_param, new_state)``; ``lr`` may change between steps."""
+    from .. import policies
+    if policies.current().momentum_lr_form == "lr_outside":
+        return torch_rules.sgd(param, grad, state, {"lr": lr, "momentum": momentum,
+                                                    "dampening": 0, "weight_decay": 0,
+                                                    "nesterov": False})
+    return chainer_rules.momentum_sgd(param, grad, state, {"lr": lr, "momentum": momentum})

@@ -1228,3 +1228,19 @@ def test_lr_schedules(policy):
             assert unsorted == [1, 1, 1, 1, 0.5, 0.25]
         with pytest.raises(ValueError, match="kind='cosine'"):
             lr_sequence("cosine", 1.0, 3)
+
+
+@field("momentum_lr_form")
+def test_momentum_lr_form(policy):
+    """Gradient 1, momentum 0.9, lr 0.1, 0.1, 0.01, 0.01 from p = 0 (the values torch 2.13's
+    SGD and chainer 7.8.1's MomentumSGD give, conformance/behaviours/engine_more.py)."""
+    from refimpl.optimizers.rules import momentum_step
+    param, state, values = np.zeros(1), {}, []
+    with refimpl.semantics(policy):
+        for lr in (0.1, 0.1, 0.01, 0.01):
+            param, state = momentum_step(param, np.ones(1), state, lr, 0.9)
+            values.append(param.item())
+    expected = ([-0.1, -0.29, -0.3171, -0.35149]
+                if policies.get_policy(policy).momentum_lr_form == "lr_outside"
+                else [-0.1, -0.29, -0.471, -0.6439])
+    assert values == pytest.approx(expected)

@@ -212,3 +212,22 @@ class ChainerAdapter(Adapter):
                 optimizer.lr = set_lr[1]
             values.append(float(optimizer.lr))
         return values
+
+    def register_scaling_hook(self, value, factor, seen):
+        raise NotSupported(f"chainer {self.version}'s Variable has no register_hook (its "
+                           f"FunctionHook objects observe function calls and cannot replace a "
+                           f"gradient)")
+
+    def momentum_sgd_steps(self, param, grads, lrs, momentum):
+        link = self.chainer.Link()
+        with link.init_scope():
+            link.p = self.chainer.Parameter(numpy.array(param))
+        optimizer = self.chainer.optimizers.MomentumSGD(lr=lrs[0], momentum=momentum)
+        optimizer.setup(link)
+        values = []
+        for grad, lr in zip(grads, lrs):
+            optimizer.lr = lr
+            link.p.grad = numpy.array(grad, dtype=param.dtype)
+            optimizer.update()
+            values.append(self.to_numpy(link.p))
+        return values

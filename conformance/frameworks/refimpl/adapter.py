@@ -221,3 +221,19 @@ class RefimplAdapter(Adapter):
     def lr_schedule(self, kind, lr, calls, set_lr=None, **hp):
         return [float(value) for value in
                 refimpl.schedules.lr_sequence(kind, lr, calls, set_lr=set_lr, **hp)]
+
+    @_under_policy
+    def register_scaling_hook(self, value, factor, seen):
+        def hook(grad):
+            seen.append(self.to_numpy(grad))
+            return grad * factor
+        return value.register_hook(hook)
+
+    @_under_policy
+    def momentum_sgd_steps(self, param, grads, lrs, momentum):
+        param, state, values = numpy.array(param), {}, []
+        for grad, lr in zip(grads, lrs):
+            param, state = refimpl.optimizers.rules.momentum_step(
+                param, numpy.array(grad, dtype=param.dtype), state, lr, momentum)
+            values.append(param)
+        return values

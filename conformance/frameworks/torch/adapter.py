@@ -180,3 +180,20 @@ class TorchAdapter(Adapter):
                 optimizer.param_groups[0]["lr"] = set_lr[1]
             values.append(float(optimizer.param_groups[0]["lr"]))
         return values
+
+    def register_scaling_hook(self, value, factor, seen):
+        def hook(grad):
+            seen.append(self.to_numpy(grad))
+            return grad * factor
+        return value.register_hook(hook)
+
+    def momentum_sgd_steps(self, param, grads, lrs, momentum):
+        p = self.torch.tensor(numpy.array(param), requires_grad=True)
+        optimizer = self.torch.optim.SGD([p], lr=lrs[0], momentum=momentum)
+        values = []
+        for grad, lr in zip(grads, lrs):
+            optimizer.param_groups[0]["lr"] = lr
+            p.grad = self.torch.tensor(numpy.array(grad, dtype=param.dtype))
+            optimizer.step()
+            values.append(self.to_numpy(p))
+        return values
