@@ -598,6 +598,64 @@ class Policy:
         'one_per_call' (chainer 7.8.1 ``MultistepShift``: each call passes at most one
         milestone, so the second gamma comes one call later).""")
 
+    # --- layers: convolutions, PReLU, Bilinear, GRU (issue 17) -----------------------------
+    conv_transpose_output_size: str = _doc(
+        """How a transposed-convolution (deconvolution) layer is given an output size other than
+        the natural ``(H - 1) s - 2 p + (k - 1) d + 1``. 'output_padding' (torch 2.13:
+        ``nn.ConvTranspose2d(..., output_padding=op)``, or ``layer(x, output_size=...)`` at
+        call time, which must lie in [natural, natural + stride - 1]: ``output_size=6`` of a
+        3x3 input, kernel 3, stride 2 raises ValueError 'requested an output size of (6, 6),
+        but valid sizes range from [7, 7] to [8, 8]'; the extra rows read only the bias).
+        'outsize' (chainer 7.8.1: ``L.Deconvolution2D(..., outsize=(h, w))``, any size whose
+        convolution gives back the input size, natural - stride + 1 .. natural + stride - 1:
+        ``outsize=6`` there gives a 6x6 output, the taps past it dropped; 5 and 9 raise
+        InvalidType).""")
+
+    depthwise_weight_layout: str = _doc(
+        """The weight of a depthwise convolution (each of the C input channels with its own m
+        filters, output channel c m + j). 'grouped' (torch 2.13: ``F.conv2d(x, W,
+        groups=C)``, W (C m, 1, kh, kw)). 'multiplier_first' (chainer 7.8.1
+        ``F.depthwise_convolution_2d(x, W)``, W (m, C, kh, kw), which it computes as
+        ``conv2d(x, W.transpose(1, 0, 2, 3).reshape(C m, 1, kh, kw), groups=C)``).""")
+
+    prelu_slope_shape: str = _doc(
+        """Which slopes ``prelu(x, W)`` takes, and the PReLU layer's default. 'channels' (torch
+        2.13 ``F.prelu``: W of one element, or of x.shape[1] elements (1 for an input of
+        fewer than 2 axes) along the channel axis; ``nn.PReLU()``'s weight has shape (1,)).
+        'leading_axes' (chainer 7.8.1 ``F.prelu``: W.shape == x.shape[1:1 + W.ndim], so a W
+        of shape (1,) for 3 channels raises InvalidType and (C, H) is allowed;
+        ``L.PReLU()``'s W has shape ()). Both layers start at 0.25.""")
+
+    prelu_zero_gradient: str = _doc(
+        """prelu's gradient in x at x == 0. 'slope' (torch 2.13: ``x > 0 ? g : w g``: the
+        slope). 'one' (chainer 7.8.1: ``x >= 0 ? g : w g``: 1). The value is 0 in both.""")
+
+    bilinear_weight_layout: str = _doc(
+        """The layout of a bilinear weight, ``y[n, o] = sum_ij x1[n, i] W x2[n, j] + ...``.
+        'out_in1_in2' (torch 2.13 ``F.bilinear``/``nn.Bilinear``: W (out, in1, in2)).
+        'in1_in2_out' (chainer 7.8.1 ``F.bilinear``/``L.Bilinear``: W (in1, in2, out)).""")
+
+    bilinear_linear_terms: bool = _doc(
+        """Whether a Bilinear layer with a bias also has the linear terms ``x1 V1 + x2 V2``.
+        False (torch 2.13 ``nn.Bilinear(in1, in2, out)``: weight and bias). True (chainer
+        7.8.1 ``L.Bilinear(in1, in2, out)``: W, V1 (in1, out), V2 (in2, out) and b; with
+        ``nobias=True`` W alone; its ``F.bilinear`` takes V1, V2 and b all or none).""")
+
+    gru_cell_reset_gate: str = _doc(
+        """Where a GRU *cell* applies its reset gate r. 'after_matmul' (torch 2.13
+        ``nn.GRUCell``: ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; also torch's
+        ``nn.GRU`` and chainer's ``L.NStepGRU``). 'before_matmul' (chainer 7.8.1
+        ``L.StatelessGRU``/``L.StatefulGRU``: ``h_bar = tanh(W x + b_W + U (r * h) + b_U)``).
+        refimpl maps the parameters as a port would: torch's row blocks (r, z, n) of
+        weight_ih/bias_ih are chainer's W_r, W_z, W and those of weight_hh/bias_hh U_r, U_z,
+        U.""")
+
+    gru_cell_update_gate: str = _doc(
+        """Which state a GRU cell's update gate z keeps. 'keeps_state' (torch 2.13
+        ``nn.GRUCell``: ``h' = (1 - z) n + z h``; also ``nn.GRU`` and ``L.NStepGRU``).
+        'takes_candidate' (chainer 7.8.1 ``L.StatelessGRU``: ``h' = z h_bar + (1 - z) h``,
+        ``F.linear_interpolate(z, h_bar, h)``).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -676,6 +734,11 @@ TORCH = Policy(
     in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
     lr_schedule_form="recursive", multistep_repeated_milestones="count",
     momentum_lr_form="lr_outside",
+    # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
+    conv_transpose_output_size="output_padding", depthwise_weight_layout="grouped",
+    prelu_slope_shape="channels", prelu_zero_gradient="slope",
+    bilinear_weight_layout="out_in1_in2", bilinear_linear_terms=False,
+    gru_cell_reset_gate="after_matmul", gru_cell_update_gate="keeps_state",
 )
 
 CHAINER = Policy(
@@ -753,6 +816,11 @@ CHAINER = Policy(
     in_place_version_check=False, grad_assignment_errors="chainer", leaf_grad_storage="computed",
     lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",
     momentum_lr_form="lr_inside",
+    # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
+    conv_transpose_output_size="outsize", depthwise_weight_layout="multiplier_first",
+    prelu_slope_shape="leading_axes", prelu_zero_gradient="one",
+    bilinear_weight_layout="in1_in2_out", bilinear_linear_terms=True,
+    gru_cell_reset_gate="before_matmul", gru_cell_update_gate="takes_candidate",
 )
 
 CHAINER5 = dataclasses.replace(

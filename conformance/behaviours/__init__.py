@@ -15,6 +15,7 @@ from . import engine, layers, ops  # noqa: F401  (register the cases)
 from . import ops_math  # noqa: F401  (the maths and activation breadth)
 from . import normalization  # noqa: F401  (normalisation and regularisation, issue 17)
 from . import engine_more  # noqa: F401  (engine semantics of issue 17)
+from . import layers_more  # noqa: F401  (convolutions, PReLU, Bilinear, GRU, issue 17)
 from .core import CASES, Case, applicable, behaviour, by_name, f32
 
 

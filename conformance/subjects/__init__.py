@@ -9,6 +9,7 @@ from . import ops  # noqa: F401  (registers the op records)
 from . import ops_math  # noqa: F401  (the maths and activation breadth)
 from . import layers  # noqa: F401
 from . import normalization  # noqa: F401  (normalisation and regularisation, issue 17)
+from . import layers_more  # noqa: F401  (convolutions, PReLU, Bilinear, GRU, issue 17)
 from .core import REGISTRY, Absent, Api, Entry, entries, get, register
 
 __all__ = ["REGISTRY", "Absent", "Api", "Entry", "entries", "get", "register"]

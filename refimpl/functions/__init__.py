@@ -24,6 +24,10 @@ from .normalization import (  # normalisation and regularisation (issue 17)
     batch_normalization, dropout, embed_id, fixed_batch_normalization, group_normalization,
     layer_normalization, local_response_normalization)
 
+from .conv_more import (  # layers: 1-D/3-D and depthwise convolution (issue 17)
+    conv1d, conv3d, convolution_1d, convolution_3d, depthwise_conv2d, depthwise_convolution_2d)
+from .gru import gru_cell  # layers: the GRU cell (issue 17; the sequence: gru.gru)
+from .layers_more import bilinear, maxout, prelu  # layers (issue 17)
 __all__ = [  # the elementwise, reduction, shape, indexing, matmul and softmax ops
     "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "cat", "clip", "concat", "cos",
     "div", "dot", "exp", "expand_dims", "getitem", "leaky_relu", "log", "log_softmax",
@@ -48,6 +52,11 @@ __all__ += [  # layer-level functions: convolution, pooling, linear, losses, rec
 __all__ += [  # layer-level functions: normalisation and regularisation (issue 17)
     "batch_normalization", "dropout", "embed_id", "fixed_batch_normalization",
     "group_normalization", "layer_normalization", "local_response_normalization",
+]
+
+__all__ += [  # layer-level functions: convolutions, PReLU, Maxout, Bilinear, GRU (issue 17)
+    "bilinear", "conv1d", "conv3d", "convolution_1d", "convolution_3d", "depthwise_conv2d",
+    "depthwise_convolution_2d", "gru_cell", "maxout", "prelu",
 ]
 
 #: Layer-level functions; the conformance layer drivers describe them.

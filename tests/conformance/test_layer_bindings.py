@@ -40,7 +40,7 @@ def test_the_reference_binds_every_function_and_run():
 
 def test_a_plugin_declares_the_subjects_named_after_it():
     rnn = [entry.subject for entry in layers.layer_entries("layer", "rnn")]
-    assert rnn == ["rnn_tanh", "rnn_relu", "lstm", "chainer_lstm"]
+    assert rnn == ["rnn_tanh", "rnn_relu", "lstm", "gru_cell", "gru", "chainer_lstm"]
 
 
 def test_a_one_api_subject_has_cells_only_where_the_api_has_its_feature():

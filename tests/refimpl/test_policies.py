@@ -1244,3 +1244,112 @@ def test_momentum_lr_form(policy):
                 if policies.get_policy(policy).momentum_lr_form == "lr_outside"
                 else [-0.1, -0.29, -0.471, -0.6439])
     assert values == pytest.approx(expected)
+
+
+# --- layers: convolutions, PReLU, Bilinear, GRU (issue 17) -----------------------------------
+
+@field("conv_transpose_output_size")
+def test_conv_transpose_output_size(policy):
+    """A 3x3 input, kernel 3, stride 2 (natural size 7): torch takes output sizes 7 and 8 (as
+    output_padding), chainer's outsize 6, 7 and 8 (6 drops the last taps)."""
+    from refimpl.nn.layers_more import ConvTranspose2d
+    with refimpl.semantics(policy):
+        layer = ConvTranspose2d(1, 1, 3, stride=2, initial_weight=np.ones((1, 1, 3, 3)),
+                                initial_bias=np.zeros(1))
+        x = V(np.ones((1, 1, 3, 3)), policy)
+        assert layer(x, 8).shape == (1, 1, 8, 8)
+        with pytest.raises(ValueError):
+            layer(x, 9)
+        if policy == "torch":
+            with pytest.raises(ValueError, match="valid sizes range from"):
+                layer(x, 6)
+        else:
+            y = layer(x, 6)
+            np.testing.assert_array_equal(y.data, layer(x)[:, :, :6, :6].data)
+
+
+@field("depthwise_weight_layout")
+def test_depthwise_weight_layout(policy):
+    """Two channels, multiplier 2: torch's W (4, 1, 1, 1) rows are channel 0's two filters then
+    channel 1's; chainer's W (2, 2, 1, 1) is [multiplier, channel]."""
+    x = np.array([1.0, 10.0]).reshape(1, 2, 1, 1)
+    with refimpl.semantics(policy):
+        if policy == "torch":
+            W = np.array([1.0, 2.0, 3.0, 4.0]).reshape(4, 1, 1, 1)
+        else:
+            W = np.array([[1.0, 3.0], [2.0, 4.0]]).reshape(2, 2, 1, 1)  # W[j, c]
+        y = F.depthwise_conv2d(x, W)
+        assert y.data.ravel().tolist() == [1.0, 2.0, 30.0, 40.0]
+        with pytest.raises(ValueError, match="depthwise_conv2d: W must be"):
+            F.depthwise_conv2d(x, np.ones((2, 2, 1, 1) if policy == "torch" else (4, 1, 1, 1)))
+
+
+@field("prelu_slope_shape")
+def test_prelu_slope_shape(policy):
+    from refimpl.nn.layers_more import PReLU
+    x = -np.ones((2, 3, 4))
+    with refimpl.semantics(policy):
+        torch_like = policy == "torch"
+        assert PReLU().weight.shape == ((1,) if torch_like else ())
+        assert F.prelu(x, np.full(3, 0.5)).data.tolist() == (-0.5 * np.ones((2, 3, 4))).tolist()
+        for slope in (np.full((1,), 0.5), np.full((3, 4), 0.5)):  # (1,) torch only, (3, 4) chainer only
+            accepted = torch_like == (slope.ndim == 1)
+            if accepted:
+                assert F.prelu(x, slope).data.min() == -0.5
+            else:
+                with pytest.raises(ValueError, match="prelu: W"):
+                    F.prelu(x, slope)
+
+
+@field("prelu_zero_gradient")
+def test_prelu_zero_gradient(policy):
+    with refimpl.semantics(policy):
+        x = V([-1.0, 0.0, 2.0], policy, dtype=np.float64)
+        y = F.prelu(x, np.array(0.25))
+        assert y.data.tolist() == [-0.25, 0.0, 2.0]
+        F.sum(y).backward()
+        assert x.grad.tolist() == [0.25, 0.25 if policy == "torch" else 1.0, 1.0]
+
+
+@field("bilinear_weight_layout", "bilinear_linear_terms")
+def test_bilinear_layout_and_linear_terms(policy):
+    from refimpl.nn.layers_more import Bilinear
+    x1, x2 = np.array([[1.0, 2.0]]), np.array([[3.0, 5.0, 7.0]])
+    W = np.arange(24, dtype=np.float64).reshape(4, 2, 3)  # torch's (out, in1, in2)
+    expected = np.einsum("ni,oij,nj->no", x1, W, x2)
+    with refimpl.semantics(policy):
+        torch_like = policy == "torch"
+        given = W if torch_like else W.transpose(1, 2, 0)
+        np.testing.assert_array_equal(F.bilinear(x1, x2, given).data, expected)
+        with pytest.raises(ValueError, match="bilinear: W must be"):
+            F.bilinear(x1, x2, W.transpose(1, 2, 0) if torch_like else W)
+        names = {name: p.shape for name, p in Bilinear(2, 3, 4).named_parameters()}
+        if torch_like:
+            assert names == {"weight": (4, 2, 3), "bias": (4,)}
+        else:
+            assert names == {"weight": (2, 3, 4), "V1": (2, 4), "V2": (3, 4), "bias": (4,)}
+            assert Bilinear(2, 3, 4).bias.data.tolist() == [0.0] * 4
+        assert [n for n, _ in Bilinear(2, 3, 4, bias=False).named_parameters()] == ["weight"]
+
+
+@field("gru_cell_reset_gate", "gru_cell_update_gate")
+def test_gru_cell_formula(policy):
+    """One unit, one input; weights chosen so that r = z = sigmoid(0) = 1/2 and the hidden
+    block of n is 2 h + 1: torch n = tanh(x + r (2 h + 1)), h' = (1 - z) n + z h; chainer
+    h_bar = tanh(x + 2 (r h) + 1), h' = z h_bar + (1 - z) h."""
+    x, h = np.array([[0.5]]), np.array([[1.0]])
+    W_ih = np.array([[0.0], [0.0], [1.0]])
+    W_hh = np.array([[0.0], [0.0], [2.0]])
+    b_hh = np.array([0.0, 0.0, 1.0])
+    with refimpl.semantics(policy):
+        y = F.gru_cell(x, h, W_ih, W_hh, None, b_hh).data.item()
+    if policy == "torch":
+        assert y == pytest.approx(0.5 * np.tanh(0.5 + 0.5 * 3.0) + 0.5 * 1.0)
+    else:
+        assert y == pytest.approx(0.5 * np.tanh(0.5 + 2 * 0.5 + 1.0) + 0.5 * 1.0)
+    # the update gate alone: z = sigmoid(2) != 1/2 tells which term it weighs
+    W_hh_z = np.array([[0.0], [2.0], [0.0]])
+    with refimpl.semantics(policy):
+        y = F.gru_cell(x, h, W_ih, W_hh_z).data.item()
+    z, n = 1 / (1 + np.exp(-2.0)), np.tanh(0.5)
+    assert y == pytest.approx((1 - z) * n + z * 1.0 if policy == "torch" else z * n + (1 - z) * 1.0)

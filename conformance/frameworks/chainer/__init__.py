@@ -11,6 +11,9 @@ LAYER_FEATURES = frozenset({"conv_transpose_outsize", "conv_empty_kernel", "cove
                             "sigmoid_cross_entropy", "softmax_cross_entropy"})
 #: normalisation and regularisation (issue 17): see conformance.subjects.norm_strategies
 LAYER_FEATURES |= frozenset({"embed_ignore_label"})
+#: layers (issue 17): see conformance.subjects.layer_strategies_more
+LAYER_FEATURES |= frozenset({"depthwise_weight_multiplier_first", "prelu_slope_leading_axes",
+                             "bilinear_weight_in1_in2_out", "bilinear_linear_terms"})
 #: What the engine can do (properties skip, with the reason, what a framework cannot).
 ENGINE_CAPABILITIES = frozenset({
     "double_backprop",         # gradients with a graph can be differentiated again
@@ -108,6 +111,10 @@ class ChainerPlugin(Plugin):
         "decov": "chainer 7.8.1's F.decov is an old-style Function: differentiating its "
                  "gradient raises RuntimeError('cannot twice-differentiate an old style "
                  "Function \"DeCov\"')",
+    }
+    dtypes_absent = {  # layer functions (issue 17)
+        "bilinear": {"float64": "chainer 7.8.1's F.bilinear type-checks float32 only "
+                                "(InvalidType 'in_types[0].dtype == <class numpy.float32>')"},
     }
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
     repro_prelude = _REPRO_PRELUDE

@@ -1,0 +1,72 @@
+"""The issue-17 layers (``conformance.subjects.layers_more``): torch ``F.conv1d``/``F.conv3d``,
+``F.conv2d(groups=C)``, ``F.prelu``, ``F.bilinear`` and the layers ``nn.Conv2d``,
+``nn.ConvTranspose2d``; chainer ``F.convolution_1d``/``convolution_3d``,
+``F.depthwise_convolution_2d``, ``F.prelu``, ``F.maxout``, ``F.bilinear`` and the links
+``L.Convolution2D``, ``L.DilatedConvolution2D``, ``L.DepthwiseConvolution2D``,
+``L.Deconvolution2D``, ``L.Highway``; refimpl ``functions.conv_more``/``layers_more`` and
+``nn.layers_more`` under the framework's policy (weight layouts, slope shapes, prelu's
+gradient at 0, the deconvolution's output size).
+
+- ``conv_nd.values`` / ``.grad`` / ``.double_backward`` and ``layer_function.values`` /
+  ``.grad`` / ``.double_backward``: outputs, gradients and second-order gradients vs refimpl
+  float64 and central differences (``properties/calls.py``). A dtype the framework's function
+  does not take (chainer's float32-only ``F.bilinear``) is a skip with its plugin's reason;
+  without float64 its gradient cells skip too (the central-difference oracle evaluates the
+  framework's own forward pass in float64).
+- ``layer.run``: a layer built from given weights, its output and the gradients of the input
+  and of every parameter after ``sum(y * gy).backward()``, vs refimpl's run in float64.
+
+The GRU cell and ``nn.GRU``/``L.NStepGRU`` are runs of the 'rnn' family
+(``properties/test_rnn.py``).
+"""
+from ..checks import layers, tolerances
+from .calls import check_functional
+from .common import cells as subject_cells
+from .common import prepare, skip
+from .layers import check_run, functional_subjects
+
+CONV_SUBJECTS = functional_subjects("conv_nd")
+FUNCTION_SUBJECTS = functional_subjects("layer_function")
+RUN_SUBJECTS = tuple(e.subject for e in layers.layer_entries("layer", "layer", "layer.run"))
+PROPERTIES = ("conv_nd.values", "conv_nd.grad", "conv_nd.double_backward",
+              "layer_function.values", "layer_function.grad", "layer_function.double_backward",
+              "layer.run")
+
+
+def cells(session):
+    return (subject_cells(session, "conv_nd.values", CONV_SUBJECTS, reference_dtypes=("float32",))
+            + subject_cells(session, "conv_nd.grad", CONV_SUBJECTS)
+            + subject_cells(session, "conv_nd.double_backward", CONV_SUBJECTS)
+            + subject_cells(session, "layer_function.values", FUNCTION_SUBJECTS,
+                            reference_dtypes=("float32",))
+            + subject_cells(session, "layer_function.grad", FUNCTION_SUBJECTS)
+            + subject_cells(session, "layer_function.double_backward", FUNCTION_SUBJECTS,
+                            dtypes=("float64",))
+            + subject_cells(session, "layer.run", RUN_SUBJECTS))
+
+
+def check_layer(session, cell, stats):
+    ctx = prepare(session, cell, stats, run_of=lambda plugin: layers.run_of(plugin, cell.subject))
+    tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
+    strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)
+    check_run(session, cell, stats, ctx, strategy, lambda case: tolerance)
+
+
+def check_cell(session, cell, stats):
+    if cell.property == "layer.run":
+        check_layer(session, cell, stats)
+        return
+    if not session.is_reference(cell.framework):
+        plugin = session.plugin(cell.framework)
+        reason = plugin.absent_dtype(cell.subject, cell.dtype)
+        if reason:
+            skip(reason)
+        float64 = plugin.absent_dtype(cell.subject, "float64")
+        if float64 and not cell.property.endswith(".values"):
+            skip(f"the central-difference oracle runs {cell.framework}'s own forward pass in "
+                 f"float64, which it lacks: {float64}")
+    check_functional(session, cell, stats)
+
+
+def test_layers_more(cell, conformance_session, cell_stats):
+    check_cell(conformance_session, cell, cell_stats)
