@@ -537,6 +537,12 @@ class Policy:
         IndexError 'index out of range in self'). 'wrap' (chainer 7.8.1: NumPy indexing, -1 is
         the last row). An id past the last row raises IndexError in both.""")
 
+    group_norm_min_ndim: int = _doc(
+        """The fewest axes group normalisation takes. 2 (torch 2.13 ``F.group_norm``, chainer
+        6.7.0 and 7.8.1 ``F.group_normalization``: (N, C) is normalised per group of
+        channels). 3 (chainer 5.4.0: ValueError 'Input dimension must be grater than 2,
+        including batch size dimension (first dimension).').""")
+
     # --- engine semantics and learning-rate schedules (issue 17) --------------------------
     in_place_version_check: bool = _doc(
         """Whether a backward checks that the tensors an op saved were not modified in place
@@ -729,7 +735,7 @@ TORCH = Policy(
     batch_norm_eps=1e-5, batch_norm_average_argument="momentum", norm_single_value="raise",
     layer_norm_layer_eps=1e-5, lrn_k=1.0, lrn_alpha_over_size=True, lrn_window="size",
     lrn_min_ndim=3, dropout_ratio_one="zeros", embed_ignore_label="zero_grad",
-    embed_negative_index="raise",
+    embed_negative_index="raise", group_norm_min_ndim=2,
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
     lr_schedule_form="recursive", multistep_repeated_milestones="count",
@@ -811,7 +817,7 @@ CHAINER = Policy(
     batch_norm_eps=2e-5, batch_norm_average_argument="decay", norm_single_value="allow",
     layer_norm_layer_eps=1e-6, lrn_k=2.0, lrn_alpha_over_size=False, lrn_window="symmetric",
     lrn_min_ndim=2, dropout_ratio_one="raise", embed_ignore_label="zero_output",
-    embed_negative_index="wrap",
+    embed_negative_index="wrap", group_norm_min_ndim=2,
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=False, grad_assignment_errors="chainer", leaf_grad_storage="computed",
     lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",
@@ -829,6 +835,7 @@ CHAINER5 = dataclasses.replace(
     output_grad_after_backward="keep",
     backward_without_graph="noop",
     clip_none_bound="raise",
+    group_norm_min_ndim=3,  # normalisation (issue 17)
 )
 
 CHAINER6 = dataclasses.replace(CHAINER, name="chainer6", clip_none_bound="raise")

@@ -1,7 +1,7 @@
 """Behaviour cases of normalisation and regularisation (issue 17) where chainer and torch
 differ: batch normalisation's eps default and running-average argument, one value per
 channel, the layer-normalisation layer's eps, local response normalisation's
-parameterisation, dropout with ratio 1, and the embedding's special id and negative ids; and
+parameterisation, group normalisation of 2-D input (chainer 5), dropout with ratio 1, and the embedding's special id and negative ids; and
 what they share (dropout's train flag, the unbiased running variance, the cumulative
 average). Each names the ``refimpl.Policy`` fields it verifies (see ``core``).
 
@@ -91,12 +91,28 @@ def norm_single_value(adapter, record):
                lambda: functional_call(adapter, "batch_normalization", x, gamma, beta))
     if y is not None:
         record("batch_normalization", y)
-    y = raised(record, "group_normalization.raised",
-               lambda: functional_call(adapter, "group_normalization", x, 3, gamma, beta))
+    # (1, 3, 1) in float32: chainer 5.4.0 takes no 2-D input and no float64 (known issue)
+    spatial = adapter.tensor(f32([[[1.0], [2.0], [3.0]]]))
+    gamma32, beta32 = adapter.tensor(f32([2.0, 2.0, 2.0])), adapter.tensor(f32([0.5, 0.5, 0.5]))
+    y = raised(record, "group_normalization.raised", lambda: functional_call(
+        adapter, "group_normalization", spatial, 3, gamma32, beta32))
     if y is not None:
         record("group_normalization", y)
     _run(adapter, "BatchNormalization", _bn_case([numpy.array([[1.0, 2.0, 3.0]])]), record,
          "layer")
+
+
+@behaviour("group_norm_min_ndim")
+def group_norm_min_ndim(adapter, record):
+    """Group normalisation of a 2-D (N, C) input in 2 groups: torch and chainer 6/7 normalise
+    each group of channels; chainer 5.4.0 raises ValueError ('Input dimension must be grater
+    than 2'). Only *whether* it raises is compared."""
+    x = adapter.tensor(f32([[1.0, 2.0, 4.0, 8.0], [0.5, -1.0, 3.0, 0.0]]))
+    gamma, beta = adapter.tensor(f32([1, 1, 1, 1])), adapter.tensor(f32([0, 0, 0, 0]))
+    y = raised(record, "2d.raised",
+               lambda: functional_call(adapter, "group_normalization", x, 2, gamma, beta))
+    if y is not None:
+        record("2d", y)
 
 
 @behaviour("layer_norm_layer_eps")

@@ -12,9 +12,12 @@ inverted dropout must do, on one forward pass and its backward (``vjp`` of the s
 - out of training, the output is ``x`` and the gradient ``gy``, exactly.
 
 With ``ALPHA`` = 1e-6 per example and 25 examples a cell, a correct framework fails a ci cell
-with probability below 2.5e-5; with n = 2000 elements, a keep probability off by 0.05 at any
-drawn ratio lands outside the interval with probability above 0.99.
+with probability below 2.5e-5; with n = 2000 elements, a keep probability off by 0.1 at any
+drawn ratio lands outside the interval with probability above 0.99 (the interval's half-width
+is at most 4.9 sigma = 4.9 sqrt(n / 4) = 110 kept elements; a shift of 0.1 n = 200 exceeds it
+by more than 2.33 sigma).
 """
+import functools
 import math
 
 import numpy
@@ -35,6 +38,7 @@ def cells(session):
     return subject_cells(session, "dropout.statistics", SUBJECTS)
 
 
+@functools.lru_cache(maxsize=64)
 def binomial_interval(n, q, alpha=ALPHA):
     """The smallest ``[low, high]`` with ``P(K < low) <= alpha / 2`` and ``P(K > high) <=
     alpha / 2`` for ``K ~ Binomial(n, q)``, from the exact probabilities (log-space)."""

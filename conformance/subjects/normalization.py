@@ -13,6 +13,8 @@
 
 Strategies: ``conformance.subjects.norm_strategies``; bindings: each plugin's layers module.
 """
+import dataclasses
+
 # absolute imports: ``from . import ...`` would import the package back
 import conformance.subjects.norm_strategies as N
 from conformance.subjects.layers import Functional, Run
@@ -24,6 +26,15 @@ def _samples(strategy, **options):
     return lambda features: strategy(features=features, **options)
 
 
+@dataclasses.dataclass(frozen=True)
+class PolicyFunctional(Functional):
+    """A ``Functional`` whose samples depend on the policy too (``samples(features,
+    policy)``): what a framework version accepts (``group_norm_min_ndim``)."""
+
+    def strategy(self, api):
+        return self.samples(api.features, api.policy)
+
+
 for _record in [
     Functional("batch_normalization", family="normalization",
                samples=_samples(N.batch_norm_samples),
@@ -33,8 +44,9 @@ for _record in [
                doc="evaluation-mode batch normalisation with given mean and variance"),
     Functional("layer_normalization", family="normalization",
                samples=_samples(N.layer_norm_samples)),
-    Functional("group_normalization", family="normalization",
-               samples=_samples(N.group_norm_samples)),
+    PolicyFunctional("group_normalization", family="normalization",
+                     samples=lambda features, policy: N.group_norm_samples(features=features,
+                                                                           policy=policy)),
     Functional("local_response_normalization", family="normalization",
                samples=_samples(N.lrn_samples),
                doc="the APIs' window size, alpha and k, mapped by the policy"),

@@ -168,9 +168,14 @@ def layer_normalization(x, gamma=None, beta=None, eps=1e-5, normalized_ndim=1):
 def group_normalization(x, groups, gamma=None, beta=None, eps=1e-5):
     """Group normalisation of ``x`` (N, C, ...): the C channels in ``groups`` groups, each
     sample's group normalised over its channels and spatial axes, then a per-channel
-    ``* gamma + beta``. A group of one value follows ``norm_single_value``."""
+    ``* gamma + beta``. A group of one value follows ``norm_single_value``; the fewest axes
+    ``group_norm_min_ndim`` (2; chainer 5.4.0: 3)."""
     x = float_input(x, "group_normalization")
     shape = _channel_shape(x, "group_normalization")
+    least = _semantics.current().group_norm_min_ndim
+    if x.ndim < least:
+        raise ValueError(f"group_normalization needs x of at least {least} axes (policy "
+                         f"group_norm_min_ndim), got x.shape={x.shape}")
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups <= 0 \
             or x.shape[1] % groups:
         raise argument_error("value", f"group_normalization: the number of channels "

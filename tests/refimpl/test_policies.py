@@ -1015,12 +1015,13 @@ def test_norm_single_value(policy):
             with pytest.raises(ValueError, match="more than 1 value per channel"):
                 F.batch_normalization(refimpl.Variable(x))
             with pytest.raises(ValueError, match="more than 1 value per channel"):
-                F.group_normalization(refimpl.Variable(x), 3)
+                F.group_normalization(refimpl.Variable(x[..., None]), 3)
         else:
             beta = np.array([0.5, -1.0, 2.0])
             assert F.batch_normalization(refimpl.Variable(x), None, beta).data.tolist() == [
                 [0.5, -1.0, 2.0]]
-            assert F.group_normalization(refimpl.Variable(x), 3).data.tolist() == [[0, 0, 0]]
+            assert F.group_normalization(refimpl.Variable(x[..., None]), 3).data.tolist() == [
+                [[0], [0], [0]]]
         # two values per channel are fine in both
         assert F.batch_normalization(refimpl.Variable(np.ones((2, 3)))).shape == (2, 3)
 
@@ -1130,6 +1131,22 @@ def test_embed_negative_index(policy):
                                                                        W[3].tolist()]
         with pytest.raises(IndexError):
             F.embed_id(np.array([0, 4]), W)
+
+
+@field("group_norm_min_ndim")
+def test_group_norm_min_ndim(policy):
+    x = np.array([[1.0, 2.0, 4.0, 8.0], [0.5, -1.0, 3.0, 0.0]])
+    with refimpl.semantics(policy):
+        if policy == "chainer5":
+            with pytest.raises(ValueError, match="at least 3 axes"):
+                F.group_normalization(refimpl.Variable(x), 2)
+        else:
+            y = F.group_normalization(refimpl.Variable(x), 2).data
+            grouped = x.reshape(2, 2, 2)
+            expected = (grouped - grouped.mean(2, keepdims=True)) / np.sqrt(
+                grouped.var(2, keepdims=True) + 1e-5)
+            np.testing.assert_allclose(y, expected.reshape(2, 4), rtol=1e-12)
+        assert F.group_normalization(refimpl.Variable(x[:, :, None]), 2).shape == (2, 4, 1)
 # --- engine semantics and learning-rate schedules (issue 17) -------------------------------
 
 @field("in_place_version_check")
