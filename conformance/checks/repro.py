@@ -283,10 +283,12 @@ def script(kind, *, title, framework, source, device, dtype, inputs, kwargs, exp
     return "\n".join(parts)
 
 
-def shape_script(*, title, framework, subject, policy, inputs, kwargs, expected_shape):
+def shape_script(*, title, framework, subject, policy, inputs, kwargs, expected_shape,
+                 device="cpu"):
     """A standalone script calling ``framework``'s function for the layer-level ``subject``
-    on ``inputs`` (arrays, made tensors by its layers module's ``REPRO_TENSOR``) and
-    ``kwargs``: it must give ``expected_shape``, or raise where that is None."""
+    on ``inputs`` (arrays, made tensors on ``device`` by its layers module's
+    ``REPRO_TENSOR``) and ``kwargs``: it must give ``expected_shape``, or raise where that is
+    None."""
     expected = "raises" if expected_shape is None else f"output shape {expected_shape}"
     plugin = frameworks.get(framework)
     source, name = function_source(plugin, subject, policy)
@@ -294,6 +296,7 @@ def shape_script(*, title, framework, subject, policy, inputs, kwargs, expected_
     return "\n".join([
         f'"""Repro: {title}; expected: {expected}. Exit status 1 on a mismatch."""',
         "import numpy", plugin.layer_repro_imports, source,
+        f"DEVICE = {device!r}",
         f"INPUTS = {literal(inputs)}",
         f"KWARGS = {literal(kwargs)}",
         f"tensors = {{k: {make} for k, a in INPUTS.items()}}",

@@ -107,7 +107,7 @@ def _shape_repro(ctx, cell, kind, config, transposed):
         title=f"conv.shape of {cell.subject} on {cell.framework} {ctx.version}: {kind} "
               f"configuration", framework=cell.framework, subject=cell.subject,
         policy=ctx.policy, inputs=layer_strategies.arrays_of(config, transposed),
-        kwargs=config.kwargs,
+        kwargs=config.kwargs, device=cell.device,
         expected_shape=config.expected_shape(transposed) if kind == "valid" else None)
 
 

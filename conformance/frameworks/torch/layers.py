@@ -89,8 +89,8 @@ FUNCTIONS = {
     "softmax_cross_entropy": Absent(_OWN_SUBJECT.format("cross_entropy")),
 }
 
-#: How a conv.shape repro script makes a float32 tensor of NumPy array ``a``.
-REPRO_TENSOR = "torch.tensor(a, dtype=torch.float32)"
+#: How a conv.shape repro script makes a float32 tensor of NumPy array ``a`` on ``DEVICE``.
+REPRO_TENSOR = "torch.tensor(a, dtype=torch.float32, device=DEVICE)"
 
 
 def conv_layer(adapter, in_channels, out_channels, ksize):
@@ -496,11 +496,3 @@ RUNS.update({
     "LayerNormalization": torch_layer_norm_layer_run,
     "GroupNormalization": torch_group_norm_layer_run,
 })
-
-
-# --- issue 17 layers: convolutions, PReLU, Maxout, Bilinear, Highway, GRU ----------------------
-from . import layers_more as _layers_more  # noqa: E402  (its bindings join these tables)
-
-FUNCTIONS.update(_layers_more.FUNCTIONS)
-RUNS.update(_layers_more.RUNS)
-default_layer = _layers_more.default_layer
