@@ -16,6 +16,7 @@ DELEGATED = {
     "report": ("conformance.report.cli", "turn result files into an HTML report, a JSON summary, "
                                          "JUnit XML and CTRF JSON"),
     "compare": ("conformance.report.compare_cli", "compare two result sets; exit non-zero on regressions"),
+    "port": ("conformance.port.cli", "check a model port layer by layer (issue 18)"),
 }
 
 

@@ -354,6 +354,9 @@ class Plugin:
       array arguments (an index array) on that device with a device-side assert, which leaves
       the process's GPU context unusable: the error inputs whose bad value is inside array
       data (``ErrorInput.in_array_data``) are not run there, and the cell says why.
+    - ``port_module``: dotted name of the module ``conformance.port`` drives a model of this
+      framework through (record layers, copy weights, gradients, a step; for the reference:
+      re-run a recorded call under a policy), or None.
     """
 
     name = None
@@ -380,6 +383,7 @@ class Plugin:
     behaviours_module = None
     layer_repro_imports = ""
     device_side_asserts = {}
+    port_module = None  # issue 18: the port checker (conformance.port)
 
     def adapter(self, semantics=None):
         """A fresh adapter; raises ``AdapterUnavailable`` with the reason when the framework

@@ -24,7 +24,7 @@ import time
 import traceback
 
 from . import analysis as analysis_module
-from . import ctrf, html, junit, summary
+from . import ctrf, html, junit, port, summary
 from .load import LoadError, load
 from .output import write_atomic
 from .text import terminal
@@ -65,6 +65,9 @@ def add_parser(commands):
                         help="match baseline cells whatever their framework version")
     parser.add_argument("--strict", action="store_true",
                         help="failing cells explained by a documented upstream defect count too (exit 1)")
+    parser.add_argument("--port", action="append", metavar="PATH",
+                        help="port check results (JSON files or directories of them) for the "
+                             "port section (default: reports/port when it exists)")
     parser.add_argument("--title", default="Autograd conformance report", help="the page title")
     parser.set_defaults(handler=run)
     return parser
@@ -107,6 +110,7 @@ def _run(args):
         print(f"error: {terminal(error)}", file=sys.stderr)
         return EXIT_INPUT
     report = analysis_module.analyse(results, baseline, baselines, ignore_version=args.ignore_version)
+    port.attach(report, args.port)   # issue 18: port check results, when there are any
     for kind, path in outputs_of(args).items():
         chunks = html.chunks(report, args.title) if kind == "out" else RENDERERS[kind](report)
         try:

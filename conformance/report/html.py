@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 
-from . import charts
+from . import charts, port
 from .model import Counts, column_of, tolerance_ratio
 from .text import e
 from .versions import CHANGE_ORDER
@@ -90,6 +90,7 @@ def chunks(analysis, title="Autograd conformance report"):
         _columns(analysis, colors),
         _matrix(analysis),
         _differences(analysis),
+        port.section(analysis),  # issue 18: port checks, when there are results
         _versions(analysis),
         _charts(analysis, colors),
         _details(analysis),

@@ -5,6 +5,7 @@ versions of one framework)."""
 import json
 import math
 
+from . import port
 from .load import KEY_FIELDS
 from .model import Counts
 
@@ -66,6 +67,7 @@ def build(analysis):
         "counts": counts,
         "reference": analysis.catalog.reference,
         "porting_guide": [pair.as_dict() for pair in analysis.porting],
+        "port_checks": port.summary(analysis),  # issue 18: conformance.port results
         "differences": [row.as_dict() for row in analysis.differences],
         "version_diffs": [diff.as_dict() for diff in analysis.version_diffs],
         "baseline": ({"paths": analysis.baseline_paths, **analysis.baseline.as_dict()}

@@ -93,6 +93,7 @@ class ChainerPlugin(Plugin):
     behaviours_module = "conformance.frameworks.chainer.behaviours"
     ops_module = "conformance.frameworks.chainer.ops"
     layers_module = "conformance.frameworks.chainer.layers"
+    port_module = "conformance.frameworks.chainer.port"  # issue 18: the port checker
     layer_repro_imports = "import chainer\nimport chainer.functions\nimport chainer.links\n"
     ops_absent = {
         "topk": "chainer 7.8.1 has no topk (no chainer.functions.topk; F.max/argmax select one "

@@ -57,6 +57,7 @@ class RefimplPlugin(Plugin):
     repro_adapter = "{adapter_class}(semantics={policy!r})"
     repro_functions = "F"
     layers_module = "conformance.frameworks.refimpl.layers"
+    port_module = "conformance.frameworks.refimpl.port"  # issue 18: the port checker
     layer_repro_imports = "import refimpl\nimport refimpl.functions as F\n"
 
     def adapter(self, semantics=None):

@@ -66,6 +66,7 @@ class TorchPlugin(Plugin):
     behaviours_module = "conformance.frameworks.torch.behaviours"
     ops_module = "conformance.frameworks.torch.ops"
     layers_module = "conformance.frameworks.torch.layers"
+    port_module = "conformance.frameworks.torch.port"  # issue 18: the port checker
     layer_repro_imports = "import torch\n"
     device_side_asserts = {
         # seen on torch 2.11.0+cu130 on an H200 (reports/gpu/): x[torch.tensor([0, 3])] of a

@@ -1,0 +1,292 @@
+"""The PyTorch side of a port check (``conformance.port``): record a model's layers with
+forward hooks, import parameters from the checker's neutral layout (see
+``conformance.frameworks.chainer.port``), take gradients and one optimizer step; and the fix
+to write in the ported code for each difference found.
+"""
+import contextlib
+
+import numpy
+
+import torch
+from torch import nn
+
+name = "torch"
+
+KINDS = ((nn.Linear, "linear"), (nn.Conv2d, "conv2d"),
+         (nn.modules.batchnorm._BatchNorm, "batch_norm"), (nn.Embedding, "embedding"),
+         (nn.LSTMCell, "lstm"))
+
+ROLES = {
+    "linear": ("weight", "bias"),
+    "conv2d": ("weight", "bias"),
+    "batch_norm": ("weight", "bias"),
+    "embedding": ("weight",),
+}
+BUFFERS = {"batch_norm": ("running_mean", "running_var")}
+
+#: The fix in the ported (torch) code when a policy field explains the divergence.
+FIELD_FIXES = {
+    "batch_norm_eps": "construct {module} with eps=2e-5 (chainer's BatchNormalization default; "
+                      "torch's is 1e-5), momentum=0.1 (=1-decay)",
+    "max_pooling_cover_all": "pass ceil_mode=True to max_pool2d/MaxPool2d (chainer's "
+                             "max_pooling_2d covers every input pixel by default: cover_all=True)",
+    "linear_input_layout": "flatten the input before the Linear layer (x.flatten(1)): chainer's "
+                           "Linear flattens every axis after the first, torch's applies to the "
+                           "last axis only",
+}
+
+#: Formula differences of optimizer pairs (source class, torch class), from
+#: ``refimpl.optimizers`` (each checked there against both frameworks).
+OPTIMIZER_DIFFERENCES = {
+    ("MomentumSGD", "SGD"): "chainer MomentumSGD: v = mu v - lr g; p += v; torch SGD(momentum): "
+                            "b = mu b + (1 - dampening) g (b_1 = g); p -= lr b: the same for a "
+                            "constant lr and dampening=0, different when lr changes mid-training",
+    ("SGD", "SGD"): "the same rule p -= lr g (defaults differ: chainer lr=0.01, torch lr=1e-3)",
+    ("Adam", "Adam"): "eps placement: chainer p -= alpha sqrt(1-b2^t)/(1-b1^t) m/(sqrt(v) + eps), "
+                      "torch p -= lr/(1-b1^t) m/(sqrt(v)/sqrt(1-b2^t) + eps): torch's eps is "
+                      "chainer's divided by sqrt(1-b2^t); weight decay: chainer eta*wd*p, torch "
+                      "L2 in the gradient",
+}
+
+
+def owns(model):
+    return isinstance(model, nn.Module)
+
+
+def version():
+    return torch.__version__.split("+")[0]
+
+
+def kind_of(module):
+    for cls, kind in KINDS:
+        if isinstance(module, cls):
+            return kind
+    return None
+
+
+def _pair(value):
+    return tuple(numpy.broadcast_to(value, 2).tolist())
+
+
+def config_of(module, kind):
+    if kind == "conv2d":
+        if isinstance(module.padding, str):
+            pad = module.padding
+        else:
+            pad = _pair(module.padding)
+        return {"stride": _pair(module.stride), "pad": pad, "dilation": _pair(module.dilation),
+                "groups": int(module.groups), "bias": module.bias is not None}
+    if kind == "linear":
+        return {"bias": module.bias is not None}
+    if kind == "batch_norm":
+        return {"eps": float(module.eps), "momentum": module.momentum}
+    if kind == "embedding":
+        return {"ignore_label": module.padding_idx}
+    return {}
+
+
+_ARGUMENTS = {"stride": "stride", "pad": "padding", "dilation": "dilation", "groups": "groups",
+              "bias": "bias", "eps": "eps", "momentum": "momentum", "ignore_label": "padding_idx"}
+
+
+def config_fix(module_class, differences):
+    """The constructor change that makes a torch layer take the source's arguments, e.g.
+    'construct BatchNorm2d with eps=2e-05'; ``differences`` is {neutral name: source value}."""
+    arguments = ", ".join(f"{_ARGUMENTS.get(key, key)}={value!r}"
+                          for key, value in sorted(differences.items()))
+    return f"construct {module_class} with {arguments}"
+
+
+def field_fix(field, module_class):
+    text = FIELD_FIXES.get(field)
+    return None if text is None else text.format(module=module_class)
+
+
+#: Why one parameter of a unit kind moves differently in a step though its gradient agrees.
+PARAMETER_NOTES = {
+    ("lstm", "bias"): "torch's LSTMCell has two biases (bias_ih, bias_hh) where chainer's LSTM "
+                      "has one: each gets the optimizer's update, so their sum moves twice as "
+                      "far (and clip_grad_norm_ counts the bias gradient twice); zero bias_hh "
+                      "and freeze it (bias_hh.requires_grad_(False))",
+}
+
+
+def parameter_note(kind, role):
+    return PARAMETER_NOTES.get((kind, role))
+
+
+CLIPPING_DIFFERENCE = ("norm clipping: torch clip_grad_norm_ multiplies by "
+                       "min(max_norm / (norm + 1e-6), 1), chainer GradientClipping by "
+                       "threshold / norm only when norm > threshold")
+
+
+def optimizer_difference(source_name, target_name, clipping=False):
+    notes = [OPTIMIZER_DIFFERENCES.get((source_name, target_name)),
+             CLIPPING_DIFFERENCE if clipping else None]
+    return "; ".join(note for note in notes if note) or None
+
+
+def _array(value):
+    if isinstance(value, (tuple, list)):
+        value = value[0]
+    return None if value is None else value.detach().cpu().numpy().copy()
+
+
+def units(model):
+    found = {}
+    for path, module in model.named_modules():
+        parts = path.split(".")
+        inside = any(".".join(parts[:i]) in found for i in range(1, len(parts)))
+        if kind_of(module) is not None and not inside:
+            found[path or "(model)"] = module
+    return found
+
+
+def module_class(model, path):
+    return type(units(model)[path]).__name__
+
+
+def export(module, kind, attribute="data", copy=True):
+    if kind == "lstm":
+        values = [getattr(p, attribute) for p in (module.weight_ih, module.weight_hh)]
+        found = {role: v.detach().numpy().copy() for role, v in zip(("weight_ih", "weight_hh"), values)
+                 if v is not None}
+        if module.bias:
+            b_ih, b_hh = getattr(module.bias_ih, attribute), getattr(module.bias_hh, attribute)
+            if attribute == "grad":   # both biases get the same gradient: report one of them
+                if b_ih is not None:
+                    found["bias"] = b_ih.detach().numpy().copy()
+            elif b_ih is not None and b_hh is not None:
+                found["bias"] = (b_ih + b_hh).detach().numpy().copy()
+        return found
+    found = {}
+    for role in ROLES[kind]:
+        param = getattr(module, role, None)
+        value = None if param is None else getattr(param, attribute)
+        if value is not None:
+            found[role] = value.detach().numpy().copy() if copy else value.detach().numpy()
+    return found
+
+
+def export_buffers(module, kind):
+    return {role: getattr(module, role).detach().numpy().copy()
+            for role in BUFFERS.get(kind, ()) if getattr(module, role, None) is not None}
+
+
+def parameter_names(path, kind):
+    if kind == "lstm":
+        return {"weight_ih": f"{path}.weight_ih", "weight_hh": f"{path}.weight_hh",
+                "bias": f"{path}.bias_ih (+ {path}.bias_hh set to 0)"}
+    names = {role: f"{path}.{role}" for role in ROLES[kind]}
+    names.update({role: f"{path}.{role}" for role in BUFFERS.get(kind, ())})
+    return names
+
+
+def load(model, path, values):
+    """Copy {role: array} (neutral layout) into the unit at ``path``."""
+    module = units(model)[path]
+    kind = kind_of(module)
+    with torch.no_grad():
+        for role, array in values.items():
+            if kind == "lstm" and role == "bias":
+                module.bias_ih.copy_(torch.from_numpy(numpy.ascontiguousarray(array)))
+                module.bias_hh.zero_()
+                continue
+            target = getattr(module, role)
+            if tuple(target.shape) != tuple(array.shape):
+                raise ValueError(f"{path}.{role} has shape {tuple(target.shape)}, the source "
+                                 f"array {tuple(array.shape)}")
+            target.copy_(torch.from_numpy(numpy.ascontiguousarray(array)))
+
+
+def cast(model, dtype):
+    return model.to(getattr(torch, numpy.dtype(dtype).name))
+
+
+def initialize(model, inputs, train=True):
+    """Nothing is lazy in these models; kept for the protocol."""
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """Run on one intra-op thread (restored afterwards): reductions then sum in one order, and
+    small float64 kernels do not spin-wait for a second thread (measured on a busy 2-core
+    machine: BatchNorm2d of (2, 256, 8, 8) float64 36 ms on 2 threads, 0.2 ms on 1)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _tensor(array):
+    tensor = torch.from_numpy(numpy.ascontiguousarray(array))
+    return tensor.long() if array.dtype.kind in "iu" else tensor
+
+
+class Session:
+    def __init__(self, model, inputs, train=True):
+        self.model = model
+        self.train = train
+        self.inputs = [_tensor(a) for a in inputs]
+
+    def forward(self):
+        self.events = []
+        handles = []
+        paths = {id(module): path for path, module in units(self.model).items()}
+        for module in units(self.model).values():
+            handles.append(module.register_forward_hook(self._hook(paths)))
+        self.model.train(self.train)
+        if hasattr(self.model, "reset_state"):
+            self.model.reset_state()
+        try:
+            self.model.zero_grad(set_to_none=True)
+            with _one_thread():
+                self.output = self.model(*self.inputs)
+        finally:
+            for handle in handles:
+                handle.remove()
+        return _array(self.output)
+
+    def _hook(self, paths):
+        def hook(module, args, output):
+            kind = kind_of(module)
+            self.events.append({"event": "unit", "path": paths[id(module)], "kind": kind,
+                                "config": config_of(module, kind),
+                                "inputs": [_array(a) for a in args if torch.is_tensor(a)],
+                                "output": _array(output), "state": export_buffers(module, kind),
+                                "module_class": type(module).__name__})
+        return hook
+
+    def backward(self, cotangent):
+        output = self.output[0] if isinstance(self.output, (tuple, list)) else self.output
+        self.model.zero_grad(set_to_none=True)
+        with _one_thread():
+            (output * torch.from_numpy(cotangent)).sum().backward()
+        return {path: export(module, kind_of(module), "grad")
+                for path, module in units(self.model).items()}
+
+    def step(self, optimizer):
+        """One step of ``optimizer`` ({'name': a ``torch.optim`` class, hyperparameters...,
+        'clip_grad_norm': a threshold for ``clip_grad_norm_`` first})."""
+        optimizer = dict(optimizer)
+        cls = getattr(torch.optim, optimizer.pop("name"))
+        clip = optimizer.pop("clip_grad_norm", None)
+        trained = [p for p in self.model.parameters() if p.requires_grad]
+        with _one_thread():
+            if clip is not None:
+                nn.utils.clip_grad_norm_(trained, clip)
+            cls(trained, **optimizer).step()
+        return parameters(self.model)
+
+
+def buffers(model):
+    return {path: export_buffers(module, kind_of(module)) for path, module in units(model).items()}
+
+
+def parameters(model, paths=None, copy=True):
+    """{unit path: {role: array}} (neutral layout) of the units at ``paths`` (default: all);
+    ``copy=False``: views of the parameters where the layout is the same (read at once)."""
+    return {path: export(module, kind_of(module), copy=copy)
+            for path, module in units(model).items() if paths is None or path in paths}

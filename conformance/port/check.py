@@ -1,0 +1,436 @@
+"""``check``: prove that a ported model computes what the original computed, or name the
+first layer where it does not and why.
+
+Steps: map the layers (units: linear, convolution, batch normalization, embedding, LSTM) of
+the source model to the target model's, by the source's call order and the target's
+registration order, checking kind and parameter shapes (an explicit ``mapping`` of target
+unit -> source unit overrides); copy the source's parameters and buffers into the target
+(through a neutral layout: gate order, two LSTM biases); run both on the same inputs and
+compare every unit's input, output and buffers (running statistics); then the gradients of
+``sum(output * cotangent)`` (one seeded random cotangent) with respect to every parameter;
+then, given an optimizer pair, the parameters after one step. The first divergence gets a
+diagnosis (``diagnose``).
+"""
+import numpy
+
+from . import diagnose
+from .compare import difference
+from .sides import PortError, owner, resolve
+
+SCHEMA = "conformance-port/1"
+
+
+def check(source_model=None, target_model=None, inputs=None, mapping=None, train_step=None, *,
+          source=None, target=None, dtype="float64", copy_weights=True, train=True, seed=0,
+          name=None, **models):
+    """Check a port of ``source_model`` (e.g. a Chainer link) to ``target_model`` (e.g. a
+    torch module) on ``inputs`` (an array or a list of arrays given to both models).
+
+    The models may also be passed as ``<framework>_model=`` (e.g. the names of the frameworks'
+    plugins followed by ``_model``). ``mapping``: {target unit path: source unit path}.
+    ``train_step``: {'source': {'name': optimizer class, hyperparameters...}, 'target': {...}}
+    (the keys may also be the frameworks' names): one step of each is compared. ``dtype``:
+    floating inputs, parameters and buffers are cast to it (float64 by default: see
+    ``conformance.port.compare``). ``copy_weights=False`` keeps the target's own weights (to
+    check weights ported by other means). Returns a JSON-serialisable dict (``SCHEMA``) with
+    'verdict' ('pass' or 'diverges') and 'diagnosis'.
+    """
+    source_side, target_side, reference = resolve(source, target)
+    source_model, target_model = _models(source_side, target_side, source_model, target_model,
+                                         models)
+    arrays = _inputs(inputs, dtype)
+    optimizers = _optimizers(train_step, source_side, target_side)
+    return _Check(source_side, target_side, reference, source_model, target_model, arrays,
+                  mapping, optimizers, dtype, copy_weights, train, seed, name).run()
+
+
+def _models(source_side, target_side, source_model, target_model, models):
+    for key, value in models.items():
+        if key == f"{source_side.name}_model":
+            source_model = value
+        elif key == f"{target_side.name}_model":
+            target_model = value
+        else:
+            raise PortError(f"unexpected keyword argument {key!r}; the models are "
+                            f"{source_side.name}_model and {target_side.name}_model")
+    for role, model, side in (("source_model", source_model, source_side),
+                              ("target_model", target_model, target_side)):
+        if model is None:
+            raise PortError(f"{role} is required")
+        found = owner(model, (source_side, target_side))
+        if found is not side:
+            raise PortError(f"{role} must be a {side.name} model, got {type(model).__name__}"
+                            + (f" (a {found.name} model)" if found else ""))
+    return source_model, target_model
+
+
+def _inputs(inputs, dtype):
+    if inputs is None:
+        raise PortError("inputs is required (an array or a list of arrays)")
+    arrays = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    converted = []
+    for index, array in enumerate(arrays):
+        array = numpy.asarray(array)
+        if array.dtype.kind == "f":
+            array = array.astype(dtype)
+        elif array.dtype.kind in "iu":
+            array = array.astype(numpy.int32)
+        else:
+            raise PortError(f"inputs[{index}] must be a float or integer array, got "
+                            f"dtype={array.dtype}")
+        converted.append(array)
+    return converted
+
+
+def _optimizers(train_step, source_side, target_side):
+    if train_step is None:
+        return None
+    if not isinstance(train_step, dict):
+        raise PortError(f"train_step must be a dict of the two optimizers, got {train_step!r}")
+    pair = []
+    for role, side in (("source", source_side), ("target", target_side)):
+        spec = train_step.get(role, train_step.get(side.name))
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise PortError(f"train_step[{role!r}] must be a dict with the optimizer's 'name', "
+                            f"got {spec!r}")
+        pair.append(dict(spec))
+    return pair
+
+
+class _Check:
+    def __init__(self, source, target, reference, source_model, target_model, inputs, mapping,
+                 optimizers, dtype, copy_weights, train, seed, name):
+        self.source, self.target, self.reference = source, target, reference
+        self.source_model, self.target_model = source_model, target_model
+        self.inputs, self.mapping, self.optimizers = inputs, dict(mapping or {}), optimizers
+        self.dtype, self.copy_weights, self.train, self.seed = dtype, copy_weights, train, seed
+        self.name = name
+        self.result = {"schema": SCHEMA, "name": name, "dtype": numpy.dtype(dtype).name,
+                       "train_mode": train, "tolerance": dict(zip(("atol", "rtol"),
+                                                                  _tolerance(dtype))),
+                       "source": self._describe(source, source_model),
+                       "target": self._describe(target, target_model),
+                       "inputs": [{"shape": list(a.shape), "dtype": a.dtype.name} for a in inputs],
+                       "mapping": [], "unmapped": [], "layers": [], "gradients": [],
+                       "step": None, "diagnosis": None, "verdict": None}
+
+    @staticmethod
+    def _describe(side, model):
+        return {"framework": side.name, "version": side.version, "policy": side.policy,
+                "model": f"{type(model).__module__}.{type(model).__qualname__}"}
+
+    # ----------------------------------------------------------------------------------------
+    def run(self):
+        source, target = self.source.module, self.target.module
+        source.initialize(self.source_model, self.inputs, self.train)
+        source.cast(self.source_model, self.dtype)
+        target.cast(self.target_model, self.dtype)
+        self.source_buffers = source.buffers(self.source_model)   # before the forward moves them
+        source_session = source.Session(self.source_model, self.inputs, self.train)
+        source_output = source_session.forward()
+        self.source_events = source_session.events
+        self.pairs = self._map(source, target)
+        self._copy(target)
+        target_session = target.Session(self.target_model, self.inputs, self.train)
+        target_error = None
+        try:
+            target_output = target_session.forward()
+        except Exception as error:  # noqa: BLE001 - a crash of the port is a finding
+            target_output, target_error = None, f"{type(error).__name__}: {error}"
+        self.target_events = getattr(target_session, "events", [])
+        if self._compare_forward(source_output, target_output, target_error):
+            cotangent = numpy.random.default_rng(self.seed).standard_normal(
+                source_output.shape).astype(self.dtype)
+            source_grads = source_session.backward(cotangent)
+            target_grads = target_session.backward(cotangent)
+            if self._compare_gradients(source_grads, target_grads) and self.optimizers:
+                self._compare_step(source_session.step(self.optimizers[0]),
+                                   target_session.step(self.optimizers[1]))
+        self.result["verdict"] = "pass" if self.result["diagnosis"] is None else "diverges"
+        return self.result
+
+    # ----------------------------------------------------------------------------------------
+    def _map(self, source, target):
+        """[(source unit path, target unit path)] and the mapping table."""
+        seen, source_units = set(), []
+        for event in self.source_events:
+            if event["event"] == "unit" and event["path"] not in seen:
+                seen.add(event["path"])
+                source_units.append((event["path"], event["kind"]))
+        source_links = source.units(self.source_model)
+        for path in source_links:          # units the forward never called
+            if path not in seen:
+                source_units.append((path, source.kind_of(source_links[path])))
+        target_units = [(path, target.kind_of(module))
+                        for path, module in target.units(self.target_model).items()]
+        known_source = {path for path, _ in source_units}
+        for target_path, source_path in self.mapping.items():
+            if target_path not in dict(target_units):
+                raise PortError(f"mapping: target unit {target_path!r} does not exist; target "
+                                f"units: {[p for p, _ in target_units]}")
+            if source_path not in known_source:
+                raise PortError(f"mapping: source unit {source_path!r} does not exist; source "
+                                f"units: {sorted(known_source)}")
+        automatic = [path for path, _ in target_units if path not in self.mapping]
+        free_sources = [item for item in source_units if item[0] not in self.mapping.values()]
+        pairs = dict(self.mapping)
+        pairs.update(zip(automatic, (path for path, _ in free_sources)))
+        # read before the step only (which updates the source's arrays in place): no copy
+        self.source_params = source.parameters(self.source_model, seen, copy=False)
+        target_params = target.parameters(self.target_model, copy=False)   # shapes only
+        kinds = dict(source_units)
+        for target_path, target_kind in target_units:
+            source_path = pairs.get(target_path)
+            row = {"target": target_path, "source": source_path, "kind": target_kind,
+                   "how": "explicit" if target_path in self.mapping else "by order", "params": []}
+            if source_path is None:
+                row["problem"] = "no source unit left to map"
+            elif source_path not in self.source_params:
+                row["note"] = "the source's forward never calls it: not compared"
+            elif kinds[source_path] != target_kind:
+                row["problem"] = f"kind {kinds[source_path]} (source) vs {target_kind} (target)"
+            else:
+                names_s = source.parameter_names(source_path, target_kind)
+                names_t = target.parameter_names(target_path, target_kind)
+                for role, value in self.source_params[source_path].items():
+                    other = target_params[target_path].get(role)
+                    entry = {"role": role, "source": names_s.get(role), "target": names_t.get(role),
+                             "shape": list(value.shape)}
+                    if other is None:
+                        zero = not numpy.any(value)
+                        entry["problem"] = ("no target counterpart" +
+                                            (" (all zeros in the source: no effect)" if zero else ""))
+                    elif other.shape != value.shape:
+                        entry["problem"] = f"shape {list(value.shape)} (source) vs {list(other.shape)} (target)"
+                    row["params"].append(entry)
+                for role in target_params[target_path]:
+                    if role not in self.source_params[source_path]:
+                        row["params"].append({"role": role, "source": None,
+                                              "target": names_t.get(role),
+                                              "problem": "no source counterpart"})
+            self.result["mapping"].append(row)
+        self.result["unmapped"] = [path for path, _ in source_units if path not in pairs.values()]
+        return {t: s for t, s in pairs.items() if s is not None and s in seen}
+
+    def _copy(self, target):
+        """Copy the source's parameters and buffers (as they were before the forward) into the
+        target."""
+        if not self.copy_weights:
+            return
+        problems = {row["target"] for row in self.result["mapping"] if row.get("problem")}
+        target_params = target.parameters(self.target_model, set(self.pairs), copy=False)
+        for target_path, source_path in self.pairs.items():
+            if target_path in problems:
+                continue
+            values = {role: value for role, value in self.source_params[source_path].items()}
+            values.update(self.source_buffers.get(source_path, {}))
+            shapes = target_params[target_path]
+            values = {role: value for role, value in values.items()
+                      if role not in shapes or shapes[role].shape == value.shape}
+            try:
+                target.load(self.target_model, target_path, values)
+            except (ValueError, AttributeError) as error:
+                for row in self.result["mapping"]:
+                    if row["target"] == target_path:
+                        row["problem"] = f"copy failed: {error}"
+
+    # ----------------------------------------------------------------------------------------
+    def _compare_forward(self, source_output, target_output, target_error):
+        source_units = [(i, e) for i, e in enumerate(self.source_events) if e["event"] == "unit"]
+        target_units = self.target_events
+        rows = self.result["layers"]
+        for k, (position, event) in enumerate(source_units):
+            row = {"index": k, "source": event["path"], "kind": event["kind"]}
+            rows.append(row)
+            if k >= len(target_units):
+                row.update(target=None, status="not reached")
+                if self.result["diagnosis"] is None:
+                    row.update(status="diverges", target=self._target_of(event["path"]))
+                    self._diagnose_unit(k, position, event, None, target_error or
+                                        "the target calls fewer layers")
+                continue
+            other = target_units[k]
+            row["target"] = other["path"]
+            if self.result["diagnosis"] is not None:
+                row["status"] = "not compared"
+                continue
+            if other["kind"] != event["kind"]:
+                row["status"] = "diverges"
+                self._set_diagnosis("forward", k, "structure", event, other,
+                                    summary=f"layer {k} is a {event['kind']} ({event['path']}) in "
+                                            f"the source, a {other['kind']} ({other['path']}) in "
+                                            f"the target")
+                continue
+            row["input"] = difference(_first(other["inputs"]), _first(event["inputs"]),
+                                      self.dtype, reshape=True)
+            row["output"] = difference(other["output"], event["output"], self.dtype)
+            row["state"] = [dict(difference(other["state"].get(r), v, self.dtype), role=r)
+                            for r, v in event["state"].items()]
+            ok = row["input"]["ok"] and row["output"]["ok"] and all(s["ok"] for s in row["state"])
+            row["status"] = "ok" if ok else "diverges"
+            if not ok:
+                if not row["input"]["ok"]:
+                    self._diagnose_gap(k, position, event, other, source_units)
+                else:
+                    self._diagnose_unit(k, position, event, other, None)
+        output = difference(target_output, source_output, self.dtype)
+        self.result["output"] = output
+        if self.result["diagnosis"] is None and not output["ok"]:
+            self._set_diagnosis("forward", None, "after the last layer", None, None,
+                                error=output, summary="the model outputs differ after the last "
+                                                      "compared layer")
+        return self.result["diagnosis"] is None
+
+    def _diagnose_unit(self, k, position, event, other, target_error):
+        target_path = other["path"] if other else None
+        target_params = (self.target.module.parameters(self.target_model, {target_path})
+                         .get(target_path, {}) if target_path else {})
+        layouts = (lambda role, array: self.source.module.layouts(event["kind"], role, array))
+        weights = (diagnose.weights_note(self.source_params.get(event["path"], {}), target_params,
+                                         self.source_params, self.dtype, layouts)
+                   if target_path else [])
+        config = diagnose.config_differences(event["config"], other["config"]) if other else {}
+        calls = [event["replay"] + ([], [])] if event.get("replay") else [(None,)]
+        explanation = diagnose.explain(self.reference, self.source.policy, self.target.policy,
+                                       calls, None, event["output"],
+                                       other["output"] if other else None, target_error,
+                                       self.dtype)
+        error = None
+        if other is not None:
+            error = difference(other["output"], event["output"], self.dtype)
+            bad_state = [dict(difference(other["state"].get(r), v, self.dtype), role=r)
+                         for r, v in event["state"].items()]
+            if error["ok"]:
+                error = next((s for s in bad_state if not s["ok"]), error)
+        self._set_diagnosis("forward", k, "in the layer", event, other, error=error,
+                            weights=weights, config=config, explanation=explanation,
+                            target_error=target_error)
+
+    def _diagnose_gap(self, k, position, event, other, source_units):
+        start = source_units[k - 1][0] + 1 if k else 0
+        functions = [e for e in self.source_events[start:position] if e["event"] == "function"]
+        calls = [(f["replay"][0], f["replay"][1], f["replay"][2], f["input_ids"], f["output_ids"])
+                 if f["replay"] else (f"{f['name']} (no reference counterpart)",)
+                 for f in functions]
+        final_id = event["input_ids"][0] if event.get("input_ids") else None
+        explanation = diagnose.explain(self.reference, self.source.policy, self.target.policy,
+                                       calls, final_id, _first(event["inputs"]),
+                                       _first(other["inputs"]), None, self.dtype)
+        error = difference(_first(other["inputs"]), _first(event["inputs"]), self.dtype,
+                           reshape=True)
+        self._set_diagnosis("forward", k, "before the layer", event, other, error=error,
+                            functions=[f.get("call", f["name"]) for f in functions],
+                            explanation=explanation)
+
+    def _set_diagnosis(self, stage, index, where, event, other, error=None, weights=(),
+                       config=None, explanation=None, functions=None, target_error=None,
+                       summary=None):
+        module_class = other.get("module_class") if other else None
+        target_path = other["path"] if other else self._target_of(event["path"]) if event else None
+        fixes = []
+        for note in weights:
+            fixes.append(f"copy the source weights of {event['path']} into "
+                         f"{other['path']} ({note})")
+        field_fixes = []
+        for field in (explanation or {}).get("fields", []):
+            fix = self.target.module.field_fix(field["field"], module_class or event["kind"])
+            field["fix"] = fix
+            if fix and fix not in field_fixes:
+                field_fixes.append(fix)
+        if config and not field_fixes:
+            fixes.append(self.target.module.config_fix(
+                module_class or event["kind"],
+                {key: tuple(a) if isinstance(a, list) else a for key, (a, b) in config.items()}))
+        fixes += field_fixes
+        if functions and not fixes:
+            fixes.append(f"compute between the layers what the source computes: "
+                         f"{'; '.join(functions)}")
+        if summary is None and event is not None:
+            place = {"in the layer": "in", "before the layer": "before"}.get(where, where)
+            summary = (f"first divergence {place} layer {index}: {event['path']} (source) / "
+                       f"{target_path or '?'} (target)")
+        self.result["diagnosis"] = {
+            "stage": stage, "layer_index": index, "where": where,
+            "source_layer": event["path"] if event else None,
+            "target_layer": target_path,
+            "kind": event["kind"] if event else None,
+            "error": error, "target_error": target_error, "functions": functions,
+            "weights": list(weights), "config": {k: list(v) for k, v in (config or {}).items()},
+            "policy_fields": (explanation or {}).get("fields", []),
+            "explanation_note": (explanation or {}).get("note"),
+            "summary": summary, "fix": "; ".join(fixes) or None}
+
+    def _target_of(self, source_path):
+        return next((t for t, s in self.pairs.items() if s == source_path), None)
+
+    # ----------------------------------------------------------------------------------------
+    def _compare_gradients(self, source_grads, target_grads):
+        target_params = self.target.module.parameters(self.target_model, set(self.pairs), copy=False)
+        for target_path, source_path in self.pairs.items():
+            for role, expected in source_grads.get(source_path, {}).items():
+                actual = target_grads.get(target_path, {}).get(role)
+                if actual is None and role not in target_params.get(target_path, {}):
+                    continue       # no counterpart (listed in the mapping)
+                entry = dict(difference(actual, expected, self.dtype), source=source_path,
+                             target=target_path, role=role)
+                self.result["gradients"].append(entry)
+        order = {path: i for i, path in enumerate(self.pairs)}
+        bad = sorted((e for e in self.result["gradients"] if not e["ok"]),
+                     key=lambda e: order[e["target"]])
+        if bad:
+            first = bad[-1]   # the gradient nearest the output diverges first in backward
+            self.result["diagnosis"] = {
+                "stage": "gradients", "layer_index": None, "where": "gradient",
+                "source_layer": first["source"], "target_layer": first["target"],
+                "kind": None, "error": first, "weights": [], "config": {}, "policy_fields": [],
+                "explanation_note": None, "functions": None, "target_error": None,
+                "summary": f"the forward agrees but the gradient of {first['role']} of "
+                           f"{first['target']} differs ({len(bad)} gradients differ)",
+                "fix": None}
+        return not bad
+
+    def _compare_step(self, source_after, target_after):
+        rows = []
+        for target_path, source_path in self.pairs.items():
+            for role, expected in source_after.get(source_path, {}).items():
+                actual = target_after.get(target_path, {}).get(role)
+                if actual is None:
+                    continue
+                rows.append(dict(difference(actual, expected, self.dtype), source=source_path,
+                                 target=target_path, role=role))
+        names = (self.optimizers[0]["name"], self.optimizers[1]["name"])
+        clipping = any("clip_grad_norm" in spec for spec in self.optimizers)
+        note = self.target.module.optimizer_difference(*names, clipping=clipping)
+        self.result["step"] = {"optimizers": self.optimizers, "params": rows,
+                               "formula_differences": note}
+        bad = [row for row in rows if not row["ok"]]
+        if bad:
+            first = bad[0]
+            kinds = {row["target"]: row["kind"] for row in self.result["mapping"]}
+            notes = sorted({self.target.module.parameter_note(kinds.get(row["target"]), row["role"])
+                            for row in bad} - {None})
+            if notes:             # a known reason for some of them comes first
+                first = next(row for row in bad if self.target.module.parameter_note(
+                    kinds.get(row["target"]), row["role"]))
+            self.result["diagnosis"] = {
+                "stage": "step", "layer_index": None, "where": "optimizer step",
+                "source_layer": first["source"], "target_layer": first["target"], "kind": None,
+                "error": first, "weights": [], "config": {}, "policy_fields": [],
+                "explanation_note": note, "functions": None, "target_error": None,
+                "summary": f"forward and gradients agree; after one step of {names[0]} / "
+                           f"{names[1]}, {first['role']} of {first['target']} differs "
+                           f"({len(bad)} parameters differ)",
+                "fix": ("; ".join(notes) if notes else
+                        f"match the update rules: {note}" if note else None)}
+
+
+def _first(values):
+    return values[0] if values else None
+
+
+def _tolerance(dtype):
+    from .compare import tolerance
+    return tolerance(dtype)
+
+
+__all__ = ["PortError", "SCHEMA", "check"]

@@ -1,0 +1,127 @@
+"""``python -m conformance port SPEC``, the spec's validation, the library API's arguments, and
+the report's port section."""
+import json
+
+import numpy
+import pytest
+
+from conformance.__main__ import main
+from conformance.frameworks.chainer import port_models as source_models
+from conformance.frameworks.torch import port_models as target_models
+from conformance.port import PortError, check
+from conformance.report import port as port_report
+
+CONVNET = """
+name = "mnist-convnet-naive"
+[source]
+model = "conformance.frameworks.chainer.port_models:ConvNet"
+[target]
+model = "conformance.frameworks.torch.port_models:ConvNet"
+[inputs]
+shape = [2, 1, 28, 28]
+[optimizer.source]
+name = "MomentumSGD"
+lr = 0.01
+momentum = 0.9
+[optimizer.target]
+name = "SGD"
+lr = 0.01
+momentum = 0.9
+"""
+
+
+def write(tmp_path, text, name="spec.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_the_cli_diagnoses_the_naive_convnet_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "port" / "convnet.json"
+    status = main(["port", write(tmp_path, CONVNET), "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert "DIVERGES" in printed and "policy field max_pooling_cover_all" in printed
+    assert "fix: pass ceil_mode=True" in printed
+    result = json.loads(out.read_text())
+    assert result["schema"] == "conformance-port/1"
+    assert result["diagnosis"]["source_layer"] == "fc"
+
+
+def test_the_cli_passes_the_corrected_convnet_from_json(tmp_path, capsys):
+    spec = {"source": {"model": "conformance.frameworks.chainer.port_models:ConvNet"},
+            "target": {"model": "conformance.frameworks.torch.port_models:ConvNet",
+                       "args": {"ceil_mode": True}},
+            "inputs": {"shape": [2, 1, 28, 28], "seed": 3}}
+    status = main(["port", write(tmp_path, json.dumps(spec), "spec.json"), "--no-json", "-q"])
+    assert status == 0
+    assert capsys.readouterr().out.strip().endswith("PASS")
+
+
+@pytest.mark.parametrize("edit, field", [
+    (("[inputs]\nshape = [2, 1, 28, 28]", "[inputs]\nshape = [2, 'a']"), "inputs.shape"),
+    (('model = "conformance.frameworks.torch.port_models:ConvNet"', 'model = "no_such_module:X"'),
+     "target.model"),
+    (('model = "conformance.frameworks.torch.port_models:ConvNet"',
+      'model = "conformance.frameworks.torch.port_models"'), "target.model"),
+    (("[inputs]", "[inputs]\nkind = 'uniform'"), "inputs.kind"),
+    (('name = "SGD"\n', ""), "optimizer.target.name"),
+    (('name = "mnist-convnet-naive"', 'name = "x"\ndtype = "float16"'), "dtype"),
+    (('name = "mnist-convnet-naive"', 'name = "x"\nweights = 1'), "weights"),
+    (("[source]", "[source]\nargs = {units = 3}"), "source.args"),
+    (("[inputs]\nshape = [2, 1, 28, 28]", ""), "inputs"),
+])
+def test_a_bad_spec_field_is_named_without_a_traceback(tmp_path, capsys, edit, field):
+    spec = CONVNET.replace(*edit)
+    assert spec != CONVNET
+    status = main(["port", write(tmp_path, spec), "--no-json"])
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.startswith("error: ") and field in error and "Traceback" not in error
+
+
+def test_a_spec_that_is_not_toml_or_missing_is_an_input_error(tmp_path, capsys):
+    assert main(["port", write(tmp_path, "[source\nmodel = 1"), "--no-json"]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+    assert main(["port", str(tmp_path / "absent.toml"), "--no-json"]) == 2
+    assert "absent.toml" in capsys.readouterr().err
+
+
+def test_the_models_may_be_given_by_framework_name_and_must_fit(mnist_batch):
+    result = check(chainer_model=source_models.ConvNet(),
+                   torch_model=target_models.ConvNet(ceil_mode=True), inputs=mnist_batch)
+    assert result["verdict"] == "pass" and result["source"]["framework"] == "chainer"
+    with pytest.raises(PortError, match="source_model must be a chainer model"):
+        check(target_models.ConvNet(), source_models.ConvNet(), mnist_batch)
+    with pytest.raises(PortError, match="mapping: target unit 'nope'"):
+        check(source_models.ConvNet(), target_models.ConvNet(), mnist_batch, mapping={"nope": "fc"})
+    with pytest.raises(PortError, match="train_step"):
+        check(source_models.ConvNet(), target_models.ConvNet(), mnist_batch, train_step={"x": 1})
+
+
+def test_an_optimizer_formula_difference_is_found_in_the_step(mnist_batch):
+    """Adam with the same hyperparameters: chainer adds eps to sqrt(v) before the bias
+    correction, torch after; with eps=1e-3 one step differs."""
+    adam = {"source": {"name": "Adam", "eps": 1e-3}, "target": {"name": "Adam", "eps": 1e-3}}
+    result = check(source_models.ConvNet(), target_models.ConvNet(ceil_mode=True), mnist_batch,
+                   train_step=adam)
+    diagnosis = result["diagnosis"]
+    assert diagnosis["stage"] == "step"
+    assert "eps placement" in diagnosis["fix"]
+
+
+def test_the_report_renders_port_results(tmp_path, mnist_batch):
+    result = check(source_models.ConvNet(), target_models.ConvNet(), mnist_batch)
+    (tmp_path / "a.json").write_text(json.dumps(result))
+    (tmp_path / "broken.json").write_text("{")
+
+    class Analysis:
+        pass
+
+    analysis = port_report.attach(Analysis(), [str(tmp_path)])
+    assert len(analysis.port_results) == 1 and "broken.json" in analysis.port_warnings[0]
+    html = port_report.section(analysis)
+    assert 'id="port"' in html and "max_pooling_cover_all" in html
+    assert '<tr class="fail"><td>2</td><td>fc</td>' in html          # the divergent layer marked
+    assert port_report.summary(analysis)[0]["verdict"] == "diverges"
+    assert port_report.section(port_report.attach(Analysis(), [])) == ""
