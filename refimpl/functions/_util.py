@@ -42,6 +42,7 @@ _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeE
 
 #: A kind a policy may leave out, and the kind whose class it then takes.
 _KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis"}
+_KIND_DEFAULT = {"name_axis": "TypeError"}  # the class where a policy lists the kind nowhere
 
 
 def argument_error(kind, message, function_name=""):
@@ -49,7 +50,7 @@ def argument_error(kind, message, function_name=""):
     ``error_classes``: 'shape', 'axis', 'index', 'dtype', 'value', ...), carrying
     ``message`` (which names the argument and its value)."""
     classes = dict(_semantics.current().error_classes)
-    name = classes.get(kind) or classes[_KIND_FALLBACK.get(kind, kind)]
+    name = classes.get(kind) or classes.get(_KIND_FALLBACK.get(kind, kind)) or _KIND_DEFAULT[kind]
     if name == "InvalidType":
         return InvalidType(message, "(see Expect)", function_name)
     return _ERROR_CLASSES[name](message)

@@ -12,7 +12,11 @@ from .shape import reshape
 
 def _reduction_axes(axis, x, function_name):
     """``normalize_axis`` for a reduction: a 0-d input accepts axis 0/-1 (as torch) and has no
-    axis to reduce, unless the policy's ``zero_dim_axis`` says it raises."""
+    axis to reduce, unless the policy's ``zero_dim_axis`` says it raises. A str axis raises
+    the policy's 'name_axis' class (TypeError, or torch 2.9's named-dimension RuntimeError)."""
+    if isinstance(axis, str):
+        raise argument_error("name_axis", f"axis must be an int, a tuple of ints or None, got "
+                                          f"axis={axis!r}", function_name)
     if x.ndim:
         return normalize_axis(axis, x.ndim)
     check_zero_dim_axis(x, axis, function_name)

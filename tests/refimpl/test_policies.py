@@ -749,12 +749,21 @@ def test_matmul_error_names_op(policy):
         assert isinstance(info.value, refimpl.InvalidType) and "x.shape[1] == W.shape[1]" in str(info.value)
 
 
-def test_torch29_is_torch_but_for_the_unused_input_message():
-    """torch 2.9.1 behaves as 2.13 at every field but ``grad_unused_input``: its message names
-    no index (its version run: the other red cell is a documented defect)."""
+def test_torch29_is_torch_but_for_the_unused_input_message_and_named_axes():
+    """torch 2.9.1 behaves as 2.13 at every field but ``grad_unused_input`` (its message names
+    no index) and the 'name_axis' error class (a str axis of sum is a named-tensor dimension
+    name: RuntimeError; 2.13: TypeError). Its version run: the other red cells are documented
+    defects; the GPU run of 2.11.0 agrees."""
     differing = {f.name for f in dataclasses.fields(policies.Policy)
                  if getattr(policies.TORCH29, f.name) != getattr(policies.TORCH, f.name)}
-    assert differing == {"name", "grad_unused_input"}
+    assert differing == {"name", "grad_unused_input", "error_classes"}
+    assert set(policies.TORCH29.error_classes) - set(policies.TORCH.error_classes) == {
+        ("name_axis", "RuntimeError")}
+    for policy, error in (("torch", TypeError), ("torch29", RuntimeError), ("chainer", TypeError)):
+        with refimpl.semantics(policy):
+            for reduce in (F.sum, F.mean):
+                with pytest.raises(error, match="axis='0'"):
+                    reduce(V([[1.0, 2.0]], policy), axis="0")
     with refimpl.semantics("torch29"):
         x, unused = V([1.0], "torch29"), V([2.0], "torch29")
         with pytest.raises(RuntimeError, match="^One of the differentiated Tensors appears to not "
