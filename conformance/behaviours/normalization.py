@@ -134,10 +134,13 @@ def layer_norm_layer_eps(adapter, record):
 def local_response_normalization_parameters(adapter, record):
     """Local response normalisation of channels [1, 2, 3, 4] with the same arguments: k left
     to the default (torch 1, chainer 2); alpha 0.3 with n = 3 (torch divides alpha by n);
-    n = 2 (torch sums channels c - 1 .. c, chainer c - 1 .. c + 1); a 2-D (N, C) input (torch
-    raises ValueError 'Expected 3D or higher dimensionality input', chainer normalises).
+    n = 2 (torch sums channels c - 1 .. c, chainer c - 1 .. c + 1); n = 0 (torch raises
+    RuntimeError 'kernel size should be greater than zero', chainer sums channel c alone); a
+    2-D (N, C) input (torch raises ValueError 'Expected 3D or higher dimensionality input',
+    chainer normalises).
 
-    Only *whether* the 2-D call raises is compared (refimpl's error names x.shape)."""
+    Only *whether* the 2-D and n = 0 calls raise is compared (refimpl's errors name x.shape
+    and n)."""
     x = adapter.tensor(numpy.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 4, 1))
     call = lambda *args, **kwargs: functional_call(  # noqa: E731
         adapter, "local_response_normalization", *args, **kwargs)
@@ -148,6 +151,9 @@ def local_response_normalization_parameters(adapter, record):
     y = raised(record, "2d.raised", lambda: call(flat, n=3, k=1.0, alpha=0.3, beta=1.0))
     if y is not None:
         record("2d", y)
+    y = raised(record, "n0.raised", lambda: call(x, n=0, k=1.0, alpha=0.3, beta=1.0))
+    if y is not None:
+        record("n0", y)
 
 
 @behaviour("dropout_ratio_one")
@@ -203,3 +209,46 @@ def embed_negative_index(adapter, record):
         record("negative.y", y)
     raised(record, "past_end.raised", lambda: functional_call(
         adapter, "embed_id", numpy.array([0, 4], numpy.int32), W))
+
+
+def _error_class(record, name, function):
+    """Record the class name of what ``function()`` raised, or 'ok'."""
+    try:
+        function()
+    except NotSupported:
+        raise
+    except Exception as error:  # noqa: BLE001 - the class is the behaviour under test
+        record(name, type(error).__name__)
+        return
+    record(name, "ok")
+
+
+@behaviour()
+def normalization_error_inputs(adapter, record):
+    """Bad arguments both frameworks refuse, by exception class: gamma of the wrong length
+    (torch RuntimeError, chainer InvalidType), statistics of the wrong length, channels not
+    divisible by the groups (RuntimeError / ValueError), float ids to an embedding
+    (RuntimeError / InvalidType), a negative dropout ratio (ValueError), a 1-D input to batch
+    normalisation. Layer normalisation's gamma of the wrong shape raises in both, compared
+    only by *whether* (chainer's is NumPy's broadcasting ValueError: it has no check; refimpl
+    raises its type check's class)."""
+    ones = lambda *shape: adapter.tensor(numpy.ones(shape))  # noqa: E731
+    calls = {
+        "batch_normalization.gamma_length": lambda: functional_call(
+            adapter, "batch_normalization", ones(2, 3), ones(2), ones(2)),
+        "fixed_batch_normalization.mean_length": lambda: functional_call(
+            adapter, "fixed_batch_normalization", ones(2, 3), ones(3), ones(3), numpy.ones(2),
+            numpy.ones(3)),
+        "group_normalization.indivisible": lambda: functional_call(
+            adapter, "group_normalization", ones(2, 4, 3), 3, ones(4), ones(4)),
+        "embed_id.float_ids": lambda: functional_call(
+            adapter, "embed_id", numpy.array([0.0, 1.0]), ones(3, 2)),
+        "dropout.negative_ratio": lambda: functional_call(adapter, "dropout", ones(3), -0.1,
+                                                          True),
+        "batch_normalization.1d": lambda: functional_call(
+            adapter, "batch_normalization", ones(3), ones(3), ones(3)),
+    }
+    for name, call in calls.items():
+        _error_class(record, name, call)
+    raised(record, "layer_normalization.gamma_shape.raised", lambda: functional_call(
+        adapter, "layer_normalization", ones(2, 3), ones(2), ones(2)))

@@ -199,8 +199,9 @@ def local_response_normalization(x, n=5, k=None, alpha=1e-4, beta=0.75):
     meaning): ``a`` is ``alpha / n`` where ``lrn_alpha_over_size`` (torch) else ``alpha``
     (chainer); the window of channel c is c - n // 2 .. c + (n - 1) // 2 (``lrn_window``
     'size': n channels, torch) or c - n // 2 .. c + n // 2 ('symmetric': n + 1 channels for an
-    even n, chainer); ``k`` None: ``lrn_k`` (torch 1, chainer 2); the least ``x.ndim`` is
-    ``lrn_min_ndim`` (torch 3, chainer 2).
+    even n, chainer; there n = 0 is channel c alone, while torch rejects it); ``k`` None:
+    ``lrn_k`` (torch 1, chainer 2); the least ``x.ndim`` is ``lrn_min_ndim`` (torch 3,
+    chainer 2).
     """
     policy = _semantics.current()
     x = float_input(x, "local_response_normalization")
@@ -208,10 +209,12 @@ def local_response_normalization(x, n=5, k=None, alpha=1e-4, beta=0.75):
         raise argument_error("shape", f"local_response_normalization needs x of at least "
                                       f"{policy.lrn_min_ndim} axes, got x.shape={x.shape}",
                              "local_response_normalization")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
-        raise ValueError(f"local_response_normalization: n must be a positive integer, got n={n!r}")
+    least = 1 if policy.lrn_window == "size" else 0  # chainer's n=0 sums channel c alone
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < least:
+        raise argument_error("value", f"local_response_normalization: n must be an integer >= "
+                                      f"{least}, got n={n!r}", "local_response_normalization")
     k = policy.lrn_k if k is None else k
-    scale = alpha / n if policy.lrn_alpha_over_size else alpha
+    scale = alpha / n if policy.lrn_alpha_over_size else alpha  # n >= 1 where it divides
     before = n // 2
     after = (n - 1) // 2 if policy.lrn_window == "size" else n // 2
     squares = x * x

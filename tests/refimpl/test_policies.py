@@ -1086,6 +1086,12 @@ def test_lrn_window(policy):
         alpha = 0.5
     y = _lrn(policy, CHANNELS, n=2, k=1.0, alpha=0.5, beta=1.0)
     np.testing.assert_allclose(y[0, :, 0], CHANNELS[0, :, 0] / (1 + alpha * window))
+    if policy == "torch":  # no window of 0 channels
+        with pytest.raises(RuntimeError, match="n must be an integer >= 1"):
+            _lrn(policy, CHANNELS, n=0)
+    else:  # n // 2 = 0 channels either side: channel c alone
+        np.testing.assert_allclose(_lrn(policy, CHANNELS, n=0, k=1.0, alpha=0.5, beta=1.0),
+                                   CHANNELS / (1 + 0.5 * CHANNELS ** 2))
 
 
 @field("lrn_min_ndim")
