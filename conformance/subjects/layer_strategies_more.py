@@ -343,3 +343,57 @@ def gru_cases(draw):
 __all__ = ["bilinear_samples", "conv_layer_cases", "conv_nd_samples", "deconv_layer_cases",
            "depthwise_layer_cases", "depthwise_samples", "dilated_conv_layer_cases",
            "gru_cases", "gru_cell_cases", "highway_cases", "maxout_samples", "prelu_samples"]
+
+
+# =============================================================================================
+# Invalid calls (``conv_nd.errors`` / ``layer_function.errors``)
+# =============================================================================================
+
+def _ones(*shape):
+    return numpy.ones(shape) / 8
+
+
+def invalid_calls(subject, features):
+    """``[(name, Sample)]``: calls of the functional ``subject`` that every API must refuse,
+    in the API's argument layout (``features``). Only *that* a call raises is compared:
+    the frameworks raise RuntimeError (torch) or InvalidType/ValueError (chainer) where
+    refimpl raises a ValueError naming the argument."""
+    if subject == "conv1d":
+        return [("channel_mismatch", Sample({"x": _ones(1, 3, 5), "W": _ones(2, 2, 3)}, {})),
+                ("kernel_larger_than_input", Sample({"x": _ones(1, 1, 2), "W": _ones(1, 1, 3)},
+                                                    {})),
+                ("stride_zero", Sample({"x": _ones(1, 1, 4), "W": _ones(1, 1, 2)},
+                                       {"stride": 0})),
+                ("bias_wrong_length", Sample({"x": _ones(1, 1, 4), "W": _ones(2, 1, 2),
+                                              "b": _ones(3)}, {}))]
+    if subject == "conv3d":
+        return [("channel_mismatch", Sample({"x": _ones(1, 3, 2, 2, 2),
+                                             "W": _ones(1, 2, 1, 1, 1)}, {})),
+                ("kernel_larger_than_input", Sample({"x": _ones(1, 1, 2, 3, 3),
+                                                     "W": _ones(1, 1, 3, 1, 1)}, {})),
+                ("pad_negative", Sample({"x": _ones(1, 1, 3, 3, 3), "W": _ones(1, 1, 1, 1, 1)},
+                                        {"pad": -1})),
+                ("dilation_zero", Sample({"x": _ones(1, 1, 3, 3, 3), "W": _ones(1, 1, 2, 2, 2)},
+                                         {"dilation": 0}))]
+    if subject == "depthwise_conv2d":
+        multiplier_first = "depthwise_weight_multiplier_first" in features
+        big = (1, 2, 4, 4) if multiplier_first else (2, 1, 4, 4)
+        return [("kernel_larger_than_input", Sample({"x": _ones(1, 2, 3, 3), "W": _ones(*big)},
+                                                    {})),
+                ("w_ndim3", Sample({"x": _ones(1, 2, 3, 3), "W": _ones(2, 1, 1)}, {})),
+                ("bias_wrong_length", Sample({"x": _ones(1, 2, 3, 3),
+                                              "W": _ones(*big[:2], 1, 1), "b": _ones(5)}, {}))]
+    if subject == "prelu":
+        return [("slopes_not_per_channel", Sample({"x": -_ones(2, 3, 4), "W": _ones(5)}, {}))]
+    if subject == "maxout":
+        return [("pool_size_not_dividing", Sample({"x": _ones(2, 5)}, {"pool_size": 2})),
+                ("pool_size_zero", Sample({"x": _ones(2, 4)}, {"pool_size": 0}))]
+    if subject == "bilinear":
+        w_shape = (3, 4, 2) if "bilinear_weight_in1_in2_out" in features else (2, 3, 4)
+        return [("batch_mismatch", Sample({"x1": _ones(2, 3), "x2": _ones(3, 4),
+                                           "W": _ones(*w_shape)}, {})),
+                ("in1_mismatch", Sample({"x1": _ones(2, 5), "x2": _ones(2, 4),
+                                         "W": _ones(*w_shape)}, {})),
+                ("w_ndim2", Sample({"x1": _ones(2, 3), "x2": _ones(2, 4), "W": _ones(3, 4)},
+                                   {}))]
+    raise ValueError(f"no invalid calls for subject={subject!r}")

@@ -203,9 +203,8 @@ _NO_NN_RNN = "chainer has no nn.RNN/nn.LSTM counterpart (L.NStepRNN/NStepLSTM di
 
 RUNS = {
     "Linear": chainer_linear_layer_run,
-    "rnn_tanh": Absent(_NO_NN_RNN),
-    "rnn_relu": Absent(_NO_NN_RNN),
-    "lstm": Absent(_NO_NN_RNN),
+    # rnn_tanh, rnn_relu, lstm (and gru): L.NStepRNN*/NStepLSTM/NStepGRU with the weights
+    # mapped, in layers_more
     "chainer_lstm": chainer_lstm_run,
 }
 
@@ -535,3 +534,12 @@ RUNS.update({
     "LayerNormalization": chainer_layer_norm_layer_run,
     "GroupNormalization": chainer_group_norm_layer_run,
 })
+
+
+# --- issue 17 layers: convolutions, PReLU, Maxout, Bilinear, Highway, GRU (and the NStep
+# links of the recurrent subjects) ----------------------
+from . import layers_more as _layers_more  # noqa: E402  (its bindings join these tables)
+
+FUNCTIONS.update(_layers_more.FUNCTIONS)
+RUNS.update(_layers_more.RUNS)
+default_layer = _layers_more.default_layer

@@ -134,6 +134,7 @@ def refimpl_rnn_run(case):
         layer = (nn.LSTM if lstm else nn.RNN)(**case["options"], dtype=dtype)
         layer.load_state_dict({name: numpy.asarray(value, dtype)
                                for name, value in case["weights"].items()})
+        layer.cleargrads()  # under a 'nan' fresh_parameter_grad (chainer's NStep links too)
         x = refimpl.Variable(case["x"].astype(dtype), requires_grad=True)
         states = {name: refimpl.Variable(case[name].astype(dtype), requires_grad=True)
                   for name in ("h0", "c0") if case.get(name) is not None}
@@ -416,3 +417,11 @@ RUNS.update({
     "LayerNormalization": refimpl_layer_norm_layer_run,
     "GroupNormalization": refimpl_group_norm_layer_run,
 })
+
+
+# --- issue 17 layers: convolutions, PReLU, Maxout, Bilinear, Highway, GRU ----------------------
+from . import layers_more as _layers_more  # noqa: E402  (its bindings join these tables)
+
+FUNCTIONS.update(_layers_more.FUNCTIONS)
+RUNS.update(_layers_more.RUNS)
+default_layer = _layers_more.default_layer

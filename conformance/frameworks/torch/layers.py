@@ -496,3 +496,11 @@ RUNS.update({
     "LayerNormalization": torch_layer_norm_layer_run,
     "GroupNormalization": torch_group_norm_layer_run,
 })
+
+
+# --- issue 17 layers: convolutions, PReLU, Maxout, Bilinear, Highway, GRU ----------------------
+from . import layers_more as _layers_more  # noqa: E402  (its bindings join these tables)
+
+FUNCTIONS.update(_layers_more.FUNCTIONS)
+RUNS.update(_layers_more.RUNS)
+default_layer = _layers_more.default_layer
