@@ -665,6 +665,60 @@ class Policy:
         'takes_candidate' (chainer 7.8.1 ``L.StatelessGRU``: ``h' = z h_bar + (1 - z) h``,
         ``F.linear_interpolate(z, h_bar, h)``).""")
 
+    # --- losses and shape/maths ops (issue 17: losses, pad, normalize, depth2space, im2col) --
+    huber_loss_reduction: str = _doc(
+        """Reduction of ``huber_loss(x, t, delta)`` when none is given. 'mean' (torch 2.13
+        ``F.huber_loss``: reduction='mean', a 0-d loss). 'sum_along_second_axis' (chainer
+        7.8.1 ``F.huber_loss(x, t, delta)``: the sum over axis 1, shape (N, ...)). The
+        elements agree (``0.5 d^2`` inside ``|d| <= delta``, ``delta (|d| - delta / 2)``
+        outside); torch's ``smooth_l1_loss(beta)`` is that divided by beta.""")
+
+    l1_loss_reduction: str = _doc(
+        """Reduction of the absolute error ``|x - t|`` when none is given. 'mean' (torch 2.13
+        ``F.l1_loss``). 'none' (chainer 7.8.1 ``F.absolute_error``: elementwise).""")
+
+    gaussian_nll_reduction: str = _doc(
+        """Reduction of the Gaussian negative log-likelihood when none is given. 'mean'
+        (torch 2.13 ``F.gaussian_nll_loss``). 'sum' (chainer 7.8.1 ``F.gaussian_nll``).""")
+
+    gaussian_nll_full: bool = _doc(
+        """Whether the Gaussian negative log-likelihood includes the constant 0.5 log(2 pi) by
+        default. False (torch 2.13 ``F.gaussian_nll_loss(full=False)``). True (chainer 7.8.1
+        ``F.gaussian_nll``, always). chainer takes the log-variance (``ln_var``), torch the
+        variance (clamped at ``eps=1e-6`` under no_grad); refimpl's ``gaussian_nll`` takes
+        ``ln_var`` and its torch binding passes ``exp(ln_var)``.""")
+
+    triplet_distance: str = _doc(
+        """The distance of the triplet loss ``max(d(a, p) - d(a, n) + margin, 0)``. 'pairwise'
+        (torch 2.13 ``F.triplet_margin_loss``: ``||a - p + eps||_2``, eps=1e-6). 'squared'
+        (chainer 7.8.1 ``F.triplet``: ``||a - p||_2^2``, no eps).""")
+
+    triplet_margin: float = _doc(
+        """Default margin of the triplet loss. torch 2.13 ``F.triplet_margin_loss``: 1.0.
+        chainer 7.8.1 ``F.triplet``: 0.2.""")
+
+    normalize_eps_rule: str = _doc(
+        """How L2 normalisation keeps away from a zero norm. 'clamp' (torch 2.13
+        ``F.normalize``: ``x / max(||x||, eps)``). 'add' (chainer 7.8.1 ``F.normalize``: ``x /
+        (||x|| + eps)``), so chainer's output is shorter than 1 by about eps / ||x||.""")
+
+    normalize_eps: float = _doc(
+        """Default eps of L2 normalisation. torch 2.13 ``F.normalize``: 1e-12. chainer 7.8.1
+        ``F.normalize``: 1e-5.""")
+
+    depth2space_channel_order: str = _doc(
+        """Which input channel of ``depth2space`` (pixel shuffle, factor r, C output channels)
+        lands at offset (i, j) of output channel c. 'channel_major' (torch 2.13
+        ``F.pixel_shuffle``: channel ``c r^2 + i r + j``; ``pixel_unshuffle`` is its inverse).
+        'block_major' (chainer 7.8.1 ``F.depth2space``: channel ``(i r + j) C + c``;
+        ``F.space2depth`` is its inverse).""")
+
+    im2col_layout: str = _doc(
+        """Output layout of im2col (patches of kh x kw, C channels, an oh x ow grid of
+        positions). 'flat' (torch 2.13 ``F.unfold``: (N, C kh kw, oh ow)). 'grid' (chainer
+        7.8.1 ``F.im2col``: (N, C kh kw, oh, ow)). The channel axis is ordered (c, ki, kj) in
+        both.""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -734,6 +788,11 @@ TORCH = Policy(
     hard_sigmoid_slope=1.0 / 6.0,
     softplus_threshold=20.0,
     step_functions_in_graph=True,
+    # losses and shape/maths ops (issue 17)
+    huber_loss_reduction="mean", l1_loss_reduction="mean", gaussian_nll_reduction="mean",
+    gaussian_nll_full=False, triplet_distance="pairwise", triplet_margin=1.0,
+    normalize_eps_rule="clamp", normalize_eps=1e-12, depth2space_channel_order="channel_major",
+    im2col_layout="flat",
     # normalisation and regularisation (issue 17)
     batch_norm_eps=1e-5, batch_norm_average_argument="momentum", norm_single_value="raise",
     layer_norm_layer_eps=1e-5, lrn_k=1.0, lrn_alpha_over_size=True, lrn_window="size",
@@ -816,6 +875,11 @@ CHAINER = Policy(
     hard_sigmoid_slope=0.2,
     softplus_threshold=None,
     step_functions_in_graph=False,
+    # losses and shape/maths ops (issue 17)
+    huber_loss_reduction="sum_along_second_axis", l1_loss_reduction="none",
+    gaussian_nll_reduction="sum", gaussian_nll_full=True, triplet_distance="squared",
+    triplet_margin=0.2, normalize_eps_rule="add", normalize_eps=1e-5,
+    depth2space_channel_order="block_major", im2col_layout="grid",
     # normalisation and regularisation (issue 17)
     batch_norm_eps=2e-5, batch_norm_average_argument="decay", norm_single_value="allow",
     layer_norm_layer_eps=1e-6, lrn_k=2.0, lrn_alpha_over_size=False, lrn_window="symmetric",

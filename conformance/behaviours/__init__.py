@@ -13,6 +13,7 @@ import importlib
 from .. import frameworks
 from . import engine, layers, ops  # noqa: F401  (register the cases)
 from . import ops_math  # noqa: F401  (the maths and activation breadth)
+from . import losses_shape2  # noqa: F401  (losses and shape/maths ops, issue 17)
 from . import normalization  # noqa: F401  (normalisation and regularisation, issue 17)
 from . import engine_more  # noqa: F401  (engine semantics of issue 17)
 from . import layers_more  # noqa: F401  (convolutions, PReLU, Bilinear, GRU, issue 17)

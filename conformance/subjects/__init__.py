@@ -7,7 +7,9 @@ framework calls it (its *binding*) lives in the framework's plugin
 """
 from . import ops  # noqa: F401  (registers the op records)
 from . import ops_math  # noqa: F401  (the maths and activation breadth)
+from . import ops_shape2  # noqa: F401  (shape and maths ops, issue 17)
 from . import layers  # noqa: F401
+from . import losses_more  # noqa: F401  (more losses, issue 17)
 from . import normalization  # noqa: F401  (normalisation and regularisation, issue 17)
 from . import layers_more  # noqa: F401  (convolutions, PReLU, Bilinear, GRU, issue 17)
 from .core import REGISTRY, Absent, Api, Entry, entries, get, register

@@ -20,6 +20,9 @@ from . import activation_more, elementwise_math, shape_more
 from .activation_more import *  # noqa: F401,F403 (elu, selu, softplus, hard_sigmoid, ...)
 from .elementwise_math import *  # noqa: F401,F403 (log1p, erf, maximum, lerp, ...)
 from .shape_more import *  # noqa: F401,F403 (prod, cumsum, flip, tile, einsum, ...)
+from . import loss_more, shape_ops2  # losses and shape/maths ops (issue 17)
+from .loss_more import *  # noqa: F401,F403 (huber_loss, triplet, decov, ...)
+from .shape_ops2 import *  # noqa: F401,F403 (pad, normalize, depth2space, im2col, ...)
 from .normalization import (  # normalisation and regularisation (issue 17)
     batch_normalization, dropout, embed_id, fixed_batch_normalization, group_normalization,
     layer_normalization, local_response_normalization)
@@ -37,6 +40,7 @@ __all__ = [  # the elementwise, reduction, shape, indexing, matmul and softmax o
 ]
 
 __all__ += activation_more.__all__ + elementwise_math.__all__ + shape_more.__all__
+__all__ += shape_ops2.__all__  # shape/maths ops (issue 17)
 
 #: The ops, each described by the conformance op registry.
 OPS = list(__all__)
@@ -58,6 +62,8 @@ __all__ += [  # layer-level functions: convolutions, PReLU, Maxout, Bilinear, GR
     "bilinear", "conv1d", "conv3d", "convolution_1d", "convolution_3d", "depthwise_conv2d",
     "depthwise_convolution_2d", "gru_cell", "maxout", "prelu",
 ]
+
+__all__ += loss_more.__all__  # layer-level functions: more losses (issue 17)
 
 #: Layer-level functions; the conformance layer drivers describe them.
 LAYER_FUNCTIONS = __all__[len(OPS):]

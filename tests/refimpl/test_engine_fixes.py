@@ -85,6 +85,16 @@ ONE_ARRAY_CALLS = {
     "repeat": (lambda x: F.repeat(x, 2), 0),
     "tensordot": (lambda x: F.tensordot(x, x, axes=x.ndim), 0),
     "tile": (lambda x: F.tile(x, 2), 0),
+    # the shape and maths ops of issue 17 (ops_shape2)
+    "average": (lambda x: F.average(x, None, np.ones(x.shape, x.dtype)), 1),
+    "depth2space": (lambda x: F.depth2space(F.reshape(x, (1, 1, 1, -1))[..., :1], 1), 2),
+    "diagonal": (lambda x: F.diagonal(x), 2),
+    "im2col": (lambda x: F.im2col(F.reshape(x, (1, 1) + x.shape), 1), 2),
+    "normalize": (lambda x: F.normalize(x + 1.0), 2),
+    "pad": (lambda x: F.pad(x, 1), 1),
+    "scatter_add": (lambda x: F.scatter_add(x, x, np.arange(x.shape[0])), 1),
+    "select_item": (lambda x: F.select_item(x, np.zeros(x.shape[0], np.int32)), 2),
+    "space2depth": (lambda x: F.space2depth(F.reshape(x, (1, 1) + x.shape), 1), 2),
 }
 
 #: Ops whose output has no graph under a policy with step_functions_in_graph False.

@@ -23,6 +23,7 @@ import refimpl.functions as F
 from conformance import subjects
 from refimpl.gradient_check import check_backward, check_double_backward, numerical_grad
 from tests.refimpl.ops_math_cases import cases as _ops_math_cases
+from tests.refimpl.shape_ops2_cases import cases as _shape_ops2_cases
 
 # --------------------------------------------------------------------------------------
 # Strategies
@@ -573,6 +574,7 @@ CASES_BY_SUBJECT = {
 
 # the maths and activation breadth (issue 17): cases on the registry's own samples
 CASES_BY_SUBJECT.update(_ops_math_cases(OpCase, Sample))
+CASES_BY_SUBJECT.update(_shape_ops2_cases(OpCase, Sample))  # shape/maths ops (issue 17)
 
 #: The op subjects of the conformance registry, in its order: the ops checked here.
 REGISTRY_OPS = [entry.subject for entry in subjects.entries("op")]

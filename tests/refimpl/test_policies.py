@@ -1385,3 +1385,89 @@ def test_gru_cell_formula(policy):
         y = F.gru_cell(x, h, W_ih, W_hh_z).data.item()
     z, n = 1 / (1 + np.exp(-2.0)), np.tanh(0.5)
     assert y == pytest.approx((1 - z) * n + z * 1.0 if policy == "torch" else z * n + (1 - z) * 1.0)
+
+
+# --- losses and shape/maths ops (issue 17) ----------------------------------------------------
+
+def _chainer_like(policy):
+    return policies.get_policy(policy).framework == "chainer"
+
+
+@field("huber_loss_reduction")
+def test_huber_loss_reduction(policy):
+    x = np.array([[0.5, -2.0, 3.0], [0.0, 1.5, -0.25]])
+    elements = np.where(np.abs(x) <= 1, 0.5 * x * x, np.abs(x) - 0.5)
+    with refimpl.semantics(policy):
+        y = F.huber_loss(V(x, policy, dtype=np.float64), np.zeros_like(x), 1.0)
+        np.testing.assert_allclose(F.huber_loss(x, np.zeros_like(x), 1.0, "none").data, elements)
+    expected = elements.sum(axis=1) if _chainer_like(policy) else elements.mean()
+    np.testing.assert_allclose(y.data, expected)
+
+
+@field("l1_loss_reduction")
+def test_l1_loss_reduction(policy):
+    x, t = np.array([0.5, -2.0, 3.0]), np.array([1.0, 0.0, 0.0])
+    with refimpl.semantics(policy):
+        y = F.l1_loss(x, t)
+    np.testing.assert_allclose(y.data, np.abs(x - t) if _chainer_like(policy)
+                               else np.abs(x - t).mean())
+
+
+@field("gaussian_nll_reduction", "gaussian_nll_full")
+def test_gaussian_nll_defaults(policy):
+    x, mean, ln_var = np.array([1.0, 2.0]), np.zeros(2), np.array([0.0, 1.0])
+    elements = 0.5 * (ln_var + x ** 2 * np.exp(-ln_var))
+    with refimpl.semantics(policy):
+        y = F.gaussian_nll(x, mean, ln_var)
+    if _chainer_like(policy):  # chainer F.gaussian_nll: sum, with 0.5 log(2 pi)
+        np.testing.assert_allclose(y.data, (elements + 0.5 * np.log(2 * np.pi)).sum())
+    else:  # torch F.gaussian_nll_loss(full=False): mean, no constant
+        np.testing.assert_allclose(y.data, elements.mean())
+
+
+@field("triplet_distance", "triplet_margin")
+def test_triplet_defaults(policy):
+    a, p, n = np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([[0.0, 1.0625]])
+    with refimpl.semantics(policy):
+        default, wide = F.triplet(a, p, n).data, F.triplet(a, p, n, 3.5).data
+    if _chainer_like(policy):  # squared distances, margin 0.2
+        np.testing.assert_allclose([default, wide], [1 - 1.0625 ** 2 + 0.2, 1 - 1.0625 ** 2 + 3.5])
+    else:  # norms of a - p + 1e-6, margin 1
+        d_ap, d_an = np.hypot(1 - 1e-6, 1e-6), np.hypot(1e-6, 1.0625 - 1e-6)
+        np.testing.assert_allclose([default, wide], [d_ap - d_an + 1.0, d_ap - d_an + 3.5])
+
+
+@field("normalize_eps_rule", "normalize_eps")
+def test_normalize_eps(policy):
+    x = np.array([[3e-6, 4e-6]])
+    with refimpl.semantics(policy):
+        default, given = F.normalize(x).data, F.normalize(x, 1e-5).data
+    if _chainer_like(policy):  # x / (||x|| + eps), eps 1e-5
+        np.testing.assert_allclose([default, given], [x / 1.5e-5, x / 1.5e-5])
+    else:  # x / max(||x||, eps), eps 1e-12
+        np.testing.assert_allclose([default, given], [x / 5e-6, x / 1e-5])
+
+
+@field("depth2space_channel_order")
+def test_depth2space_channel_order(policy):
+    x = np.arange(8.0).reshape(1, 8, 1, 1)
+    with refimpl.semantics(policy):
+        y = F.depth2space(x, 2).data
+        back = F.space2depth(y, 2).data
+    # chainer: channel (i r + j) C + c; torch: c r^2 + i r + j
+    expected = [[[0, 2], [4, 6]], [[1, 3], [5, 7]]] if _chainer_like(policy) else \
+        [[[0, 1], [2, 3]], [[4, 5], [6, 7]]]
+    assert y[0].tolist() == expected
+    np.testing.assert_array_equal(back, x)  # space2depth inverts depth2space in both
+
+
+@field("im2col_layout")
+def test_im2col_layout(policy):
+    x = np.arange(18.0).reshape(1, 2, 3, 3)
+    with refimpl.semantics(policy):
+        y = F.im2col(x, 2).data
+    columns = np.array([x[0, c, i:i + 2, j:j + 2].ravel() for i in range(2) for j in range(2)
+                        for c in range(2)])  # (position, c then kernel offsets)
+    flat = columns.reshape(4, 2, 4).transpose(1, 2, 0).reshape(1, 8, 4)
+    assert y.shape == ((1, 8, 2, 2) if _chainer_like(policy) else (1, 8, 4))
+    np.testing.assert_array_equal(y.reshape(1, 8, 4), flat)

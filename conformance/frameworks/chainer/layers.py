@@ -543,3 +543,9 @@ from . import layers_more as _layers_more  # noqa: E402  (its bindings join thes
 FUNCTIONS.update(_layers_more.FUNCTIONS)
 RUNS.update(_layers_more.RUNS)
 default_layer = _layers_more.default_layer
+
+
+# issue-17 losses (conformance/subjects/losses_more.py)
+from .layers_losses import FUNCTIONS as _LOSS_FUNCTIONS  # noqa: E402
+
+FUNCTIONS.update(_LOSS_FUNCTIONS)

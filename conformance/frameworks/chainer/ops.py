@@ -390,3 +390,6 @@ def relu6(x):
 
 def clipped_relu(x, z=20.0):
     return F.clipped_relu(x, z=z)
+
+
+from .ops_shape2 import *  # noqa: E402,F401,F403 (shape and maths ops, issue 17)

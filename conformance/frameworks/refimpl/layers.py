@@ -34,6 +34,11 @@ FUNCTIONS = {
     "mean_squared_error": "mean_squared_error",
     "sigmoid_cross_entropy": "sigmoid_cross_entropy",
     "softmax_cross_entropy": "chainer_softmax_cross_entropy",
+    # issue-17 losses (conformance/subjects/losses_more.py): refimpl.functions.loss_more
+    **{name: name for name in ("huber_loss", "smooth_l1_loss", "l1_loss", "squared_error",
+                               "nll_loss", "gaussian_nll", "gaussian_nll_loss", "kl_div",
+                               "gaussian_kl_divergence", "triplet", "triplet_margin_loss",
+                               "contrastive", "hinge", "cross_covariance", "decov")},
 }
 
 

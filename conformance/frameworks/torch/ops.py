@@ -449,3 +449,6 @@ def softsign(x):
 
 def tanhshrink(x):
     return torch.nn.functional.tanhshrink(x)
+
+
+from .ops_shape2 import *  # noqa: E402,F401,F403 (shape and maths ops, issue 17)

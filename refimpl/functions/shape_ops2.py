@@ -1,0 +1,338 @@
+"""Shape and maths ops of the issue-17 breadth: diagonal, select_item, scatter_add, average,
+normalize (L2), pad (constant, reflect, edge), depth2space / space2depth (pixel shuffle) and
+im2col (unfold).
+
+Compositions of refimpl ops where that is exact (so double backprop comes for free), and
+small Function pairs where torch's saved-tensor behaviour must be modelled (``Diagonal``
+saves nothing, as torch's view). Where torch and chainer differ, a policy field decides:
+``normalize_eps_rule`` / ``normalize_eps``, ``depth2space_channel_order``, ``im2col_layout``.
+"""
+import numbers
+
+from .. import _backend, policies as _semantics
+from ..function import Function
+from ..variable import Variable
+from ._util import as_variable, float_input, normalize_axis
+from .activation import clip
+from .indexing import GetItemGrad, getitem
+from .math import sqrt
+from .reduction import mean, sum as _sum
+from .broadcast import broadcast_to
+from .shape import Transpose, reshape, stack
+
+
+# --------------------------------------------------------------------------------------
+# diagonal
+# --------------------------------------------------------------------------------------
+
+def _diagonal_index(shape, offset, axis1, axis2, xp):
+    """(rows, columns) of the diagonal ``offset`` of axes (axis1, axis2) of ``shape``."""
+    rows, columns = shape[axis1], shape[axis2]
+    length = max(0, min(rows - max(-offset, 0), columns - max(offset, 0)))
+    index = xp.arange(length)
+    return index + max(-offset, 0), index + max(offset, 0)
+
+
+class Diagonal(Function):
+    """``numpy.diagonal(x, offset, axis1, axis2)``: the other axes in order, the diagonal
+    last. A view in torch (``DiagonalBackward0`` saves nothing)."""
+    saves_tensors = False
+    is_view = True
+
+    def __init__(self, offset, axis1, axis2):
+        self.offset, self.axis1, self.axis2 = offset, axis1, axis2
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        return xp.diagonal(x, self.offset, self.axis1, self.axis2).copy()
+
+    def backward(self, gy):
+        return DiagonalGrad(self.inputs[0].shape, self.offset, self.axis1, self.axis2)(gy)
+
+
+class DiagonalGrad(Function):
+    """Zeros of the input's shape with ``gy`` on the diagonal."""
+    saves_tensors = False
+
+    def __init__(self, shape, offset, axis1, axis2):
+        self.shape, self.offset, self.axis1, self.axis2 = shape, offset, axis1, axis2
+
+    def forward(self, gy):
+        xp = _backend.get_array_module(gy)
+        gx = xp.zeros(self.shape, dtype=gy.dtype)
+        rows, columns = _diagonal_index(self.shape, self.offset, self.axis1, self.axis2, xp)
+        xp.moveaxis(gx, (self.axis1, self.axis2), (-2, -1))[..., rows, columns] = gy
+        return gx
+
+    def backward(self, ggx):
+        return Diagonal(self.offset, self.axis1, self.axis2)(ggx)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The diagonal ``offset`` (above the main one for > 0) of the axes ``axis1`` and
+    ``axis2``, as a new last axis (torch ``torch.diagonal(x, offset, dim1, dim2)``, chainer
+    ``F.diagonal(x, offset, axis1, axis2)``)."""
+    x = as_variable(x)
+    if not isinstance(offset, numbers.Integral) or isinstance(offset, bool):
+        raise TypeError(f"diagonal needs an int offset, got offset={offset!r}")
+    first, second = normalize_axis((axis1, axis2), x.ndim, "axis1/axis2")
+    if first == second:
+        raise ValueError(f"diagonal needs two different axes, got axis1={axis1}, "
+                         f"axis2={axis2}")
+    return Diagonal(int(offset), first, second)(x)
+
+
+# --------------------------------------------------------------------------------------
+# select_item, scatter_add
+# --------------------------------------------------------------------------------------
+
+def _integer_array(name, value, like):
+    """Integer labels or indices as an array on ``like``'s device (never differentiated)."""
+    if isinstance(value, Variable):
+        value = value.data
+    value = _backend.get_array_module(like.data).asarray(value)
+    if value.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, got {name}.dtype={value.dtype}")
+    return value
+
+
+def select_item(x, t):
+    """``x[n, t[n]]`` for x of shape (N, C) and integer t of shape (N,): chainer
+    ``F.select_item(x, t)``, torch ``x.gather(1, t[:, None])[:, 0]``. A label outside [0, C)
+    raises IndexError naming it."""
+    x = as_variable(x)
+    labels = _integer_array("t", t, x)
+    if x.ndim != 2 or labels.shape != x.shape[:1]:
+        raise ValueError(f"select_item needs x of shape (N, C) and t of shape (N,), got "
+                         f"x.shape={x.shape}, t.shape={labels.shape}")
+    xp = _backend.get_array_module(x.data)
+    if bool(((labels < 0) | (labels >= x.shape[1])).any()):
+        raise IndexError(f"select_item: a label of t={labels.tolist()} is outside [0, "
+                         f"{x.shape[1]})")
+    return getitem(x, (xp.arange(x.shape[0]), labels.astype(xp.int64)))
+
+
+def scatter_add(a, b, indices):
+    """``a`` with the rows of ``b`` added at ``a[indices]`` along axis 0, repeated indices
+    adding up: chainer ``F.scatter_add(a, indices, b)``, torch ``a.index_add(0, indices,
+    b)``. Both a and b are differentiated (``d/db`` gathers the output gradient at
+    ``indices``)."""
+    a, b = as_variable(a, "a"), as_variable(b, "b")
+    rows = _integer_array("indices", indices, a)
+    if a.ndim == 0 or rows.ndim != 1 or b.shape != rows.shape + a.shape[1:]:
+        raise ValueError(f"scatter_add needs b of shape (len(indices),) + a.shape[1:], got "
+                         f"a.shape={a.shape}, indices.shape={rows.shape}, b.shape={b.shape}")
+    if bool(((rows < -a.shape[0]) | (rows >= a.shape[0])).any()):
+        raise IndexError(f"scatter_add: indices={rows.tolist()} out of range for "
+                         f"{a.shape[0]} rows")
+    return a + IndexAdd((rows % a.shape[0],), a.shape)(b)
+
+
+class IndexAdd(GetItemGrad):
+    """``GetItemGrad`` that saves its index (torch's IndexAddBackward0 saves it, so a second
+    backward raises under 'free')."""
+    saves_tensors = True
+
+
+# --------------------------------------------------------------------------------------
+# average, normalize
+# --------------------------------------------------------------------------------------
+
+def average(x, axis=None, weights=None, keepdims=False):
+    """The weighted mean ``sum(x w, axis) / sum(w)``: chainer ``F.average(x, axis=None,
+    weights=None, keepdims=False)`` (weights of x's shape for axis None, of shape
+    (x.shape[axis],) for an int axis; both differentiated). Without weights: ``mean``.
+    torch has no weighted mean: its port is ``(x * w).sum(axis) / w.sum()``."""
+    x = float_input(x, "average")
+    if weights is None:
+        return mean(x, axis, keepdims)
+    weights = as_variable(weights, "weights")
+    if axis is None:
+        if weights.shape != x.shape:
+            raise ValueError(f"average: weights must have x's shape for axis=None, got "
+                             f"weights.shape={weights.shape}, x.shape={x.shape}")
+        spread = weights
+    else:
+        if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+            raise ValueError(f"average: weights take one int axis, got axis={axis!r}")
+        (axis,) = normalize_axis(axis, x.ndim)
+        if weights.shape != (x.shape[axis],):
+            raise ValueError(f"average: weights must have shape ({x.shape[axis]},), got "
+                             f"weights.shape={weights.shape}")
+        shape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
+        spread = broadcast_to(reshape(weights, shape), x.shape)
+    return _sum(x * spread, axis, keepdims) / _sum(weights)
+
+
+def normalize(x, eps=None, axis=1):
+    """``x`` divided by its L2 norm along ``axis``: torch ``F.normalize(x, p=2, dim=1,
+    eps=1e-12)`` is ``x / max(||x||, eps)``; chainer ``F.normalize(x, eps=1e-5, axis=1)``
+    is ``x / (||x|| + eps)`` (policy fields ``normalize_eps_rule`` and ``normalize_eps``,
+    the default eps)."""
+    x = float_input(x, "normalize")
+    policy = _semantics.current()
+    eps = policy.normalize_eps if eps is None else float(eps)
+    (axis,) = normalize_axis(axis, x.ndim)
+    norm = sqrt(_sum(x * x, axis=axis, keepdims=True))
+    if policy.normalize_eps_rule == "clamp":
+        return x / broadcast_to(clip(norm, eps, None), x.shape)
+    return x / broadcast_to(norm + eps, x.shape)
+
+
+# --------------------------------------------------------------------------------------
+# pad
+# --------------------------------------------------------------------------------------
+
+PAD_MODES = ("constant", "reflect", "edge")
+
+
+def _pad_pairs(pad_width, ndim):
+    """``pad_width`` (an int, one (before, after) pair, or one pair per axis) as a tuple of
+    ``ndim`` pairs of non-negative ints."""
+    if isinstance(pad_width, numbers.Integral):
+        pairs = ((int(pad_width), int(pad_width)),) * ndim
+    else:
+        pairs = tuple(tuple(int(p) for p in pair) for pair in pad_width) \
+            if len(pad_width) and not isinstance(pad_width[0], numbers.Integral) \
+            else (tuple(int(p) for p in pad_width),) * ndim
+    if len(pairs) != ndim or any(len(pair) != 2 or min(pair) < 0 for pair in pairs):
+        raise ValueError(f"pad_width must give a (before, after) pair of non-negative ints "
+                         f"for each of the {ndim} axes, got pad_width={pad_width!r}")
+    return pairs
+
+
+class ConstantPad(Function):
+    """``numpy.pad(x, pairs, 'constant', constant_values=value)``; the gradient is the
+    interior of the output gradient (torch's ConstantPadNd saves nothing)."""
+    saves_tensors = False
+
+    def __init__(self, pairs, value):
+        self.pairs, self.value = pairs, value
+
+    def forward(self, x):
+        xp = _backend.get_array_module(x)
+        return xp.pad(x, self.pairs, mode="constant", constant_values=x.dtype.type(self.value))
+
+    def backward(self, gy):
+        return getitem(gy, tuple(slice(before, before + n) for (before, _), n
+                                 in zip(self.pairs, self.inputs[0].shape)))
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """``numpy.pad(x, pad_width, mode)`` for the modes 'constant' (with
+    ``constant_values``), 'reflect' (mirrored without repeating the edge) and 'edge' (the
+    edge repeated); ``pad_width`` in NumPy's form, one (before, after) pair per axis from the
+    first. chainer ``F.pad(x, pad_width, mode, constant_values=...)``; torch ``F.pad(x, pad,
+    mode, value)`` takes the pairs flattened from the *last* axis and calls 'edge'
+    'replicate'. Gradients add up the copies (chainer 7.8.1 passes only the interior: a known
+    issue)."""
+    x = float_input(x, "pad")
+    if x.ndim == 0:
+        raise ValueError(f"pad needs x of 1 or more dimensions, got x.shape={x.shape}")
+    pairs = _pad_pairs(pad_width, x.ndim)
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {PAD_MODES}, got mode={mode!r}")
+    if mode == "constant":
+        return ConstantPad(pairs, float(constant_values))(x)
+    xp = _backend.get_array_module(x.data)
+    for axis, ((before, after), n) in enumerate(zip(pairs, x.shape)):
+        if before == after == 0:
+            continue
+        if n == 0 or (mode == "reflect" and max(before, after) >= n):
+            raise ValueError(f"pad: mode={mode!r} needs padding smaller than the axis, got "
+                             f"pad_width={pad_width!r} for x.shape={x.shape}")
+        index = xp.pad(xp.arange(n), (before, after), mode=mode)
+        x = getitem(x, (slice(None),) * axis + (index,))
+    if all(before == after == 0 for before, after in pairs) and x.ndim:
+        # no padding is still a copy node that saves (torch's ReflectionPad / ReplicationPad)
+        x = getitem(x, (Ellipsis, xp.arange(x.shape[-1])))
+    return x
+
+
+# --------------------------------------------------------------------------------------
+# depth2space / space2depth, im2col
+# --------------------------------------------------------------------------------------
+
+def _factor(r, name):
+    if not isinstance(r, numbers.Integral) or isinstance(r, bool) or r < 1:
+        raise ValueError(f"{name} needs a positive int factor, got r={r!r}")
+    return int(r)
+
+
+def depth2space(x, r):
+    """(N, C r^2, H, W) -> (N, C, H r, W r): torch ``F.pixel_shuffle(x, r)``, chainer
+    ``F.depth2space(x, r)``; which input channel goes where is the policy's
+    ``depth2space_channel_order``."""
+    x = as_variable(x)
+    r = _factor(r, "depth2space")
+    if x.ndim != 4 or x.shape[1] % (r * r):
+        raise ValueError(f"depth2space needs x of shape (N, C r^2, H, W), got x.shape="
+                         f"{x.shape}, r={r}")
+    n, depth, h, w = x.shape
+    c = depth // (r * r)
+    if _semantics.current().depth2space_channel_order == "channel_major":
+        blocks = Transpose((0, 1, 4, 2, 5, 3))(reshape(x, (n, c, r, r, h, w)))
+    else:
+        blocks = Transpose((0, 3, 4, 1, 5, 2))(reshape(x, (n, r, r, c, h, w)))
+    return reshape(blocks, (n, c, h * r, w * r))
+
+
+def space2depth(x, r):
+    """(N, C, H r, W r) -> (N, C r^2, H, W), the inverse of ``depth2space``: torch
+    ``F.pixel_unshuffle(x, r)``, chainer ``F.space2depth(x, r)``."""
+    x = as_variable(x)
+    r = _factor(r, "space2depth")
+    if x.ndim != 4 or x.shape[2] % r or x.shape[3] % r:
+        raise ValueError(f"space2depth needs x of shape (N, C, H r, W r), got x.shape="
+                         f"{x.shape}, r={r}")
+    n, c, hr, wr = x.shape
+    h, w = hr // r, wr // r
+    blocks = reshape(x, (n, c, h, r, w, r))
+    if _semantics.current().depth2space_channel_order == "channel_major":
+        blocks = Transpose((0, 1, 3, 5, 2, 4))(blocks)
+    else:
+        blocks = Transpose((0, 3, 5, 1, 2, 4))(blocks)
+    return reshape(blocks, (n, c * r * r, h, w))
+
+
+def _pair(value, name):
+    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) for v in pair):
+        raise ValueError(f"im2col: {name} must be an int or a pair of ints, got {name}={value!r}")
+    return tuple(int(v) for v in pair)
+
+
+def im2col(x, ksize, stride=1, pad=0, dilate=1):
+    """The kh x kw patches of a (N, C, H, W) input at each output position (no cover_all),
+    channels ordered (c, ki, kj): torch ``F.unfold(x, kernel_size, dilation, padding,
+    stride)`` gives (N, C kh kw, oh ow), chainer ``F.im2col(x, ksize, stride, pad,
+    dilate=...)`` (N, C kh kw, oh, ow) (policy ``im2col_layout``). One strided slice per
+    kernel offset (kh kw of them), stacked."""
+    x = float_input(x, "im2col")
+    if x.ndim != 4:
+        raise ValueError(f"im2col needs x of shape (N, C, H, W), got x.shape={x.shape}")
+    (kh, kw), (sy, sx), (ph, pw), (dy, dx) = (_pair(v, name) for v, name in (
+        (ksize, "ksize"), (stride, "stride"), (pad, "pad"), (dilate, "dilate")))
+    if min(kh, kw, sy, sx, dy, dx) < 1 or min(ph, pw) < 0:
+        raise ValueError(f"im2col: ksize, stride and dilate must be positive and pad "
+                         f"non-negative, got ksize={ksize!r}, stride={stride!r}, pad={pad!r}, "
+                         f"dilate={dilate!r}")
+    n, c, h, w = x.shape
+    oh = (h + 2 * ph - dy * (kh - 1) - 1) // sy + 1
+    ow = (w + 2 * pw - dx * (kw - 1) - 1) // sx + 1
+    if oh < 1 or ow < 1:
+        raise ValueError(f"im2col: the kernel does not fit x.shape={x.shape} (output "
+                         f"{oh} x {ow})")
+    padded = ConstantPad(((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0)(x) if ph or pw else x
+    patches = [getitem(padded, (slice(None), slice(None),
+                                slice(i * dy, i * dy + sy * (oh - 1) + 1, sy),
+                                slice(j * dx, j * dx + sx * (ow - 1) + 1, sx)))
+               for i in range(kh) for j in range(kw)]
+    columns = stack(patches, axis=2)  # (N, C, kh kw, oh, ow)
+    if _semantics.current().im2col_layout == "flat":
+        return reshape(columns, (n, c * kh * kw, oh * ow))
+    return reshape(columns, (n, c * kh * kw, oh, ow))
+
+
+__all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad",
+           "scatter_add", "select_item", "space2depth"]

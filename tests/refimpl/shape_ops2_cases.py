@@ -1,0 +1,101 @@
+"""Gradcheck cases (``test_ops_gradcheck.py``) of the shape and maths ops of issue 17
+(``conformance/subjects/ops_shape2.py``): each op against a NumPy reference written here with
+index arithmetic (independently of refimpl's reshapes), on the registry's own samples."""
+import numpy as np
+
+import refimpl.functions as F
+from conformance import subjects
+
+
+def _average(x, weights, **kwargs):
+    """refimpl's average with the differentiated weights second (the registry's order)."""
+    return F.average(x, weights=weights, **kwargs)
+
+
+def _scatter_add(a, b, indices):
+    result = a.copy()
+    np.add.at(result, indices, b)
+    return result
+
+
+def _normalize(eps_default, rule):
+    def reference(x, eps=None, axis=1):
+        eps = eps_default if eps is None else eps
+        norm = np.sqrt(np.sum(x * x, axis=axis, keepdims=True))
+        return x / (np.maximum(norm, eps) if rule == "clamp" else norm + eps)
+    return reference
+
+
+def _pad(x, pad_width, mode="constant", constant_values=0):
+    extra = {"constant_values": constant_values} if mode == "constant" else {}
+    return np.pad(x, pad_width, mode=mode, **extra)
+
+
+def _depth2space(block_major):
+    def reference(x, r):
+        n, depth, h, w = x.shape
+        c = depth // (r * r)
+        N, C, Y, X = np.indices((n, c, h * r, w * r))
+        i, j = Y % r, X % r
+        channel = (i * r + j) * c + C if block_major else C * r * r + i * r + j
+        return x[N, channel, Y // r, X // r]
+    return reference
+
+
+def _space2depth(block_major):
+    def reference(x, r):
+        n, c, hr, wr = x.shape
+        N, K, Y, X = np.indices((n, c * r * r, hr // r, wr // r))
+        if block_major:
+            C, block = K % c, K // c
+        else:
+            C, block = K // (r * r), K % (r * r)
+        return x[N, C, Y * r + block // r, X * r + block % r]
+    return reference
+
+
+def _im2col(grid):
+    def reference(x, ksize, stride=1, pad=0, dilate=1):
+        pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)  # noqa: E731
+        (kh, kw), (sy, sx), (ph, pw), (dy, dx) = map(pair, (ksize, stride, pad, dilate))
+        padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        n, c = x.shape[:2]
+        oh = (padded.shape[2] - dy * (kh - 1) - 1) // sy + 1
+        ow = (padded.shape[3] - dx * (kw - 1) - 1) // sx + 1
+        N, K, Y, X = np.indices((n, c * kh * kw, oh, ow))
+        C, ki, kj = K // (kh * kw), (K % (kh * kw)) // kw, K % kw
+        out = padded[N, C, Y * sy + ki * dy, X * sx + kj * dx]
+        return out if grid else out.reshape(n, c * kh * kw, oh * ow)
+    return reference
+
+
+REFERENCES = {
+    "diagonal": [("diagonal", F.diagonal, lambda x, **k: np.diagonal(
+        x, k.get("offset", 0), k.get("axis1", 0), k.get("axis2", 1)))],
+    "select_item": [("select_item", F.select_item, lambda x, t: x[np.arange(len(t)), t])],
+    "scatter_add": [("scatter_add", F.scatter_add, _scatter_add)],
+    "average": [("average", _average, lambda x, w, axis=None, keepdims=False: np.average(
+        x, axis=axis, weights=w, keepdims=keepdims))],
+    "normalize": [("normalize", F.normalize, _normalize(1e-12, "clamp"), "torch"),
+                  ("normalize", F.normalize, _normalize(1e-5, "add"), "chainer")],
+    "pad": [("pad", F.pad, _pad)],
+    "pad-reflect": [("pad-reflect", F.pad, _pad)],
+    "depth2space": [("depth2space", F.depth2space, _depth2space(False), "torch"),
+                    ("depth2space", F.depth2space, _depth2space(True), "chainer")],
+    "space2depth": [("space2depth", F.space2depth, _space2depth(False), "torch"),
+                    ("space2depth", F.space2depth, _space2depth(True), "chainer")],
+    "im2col": [("im2col", F.im2col, _im2col(False), "torch"),
+               ("im2col", F.im2col, _im2col(True), "chainer")],
+}
+
+
+def cases(op_case, sample):
+    """{subject: [OpCase]} on the registry's samples (as ``ops_math_cases.cases``)."""
+    from tests.refimpl.ops_math_cases import REFERENCES as _unused  # noqa: F401 (same helper)
+    from tests.refimpl import ops_math_cases
+    saved = ops_math_cases.REFERENCES
+    try:
+        ops_math_cases.REFERENCES = REFERENCES
+        return ops_math_cases.cases(op_case, sample)
+    finally:
+        ops_math_cases.REFERENCES = saved
