@@ -40,22 +40,22 @@ def initial_factor(kind, hp):
     return hp["start_factor"] if kind == "linear" else 1.0
 
 
-def closed_form(kind, hp, t, passed):
-    """The factor of the initial lr after call ``t`` (chainer's extensions); ``passed``: how
-    many multistep milestones have been passed so far (one more at most per call)."""
+def closed_form(kind, lr, hp, t, passed):
+    """The value after call ``t`` from the initial ``lr`` (chainer's extensions, in their
+    order of operations); ``passed``: the multistep milestones passed so far."""
     if kind == "exponential":
-        return hp["gamma"] ** t                                  # gamma^t
+        return lr * hp["gamma"] ** t                             # lr gamma^t
     if kind == "step":
-        return hp["gamma"] ** math.floor(t / hp["step_size"])    # gamma^floor(t / k)
+        return lr * hp["gamma"] ** math.floor(t / hp["step_size"])   # lr gamma^floor(t / k)
     if kind == "multistep":
-        return hp["gamma"] ** passed                             # gamma^(milestones passed)
+        return lr * hp["gamma"] ** passed                        # lr gamma^(milestones passed)
     if kind == "linear":
-        start, end, total = hp["start_factor"], hp["end_factor"], hp["total_iters"]
+        first, last, total = lr * hp["start_factor"], lr * hp["end_factor"], hp["total_iters"]
         if t >= total:
-            return end
-        return start + t / total * (end - start)                 # start + (t / T)(end - start)
+            return last
+        return first + t / total * (last - first)                # v1 + (t / T)(v2 - v1)
     if kind == "polynomial":
-        return max(1 - t / hp["total_iters"], 0) ** hp["power"]  # (1 - t / T)^power
+        return lr * max(1 - t / hp["total_iters"], 0) ** hp["power"]  # lr (1 - t / T)^power
     raise ValueError(f"unknown schedule kind={kind!r}; known: {KINDS}")
 
 
@@ -108,7 +108,7 @@ def lr_sequence(kind, lr, calls, set_lr=None, **hp):
         if recursive:
             current = current * recursive_factor(kind, hp, t, passed - before)
         else:
-            current = lr * closed_form(kind, hp, t, passed)
+            current = closed_form(kind, lr, hp, t, passed)
         if set_lr is not None and set_lr[0] == t:
             current = set_lr[1]
         values.append(current)

@@ -6,7 +6,9 @@ class: its plugin's ``OPTIMIZERS``): sgd,
 momentum_sgd, nesterov, adam, adamw, amsgrad, adabound, amsbound, rmsprop, rmsprop_graves,
 adagrad, weight_decay (torch's ``weight_decay`` argument; chainer's ``WeightDecay`` hook) and
 gradient_clipping (torch's ``clip_grad_norm_`` before ``step``; chainer's
-``GradientClipping`` hook). A subject a framework lacks is a skip cell with the reason.
+``GradientClipping`` hook), adadelta, smorms3 and corrected_momentum_sgd (chainer only: torch
+has no SMORMS3, and its SGD(momentum) is already the corrected form). A subject a framework
+lacks is a skip cell with the reason. Learning-rate schedules: ``test_schedules``.
 
 - ``optim.step``: gradients given per step (set as ``.grad``; sometimes None, which torch
   skips and chainer updates as zeros);

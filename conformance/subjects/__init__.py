@@ -9,6 +9,7 @@ from . import ops  # noqa: F401  (registers the op records)
 from . import ops_math  # noqa: F401  (the maths and activation breadth)
 from . import ops_shape2  # noqa: F401  (shape and maths ops, issue 17)
 from . import layers  # noqa: F401
+from . import schedules  # noqa: F401  (learning-rate schedules, issue 17)
 from . import losses_more  # noqa: F401  (more losses, issue 17)
 from . import normalization  # noqa: F401  (normalisation and regularisation, issue 17)
 from . import layers_more  # noqa: F401  (convolutions, PReLU, Bilinear, GRU, issue 17)

@@ -181,37 +181,9 @@ class ChainerAdapter(Adapter):
         return self.chainer.force_backprop_mode()
 
     def lr_schedule(self, kind, lr, calls, set_lr=None, **hp):
-        """The extension called as a trainer would (``initialize`` once, then once per
-        iteration), with a minimal stand-in trainer whose updater returns the optimizer: the
-        extensions only call ``trainer.updater.get_optimizer('main')``."""
-        from chainer.training import extensions
-        make = {"exponential": lambda: extensions.ExponentialShift("lr", hp["gamma"]),
-                "step": lambda: extensions.StepShift("lr", hp["gamma"], hp["step_size"]),
-                "multistep": lambda: extensions.MultistepShift("lr", hp["gamma"],
-                                                               list(hp["milestones"]), lr),
-                "linear": lambda: extensions.LinearShift(
-                    "lr", (lr * hp["start_factor"], lr * hp["end_factor"]),
-                    (0, hp["total_iters"])),
-                "polynomial": lambda: extensions.PolynomialShift("lr", hp["power"],
-                                                                 hp["total_iters"])}[kind]
-        optimizer = self.chainer.optimizers.SGD(lr=lr)
-
-        class Updater:
-            def get_optimizer(self, name):
-                return optimizer
-
-        class Trainer:
-            updater = Updater()
-
-        extension, trainer = make(), Trainer()
-        extension.initialize(trainer)
-        values = [float(optimizer.lr)]
-        for t in range(1, calls + 1):
-            extension(trainer)
-            if set_lr is not None and set_lr[0] == t:
-                optimizer.lr = set_lr[1]
-            values.append(float(optimizer.lr))
-        return values
+        from .schedules import chainer_lr_schedule_run  # a stand-in trainer drives them
+        case = {"kind": kind, "lr": lr, "calls": calls, "set_lr": set_lr, "hyper": hp}
+        return chainer_lr_schedule_run(case)["lr"].tolist()
 
     def register_scaling_hook(self, value, factor, seen):
         raise NotSupported(f"chainer {self.version}'s Variable has no register_hook (its "

@@ -219,8 +219,10 @@ class RefimplAdapter(Adapter):
 
     @_under_policy
     def lr_schedule(self, kind, lr, calls, set_lr=None, **hp):
-        return [float(value) for value in
-                refimpl.schedules.lr_sequence(kind, lr, calls, set_lr=set_lr, **hp)]
+        from .schedules import refimpl_lr_schedule_run
+        case = {"kind": kind, "lr": lr, "calls": calls, "set_lr": set_lr, "hyper": hp,
+                "policy": self.policy}
+        return refimpl_lr_schedule_run(case)["lr"].tolist()
 
     @_under_policy
     def register_scaling_hook(self, value, factor, seen):

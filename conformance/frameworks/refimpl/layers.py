@@ -430,3 +430,11 @@ from . import layers_more as _layers_more  # noqa: E402  (its bindings join thes
 FUNCTIONS.update(_layers_more.FUNCTIONS)
 RUNS.update(_layers_more.RUNS)
 default_layer = _layers_more.default_layer
+
+
+# learning-rate schedules (issue 17): one run serves every optim.schedule subject (the case
+# names its kind)
+from ...subjects.schedules import KINDS as _SCHEDULE_KINDS  # noqa: E402
+from .schedules import refimpl_lr_schedule_run  # noqa: E402
+
+RUNS.update({f"lr_{kind}": refimpl_lr_schedule_run for kind in _SCHEDULE_KINDS})

@@ -161,25 +161,9 @@ class TorchAdapter(Adapter):
         return self.torch.enable_grad()
 
     def lr_schedule(self, kind, lr, calls, set_lr=None, **hp):
-        schedulers = self.torch.optim.lr_scheduler
-        make = {"exponential": lambda o: schedulers.ExponentialLR(o, hp["gamma"]),
-                "step": lambda o: schedulers.StepLR(o, hp["step_size"], hp["gamma"]),
-                "multistep": lambda o: schedulers.MultiStepLR(o, list(hp["milestones"]),
-                                                              hp["gamma"]),
-                "linear": lambda o: schedulers.LinearLR(o, hp["start_factor"], hp["end_factor"],
-                                                        hp["total_iters"]),
-                "polynomial": lambda o: schedulers.PolynomialLR(o, hp["total_iters"],
-                                                                hp["power"])}[kind]
-        optimizer = self.torch.optim.SGD([self.torch.zeros(1, requires_grad=True)], lr=lr)
-        scheduler = make(optimizer)
-        values = [optimizer.param_groups[0]["lr"]]
-        for t in range(1, calls + 1):
-            optimizer.step()
-            scheduler.step()
-            if set_lr is not None and set_lr[0] == t:
-                optimizer.param_groups[0]["lr"] = set_lr[1]
-            values.append(float(optimizer.param_groups[0]["lr"]))
-        return values
+        from .schedules import torch_lr_schedule_run
+        case = {"kind": kind, "lr": lr, "calls": calls, "set_lr": set_lr, "hyper": hp}
+        return torch_lr_schedule_run(case)["lr"].tolist()
 
     def register_scaling_hook(self, value, factor, seen):
         def hook(grad):

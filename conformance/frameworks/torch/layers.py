@@ -510,3 +510,11 @@ default_layer = _layers_more.default_layer
 from .layers_losses import FUNCTIONS as _LOSS_FUNCTIONS  # noqa: E402
 
 FUNCTIONS.update(_LOSS_FUNCTIONS)
+
+
+# learning-rate schedules (issue 17): one run serves every optim.schedule subject (the case
+# names its kind)
+from ...subjects.schedules import KINDS as _SCHEDULE_KINDS  # noqa: E402
+from .schedules import torch_lr_schedule_run  # noqa: E402
+
+RUNS.update({f"lr_{kind}": torch_lr_schedule_run for kind in _SCHEDULE_KINDS})
