@@ -540,6 +540,15 @@ class Policy:
         IndexError 'index out of range in self'). 'wrap' (chainer 7.8.1: NumPy indexing, -1 is
         the last row). An id past the last row raises IndexError in both.""")
 
+    dropout_train_default: str = _doc(
+        """What the functional dropout does when it is not told whether it is training.
+        'always' (torch 2.13: ``F.dropout(x, p)`` has ``training=True`` whatever the mode of
+        the module that calls it, so a ``forward`` that leaves the flag out still drops after
+        ``module.eval()``; ``nn.Dropout`` passes ``self.training``). 'global_train_mode'
+        (chainer 7.8.1: ``F.dropout(x, ratio)`` reads ``chainer.config.train``, so under
+        ``chainer.using_config('train', False)`` it returns x). refimpl: the mode of
+        ``refimpl.functions.normalization.train_mode``.""")
+
     group_norm_min_ndim: int = _doc(
         """The fewest axes group normalisation takes. 2 (torch 2.13 ``F.group_norm``, chainer
         6.7.0 and 7.8.1 ``F.group_normalization``: (N, C) is normalised per group of
@@ -798,6 +807,7 @@ TORCH = Policy(
     layer_norm_layer_eps=1e-5, lrn_k=1.0, lrn_alpha_over_size=True, lrn_window="size",
     lrn_min_ndim=3, dropout_ratio_one="zeros", embed_ignore_label="zero_grad",
     embed_negative_index="raise", group_norm_min_ndim=2,
+    dropout_train_default="always",
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
     lr_schedule_form="recursive", multistep_repeated_milestones="count",
@@ -885,6 +895,7 @@ CHAINER = Policy(
     layer_norm_layer_eps=1e-6, lrn_k=2.0, lrn_alpha_over_size=False, lrn_window="symmetric",
     lrn_min_ndim=2, dropout_ratio_one="raise", embed_ignore_label="zero_output",
     embed_negative_index="wrap", group_norm_min_ndim=2,
+    dropout_train_default="global_train_mode",
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=False, grad_assignment_errors="chainer", leaf_grad_storage="computed",
     lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",

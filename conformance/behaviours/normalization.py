@@ -11,7 +11,7 @@ Layers are driven through their runs (``conformance.checks.layers.run_of``: the 
 """
 import numpy
 
-from ..checks.layers import Absent, NotSupported, functional_call, run_of
+from ..checks.layers import Absent, NotSupported, functional_call, module_of, run_of
 from .core import behaviour, f32
 from .layers import raised
 
@@ -170,12 +170,27 @@ def dropout_ratio_one(adapter, record):
         record("x.grad", adapter.grad_of(x))
 
 
+@behaviour("dropout_train_default")
+def dropout_train_default(adapter, record):
+    """The functional dropout called without its flag inside a model in evaluation mode, as
+    each framework sets it (torch ``module.eval()``, chainer ``chainer.using_config('train',
+    False)``): torch's ``F.dropout`` still drops (``training=True`` is its default, whatever
+    the module's mode), chainer's returns x (it reads ``chainer.config.train``)."""
+    evaluate = getattr(module_of(adapter.plugin), "dropout_in_evaluation", None)
+    if evaluate is None:
+        raise NotSupported(f"{adapter.name} binds no dropout_in_evaluation")
+    x = numpy.ones(400, numpy.float32)
+    y = evaluate(adapter, x, 0.5)
+    record("drops some", bool(numpy.any(y == 0)))
+    record("is x", bool(numpy.array_equal(y, x)))
+
+
 @behaviour()
 def dropout_train_flag(adapter, record):
     """Dropout's train flag, as each framework switches it (torch ``training=``, chainer
-    ``chainer.config.train``): left to the default, both drop (training is the default of
-    ``F.dropout`` in both) and scale the kept elements by 1 / (1 - ratio); out of training
-    both return their input itself."""
+    ``chainer.config.train``): left to the default outside any evaluation mode, both drop
+    (training is the default in both) and scale the kept elements by 1 / (1 - ratio); told
+    it is not training, both return their input itself."""
     x = adapter.tensor(numpy.ones(400, numpy.float32), requires_grad=True)
     y = adapter.to_numpy(functional_call(adapter, "dropout", x, 0.5))
     record("default.drops some", bool(numpy.any(y == 0)))

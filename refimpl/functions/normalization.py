@@ -27,7 +27,8 @@ k, alpha, beta)``                       alpha, beta, k)``: alpha / n, a        a
                                         the row is used, its gradient 0        zeros for the label, no gradient
 ======================================  =====================================  ========================================
 """
-import math
+import contextlib
+import contextvars
 import numbers
 
 import numpy
@@ -37,7 +38,7 @@ from ..variable import Variable
 from ._util import argument_error, as_variable, float_input
 from .indexing import getitem, where
 from .math import sqrt
-from .reduction import mean, sum
+from .reduction import mean
 from .shape import concat, reshape
 
 __all__ = ["batch_normalization", "dropout", "embed_id", "fixed_batch_normalization",
@@ -237,18 +238,38 @@ def local_response_normalization(x, n=5, k=None, alpha=1e-4, beta=0.75):
 # Dropout
 # =============================================================================================
 
+_train = contextvars.ContextVar("refimpl_train_mode", default=True)
+
+
+@contextlib.contextmanager
+def train_mode(mode):
+    """Context manager setting the global training mode (chainer's
+    ``chainer.using_config('train', mode)``); True outside any. Where the policy's
+    ``dropout_train_default`` is 'global_train_mode', a dropout not told whether it trains
+    reads it."""
+    token = _train.set(bool(mode))
+    try:
+        yield
+    finally:
+        _train.reset(token)
+
+
 def dropout(x, ratio=0.5, train=None, rng=None):
     """Inverted dropout: in training, each element is kept with probability ``1 - ratio`` and
     scaled by ``1 / (1 - ratio)``, else zeroed; the gradient flows through the kept elements
     with the same scale. Out of training ``x`` itself is returned (both frameworks return
-    their input). ``train`` None: training, the default of both (torch ``training=True``,
-    chainer ``chainer.config.train``). ``ratio`` 1 follows ``dropout_ratio_one`` (torch: zeros; chainer:
-    ValueError). ``rng``: an int seed or ``numpy.random.Generator`` for the mask.
+    their input). ``train`` None follows ``dropout_train_default`` (torch: training;
+    chainer: the global mode, ``train_mode``). ``ratio`` 1 follows ``dropout_ratio_one``
+    (torch: zeros; chainer: ValueError). ``rng``: an int seed or ``numpy.random.Generator``
+    for the mask.
     """
     x = as_variable(x)
+    if train is None:
+        train = (_train.get() if _semantics.current().dropout_train_default
+                 == "global_train_mode" else True)
     if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 <= ratio <= 1:
         raise ValueError(f"dropout: ratio must be in [0, 1], got ratio={ratio!r}")
-    if train is not None and not train:
+    if not train:
         return x
     float_input(x, "dropout")
     xp = _backend.get_array_module(x.data)

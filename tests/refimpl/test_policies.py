@@ -1119,6 +1119,22 @@ def test_dropout_ratio_one(policy):
         assert F.dropout(x, 1.0, train=False) is x  # out of training: the input itself
 
 
+@field("dropout_train_default")
+def test_dropout_train_default(policy):
+    from refimpl.functions.normalization import train_mode
+    x = np.ones(400, np.float32)
+    with refimpl.semantics(policy):
+        with train_mode(False):
+            y = F.dropout(x, 0.5).data
+            assert (F.dropout(x, 0.5, train=True).data == 0).any()  # told: it drops
+        dropped_outside = (F.dropout(x, 0.5).data == 0).any()
+    assert dropped_outside  # the global mode is training by default
+    if policy == "torch":  # F.dropout's training=True ignores any mode
+        assert (y == 0).any() and set(np.unique(y)) == {0, 2}
+    else:
+        np.testing.assert_array_equal(y, x)
+
+
 @field("embed_ignore_label")
 def test_embed_ignore_label(policy):
     W_values = np.arange(12.0).reshape(4, 3)

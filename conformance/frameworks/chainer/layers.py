@@ -557,3 +557,18 @@ from ...subjects.schedules import KINDS as _SCHEDULE_KINDS  # noqa: E402
 from .schedules import chainer_lr_schedule_run  # noqa: E402
 
 RUNS.update({f"lr_{kind}": chainer_lr_schedule_run for kind in _SCHEDULE_KINDS})
+
+
+def dropout_in_evaluation(adapter, x, ratio):
+    """Normalisation (issue 17): a chain called in evaluation mode
+    (``chainer.using_config('train', False)``) whose forward calls ``F.dropout(x, ratio)``;
+    the output as a NumPy array."""
+    import chainer
+    import chainer.functions
+
+    class Net(chainer.Chain):
+        def forward(self, x):
+            return chainer.functions.dropout(x, ratio)
+
+    with chainer.using_config("train", False):
+        return numpy.array(Net()(x).array)

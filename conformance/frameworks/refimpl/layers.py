@@ -438,3 +438,14 @@ from ...subjects.schedules import KINDS as _SCHEDULE_KINDS  # noqa: E402
 from .schedules import refimpl_lr_schedule_run  # noqa: E402
 
 RUNS.update({f"lr_{kind}": refimpl_lr_schedule_run for kind in _SCHEDULE_KINDS})
+
+
+def dropout_in_evaluation(adapter, x, ratio):
+    """Normalisation (issue 17): both frameworks' evaluation idioms at once (the global mode
+    off, as ``chainer.using_config('train', False)``; the dropout called without its flag, as
+    a torch ``forward`` after ``module.eval()`` leaves it), under the adapter's policy
+    (``dropout_train_default`` decides)."""
+    import refimpl
+    from refimpl.functions import normalization
+    with refimpl.semantics(adapter.policy), normalization.train_mode(False):
+        return numpy.array(normalization.dropout(refimpl.Variable(x), ratio).data)

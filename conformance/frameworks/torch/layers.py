@@ -518,3 +518,15 @@ from ...subjects.schedules import KINDS as _SCHEDULE_KINDS  # noqa: E402
 from .schedules import torch_lr_schedule_run  # noqa: E402
 
 RUNS.update({f"lr_{kind}": torch_lr_schedule_run for kind in _SCHEDULE_KINDS})
+
+
+def dropout_in_evaluation(adapter, x, ratio):
+    """Normalisation (issue 17): a module in evaluation mode (``module.eval()``) whose forward
+    calls ``F.dropout(x, ratio)`` without its training flag; the output as a NumPy array."""
+    import torch
+
+    class Net(torch.nn.Module):
+        def forward(self, x):
+            return torch.nn.functional.dropout(x, ratio)
+
+    return Net().eval()(torch.as_tensor(x)).numpy()
