@@ -297,11 +297,23 @@ def chainer_nstep_run(case):
     return _numpy_results(results)
 
 
+def _deconv_layer_run():
+    """The deconvolution layer's run, or ``Absent`` on chainer 5.x, whose L.Deconvolution2D
+    takes no ``dilate`` (added in chainer 6: checked on 5.4.0 and 6.7.0; F.deconvolution_2d
+    takes it in 5.4.0 too)."""
+    from . import _major, plugin
+    version = plugin.installed_version()
+    if version is not None and _major(version) < 6:
+        return Absent(f"chainer {version}'s L.Deconvolution2D takes no dilate (added in chainer "
+                      f"6; checked on 5.4.0 and 6.7.0)")
+    return chainer_deconv_layer_run
+
+
 RUNS = {
     "conv2d_layer": chainer_conv_layer_run,
     "dilated_conv2d_layer": chainer_dilated_layer_run,
     "depthwise_conv2d_layer": chainer_depthwise_layer_run,
-    "deconv2d_layer": chainer_deconv_layer_run,
+    "deconv2d_layer": _deconv_layer_run(),
     "highway": chainer_highway_run,
     "gru_cell": chainer_gru_cell_run,
     "gru": chainer_nstep_run,
