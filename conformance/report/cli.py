@@ -111,6 +111,8 @@ def _run(args):
         return EXIT_INPUT
     report = analysis_module.analyse(results, baseline, baselines, ignore_version=args.ignore_version)
     port.attach(report, args.port)   # issue 18: port check results, when there are any
+    for warning in report.port_warnings:
+        print(f"warning: {terminal(warning)}", file=sys.stderr)
     for kind, path in outputs_of(args).items():
         chunks = html.chunks(report, args.title) if kind == "out" else RENDERERS[kind](report)
         try:

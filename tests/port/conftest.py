@@ -6,9 +6,6 @@ import copy
 import numpy
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("chainer")
-
 MOMENTUM = {"source": {"name": "MomentumSGD", "lr": 0.01, "momentum": 0.9},
             "target": {"name": "SGD", "lr": 0.01, "momentum": 0.9}}
 

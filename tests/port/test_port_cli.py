@@ -5,6 +5,9 @@ import json
 import numpy
 import pytest
 
+pytest.importorskip("torch")
+pytest.importorskip("chainer")
+
 from conformance.__main__ import main
 from conformance.frameworks.chainer import port_models as source_models
 from conformance.frameworks.torch import port_models as target_models

@@ -40,7 +40,8 @@ FIELD_FIXES = {
 OPTIMIZER_DIFFERENCES = {
     ("MomentumSGD", "SGD"): "chainer MomentumSGD: v = mu v - lr g; p += v; torch SGD(momentum): "
                             "b = mu b + (1 - dampening) g (b_1 = g); p -= lr b: the same for a "
-                            "constant lr and dampening=0, different when lr changes mid-training",
+                            "constant lr and dampening=0, different when lr changes mid-training "
+                            "(refimpl policy field momentum_lr_form)",
     ("SGD", "SGD"): "the same rule p -= lr g (defaults differ: chainer lr=0.01, torch lr=1e-3)",
     ("Adam", "Adam"): "eps placement: chainer p -= alpha sqrt(1-b2^t)/(1-b1^t) m/(sqrt(v) + eps), "
                       "torch p -= lr/(1-b1^t) m/(sqrt(v)/sqrt(1-b2^t) + eps): torch's eps is "
