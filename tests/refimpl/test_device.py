@@ -1021,7 +1021,7 @@ def test_writeable_reads_numpy_flags_and_cupy_strides():
 
 @requires_gpu
 def test_gpu_leaf_gradients_accumulate_in_place(gpu):
-    x = refimpl.Variable(gpu.put(values(3, dtype="float32")))
+    x = refimpl.Variable(gpu.put(values(3, dtype="float32")), requires_grad=True)
     for _ in range(2):
         F.sum(x * 2.0).backward()
     assert gpu.holds(x.grad) and x.grad.get().tolist() == [4.0, 4.0, 4.0]
