@@ -147,6 +147,19 @@ def im2col_samples(draw):
                   {"ksize": ksize, "stride": stride, "pad": pad, "dilate": dilate})
 
 
+@st.composite
+def resize_samples(draw):
+    """``resize_images(x, output_shape, align_corners)`` of a small (N, C, H, W) input, up or
+    down; ``align_corners`` always passed (the defaults differ: see the record)."""
+    n, c = draw(st.integers(1, 2), label="N"), draw(st.integers(1, 2), label="C")
+    shape = (n, c, draw(st.integers(1, 3), label="H"), draw(st.integers(1, 3), label="W"))
+    output_shape = (draw(st.integers(1, 4), label="out_h"), draw(st.integers(1, 4),
+                                                                  label="out_w"))
+    return Sample({"x": draw(S.arrays(shape=shape), label="x")},
+                  {"output_shape": output_shape,
+                   "align_corners": draw(st.booleans(), label="align_corners")})
+
+
 # --- the records ----------------------------------------------------------------------------
 
 register(OpEntry("diagonal", op="diagonal", family="shape", saves_tensors=False,
@@ -181,3 +194,8 @@ register(OpEntry("space2depth", op="space2depth", family="shape", saves_tensors=
 register(OpEntry("im2col", op="im2col", family="shape", saves_tensors=False,
                  samples=_fixed(im2col_samples()),
                  doc="patches (c, ki, kj) per position; layout: policy im2col_layout"))
+# defaults: align_corners True (chainer's resize_images) vs False (torch's interpolate); chainer
+# 7.8.1's fails on NumPy >= 1.24, so no behaviour case observes its default here
+register(OpEntry("resize_images", op="resize_images", family="shape", saves_tensors=False,
+                 samples=_fixed(resize_samples()),
+                 doc="bilinear resize, align_corners passed explicitly"))

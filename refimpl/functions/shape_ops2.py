@@ -334,5 +334,66 @@ def im2col(x, ksize, stride=1, pad=0, dilate=1):
     return reshape(columns, (n, c * kh * kw, oh, ow))
 
 
+# --------------------------------------------------------------------------------------
+# resize_images (bilinear)
+# --------------------------------------------------------------------------------------
+
+def _interpolation_matrix(size_in, size_out, align_corners, xp, dtype):
+    """(size_out, size_in) weights of linear interpolation along one axis: row i holds
+    ``1 - f`` at ``floor(s)`` and ``f`` at ``floor(s) + 1`` (clipped to the last pixel),
+    ``s`` the source coordinate of output pixel i and ``f = s - floor(s)``: ``s = i (in - 1)
+    / (out - 1)`` with ``align_corners`` (0 for one output pixel), else ``max((i + 0.5) in /
+    out - 0.5, 0)`` (torch's half-pixel rule)."""
+    index = xp.arange(size_out, dtype=xp.float64)
+    if align_corners:
+        scale = (size_in - 1) / (size_out - 1) if size_out > 1 else 0.0
+        source = index * scale
+    else:
+        source = xp.maximum((index + 0.5) * (size_in / size_out) - 0.5, 0.0)
+    low = xp.minimum(xp.floor(source), size_in - 1).astype(xp.int64)
+    high = xp.minimum(low + 1, size_in - 1)
+    fraction = source - low
+    columns = xp.arange(size_in)
+    weights = ((columns[None, :] == low[:, None]) * (1 - fraction)[:, None]
+               + (columns[None, :] == high[:, None]) * fraction[:, None])
+    return weights.astype(dtype)
+
+
+def resize_images(x, output_shape, align_corners):
+    """Bilinear resize of (N, C, H, W) to (N, C, out_h, out_w): ``A_h x A_w^T`` with the
+    interpolation matrices of ``_interpolation_matrix``. torch ``F.interpolate(x,
+    size=output_shape, mode='bilinear', align_corners=...)`` (default False: half-pixel
+    centres), chainer ``F.resize_images(x, output_shape, align_corners=...)`` (default True;
+    chainer 7.8.1's fails on NumPy 1.24 and later: it calls ``numpy.float``). Both defaults
+    are passed explicitly here, so ``align_corners`` is required."""
+    x = float_input(x, "resize_images")
+    if x.ndim != 4:
+        raise ValueError(f"resize_images needs x of shape (N, C, H, W), got x.shape={x.shape}")
+    out_h, out_w = (int(v) for v in output_shape)
+    if min(out_h, out_w) < 1:
+        raise ValueError(f"resize_images needs a positive output size, got "
+                         f"output_shape={output_shape!r}")
+    xp = _backend.get_array_module(x.data)
+    rows = _interpolation_matrix(x.shape[2], out_h, bool(align_corners), xp, x.dtype)
+    columns = _interpolation_matrix(x.shape[3], out_w, bool(align_corners), xp, x.dtype)
+    return SeparableLinear(rows, columns.T.copy())(x)
+
+
+class SeparableLinear(Function):
+    """``left @ x @ right`` over the last two axes, for constant matrices: its gradient is
+    the same map with the transposes, so it saves no tensor (torch's upsample_bilinear2d
+    backward keeps only sizes)."""
+    saves_tensors = False
+
+    def __init__(self, left, right):
+        self.left, self.right = left, right
+
+    def forward(self, x):
+        return self.left @ x @ self.right
+
+    def backward(self, gy):
+        return SeparableLinear(self.left.T.copy(), self.right.T.copy())(gy)
+
+
 __all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad",
-           "scatter_add", "select_item", "space2depth"]
+           "resize_images", "scatter_add", "select_item", "space2depth"]

@@ -12,6 +12,7 @@ import refimpl
 import refimpl.functions as F
 from conformance import frameworks, subjects
 from conformance.frameworks.chainer import ops_math_absent as chainer_ops_math_absent
+from conformance.frameworks.chainer import ops_shape2_absent as chainer_ops_shape2_absent
 from conformance.checks import tolerances
 from conformance.subjects import strategies
 from conformance.subjects.ops import OpEntry, covered_ops
@@ -56,6 +57,7 @@ def test_only_topk_and_where_scalar_are_absent():
     absent = {(name, subject) for name in PLUGINS
               for subject in frameworks.get(name).ops_absent}
     breadth = {("chainer", subject) for subject in chainer_ops_math_absent.ABSENT}  # issue 17
+    breadth |= {("chainer", subject) for subject in chainer_ops_shape2_absent.ABSENT}
     assert absent - breadth == {("chainer", "topk"), ("chainer", "where-scalar")}
 
 

@@ -69,6 +69,24 @@ def _im2col(grid):
     return reference
 
 
+def _resize(x, output_shape, align_corners):
+    """Bilinear interpolation pixel by pixel of the output (torch's formulas)."""
+    n, c, h, w = x.shape
+    out_h, out_w = output_shape
+
+    def source(size_in, size_out):
+        i = np.arange(size_out, dtype=float)
+        if align_corners:
+            return i * ((size_in - 1) / (size_out - 1) if size_out > 1 else 0.0)
+        return np.maximum((i + 0.5) * size_in / size_out - 0.5, 0.0)
+    sy, sx = source(h, out_h)[:, None], source(w, out_w)[None, :]
+    y0, x0 = np.floor(sy).astype(int), np.floor(sx).astype(int)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    fy, fx = sy - y0, sx - x0
+    return ((1 - fy) * (1 - fx) * x[..., y0, x0] + (1 - fy) * fx * x[..., y0, x1]
+            + fy * (1 - fx) * x[..., y1, x0] + fy * fx * x[..., y1, x1])
+
+
 REFERENCES = {
     "diagonal": [("diagonal", F.diagonal, lambda x, **k: np.diagonal(
         x, k.get("offset", 0), k.get("axis1", 0), k.get("axis2", 1)))],
@@ -84,6 +102,7 @@ REFERENCES = {
                     ("depth2space", F.depth2space, _depth2space(True), "chainer")],
     "space2depth": [("space2depth", F.space2depth, _space2depth(False), "torch"),
                     ("space2depth", F.space2depth, _space2depth(True), "chainer")],
+    "resize_images": [("resize_images", F.resize_images, _resize)],
     "im2col": [("im2col", F.im2col, _im2col(False), "torch"),
                ("im2col", F.im2col, _im2col(True), "chainer")],
 }

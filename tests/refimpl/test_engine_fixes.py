@@ -92,6 +92,7 @@ ONE_ARRAY_CALLS = {
     "im2col": (lambda x: F.im2col(F.reshape(x, (1, 1) + x.shape), 1), 2),
     "normalize": (lambda x: F.normalize(x + 1.0), 2),
     "pad": (lambda x: F.pad(x, 1), 1),
+    "resize_images": (lambda x: F.resize_images(F.reshape(x, (1, 1) + x.shape), (3, 3), True), 2),
     "scatter_add": (lambda x: F.scatter_add(x, x, np.arange(x.shape[0])), 1),
     "select_item": (lambda x: F.select_item(x, np.zeros(x.shape[0], np.int32)), 2),
     "space2depth": (lambda x: F.space2depth(F.reshape(x, (1, 1) + x.shape), 1), 2),

@@ -3,6 +3,7 @@ import os
 
 from ..base import Plugin
 from .ops_math_absent import ABSENT as _OPS_MATH_ABSENT
+from .ops_shape2_absent import ABSENT as _OPS_SHAPE2_ABSENT
 
 #: API features (what a call can express), by area: the strategies draw only these.
 OP_FEATURES = frozenset({"negative_slice_steps", "numpy_operands"})
@@ -100,6 +101,7 @@ class ChainerPlugin(Plugin):
                 "element)",
         "where-scalar": _WHERE_SCALAR,
         **_OPS_MATH_ABSENT,
+        **_OPS_SHAPE2_ABSENT,  # shape and maths ops (issue 17)
     }
     gradgrad_absent = {  # normalisation (issue 17)
         "local_response_normalization": "chainer's F.local_response_normalization has no "

@@ -46,5 +46,9 @@ def im2col(x, ksize, stride=1, pad=0, dilate=1):
     return F.im2col(x, ksize, stride, pad, dilate=dilate)
 
 
-__all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad", "scatter_add",
-           "select_item", "space2depth"]
+def resize_images(x, output_shape, align_corners):
+    return F.resize_images(x, output_shape, align_corners=align_corners)
+
+
+__all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad", "resize_images",
+           "scatter_add", "select_item", "space2depth"]

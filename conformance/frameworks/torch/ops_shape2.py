@@ -61,5 +61,10 @@ def im2col(x, ksize, stride=1, pad=0, dilate=1):
                                       stride=stride)
 
 
-__all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad", "scatter_add",
-           "select_item", "space2depth"]
+def resize_images(x, output_shape, align_corners):
+    return torch.nn.functional.interpolate(x, size=tuple(output_shape), mode="bilinear",
+                                           align_corners=align_corners)
+
+
+__all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad", "resize_images",
+           "scatter_add", "select_item", "space2depth"]
