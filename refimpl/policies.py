@@ -402,6 +402,8 @@ class Policy:
         IndexError (NumPy's) for index; ValueError (NumPy's) for repeated_axis, value and
         empty_axis. A Python value of the wrong type (a bool, float or str axis, float shape
         entries, a Variable where a list is expected) raises TypeError in both, except
+        'mean_dtype' (the mean of integers; a policy without it uses its 'dtype' class:
+        torch 2.15 raises NotImplementedError) and
         'name_axis' (a str axis of a reduction, which torch 2.9 to 2.12 read as a
         named-tensor dimension name: RuntimeError; a policy without the kind raises
         TypeError). Measured over 79 inputs by
@@ -918,7 +920,11 @@ CHAINER5 = dataclasses.replace(
 
 CHAINER6 = dataclasses.replace(CHAINER, name="chainer6", clip_none_bound="raise")
 
-TORCH215 = dataclasses.replace(TORCH, name="torch215", matmul_error_names_op=True)
+TORCH215 = dataclasses.replace(
+    TORCH, name="torch215", matmul_error_names_op=True,
+    # mean of an integer tensor: NotImplementedError (a RuntimeError) 'mean(): could not infer
+    # output dtype ... Got: Long' on 2.15.0; RuntimeError with the same message on 2.13.0
+    error_classes=TORCH.error_classes + (("mean_dtype", "NotImplementedError"),))
 
 TORCH29 = dataclasses.replace(
     TORCH, name="torch29", grad_unused_input="raise_unindexed",

@@ -41,7 +41,7 @@ _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeE
 
 
 #: A kind a policy may leave out, and the kind whose class it then takes.
-_KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis"}
+_KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "mean_dtype": "dtype"}
 _KIND_DEFAULT = {"name_axis": "TypeError"}  # the class where a policy lists the kind nowhere
 
 

@@ -772,11 +772,25 @@ def test_torch29_is_torch_but_for_the_unused_input_message_and_named_axes():
         assert refimpl.grad([F.sum(x * 2)], [x, unused], allow_unused=True)[1] is None
 
 
+def test_torch215_raises_not_implemented_for_the_mean_of_integers():
+    """torch 2.15.0: NotImplementedError (a RuntimeError subclass) for the mean of an int64
+    tensor, 2.13.0: RuntimeError, same message (both run on this machine)."""
+    assert set(policies.TORCH215.error_classes) - set(policies.TORCH.error_classes) == {
+        ("mean_dtype", "NotImplementedError")}
+    for policy, error in (("torch", RuntimeError), ("torch215", NotImplementedError)):
+        with refimpl.semantics(policy):
+            with pytest.raises(RuntimeError, match="x.dtype=int64") as info:
+                F.mean(refimpl.Variable(np.array([1, 2])))
+            assert type(info.value) is error
+
+
 def test_torch215_is_torch_but_for_the_mm_message():
-    """torch 2.15.0 behaves as 2.13/2.14 at every field but ``matmul_error_names_op`` (its
-    version run: the only other red cells are documented defects)."""
+    """torch 2.15.0 behaves as 2.13/2.14 at every field but ``matmul_error_names_op`` and the
+    'mean_dtype' error class (its version run: the only other red cells are documented
+    defects)."""
     differing = {f.name for f in dataclasses.fields(policies.Policy)
-                 if getattr(policies.TORCH215, f.name) != getattr(policies.TORCH, f.name)}
+                 if getattr(policies.TORCH215, f.name) != getattr(policies.TORCH, f.name)} - {
+        "error_classes"}
     assert differing == {"name", "matmul_error_names_op"}
     with refimpl.semantics("torch215"), pytest.raises(RuntimeError) as info:
         F.linear(V(np.zeros((6, 4)), "torch215"), V(np.zeros((5, 12)), "torch215"))

@@ -7,9 +7,14 @@ import warnings
 
 from ...subjects.core import Absent
 
+# Every plugin's layers module is imported to register subjects, also where chainer is not
+# installed (a torch-only env): the bindings are called only where it is.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # pkg_resources / numpy.distutils noise at import
-    import chainer.functions
+    try:
+        import chainer.functions
+    except ImportError:
+        chainer = None
 
 
 def chainer_huber_loss(x, t, delta):

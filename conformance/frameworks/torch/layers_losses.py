@@ -4,8 +4,13 @@ only the arguments both frameworks take, so torch's defaults are observed (``gau
 passes ``exp(ln_var)``: torch takes the variance). chainer's own losses are ``Absent`` here,
 with the reason.
 """
-import torch
-import torch.nn.functional
+# Every plugin's layers module is imported to register subjects, also where torch is not
+# installed (a chainer-only env): the bindings are called only where it is.
+try:
+    import torch
+    import torch.nn.functional
+except ImportError:
+    torch = None
 
 from ...subjects.core import Absent
 
