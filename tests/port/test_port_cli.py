@@ -2,7 +2,6 @@
 the report's port section."""
 import json
 
-import numpy
 import pytest
 
 pytest.importorskip("torch")

@@ -4,6 +4,7 @@ forward hooks, import parameters from the checker's neutral layout (see
 to write in the ported code for each difference found.
 """
 import contextlib
+import copy
 
 import numpy
 
@@ -280,6 +281,19 @@ class Session:
                 nn.utils.clip_grad_norm_(trained, clip)
             cls(trained, **optimizer).step()
         return parameters(self.model)
+
+
+def rerun(model, path, inputs, train=True):
+    """The output of the unit at ``path`` on ``inputs`` (NumPy arrays), run on a copy of it
+    (its buffers are left as they are); None for a unit whose state is not an input
+    (LSTMCell)."""
+    module = units(model)[path]
+    if kind_of(module) == "lstm":
+        return None
+    module = copy.deepcopy(module)
+    module.train(train)
+    with torch.no_grad(), _one_thread():
+        return _array(module(*[_tensor(a) for a in inputs]))
 
 
 def buffers(model):
