@@ -106,6 +106,14 @@ ERROR_INPUTS = (
     _call("add_str", "add", "type", {"a": a(2)}, b="x"),
     _call("mul_none", "mul", "type", {"a": a(2)}, b=None),
     _call("expand_dims_float", "expand_dims", "type", {"x": a(2)}, axis=0.5),
+    # --- shape and maths ops (issue 17, ops_shape2) ----------------------------------------
+    _call("diagonal_same_axes", "diagonal", "repeated_axis", {"x": a(2, 3)}, axis1=1, axis2=1),
+    _call("diagonal_axis", "diagonal", "axis", {"x": a(2, 3)}, axis1=0, axis2=2),
+    _call("normalize_int", "normalize", "dtype", {"x": a(2, 2, dtype=I64)}),
+    _call("depth2space_channels", "depth2space", "value", {"x": a(1, 3, 2, 2)}, r=2),
+    _call("space2depth_size", "space2depth", "value", {"x": a(1, 1, 3, 3)}, r=2),
+    _call("average_weights_shape", "average", "shape", {"x": a(2, 3), "weights": a(2)},
+          axis=1),
 )
 
 

@@ -12,7 +12,7 @@ import numbers
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
-from ._util import as_variable, float_input, normalize_axis
+from ._util import argument_error, as_variable, float_input, normalize_axis
 from .activation import clip
 from .indexing import GetItemGrad, getitem
 from .math import sqrt
@@ -76,9 +76,9 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     if not isinstance(offset, numbers.Integral) or isinstance(offset, bool):
         raise TypeError(f"diagonal needs an int offset, got offset={offset!r}")
     first, second = normalize_axis((axis1, axis2), x.ndim, "axis1/axis2")
-    if first == second:
-        raise ValueError(f"diagonal needs two different axes, got axis1={axis1}, "
-                         f"axis2={axis2}")
+    if first == second:  # torch RuntimeError, chainer (NumPy) ValueError
+        raise argument_error("repeated_axis", f"diagonal needs two different axes, got "
+                                              f"axis1={axis1}, axis2={axis2}", "Diagonal")
     return Diagonal(int(offset), first, second)(x)
 
 
@@ -149,16 +149,18 @@ def average(x, axis=None, weights=None, keepdims=False):
     weights = as_variable(weights, "weights")
     if axis is None:
         if weights.shape != x.shape:
-            raise ValueError(f"average: weights must have x's shape for axis=None, got "
-                             f"weights.shape={weights.shape}, x.shape={x.shape}")
+            raise argument_error("shape", f"average: weights must have x's shape for "
+                                          f"axis=None, got weights.shape={weights.shape}, "
+                                          f"x.shape={x.shape}", "Average")
         spread = weights
     else:
         if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
             raise ValueError(f"average: weights take one int axis, got axis={axis!r}")
         (axis,) = normalize_axis(axis, x.ndim)
         if weights.shape != (x.shape[axis],):
-            raise ValueError(f"average: weights must have shape ({x.shape[axis]},), got "
-                             f"weights.shape={weights.shape}")
+            raise argument_error("shape", f"average: weights must have shape "
+                                          f"({x.shape[axis]},), got weights.shape="
+                                          f"{weights.shape}", "Average")
         shape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
         spread = broadcast_to(reshape(weights, shape), x.shape)
     return _sum(x * spread, axis, keepdims) / _sum(weights)
@@ -265,9 +267,9 @@ def depth2space(x, r):
     ``depth2space_channel_order``."""
     x = as_variable(x)
     r = _factor(r, "depth2space")
-    if x.ndim != 4 or x.shape[1] % (r * r):
-        raise ValueError(f"depth2space needs x of shape (N, C r^2, H, W), got x.shape="
-                         f"{x.shape}, r={r}")
+    if x.ndim != 4 or x.shape[1] % (r * r):  # torch RuntimeError, chainer ValueError
+        raise argument_error("value", f"depth2space needs x of shape (N, C r^2, H, W), got "
+                                      f"x.shape={x.shape}, r={r}", "Depth2Space")
     n, depth, h, w = x.shape
     c = depth // (r * r)
     if _semantics.current().depth2space_channel_order == "channel_major":
@@ -282,9 +284,9 @@ def space2depth(x, r):
     ``F.pixel_unshuffle(x, r)``, chainer ``F.space2depth(x, r)``."""
     x = as_variable(x)
     r = _factor(r, "space2depth")
-    if x.ndim != 4 or x.shape[2] % r or x.shape[3] % r:
-        raise ValueError(f"space2depth needs x of shape (N, C, H r, W r), got x.shape="
-                         f"{x.shape}, r={r}")
+    if x.ndim != 4 or x.shape[2] % r or x.shape[3] % r:  # torch RuntimeError, chainer ValueError
+        raise argument_error("value", f"space2depth needs x of shape (N, C, H r, W r), got "
+                                      f"x.shape={x.shape}, r={r}", "Space2Depth")
     n, c, hr, wr = x.shape
     h, w = hr // r, wr // r
     blocks = reshape(x, (n, c, h, r, w, r))
