@@ -402,6 +402,10 @@ class Policy:
         IndexError (NumPy's) for index; ValueError (NumPy's) for repeated_axis, value and
         empty_axis. A Python value of the wrong type (a bool, float or str axis, float shape
         entries, a Variable where a list is expected) raises TypeError in both, except
+        'where_shape', 'where_dtype', 'mean_axis' (where's and mean's own checks; a policy
+        without them uses its 'shape', 'dtype', 'axis' class: chainer 5.4.0 differs),
+        'str_operand' (a str operand of arithmetic: TypeError unless listed; chainer 5.4.0
+        ValueError),
         'mean_dtype' (the mean of integers; a policy without it uses its 'dtype' class:
         torch 2.15 raises NotImplementedError) and
         'name_axis' (a str axis of a reduction, which torch 2.9 to 2.12 read as a
@@ -916,6 +920,13 @@ CHAINER5 = dataclasses.replace(
     backward_without_graph="noop",
     clip_none_bound="raise",
     group_norm_min_ndim=3,  # normalisation (issue 17)
+    # 5.4.0's own checks (run there): F.where asserts (AssertionError, no message) on shapes
+    # that do not broadcast and on a non-boolean condition; F.mean indexes x.shape with the
+    # axis first (IndexError 'tuple index out of range'); a str operand of + is converted with
+    # float() (ValueError "could not convert string to float: 'x'")
+    error_classes=CHAINER.error_classes + (
+        ("where_shape", "AssertionError"), ("where_dtype", "AssertionError"),
+        ("mean_axis", "IndexError"), ("str_operand", "ValueError")),
 )
 
 CHAINER6 = dataclasses.replace(CHAINER, name="chainer6", clip_none_bound="raise")

@@ -35,14 +35,16 @@ def float_input(x, name):
 
 _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeError": TypeError,
                   "ValueError": ValueError, "InvalidType": InvalidType,
-                  "NotImplementedError": NotImplementedError,
+                  "NotImplementedError": NotImplementedError, "AssertionError": AssertionError,
                   # NumPy's (a ValueError and an IndexError); numpy.exceptions from NumPy 1.25
                   "AxisError": getattr(getattr(numpy, "exceptions", numpy), "AxisError")}
 
 
 #: A kind a policy may leave out, and the kind whose class it then takes.
-_KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "mean_dtype": "dtype"}
-_KIND_DEFAULT = {"name_axis": "TypeError"}  # the class where a policy lists the kind nowhere
+_KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "mean_dtype": "dtype",
+                  "mean_axis": "axis", "where_shape": "shape", "where_dtype": "dtype"}
+# the class where a policy lists the kind nowhere
+_KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError"}
 
 
 def argument_error(kind, message, function_name=""):
@@ -137,6 +139,10 @@ def prepare_operands(operands, function_name):
                 return [a, Variable._constant(_backend.get_array_module(a.data).asarray(b, dtype=a.data.dtype))]
         elif type(b) is Variable and b.data.dtype.kind == "f" and type(a) in (float, int):
             return [Variable._constant(_backend.get_array_module(b.data).asarray(a, dtype=b.data.dtype)), b]
+    for v in operands:
+        if isinstance(v, str):
+            raise argument_error("str_operand", f"{function_name} operands must be Variables, "
+                                                f"arrays or numbers, got {v!r}", function_name)
     operands = [v if isinstance(v, (Variable, numbers.Number)) else as_variable(v) for v in operands]
     dtype = result_dtype(operands, function_name)
     like = next(v for v in operands if isinstance(v, Variable))

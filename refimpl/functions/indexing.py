@@ -124,14 +124,14 @@ def where(condition, x, y):
         condition = _backend.get_array_module(x.data, y.data).asarray(condition)
     if condition.dtype.kind != "b":
         if _semantics.current().invalid_argument_errors != "numpy":
-            raise argument_error("dtype", f"condition must be boolean, got "
-                                          f"condition.dtype={condition.dtype}", "Where")
+            raise argument_error("where_dtype", f"condition must be boolean, got "
+                                                f"condition.dtype={condition.dtype}", "Where")
         condition = condition != 0  # NumPy's where takes any condition as truth values
     _backend.get_array_module(condition, x.data, y.data)  # DeviceMismatchError when mixed
     try:
         _backend.numpy.broadcast_shapes(condition.shape, x.shape, y.shape)
     except ValueError:
-        raise argument_error("shape", f"where: condition.shape={condition.shape}, "
-                                      f"x.shape={x.shape} and y.shape={y.shape} do not broadcast",
-                             "Where") from None
+        raise argument_error("where_shape", f"where: condition.shape={condition.shape}, "
+                                            f"x.shape={x.shape} and y.shape={y.shape} do not "
+                                            f"broadcast", "Where") from None
     return Where(condition)(x, y)

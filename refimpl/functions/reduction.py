@@ -10,7 +10,7 @@ from .math import exp
 from .shape import reshape
 
 
-def _reduction_axes(axis, x, function_name):
+def _reduction_axes(axis, x, function_name, kind="axis"):
     """``normalize_axis`` for a reduction: a 0-d input accepts axis 0/-1 (as torch) and has no
     axis to reduce, unless the policy's ``zero_dim_axis`` says it raises. A str axis raises
     the policy's 'name_axis' class (TypeError, or torch 2.9's named-dimension RuntimeError)."""
@@ -18,9 +18,9 @@ def _reduction_axes(axis, x, function_name):
         raise argument_error("name_axis", f"axis must be an int, a tuple of ints or None, got "
                                           f"axis={axis!r}", function_name)
     if x.ndim:
-        return normalize_axis(axis, x.ndim)
+        return normalize_axis(axis, x.ndim, kind=kind)
     check_zero_dim_axis(x, axis, function_name)
-    normalize_axis(axis, 0)
+    normalize_axis(axis, 0, kind=kind)
     return ()
 
 
@@ -83,7 +83,7 @@ class Mean(Function):
 def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis`` (an int, a tuple, or None for all axes)."""
     x = as_variable(x)
-    axes = _reduction_axes(axis, x, "Mean")
+    axes = _reduction_axes(axis, x, "Mean", "mean_axis")
     count = 1
     for a in axes:
         count *= x.shape[a]

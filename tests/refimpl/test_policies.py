@@ -723,6 +723,32 @@ def test_clip_none_bound(policy):
             assert x.grad.tolist() == [1.0, 1.0, 0.0]
 
 
+def test_chainer5_error_classes_of_where_mean_and_str_operands():
+    """chainer 5.4.0's own checks (each call run there): F.where asserts on shapes that do not
+    broadcast and on a float condition (AssertionError), F.mean indexes x.shape with an axis
+    out of range (IndexError), ``Variable + 'x'`` converts with float() (ValueError); 7.8.1
+    raises InvalidType, InvalidType, InvalidType and TypeError."""
+    def V5(value):
+        return refimpl.Variable(np.array(value, np.float32))
+
+    calls = {"where_shape": lambda: F.where(np.ones((2, 3), bool), V5(np.ones((2, 3))), V5([1.0] * 4)),
+             "where_dtype": lambda: F.where(np.ones(2, np.float32), V5([1.0, 2.0]), V5([1.0, 2.0])),
+             "mean_axis": lambda: F.mean(V5(np.ones((2, 3))), axis=5),
+             "str_operand": lambda: F.add(V5([1.0, 2.0]), "x")}
+    expected = {"chainer5": {"where_shape": AssertionError, "where_dtype": AssertionError,
+                             "mean_axis": IndexError, "str_operand": ValueError},
+                "chainer": {"where_shape": refimpl.InvalidType, "where_dtype": refimpl.InvalidType,
+                            "mean_axis": refimpl.InvalidType, "str_operand": TypeError},
+                "torch": {"where_shape": RuntimeError, "where_dtype": RuntimeError,
+                          "mean_axis": IndexError, "str_operand": TypeError}}
+    for policy, classes in expected.items():
+        with refimpl.semantics(policy):
+            for name, call in calls.items():
+                with pytest.raises(Exception) as info:
+                    call()
+                assert type(info.value) is classes[name], (policy, name, info.value)
+
+
 def test_chainer6_is_chainer_but_for_clip():
     """chainer 6.7.0 behaves as 7.8.1 at every field but ``clip_none_bound`` (the version runs
     show it: the only other red cells of chainer 6.7.0 are missing optimizers and documented
