@@ -1,8 +1,13 @@
 """Recurrent layers with the same weights on both sides:
 
-- ``rnn_tanh``, ``rnn_relu``, ``lstm``: torch ``nn.RNN``/``nn.LSTM`` (layers, directions,
-  bias, batch_first, unbatched input, given or zero initial states; weights loaded with
-  ``load_state_dict``) vs refimpl ``nn.RNN``/``nn.LSTM``;
+- ``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru``: torch ``nn.RNN``/``nn.LSTM``/``nn.GRU``
+  (layers, directions, bias, batch_first, unbatched input, given or zero initial states;
+  weights loaded with ``load_state_dict``) and chainer ``L.NStepRNNTanh/ReLU``,
+  ``L.NStepLSTM``, ``L.NStepGRU`` (``Bi`` when bidirectional; the same weights mapped onto
+  ``ws``/``bs``, the input as a list of sequences) vs refimpl ``nn.RNN``/``nn.LSTM``/``nn.GRU``;
+- ``gru_cell``: torch ``nn.GRUCell`` and chainer ``L.StatelessGRU`` (torch's row blocks
+  mapped onto its links) vs refimpl ``nn.GRUCell`` under the framework's policy (the GRU
+  cell's gates differ: ``gru_cell_reset_gate``, ``gru_cell_update_gate``);
 - ``chainer_lstm``: chainer's stateful ``L.LSTM`` over a few steps (the batch may shrink
   between steps) vs refimpl ``nn.ChainerLSTM``.
 

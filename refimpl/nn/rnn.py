@@ -3,8 +3,8 @@
 ==============================================  ==========================================  =====================================
 refimpl                                         torch                                       chainer
 ==============================================  ==========================================  =====================================
-``RNN(in, H, num_layers, nonlinearity, ...)``   ``nn.RNN`` (same arguments)                 (none; ``L.NStepRNNTanh`` differs)
-``LSTM(in, H, num_layers, bias, batch_first)``  ``nn.LSTM`` (same arguments)                ``L.NStepLSTM`` (not modelled)
+``RNN(in, H, num_layers, nonlinearity, ...)``   ``nn.RNN`` (same arguments)                 ``L.NStepRNNTanh``/``ReLU`` (mapped)
+``LSTM(in, H, num_layers, bias, batch_first)``  ``nn.LSTM`` (same arguments)                ``L.NStepLSTM`` (mapped, see below)
 ``ChainerLSTM(in, H)``                          ``nn.LSTMCell`` + user-held state           ``L.LSTM(in, H)`` (stateful)
 parameters                                      ``weight_ih_l0, weight_hh_l0, bias_ih_l0,   ``/lateral/W, /upward/W, /upward/b``
                                                 bias_hh_l0, ..._l1``                        (one bias, gates interleaved per unit)
@@ -15,7 +15,11 @@ first step                                      ``h_0 = c_0 = 0`` unless given  
 ==============================================  ==========================================  =====================================
 
 ``refimpl.functions.rnn.torch_lstm_to_chainer`` / ``chainer_lstm_to_torch`` convert one
-layer's parameters between the two layouts. Dropout between layers, ``proj_size`` and lazy
+layer's parameters between the two layouts. chainer's NStep links compute torch's sequence
+layers' formulas, their ``w_j``/``b_j`` torch's row blocks in torch's order (i, f, g, o for
+the LSTM, despite n_step_lstm's docstring listing i, f, o, a; checked on chainer 7.8.1 by the
+rnn cells, ``conformance.frameworks.chainer.layers_more.chainer_nstep_run``); with
+``bias=False`` their biases are zeros. The GRU: ``refimpl.nn.layers_more.GRU``. Dropout between layers, ``proj_size`` and lazy
 input sizes are not modelled (passing them raises).
 """
 import numbers
