@@ -185,6 +185,24 @@ def conv_layer_cases(draw, *, features):
 
 
 @st.composite
+def conv_nd_layer_cases(draw, *, features, spatial):
+    """A 1-D or 3-D convolution layer (``nn.Conv1d``/``nn.Conv3d`` /
+    ``L.Convolution1D``/``L.Convolution3D``) with given W (and b): groups, stride, pad,
+    dilation (as ``conv_nd_samples``, without ``cover_all``)."""
+    sample = draw(conv_nd_samples(features=frozenset(), spatial=spatial), label="call")
+    x, weight, kwargs = sample.inputs["x"], sample.inputs["W"], sample.kwargs
+    out_shape = (x.shape[0], weight.shape[0]) + tuple(
+        conv_outsize(n, k, s, p, d) for n, k, s, p, d in zip(
+            x.shape[2:], weight.shape[2:], _tuple(kwargs["stride"], spatial),
+            _tuple(kwargs["pad"], spatial), _tuple(kwargs["dilation"], spatial)))
+    case = {"x": x, "W": weight, "kwargs": dict(kwargs)}
+    if "b" in sample.inputs:
+        case["b"] = sample.inputs["b"]
+    case["gy"] = draw(grid_values(shape=out_shape, label="gy"))
+    return case
+
+
+@st.composite
 def dilated_conv_layer_cases(draw, *, features):
     """A dilated 2-D convolution layer (``nn.Conv2d(dilation=d)`` /
     ``L.DilatedConvolution2D(dilate=d)``), one group, dilation 2 or 3."""
@@ -340,7 +358,7 @@ def gru_cases(draw):
     return case
 
 
-__all__ = ["bilinear_samples", "conv_layer_cases", "conv_nd_samples", "deconv_layer_cases",
+__all__ = ["bilinear_samples", "conv_layer_cases", "conv_nd_layer_cases", "conv_nd_samples", "deconv_layer_cases",
            "depthwise_layer_cases", "depthwise_samples", "dilated_conv_layer_cases",
            "gru_cases", "gru_cell_cases", "highway_cases", "maxout_samples", "prelu_samples"]
 

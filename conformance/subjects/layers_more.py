@@ -11,7 +11,8 @@
   ``maxout`` (chainer only), ``bilinear`` (the weight layout and chainer's linear terms);
 - runs, family 'layer' (property ``layer.run``: outputs and gradients of a layer built from
   given weights): ``conv2d_layer`` (grouped, depthwise, strided, dilated ``nn.Conv2d`` /
-  ``L.Convolution2D``), ``dilated_conv2d_layer`` (``L.DilatedConvolution2D``),
+  ``L.Convolution2D``), ``conv1d_layer``/``conv3d_layer`` (``nn.Conv1d``/``nn.Conv3d`` /
+  ``L.Convolution1D``/``L.Convolution3D``), ``dilated_conv2d_layer`` (``L.DilatedConvolution2D``),
   ``depthwise_conv2d_layer`` (``L.DepthwiseConvolution2D``), ``deconv2d_layer``
   (``nn.ConvTranspose2d`` / ``L.Deconvolution2D``, with an explicit output size: the field
   ``conv_transpose_output_size``), ``highway`` (chainer only);
@@ -55,6 +56,11 @@ for _record in [
         cases=_cases(S.conv_layer_cases),
         doc="nn.Conv2d / L.Convolution2D from given W and b: groups (incl. depthwise), stride, "
             "pad, dilation"),
+    *[Run(f"conv{n}d_layer", family="layer", properties=("layer.run",),
+          cases=(lambda n: lambda features: S.conv_nd_layer_cases(features=features,
+                                                                    spatial=n))(n),
+          doc=f"nn.Conv{n}d / L.Convolution{n}D from given W and b: groups, stride, pad, "
+              f"dilation") for n in (1, 3)],
     Run("dilated_conv2d_layer", family="layer", properties=("layer.run",),
         cases=_cases(S.dilated_conv_layer_cases),
         doc="nn.Conv2d(dilation=d) / L.DilatedConvolution2D(dilate=d) from given W and b"),

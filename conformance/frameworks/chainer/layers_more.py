@@ -98,6 +98,26 @@ def chainer_conv_layer_run(case):
     return _conv_link_results(case, link, x, link(x), dtype)
 
 
+def chainer_conv_nd_layer_run(case):
+    """``L.Convolution1D`` / ``L.Convolution3D`` (by x's rank) built from the case's W and b."""
+    import chainer
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    kwargs, weight = case["kwargs"], case["W"]
+    groups = kwargs.get("groups", 1)
+    link_class = (chainer.links.Convolution1D if case["x"].ndim == 3
+                  else chainer.links.Convolution3D)
+    initial_weight, initial_bias, nobias = _initial(case, dtype)
+    with chainer.using_config("dtype", dtype):
+        link = link_class(weight.shape[1] * groups, weight.shape[0], weight.shape[2:],
+                          stride=kwargs["stride"], pad=kwargs["pad"], nobias=nobias,
+                          initialW=initial_weight, initial_bias=initial_bias,
+                          dilate=kwargs["dilation"], groups=groups)
+    link.cleargrads()
+    x = chainer.Variable(case["x"].astype(dtype))
+    return _conv_link_results(case, link, x, link(x), dtype)
+
+
 def chainer_dilated_layer_run(case):
     """``L.DilatedConvolution2D`` built from the case's W (O, C, kh, kw) and b."""
     import chainer
@@ -311,6 +331,8 @@ def _deconv_layer_run():
 
 RUNS = {
     "conv2d_layer": chainer_conv_layer_run,
+    "conv1d_layer": chainer_conv_nd_layer_run,
+    "conv3d_layer": chainer_conv_nd_layer_run,
     "dilated_conv2d_layer": chainer_dilated_layer_run,
     "depthwise_conv2d_layer": chainer_depthwise_layer_run,
     "deconv2d_layer": _deconv_layer_run(),

@@ -43,6 +43,21 @@ def refimpl_conv_layer_run(case):
         return _conv_results(case, (layer.weight, layer.bias), x, layer(x), dtype)
 
 
+def refimpl_conv_nd_layer_run(case):
+    """``conv1d`` / ``conv3d`` (by x's rank) of the case's W and b as leaves."""
+    import refimpl
+    import refimpl.functions as F
+    dtype = numpy.dtype(case["dtype"])
+    with refimpl.semantics(case["policy"]):
+        weight = refimpl.Variable(case["W"].astype(dtype), requires_grad=True)
+        bias = (refimpl.Variable(case["b"].astype(dtype), requires_grad=True)
+                if case.get("b") is not None else None)
+        x = refimpl.Variable(case["x"].astype(dtype), requires_grad=True)
+        function = F.conv1d if x.ndim == 3 else F.conv3d
+        y = function(x, weight, bias, **case["kwargs"])
+        return _conv_results(case, (weight, bias), x, y, dtype)
+
+
 def refimpl_depthwise_layer_run(case):
     """``depthwise_conv2d`` of the case's W (in the policy's layout) and b as leaves."""
     import refimpl
@@ -148,6 +163,8 @@ def refimpl_gru_run(case):
 
 RUNS = {
     "conv2d_layer": refimpl_conv_layer_run,
+    "conv1d_layer": refimpl_conv_nd_layer_run,
+    "conv3d_layer": refimpl_conv_nd_layer_run,
     "dilated_conv2d_layer": refimpl_conv_layer_run,
     "depthwise_conv2d_layer": refimpl_depthwise_layer_run,
     "deconv2d_layer": refimpl_deconv_layer_run,

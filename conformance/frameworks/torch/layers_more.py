@@ -92,6 +92,22 @@ def torch_conv_layer_run(case):
     return _conv_results(case, layer, x, layer(x), dtype)
 
 
+def torch_conv_nd_layer_run(case):
+    """``nn.Conv1d`` / ``nn.Conv3d`` (by x's rank) built from the case's W and b."""
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    kwargs, weight = case["kwargs"], case["W"]
+    groups = kwargs.get("groups", 1)
+    layer_class = torch.nn.Conv1d if case["x"].ndim == 3 else torch.nn.Conv3d
+    layer = layer_class(weight.shape[1] * groups, weight.shape[0], weight.shape[2:],
+                        stride=kwargs["stride"], padding=kwargs["pad"],
+                        dilation=kwargs["dilation"], groups=groups,
+                        bias=case.get("b") is not None, dtype=dtype)
+    _load_conv(layer, case, dtype)
+    x = torch.tensor(case["x"], dtype=dtype, requires_grad=True)
+    return _conv_results(case, layer, x, layer(x), dtype)
+
+
 def torch_depthwise_layer_run(case):
     """``nn.Conv2d(C, C m, k, groups=C)`` from the case's W (C m, 1, kh, kw) and b."""
     import torch
@@ -169,6 +185,8 @@ def torch_gru_run(case):
 
 RUNS = {
     "conv2d_layer": torch_conv_layer_run,
+    "conv1d_layer": torch_conv_nd_layer_run,
+    "conv3d_layer": torch_conv_nd_layer_run,
     "dilated_conv2d_layer": torch_conv_layer_run,
     "depthwise_conv2d_layer": torch_depthwise_layer_run,
     "deconv2d_layer": torch_deconv_layer_run,
