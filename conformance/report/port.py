@@ -67,7 +67,7 @@ def _check(result):
     source, target = result.get("source", {}), result.get("target", {})
     verdict = result.get("verdict", "?")
     head = (f'<h3>{e(result.get("name") or result["_source"])}: '
-            f'<span class="badge {"pass" if verdict == "pass" else "fail"}">{e(verdict)}</span></h3>'
+            f'<span class="badge st-{"pass" if verdict == "pass" else "fail"}">{e(verdict)}</span></h3>'
             f'<p>{e(source.get("model"))} ({e(source.get("framework"))} {e(source.get("version"))}) '
             f'&rarr; {e(target.get("model"))} ({e(target.get("framework"))} '
             f'{e(target.get("version"))}), {e(result.get("dtype"))}</p>')
@@ -106,7 +106,7 @@ def _layers(result):
     for row in result.get("layers", []):
         status = row.get("status", "")
         output = row.get("output") or {}
-        mark = ' class="fail"' if status == "diverges" else ""
+        mark = ' class="st-fail"' if status == "diverges" else ""
         rows.append(f"<tr{mark}><td>{row.get('index')}</td><td>{e(row.get('source'))}</td>"
                     f"<td>{e(row.get('target'))}</td><td>{e(row.get('kind'))}</td>"
                     f"<td>{e(_number(output.get('max_abs_err')))}</td>"

@@ -1,6 +1,8 @@
 """``python -m conformance port SPEC``, the spec's validation, the library API's arguments, and
 the report's port section."""
+import importlib
 import json
+import pathlib
 
 import pytest
 
@@ -124,6 +126,30 @@ def test_the_report_renders_port_results(tmp_path, mnist_batch):
     assert len(analysis.port_results) == 1 and "broken.json" in analysis.port_warnings[0]
     html = port_report.section(analysis)
     assert 'id="port"' in html and "max_pooling_cover_all" in html
-    assert '<tr class="fail"><td>2</td><td>fc</td>' in html          # the divergent layer marked
+    assert '<tr class="st-fail"><td>2</td><td>fc</td>' in html          # the divergent layer marked
     assert port_report.summary(analysis)[0]["verdict"] == "diverges"
     assert port_report.section(port_report.attach(Analysis(), [])) == ""
+
+
+SPECS = sorted(pathlib.Path(__file__).resolve().parents[2].glob("conformance/port/specs/*.toml"))
+
+
+def test_the_example_specs_come_in_pairs_and_name_importable_models():
+    from conformance.port import spec as spec_module
+    names = {path.stem for path in SPECS}
+    assert {f"{model}-{variant}" for model in ("mlp", "convnet", "ptb", "vgg16", "resnet50")
+            for variant in ("naive", "fixed")} == names
+    for path in SPECS:
+        spec = spec_module.load(str(path))
+        assert spec["name"] == path.stem
+        for role in ("source", "target"):
+            module_name, _, attribute = spec[role]["model"].partition(":")
+            assert callable(getattr(importlib.import_module(module_name), attribute))
+
+
+@pytest.mark.parametrize("name", ["mlp", "convnet", "ptb"])
+def test_the_small_example_specs_diagnose_the_naive_port_and_pass_the_fixed_one(name, capsys):
+    folder = pathlib.Path(__file__).resolve().parents[2] / "conformance" / "port" / "specs"
+    assert main(["port", str(folder / f"{name}-naive.toml"), "--no-json", "-q"]) == 1
+    assert main(["port", str(folder / f"{name}-fixed.toml"), "--no-json", "-q"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("PASS")
