@@ -15,7 +15,8 @@ with. Where the two frameworks differ, the active semantics policy decides::
 from . import functions, initializers, nn, optimizers, serializers
 from . import schedules  # learning-rate schedules (issue 17)
 from ._backend import DeviceMismatchError, get_array_module
-from ._mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ._mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                    no_grad, set_grad_enabled)
 from .engine import grad
 from .errors import InvalidType
 from .function import Function
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DeviceMismatchError", "Function", "InvalidType", "POLICIES", "Policy", "Variable",
     "current_semantics", "enable_grad", "functions", "get_array_module", "grad",
+    "inference_mode", "is_inference_mode_enabled",
     "initializers", "is_grad_enabled", "nn", "no_grad", "optimizers", "register_policy",
     "schedules", "semantics", "serializers", "set_grad_enabled", "set_semantics",
 ]

@@ -16,6 +16,10 @@ FREED_GRAPH_MESSAGE = (
     "calling backward.")
 
 
+INFERENCE_SAVED_MESSAGE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd.")
+
 #: How many backward calls have dismantled their graph (policy ``free_graph_after_backward``
 #: 'dismantle'); a Function records the count when it is made, and a Variable the count of the
 #: backward that dismantled it, so a function made before that backward is known to be stale.
@@ -79,8 +83,13 @@ class Function:
             if requires_grad and torch_style and policy.no_grad_views == "cut":
                 for y in results:
                     y._grad_edge_cut = True
+            if _mode.is_inference_mode_enabled():
+                for y in results:
+                    y._is_inference = True
             return results if len(results) > 1 else results[0]
         self.inputs = inputs
+        if any([inputs[i]._is_inference for i in self.saved_inputs()]):
+            raise RuntimeError(INFERENCE_SAVED_MESSAGE)
         self.generation = max([x.generation for x in inputs])
         self._freed = False
         self._epoch = DISMANTLED[0]

@@ -1,7 +1,7 @@
 """``Variable``: an array with a gradient and a link to the Function that made it."""
 import numpy
 
-from . import _backend, policies as _semantics
+from . import _backend, _mode, policies as _semantics
 
 
 def check_array(value, name):
@@ -81,6 +81,8 @@ class Variable:
                  "_retains_grad", "_is_constant", "_grad_edge_cut", "_version", "__dict__",
                  "__weakref__")
     __array_priority__ = 200
+    #: Made inside ``inference_mode()`` (torch's inference tensors); set per Variable there.
+    _is_inference = False
     #: The ``function.DISMANTLED`` count of the backward that took this Variable out of its
     #: graph (0: never); see the policy field ``free_graph_after_backward``.
     _dismantled = 0
@@ -101,6 +103,8 @@ class Variable:
         _check_flag("requires_grad", requires_grad, allow_none=True)
         self.data = data
         self.name = name
+        if _mode.is_inference_mode_enabled():
+            self._is_inference = True
         policy = _semantics.current()
         if requires_grad is None:
             requires_grad = policy.requires_grad_default
@@ -149,6 +153,9 @@ class Variable:
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place (leaves only, as torch); returns self."""
         _check_flag("requires_grad", requires_grad)
+        if requires_grad and self._is_inference and not _mode.is_inference_mode_enabled():
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         if not self.is_leaf and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
@@ -217,6 +224,9 @@ class Variable:
             if other.requires_grad:
                 raise TypeError(f"other must be a constant, got other={other!r} (requires grad)")
             other = other.data
+        if self._is_inference and not _mode.is_inference_mode_enabled():
+            raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                               "allowed.")
         xp = _backend.get_array_module(self.data)
         xp.add(self.data, other, out=self.data, casting="same_kind")
         self._version += 1

@@ -236,3 +236,29 @@ def tensor_gradient_hooks(adapter, record):
     adapter.backward(call("sum", call("mul", x, 3)))
     record("removed.seen", len(seen))
     record("removed.x.grad", adapter.grad_of(x))
+
+
+@behaviour()
+def inference_mode_tensors(adapter, record):
+    """torch ``inference_mode()``: y = 2x made inside does not require grad, has no graph and
+    is an inference tensor (one made under no_grad is not); y * x outside raises at once (mul
+    would save y for backward) while y + x (saves nothing) differentiates; an in-place edit of
+    y outside raises; enable_grad inside does not record. chainer has no inference mode (a
+    skip, with the reason)."""
+    call = adapter.call
+    x = adapter.tensor(f32([1, 2]), requires_grad=True)
+    with adapter.inference_mode():
+        y = call("mul", x, 2)
+        with adapter.enable_grad():
+            inside = call("mul", x, x)
+    with adapter.no_grad():
+        z = call("mul", x, 2)
+    record("y.requires_grad", adapter.requires_grad(y))
+    record("y.has_graph", adapter.has_graph(y))
+    record("y.is_inference", adapter.is_inference(y))
+    record("no_grad.is_inference", adapter.is_inference(z))
+    record("enable_grad inside.has_graph", adapter.has_graph(inside))
+    attempt(record, "y * x", lambda: call("mul", y, x))
+    adapter.backward(call("sum", call("add", y, x)))
+    record("y + x: x.grad", adapter.grad_of(x))
+    attempt(record, "y edited in place", lambda: adapter.add_in_place(y, f32([1, 1])))

@@ -296,6 +296,15 @@ class Adapter:
         handle (``remove()``)."""
         raise NotSupported(f"{self.name} adapter has no tensor gradient hooks")
 
+    def inference_mode(self):
+        """A context in which ops record nothing and make inference tensors (torch
+        ``inference_mode()``)."""
+        raise NotSupported(f"{self.name} adapter has no inference mode")
+
+    def is_inference(self, value):
+        """Whether ``value`` is an inference tensor (torch ``value.is_inference()``)."""
+        raise NotSupported(f"{self.name} adapter has no inference tensors")
+
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         """The framework's idiomatic momentum SGD (torch ``SGD(lr, momentum)``, chainer
         ``MomentumSGD``) on one parameter starting at ``param`` (NumPy), one step per

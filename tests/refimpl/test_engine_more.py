@@ -78,3 +78,28 @@ def test_zerograd_zeroes_an_existing_gradient_in_place():
     y = leaf([1.0])
     y.zerograd()
     assert y.grad.tolist() == [0]
+
+
+def test_inference_mode_makes_inference_variables_that_autograd_refuses_to_save():
+    x = leaf([1.0, 2.0])
+    with refimpl.inference_mode():
+        assert refimpl.is_inference_mode_enabled() and not refimpl.is_grad_enabled()
+        y = x * 2
+        made = refimpl.Variable(np.ones(2, np.float32))
+        with refimpl.enable_grad():
+            assert (x * x).creator is None
+    assert not refimpl.is_inference_mode_enabled()
+    assert y._is_inference and made._is_inference and not y.requires_grad
+    with refimpl.no_grad():
+        assert not (x * 2)._is_inference
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+        y * x
+    F.sum(y + x).backward()
+    assert x.grad.tolist() == [1, 1]
+    with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside"):
+        y.add_(1)
+    with pytest.raises(RuntimeError, match="Setting requires_grad=True on inference tensor"):
+        made.requires_grad_()
+    with refimpl.inference_mode():
+        y.add_(1)  # allowed inside
+    assert y.data.tolist() == [3, 5]

@@ -190,6 +190,10 @@ class ChainerAdapter(Adapter):
                            f"FunctionHook objects observe function calls and cannot replace a "
                            f"gradient)")
 
+    def inference_mode(self):
+        raise NotSupported(f"chainer {self.version} has no inference mode "
+                           f"(chainer.no_backprop_mode() is its no_grad)")
+
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         link = self.chainer.Link()
         with link.init_scope():

@@ -231,6 +231,14 @@ class RefimplAdapter(Adapter):
             return grad * factor
         return value.register_hook(hook)
 
+    @contextlib.contextmanager
+    def inference_mode(self):
+        with refimpl.semantics(self.policy), refimpl.inference_mode():
+            yield
+
+    def is_inference(self, value):
+        return bool(value._is_inference)
+
     @_under_policy
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         param, state, values = numpy.array(param), {}, []

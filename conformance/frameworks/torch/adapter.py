@@ -171,6 +171,12 @@ class TorchAdapter(Adapter):
             return grad * factor
         return value.register_hook(hook)
 
+    def inference_mode(self):
+        return self.torch.inference_mode()
+
+    def is_inference(self, value):
+        return bool(value.is_inference())
+
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         p = self.torch.tensor(numpy.array(param), requires_grad=True)
         optimizer = self.torch.optim.SGD([p], lr=lrs[0], momentum=momentum)
