@@ -19,7 +19,8 @@ Where the frameworks differ (each checked against the running framework by
 behaviour              torch 2.13                                   chainer 7.8.1
 =====================  ===========================================  =======================================
 momentum form          b = mu b + (1-damp) g (b_1 = g); p -= lr b   v = mu v - lr g; p += v
-                       (same for constant lr; differ when lr changes mid-training)
+                       (same for constant lr; differ when lr changes mid-training: policy
+                       field momentum_lr_form; chainer's CorrectedMomentumSGD is torch's form)
 Adam eps               p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps)    p -= alpha sqrt(c2)/c1 * m/(sqrt(v) + eps)
 Adam weight decay      Adam: g += wd p; AdamW: p *= 1 - lr wd       p -= eta wd p (not scaled by alpha)
 grad None              parameter and its state skipped              treated as zeros (momentum still moves it)

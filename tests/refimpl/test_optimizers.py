@@ -1171,3 +1171,20 @@ def test_float32_trajectories_match_the_framework(framework, name, config):
     # exact). 2e-6 relative is ~16 ulp; a formula difference would be far larger.
     np.testing.assert_allclose(param.data, expected, rtol=2e-6, atol=1e-7,
                                err_msg=f"{framework} {name}({config}) float32")
+
+
+def test_corrected_momentum_sgd_is_torch_momentum_sgd_whatever_the_lr_schedule():
+    """chainer's CorrectedMomentumSGD (p += lr v, v = mu v - g) equals torch's SGD(momentum)
+    (p -= lr b, b = mu b + g) step by step while lr changes; MomentumSGD does not."""
+    hp = {"momentum": 0.9, "dampening": 0, "weight_decay": 0, "nesterov": False}
+    grads = [np.array([1.0, -2.0]), np.array([0.5, 0.25]), np.array([-1.0, 3.0])]
+    torch_p = corrected_p = plain_p = np.array([1.0, 2.0])
+    torch_s, corrected_s, plain_s = {}, {}, {}
+    for lr, grad in zip((0.1, 0.01, 0.3), grads):
+        torch_p, torch_s = torch_rules.sgd(torch_p, grad, torch_s, dict(hp, lr=lr))
+        corrected_p, corrected_s = chainer_rules.corrected_momentum_sgd(
+            corrected_p, grad, corrected_s, {"lr": lr, "momentum": 0.9})
+        plain_p, plain_s = chainer_rules.momentum_sgd(plain_p, grad, plain_s,
+                                                      {"lr": lr, "momentum": 0.9})
+        np.testing.assert_allclose(corrected_p, torch_p, rtol=1e-14)
+    assert not np.allclose(plain_p, torch_p)
