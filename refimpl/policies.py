@@ -734,6 +734,13 @@ class Policy:
         7.8.1 ``F.im2col``: (N, C kh kw, oh, ow)). The channel axis is ordered (c, ki, kj) in
         both.""")
 
+    ctc_mean_normalisation: str = _doc(
+        """What the CTC loss's 'mean' reduction divides by. 'target_length' (torch 2.13
+        ``F.ctc_loss(reduction='mean')``: each sample's loss by its target length, at least 1,
+        then the mean over the batch). 'batch' (chainer 7.8.1
+        ``F.connectionist_temporal_classification(reduce='mean')``: the mean over the batch).
+        chainer also takes activations (it applies softmax), torch log-probabilities.""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -808,6 +815,7 @@ TORCH = Policy(
     gaussian_nll_full=False, triplet_distance="pairwise", triplet_margin=1.0,
     normalize_eps_rule="clamp", normalize_eps=1e-12, depth2space_channel_order="channel_major",
     im2col_layout="flat",
+    ctc_mean_normalisation="target_length",
     # normalisation and regularisation (issue 17)
     batch_norm_eps=1e-5, batch_norm_average_argument="momentum", norm_single_value="raise",
     layer_norm_layer_eps=1e-5, lrn_k=1.0, lrn_alpha_over_size=True, lrn_window="size",
@@ -896,6 +904,7 @@ CHAINER = Policy(
     gaussian_nll_reduction="sum", gaussian_nll_full=True, triplet_distance="squared",
     triplet_margin=0.2, normalize_eps_rule="add", normalize_eps=1e-5,
     depth2space_channel_order="block_major", im2col_layout="grid",
+    ctc_mean_normalisation="batch",
     # normalisation and regularisation (issue 17)
     batch_norm_eps=2e-5, batch_norm_average_argument="decay", norm_single_value="allow",
     layer_norm_layer_eps=1e-6, lrn_k=2.0, lrn_alpha_over_size=False, lrn_window="symmetric",

@@ -94,3 +94,18 @@ def im2col_layout(adapter, record):
     (1, 8, 2, 2); the same numbers in the same order."""
     x = adapter.tensor(numpy.arange(18, dtype=numpy.float32).reshape(1, 2, 3, 3))
     record("im2col", adapter.call("im2col", x, 2))
+
+
+@behaviour("ctc_mean_normalisation")
+def ctc_mean_normalisation(adapter, record):
+    """CTC of 3 frames of zero activations (uniform over 3 classes, blank 0) for targets [1, 2]
+    and [1]: the per-sample losses agree; 'mean' is torch's mean of loss / target length,
+    chainer's mean of the losses."""
+    x = adapter.tensor(numpy.zeros((3, 2, 3), numpy.float32), requires_grad=True)
+    labels = adapter.constant(numpy.array([[1, 2], [1, 0]], numpy.int32), "cpu")
+    y = functional_call(adapter, "ctc_loss", x, labels,
+                        adapter.constant(numpy.array([3, 3], numpy.int32), "cpu"),
+                        adapter.constant(numpy.array([2, 1], numpy.int32), "cpu"), 0)
+    record("mean", y)
+    adapter.backward(y)
+    record("x.grad", adapter.grad_of(x))

@@ -34,7 +34,7 @@ from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
 from ._util import as_variable
-from .indexing import where
+from .indexing import getitem, where
 from .loss import (DivideByTotal, _check_torch_reduction, _label_array,
                    _picked_log_probability, _reduce, _require_float, _torch_class_weight,
                    _torch_labels_check)
@@ -43,8 +43,9 @@ from .elementwise_math import minimum
 from .activation import relu
 from .arithmetic import pow as _pow
 from .matmul import matmul
-from .reduction import mean, sum as _sum
-from .shape import reshape, transpose
+from .reduction import logsumexp, mean, sum as _sum
+from .shape import concat, reshape, stack, transpose
+from .softmax import log_softmax
 
 #: refimpl's reduction names (torch's) and chainer's aliases for them.
 _CHAINER_ALIASES = {"no": "none"}
@@ -473,6 +474,84 @@ def decov(h, reduce="half_squared_sum"):
     return _half_squared_sum(covariance, reduce)
 
 
-__all__ = ["contrastive", "cross_covariance", "decov", "gaussian_kl_divergence",
+# --------------------------------------------------------------------------------------
+# Connectionist temporal classification
+# --------------------------------------------------------------------------------------
+
+def _ctc_lengths(name, value, batch, xp):
+    lengths = xp.asarray(value.data if isinstance(value, Variable) else value)
+    if lengths.dtype.kind not in "iu" or lengths.shape != (batch,):
+        raise ValueError(f"ctc_loss needs {name} of {batch} integers, got {name}={value!r}")
+    return lengths.astype(numpy.int64)
+
+
+def ctc_loss(x, t, input_length, label_length, blank=0, reduction="mean"):
+    """The CTC loss ``-log p(t_b | x_b)`` (Graves et al. 2006) of activations ``x`` (T, B, C)
+    (log_softmax over C is taken here, as chainer's
+    ``F.connectionist_temporal_classification(x, t, blank_symbol, input_length,
+    label_length, reduce='mean')``; torch's ``F.ctc_loss(log_probs, targets, input_lengths,
+    target_lengths, blank=0, reduction='mean')`` takes the log-probabilities) against padded
+    labels ``t`` (B, L): the sum over alignments by the forward (alpha) recursion in log
+    space over the extended label (blank, t_1, blank, ..., t_L, blank), one step per frame,
+    frames past ``input_length[b]`` leaving sample b's alpha unchanged.
+
+    ``reduction``: 'none' (chainer 'no'), 'sum', or 'mean', whose normalisation is the
+    policy's ``ctc_mean_normalisation``: 'target_length' (torch: each loss divided by its
+    target length, at least 1, then the batch mean) or 'batch' (chainer: the batch mean).
+    Impossible alignments give about 1e10 (chainer's zero padding; torch: inf). Only x is
+    differentiated; the recursion is refimpl ops, so its gradient is exact (torch and chainer
+    compute it with the alpha-beta formula and have no double backward)."""
+    x = as_variable(x, "x")
+    _require_float("x", x)
+    if x.ndim != 3:
+        raise ValueError(f"ctc_loss needs x of shape (T, B, C), got x.shape={x.shape}")
+    reduction = _reduction("reduction", reduction, ("none", "mean", "sum"))
+    xp = _backend.get_array_module(x.data)
+    steps, batch, classes = x.shape
+    labels = _label_array("t", t, x).astype(numpy.int64)
+    if labels.ndim != 2 or labels.shape[0] != batch:
+        raise ValueError(f"ctc_loss needs t of shape (B, L) with B={batch}, got "
+                         f"t.shape={labels.shape}")
+    frames = _ctc_lengths("input_length", input_length, batch, xp)
+    lengths = _ctc_lengths("label_length", label_length, batch, xp)
+    if not 0 <= blank < classes:
+        raise ValueError(f"ctc_loss needs 0 <= blank < {classes}, got blank={blank!r}")
+    if bool((frames > steps).any() or (frames < 1).any() or (lengths > labels.shape[1]).any()
+            or (lengths < 0).any()):
+        raise ValueError(f"ctc_loss: input_length must lie in [1, {steps}] and label_length in "
+                         f"[0, {labels.shape[1]}], got input_length={frames.tolist()}, "
+                         f"label_length={lengths.tolist()}")
+    width = 2 * labels.shape[1] + 1
+    extended = xp.full((batch, width), blank, dtype=numpy.int64)
+    extended[:, 1::2] = labels
+    position = xp.arange(width)[None, :]
+    previous2 = xp.concatenate([xp.full((batch, 2), -1), extended[:, :-2]], axis=1)
+    skip = (extended != blank) & (extended != previous2) & (position >= 2)
+    unreachable = x.dtype.type(-1e4 if x.dtype == numpy.float16 else -1e10)
+    floor = xp.full((batch, width), unreachable, dtype=x.dtype)
+    rows = xp.arange(batch)[:, None]
+    log_probability = log_softmax(x, axis=2)
+
+    def emitted(step):
+        return getitem(log_probability, (step, rows, extended))  # (B, S)
+
+    alpha = where((position <= 1) & (position < 2 * lengths[:, None] + 1), emitted(0), floor)
+    for step in range(1, steps):
+        padded = concat([xp.full((batch, 2), unreachable, dtype=x.dtype), alpha], axis=1)
+        candidates = stack([alpha, padded[:, 1:width + 1], where(skip, padded[:, :width], floor)])
+        updated = logsumexp(candidates, axis=0) + emitted(step)
+        alpha = where((step < frames)[:, None] & xp.ones((1, width), dtype=bool), updated, alpha)
+    batch_index = xp.arange(batch)
+    last = getitem(alpha, (batch_index, 2 * lengths))
+    before_last = where(lengths >= 1, getitem(alpha, (batch_index, xp.maximum(2 * lengths - 1,
+                                                                              0))),
+                        floor[:, 0])
+    loss = -logsumexp(stack([last, before_last]), axis=0)
+    if reduction == "mean" and _semantics.current().ctc_mean_normalisation == "target_length":
+        loss = loss * (1.0 / xp.maximum(lengths, 1)).astype(x.dtype)
+    return _reduce(loss, reduction)
+
+
+__all__ = ["contrastive", "ctc_loss", "cross_covariance", "decov", "gaussian_kl_divergence",
            "gaussian_nll", "gaussian_nll_loss", "hinge", "huber_loss", "kl_div", "l1_loss",
            "nll_loss", "smooth_l1_loss", "squared_error", "triplet", "triplet_margin_loss"]

@@ -1527,3 +1527,17 @@ def test_im2col_layout(policy):
     flat = columns.reshape(4, 2, 4).transpose(1, 2, 0).reshape(1, 8, 4)
     assert y.shape == ((1, 8, 2, 2) if _chainer_like(policy) else (1, 8, 4))
     np.testing.assert_array_equal(y.reshape(1, 8, 4), flat)
+
+
+@field("ctc_mean_normalisation")
+def test_ctc_mean_normalisation(policy):
+    """Uniform frames (3 classes, 3 frames): p([1, 2]) sums 5 alignments of (1/3)^3 (b12, 1b2,
+    12b, 112, 122), p([1]) 6 (b1b, bb1, 1bb, 11b, b11, 111)."""
+    x = np.zeros((3, 2, 3))
+    labels = np.array([[1, 2], [1, 0]])
+    with refimpl.semantics(policy):
+        per_sample = F.ctc_loss(x, labels, np.array([3, 3]), np.array([2, 1]), 0, "none").data
+        mean = F.ctc_loss(x, labels, np.array([3, 3]), np.array([2, 1]), 0).data
+    np.testing.assert_allclose(per_sample, [-np.log(5 / 27), -np.log(6 / 27)])
+    expected = per_sample.mean() if _chainer_like(policy) else (per_sample / [2, 1]).mean()
+    np.testing.assert_allclose(mean, expected)

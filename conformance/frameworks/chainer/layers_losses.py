@@ -59,6 +59,12 @@ def chainer_decov(h, reduce="half_squared_sum"):
     return chainer.functions.decov(h, reduce=reduce)
 
 
+def chainer_ctc_loss(x, t, input_length, label_length, blank):
+    """chainer's CTC takes a list of T activations (B, C) (it applies softmax)."""
+    return chainer.functions.connectionist_temporal_classification(
+        list(chainer.functions.separate(x, axis=0)), t, int(blank), input_length, label_length)
+
+
 _NO_COUNTERPART = "chainer 7.8.1 has no {what}"
 
 FUNCTIONS = {
@@ -72,6 +78,7 @@ FUNCTIONS = {
     "hinge": chainer_hinge,
     "cross_covariance": chainer_cross_covariance,
     "decov": chainer_decov,
+    "ctc_loss": chainer_ctc_loss,
     "smooth_l1_loss": Absent(_NO_COUNTERPART.format(
         what="smooth_l1_loss: F.huber_loss(x, t, delta=beta, reduce='no') / beta is torch's "
              "smooth_l1_loss(reduction='none') (subject huber_loss)")),

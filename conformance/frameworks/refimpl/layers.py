@@ -38,7 +38,8 @@ FUNCTIONS = {
     **{name: name for name in ("huber_loss", "smooth_l1_loss", "l1_loss", "squared_error",
                                "nll_loss", "gaussian_nll", "gaussian_nll_loss", "kl_div",
                                "gaussian_kl_divergence", "triplet", "triplet_margin_loss",
-                               "contrastive", "hinge", "cross_covariance", "decov")},
+                               "contrastive", "hinge", "cross_covariance", "decov",
+                               "ctc_loss")},
 }
 
 

@@ -66,6 +66,14 @@ def torch_triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1
                                                    reduction=reduction)
 
 
+def torch_ctc_loss(x, t, input_length, label_length, blank):
+    """torch's ctc_loss takes log-probabilities (T, B, C): log_softmax of the activations."""
+    return torch.nn.functional.ctc_loss(
+        x.log_softmax(2), torch.as_tensor(t, device=x.device).long(),
+        torch.as_tensor(input_length, device=x.device).long(),
+        torch.as_tensor(label_length, device=x.device).long(), blank=blank)
+
+
 _NO_COUNTERPART = "torch 2.13 has no {what}{why}"
 
 FUNCTIONS = {
@@ -79,6 +87,7 @@ FUNCTIONS = {
     "kl_div": torch_kl_div,
     "triplet": torch_triplet,
     "triplet_margin_loss": torch_triplet_margin_loss,
+    "ctc_loss": torch_ctc_loss,
     "gaussian_kl_divergence": Absent(_NO_COUNTERPART.format(
         what="Gaussian KL divergence in torch.nn.functional",
         why=" (torch.distributions.kl_divergence(Normal(mean, exp(ln_var / 2)), Normal(0, 1)) "
