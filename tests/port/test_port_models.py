@@ -24,6 +24,7 @@ def fields(result):
 
 def assert_passes(result):
     assert result["verdict"] == "pass", result["diagnosis"]
+    assert not [row for row in result["mapping"] if row.get("problem")]
     assert result["layers"] and all(row["status"] == "ok" for row in result["layers"])
     assert result["gradients"] and all(entry["ok"] for entry in result["gradients"])
     assert result["step"] and result["step"]["params"]
@@ -115,6 +116,7 @@ def test_resnet50_naive_port_diverges_at_bn1_eps(resnet50, images):
     assert error["max_abs_err"] > 10 * error["allowed"]
     conv1 = next(row for row in result["mapping"] if row["target"] == "conv1")
     assert any("no target counterpart (all zeros" in p.get("problem", "") for p in conv1["params"])
+    assert not [row for row in result["mapping"] if row.get("problem")]   # every layer copied
 
 
 def test_resnet50_with_eps_fixed_diverges_at_the_stem_pooling(resnet50, images):

@@ -194,7 +194,9 @@ def load(model, path, values):
                 module.bias_ih.copy_(torch.from_numpy(numpy.ascontiguousarray(array)))
                 module.bias_hh.zero_()
                 continue
-            target = getattr(module, role)
+            target = getattr(module, role, None)
+            if target is None:      # no counterpart (e.g. a conv without bias): in the mapping
+                continue
             if tuple(target.shape) != tuple(array.shape):
                 raise ValueError(f"{path}.{role} has shape {tuple(target.shape)}, the source "
                                  f"array {tuple(array.shape)}")
