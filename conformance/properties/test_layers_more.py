@@ -104,6 +104,10 @@ def check_layer(session, cell, stats):
 
 def check_cell(session, cell, stats):
     if cell.property == "layer.run":
+        if not session.is_reference(cell.framework):
+            reason = session.plugin(cell.framework).absent_dtype(cell.subject, cell.dtype)
+            if reason:
+                skip(reason)
         check_layer(session, cell, stats)
         return
     if cell.property.endswith(".errors"):

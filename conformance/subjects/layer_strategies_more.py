@@ -281,6 +281,22 @@ def deconv_layer_cases(draw, *, features):
 
 
 @st.composite
+def bilinear_layer_cases(draw, *, features):
+    """A Bilinear layer from one set of weights in torch's layout (weight (out, in1, in2), bias
+    or none), which each binding maps to its own (chainer: W = weight.transpose(1, 2, 0),
+    V1 = V2 = 0, b = bias; ``nobias`` without a bias), as a port would."""
+    batch, in1, in2, out = (draw(st.integers(1, 3), label=name)
+                            for name in ("batch", "in1", "in2", "out"))
+    case = {"x1": draw(grid_values(shape=(batch, in1), label="x1")),
+            "x2": draw(grid_values(shape=(batch, in2), label="x2")),
+            "weight": draw(grid_values(shape=(out, in1, in2), label="weight"))}
+    if draw(st.booleans(), label="bias"):
+        case["bias"] = draw(grid_values(shape=(out,), label="bias"))
+    case["gy"] = draw(grid_values(shape=(batch, out), label="gy"))
+    return case
+
+
+@st.composite
 def highway_cases(draw):
     """chainer's ``L.Highway(in_size)`` with given plain/transform weights and biases."""
     size = draw(st.integers(1, 3), label="in_size")
@@ -358,7 +374,7 @@ def gru_cases(draw):
     return case
 
 
-__all__ = ["bilinear_samples", "conv_layer_cases", "conv_nd_layer_cases", "conv_nd_samples", "deconv_layer_cases",
+__all__ = ["bilinear_layer_cases", "bilinear_samples", "conv_layer_cases", "conv_nd_layer_cases", "conv_nd_samples", "deconv_layer_cases",
            "depthwise_layer_cases", "depthwise_samples", "dilated_conv_layer_cases",
            "gru_cases", "gru_cell_cases", "highway_cases", "maxout_samples", "prelu_samples"]
 

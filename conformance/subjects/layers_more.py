@@ -15,7 +15,8 @@
   ``L.Convolution1D``/``L.Convolution3D``), ``dilated_conv2d_layer`` (``L.DilatedConvolution2D``),
   ``depthwise_conv2d_layer`` (``L.DepthwiseConvolution2D``), ``deconv2d_layer``
   (``nn.ConvTranspose2d`` / ``L.Deconvolution2D``, with an explicit output size: the field
-  ``conv_transpose_output_size``), ``highway`` (chainer only);
+  ``conv_transpose_output_size``), ``bilinear_layer`` (``nn.Bilinear`` / ``L.Bilinear``, one
+  set of weights mapped to each layout), ``highway`` (chainer only);
 - runs, family 'rnn' (``rnn.values``/``rnn.grad``, ``properties/test_rnn.py``):
   ``gru_cell`` (``nn.GRUCell`` / ``L.StatelessGRU``: the fields ``gru_cell_reset_gate`` and
   ``gru_cell_update_gate``), ``gru`` (``nn.GRU`` / ``L.NStepGRU``, weights mapped).
@@ -72,6 +73,10 @@ for _record in [
         cases=_cases(S.deconv_layer_cases),
         doc="nn.ConvTranspose2d (output_size at call) / L.Deconvolution2D (outsize) from given "
             "W and b"),
+    Run("bilinear_layer", family="layer", properties=("layer.run",),
+        cases=_cases(S.bilinear_layer_cases),
+        doc="nn.Bilinear / L.Bilinear from one set of weights mapped to each layout (V1 = V2 "
+            "= 0 where the layer has linear terms)"),
     Run("highway", family="layer", properties=("layer.run",),
         cases=_cases(S.highway_cases, features_too=False),
         doc="L.Highway from given plain/transform weights"),

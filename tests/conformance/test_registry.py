@@ -43,8 +43,9 @@ def test_every_binding_exists_or_is_absent_with_a_reason(framework):
 def test_absences_name_registered_subjects_and_dtypes(framework):
     plugin = frameworks.get(framework)
     op_subjects = {entry.subject for entry in subjects.entries("op")}
-    # layer-level functions (issue 17) may lack a dtype or double backprop too
-    called = op_subjects | {entry.subject for entry in subjects.entries("function")}
+    # layer-level functions and layers (issue 17) may lack a dtype or double backprop too
+    called = op_subjects | {entry.subject for kind in ("function", "layer")
+                            for entry in subjects.entries(kind)}
     assert set(plugin.ops_absent) <= op_subjects
     assert set(plugin.gradgrad_absent) <= called
     assert set(plugin.dtypes_absent) <= called

@@ -119,6 +119,8 @@ class ChainerPlugin(Plugin):
     dtypes_absent = {  # layer functions (issue 17)
         "bilinear": {"float64": "chainer 7.8.1's F.bilinear type-checks float32 only "
                                 "(InvalidType 'in_types[0].dtype == <class numpy.float32>')"},
+        "bilinear_layer": {"float64": "chainer 7.8.1's L.Bilinear calls F.bilinear, which "
+                                      "type-checks float32 only"},
     }
     known_issues_file = os.path.join(os.path.dirname(__file__), "known_issues.toml")
     repro_prelude = _REPRO_PRELUDE

@@ -172,6 +172,37 @@ def chainer_deconv_layer_run(case):
     return _conv_link_results(case, link, x, link(x), dtype)
 
 
+def chainer_bilinear_layer_run(case):
+    """``L.Bilinear`` with the case's torch-layout weight mapped to W = weight.transpose(1, 2,
+    0), and with a bias: V1 = V2 = 0, b = bias (``nobias=True`` without one); gradients given
+    back in torch's layout."""
+    import chainer
+    import chainer.functions
+    import chainer.links
+    dtype = numpy.dtype(case["dtype"])
+    out, in1, in2 = case["weight"].shape
+    bias = case.get("bias")
+    with chainer.using_config("dtype", dtype):
+        link = chainer.links.Bilinear(in1, in2, out, nobias=bias is None)
+    link.W.array[...] = case["weight"].transpose(1, 2, 0)
+    if bias is not None:
+        link.V1.array[...] = 0
+        link.V2.array[...] = 0
+        link.b.array[...] = bias
+    link.cleargrads()
+    x1 = chainer.Variable(case["x1"].astype(dtype))
+    x2 = chainer.Variable(case["x2"].astype(dtype))
+    y = link(x1, x2)
+    results = {"y": y}
+    if case["backward"]:
+        chainer.functions.sum(y * case["gy"].astype(dtype)).backward()
+        results.update({"x1.grad": x1.grad, "x2.grad": x2.grad,
+                        "weight.grad": link.W.grad.transpose(2, 0, 1)})
+        if bias is not None:
+            results["bias.grad"] = link.b.grad
+    return _numpy_results(results)
+
+
 def chainer_highway_run(case):
     """``L.Highway(in_size)`` with the case's plain/transform weights and biases."""
     import chainer
@@ -336,6 +367,7 @@ RUNS = {
     "dilated_conv2d_layer": chainer_dilated_layer_run,
     "depthwise_conv2d_layer": chainer_depthwise_layer_run,
     "deconv2d_layer": _deconv_layer_run(),
+    "bilinear_layer": chainer_bilinear_layer_run,
     "highway": chainer_highway_run,
     "gru_cell": chainer_gru_cell_run,
     "gru": chainer_nstep_run,

@@ -91,6 +91,41 @@ def refimpl_deconv_layer_run(case):
         return _conv_results(case, (layer.weight, layer.bias), x, y, dtype)
 
 
+def refimpl_bilinear_layer_run(case):
+    """refimpl ``nn.Bilinear`` under the policy, its parameters set from the case's torch-layout
+    weight in the policy's layout (``bilinear_weight_layout``; linear terms, where the policy's
+    layer has them, zero); gradients given back in torch's layout."""
+    import refimpl
+    import refimpl.functions as F
+    from refimpl.nn.layers_more import Bilinear
+    dtype = numpy.dtype(case["dtype"])
+    out, in1, in2 = case["weight"].shape
+    bias = case.get("bias")
+    with refimpl.semantics(case["policy"]) as policy:
+        layer = Bilinear(in1, in2, out, bias=bias is not None, dtype=dtype, rng=0)
+        torch_layout = policy.bilinear_weight_layout == "out_in1_in2"
+        layer.weight.data[...] = case["weight"] if torch_layout else case["weight"].transpose(1, 2, 0)
+        for name in ("V1", "V2"):
+            if getattr(layer, name, None) is not None:
+                getattr(layer, name).data[...] = 0
+        if bias is not None:
+            layer.bias.data[...] = bias
+        layer.cleargrads()
+        x1 = refimpl.Variable(case["x1"].astype(dtype), requires_grad=True)
+        x2 = refimpl.Variable(case["x2"].astype(dtype), requires_grad=True)
+        y = layer(x1, x2)
+        results = {"y": y}
+        if case["backward"]:
+            F.sum(y * case["gy"].astype(dtype)).backward()
+            weight_grad = layer.weight.grad
+            results.update({"x1.grad": x1.grad, "x2.grad": x2.grad,
+                            "weight.grad": weight_grad if torch_layout
+                            else weight_grad.transpose(2, 0, 1)})
+            if bias is not None:
+                results["bias.grad"] = layer.bias.grad
+        return _numpy_results(results)
+
+
 def refimpl_highway_run(case):
     import refimpl
     import refimpl.functions as F
@@ -168,6 +203,7 @@ RUNS = {
     "dilated_conv2d_layer": refimpl_conv_layer_run,
     "depthwise_conv2d_layer": refimpl_depthwise_layer_run,
     "deconv2d_layer": refimpl_deconv_layer_run,
+    "bilinear_layer": refimpl_bilinear_layer_run,
     "highway": refimpl_highway_run,
     "gru_cell": refimpl_gru_cell_run,
     "gru": refimpl_gru_run,

@@ -138,6 +138,27 @@ def torch_deconv_layer_run(case):
     return _conv_results(case, layer, x, y, dtype)
 
 
+def torch_bilinear_layer_run(case):
+    """``nn.Bilinear`` loading the case's weight (out, in1, in2) and bias."""
+    import torch
+    dtype = getattr(torch, case["dtype"])
+    out, in1, in2 = case["weight"].shape
+    layer = torch.nn.Bilinear(in1, in2, out, bias=case.get("bias") is not None, dtype=dtype)
+    layer.load_state_dict({name: torch.as_tensor(case[name], dtype=dtype)
+                           for name in ("weight", "bias") if case.get(name) is not None})
+    x1 = torch.tensor(case["x1"], dtype=dtype, requires_grad=True)
+    x2 = torch.tensor(case["x2"], dtype=dtype, requires_grad=True)
+    y = layer(x1, x2)
+    results = {"y": y}
+    if case["backward"]:
+        (y * torch.as_tensor(case["gy"], dtype=dtype)).sum().backward()
+        results.update({"x1.grad": x1.grad, "x2.grad": x2.grad,
+                        "weight.grad": layer.weight.grad})
+        if layer.bias is not None:
+            results["bias.grad"] = layer.bias.grad
+    return _numpy_results(results)
+
+
 def torch_gru_cell_run(case):
     """``nn.GRUCell`` loading the case's weights; ``h'`` and, with backward of
     ``sum(h' * grad_h)``, the gradients of x, h0 and every parameter."""
@@ -190,6 +211,7 @@ RUNS = {
     "dilated_conv2d_layer": torch_conv_layer_run,
     "depthwise_conv2d_layer": torch_depthwise_layer_run,
     "deconv2d_layer": torch_deconv_layer_run,
+    "bilinear_layer": torch_bilinear_layer_run,
     "highway": Absent("torch has no Highway layer (torch.nn has none; chainer's L.Highway is "
                       "relu(plain(x)) * t + x * (1 - t), t = sigmoid(transform(x)))"),
     "gru_cell": torch_gru_cell_run,
