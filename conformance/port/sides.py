@@ -18,7 +18,10 @@ class Side:
             raise PortError(f"framework {plugin.name!r} has no port module (Plugin.port_module)")
         self.plugin = plugin
         self.name = plugin.name
-        self.module = importlib.import_module(plugin.port_module)
+        try:
+            self.module = importlib.import_module(plugin.port_module)
+        except ImportError as error:
+            raise PortError(f"framework {plugin.name!r} cannot be used here: {error}") from None
 
     @property
     def version(self):

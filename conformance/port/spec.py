@@ -43,6 +43,8 @@ from .sides import PortError
 
 _TOP = {"name", "dtype", "train", "seed", "copy_weights", "source", "target", "inputs",
         "optimizer", "mapping"}
+_TABLES = {"source": {"model", "args", "framework"}, "target": {"model", "args", "framework"},
+           "inputs": {"shape", "seed", "kind", "high"}, "optimizer": {"source", "target"}}
 
 
 def load(path):
@@ -130,6 +132,12 @@ def arguments(spec):
     unknown = sorted(set(spec) - _TOP)
     if unknown:
         raise PortError(f"unknown spec field(s) {unknown}; known: {sorted(_TOP)}")
+    for table, known in _TABLES.items():
+        if isinstance(spec.get(table), dict):
+            unknown = sorted(set(spec[table]) - known)
+            if unknown:
+                raise PortError(f"unknown spec field(s) {[f'{table}.{key}' for key in unknown]}; "
+                                f"known in [{table}]: {sorted(known)}")
     optimizer = _field(spec, "optimizer", dict)
     if optimizer is not None:
         for role in ("source", "target"):

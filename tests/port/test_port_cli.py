@@ -74,6 +74,8 @@ def test_the_cli_passes_the_corrected_convnet_from_json(tmp_path, capsys):
     (('name = "mnist-convnet-naive"', 'name = "x"\nweights = 1'), "weights"),
     (("[source]", "[source]\nargs = {units = 3}"), "source.args"),
     (("[inputs]\nshape = [2, 1, 28, 28]", ""), "inputs"),
+    (("[inputs]", "[inputs]\nshap = [1]"), "inputs.shap"),
+    (("[source]\nmodel", "[source]\nmodle = 1\nmodel"), "source.modle"),
 ])
 def test_a_bad_spec_field_is_named_without_a_traceback(tmp_path, capsys, edit, field):
     spec = CONVNET.replace(*edit)
@@ -153,3 +155,10 @@ def test_the_small_example_specs_diagnose_the_naive_port_and_pass_the_fixed_one(
     assert main(["port", str(folder / f"{name}-naive.toml"), "--no-json", "-q"]) == 1
     assert main(["port", str(folder / f"{name}-fixed.toml"), "--no-json", "-q"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith("PASS")
+
+
+def test_a_framework_whose_port_module_cannot_import_is_a_port_error(monkeypatch, mnist_batch):
+    from conformance import frameworks
+    monkeypatch.setattr(frameworks.get("torch"), "port_module", "no_such_package.port")
+    with pytest.raises(PortError, match="framework 'torch' cannot be used here"):
+        check(source_models.ConvNet(), target_models.ConvNet(), mnist_batch)
