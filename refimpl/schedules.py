@@ -14,6 +14,9 @@ kind            torch 2.13 (``torch.optim.lr_scheduler``)           chainer 7.8.
                                                                     end lr), (0, total_iters))
 'polynomial'    PolynomialLR(total_iters, power)                    PolynomialShift('lr', power,
                                                                     total_iters)
+'warmup'        LinearLR(start_factor, 1.0, total_iters)            WarmupShift('lr', start lr,
+                                                                    total_iters, lr)
+'inverse'       (none: LambdaLR with a function)                    InverseShift('lr', gamma, power)
 ==============  =================================================  ===============================
 
 Call t (1, 2, ...) is torch's t-th ``scheduler.step()`` or chainer's t-th call of the
@@ -32,17 +35,18 @@ import math
 
 from . import policies as _semantics
 
-KINDS = ("exponential", "step", "multistep", "linear", "polynomial")
+KINDS = ("exponential", "step", "multistep", "linear", "polynomial", "warmup", "inverse")
 
 
 def initial_factor(kind, hp):
     """The factor of the initial lr set before the first call (LinearLR's start_factor)."""
-    return hp["start_factor"] if kind == "linear" else 1.0
+    return hp["start_factor"] if kind in ("linear", "warmup") else 1.0
 
 
-def closed_form(kind, lr, hp, t, passed):
+def closed_form(kind, lr, hp, t, passed, current):
     """The value after call ``t`` from the initial ``lr`` (chainer's extensions, in their
-    order of operations); ``passed``: the multistep milestones passed so far."""
+    order of operations); ``passed``: the multistep milestones passed so far; ``current``:
+    the value now (kept by a warmup after its last call)."""
     if kind == "exponential":
         return lr * hp["gamma"] ** t                             # lr gamma^t
     if kind == "step":
@@ -56,6 +60,13 @@ def closed_form(kind, lr, hp, t, passed):
         return first + t / total * (last - first)                # v1 + (t / T)(v2 - v1)
     if kind == "polynomial":
         return lr * max(1 - t / hp["total_iters"], 0) ** hp["power"]  # lr (1 - t / T)^power
+    if kind == "warmup":
+        start, total = lr * hp["start_factor"], hp["total_iters"]
+        if t > total:
+            return current                                       # left alone after warmup
+        return (t * lr + (total - t) * start) / total            # (t lr + (T - t) s) / T
+    if kind == "inverse":
+        return lr * (1 + hp["gamma"] * t) ** (-hp["power"])      # lr (1 + gamma t)^-power
     raise ValueError(f"unknown schedule kind={kind!r}; known: {KINDS}")
 
 
@@ -78,6 +89,11 @@ def recursive_factor(kind, hp, t, newly_passed):
         if t > total:
             return 1.0
         return ((1.0 - t / total) / (1.0 - (t - 1) / total)) ** hp["power"]
+    if kind == "warmup":
+        return recursive_factor("linear", dict(hp, end_factor=1.0), t, newly_passed)
+    if kind == "inverse":
+        raise ValueError("kind='inverse' has no recursive form (no scheduler of that form "
+                         "computes it)")
     raise ValueError(f"unknown schedule kind={kind!r}; known: {KINDS}")
 
 
@@ -108,7 +124,7 @@ def lr_sequence(kind, lr, calls, set_lr=None, **hp):
         if recursive:
             current = current * recursive_factor(kind, hp, t, passed - before)
         else:
-            current = closed_form(kind, lr, hp, t, passed)
+            current = closed_form(kind, lr, hp, t, passed, current)
         if set_lr is not None and set_lr[0] == t:
             current = set_lr[1]
         values.append(current)

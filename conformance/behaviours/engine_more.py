@@ -175,14 +175,16 @@ SCHEDULES = {
     "multistep": {"milestones": (2, 4), "gamma": 0.5},
     "linear": {"start_factor": 0.25, "end_factor": 1.0, "total_iters": 4},
     "polynomial": {"total_iters": 4, "power": 2.0},
+    "warmup": {"start_factor": 0.25, "total_iters": 4},
 }
 
 
 @behaviour("lr_schedule_form")
 def lr_schedule_values(adapter, record):
     """Each schedule kind from lr 1.0 over 6 calls (torch ExponentialLR, StepLR, MultiStepLR,
-    LinearLR, PolynomialLR; chainer ExponentialShift, StepShift, MultistepShift, LinearShift,
-    PolynomialShift driven by a stand-in trainer): the same values in both. Then the lr set by
+    LinearLR, PolynomialLR, LinearLR; chainer ExponentialShift, StepShift, MultistepShift,
+    LinearShift, PolynomialShift, WarmupShift driven by a stand-in trainer): the same values in
+    both. Then the lr set by
     hand to 0.8 after call 2: torch carries on from 0.8 (it multiplies the current lr),
     chainer recomputes from the initial lr at call 3 (exponential: 0.4 vs 0.125)."""
     for kind, hp in SCHEDULES.items():

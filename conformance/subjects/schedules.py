@@ -1,8 +1,9 @@
 """Learning-rate schedule subjects (issue 17): one ``Run`` per schedule kind of
 ``refimpl.schedules`` (property ``optim.schedule``), each framework's binding a run of its
 layers module's ``RUNS``: torch ``ExponentialLR``, ``StepLR``,
-``MultiStepLR``, ``LinearLR``, ``PolynomialLR``; chainer ``ExponentialShift``, ``StepShift``,
-``MultistepShift``, ``LinearShift``, ``PolynomialShift`` driven by a stand-in trainer.
+``MultiStepLR``, ``LinearLR``, ``PolynomialLR``, ``LinearLR`` again for the warmup; chainer
+``ExponentialShift``, ``StepShift``, ``MultistepShift``, ``LinearShift``, ``PolynomialShift``,
+``WarmupShift``, ``InverseShift`` (no torch scheduler: a skip) driven by a stand-in trainer.
 
 A case: ``kind``, the initial ``lr``, the number of ``calls``, ``set_lr`` (None, or (t, value):
 the lr set by hand after call t, where the frameworks' forms differ: policy field
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from .core import register
 from .layers import Run
 
-KINDS = ("exponential", "step", "multistep", "linear", "polynomial")
+KINDS = ("exponential", "step", "multistep", "linear", "polynomial", "warmup", "inverse")
 GAMMA = st.floats(0.1, 1.0)
 TOTAL = st.integers(1, 6)
 
@@ -27,6 +28,9 @@ HYPERPARAMETERS = {
     "linear": st.fixed_dictionaries({"start_factor": st.floats(0.05, 1.0),
                                      "end_factor": st.floats(0.05, 1.0), "total_iters": TOTAL}),
     "polynomial": st.fixed_dictionaries({"total_iters": TOTAL, "power": st.floats(0.5, 3.0)}),
+    "warmup": st.fixed_dictionaries({"start_factor": st.floats(0.05, 1.0), "total_iters": TOTAL}),
+    "inverse": st.fixed_dictionaries({"gamma": st.floats(0.01, 1.0),
+                                      "power": st.floats(0.25, 2.0)}),
 }
 
 

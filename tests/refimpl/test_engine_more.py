@@ -103,3 +103,22 @@ def test_inference_mode_makes_inference_variables_that_autograd_refuses_to_save(
     with refimpl.inference_mode():
         y.add_(1)  # allowed inside
     assert y.data.tolist() == [3, 5]
+
+
+@pytest.mark.parametrize("policy", ["torch", "chainer"])
+def test_warmup_schedule(policy):
+    """From 0.25 to 1 in 4 calls, then kept (a hand-set value too, after the warmup)."""
+    from refimpl.schedules import lr_sequence
+    with refimpl.semantics(policy):
+        values = lr_sequence("warmup", 1.0, 6, start_factor=0.25, total_iters=4)
+        assert values == pytest.approx([0.25, 0.4375, 0.625, 0.8125, 1, 1, 1])
+        kept = lr_sequence("warmup", 1.0, 6, set_lr=(5, 0.5), start_factor=0.25, total_iters=4)
+        assert kept[-2:] == [0.5, 0.5]
+
+
+def test_inverse_schedule_has_only_the_closed_form():
+    from refimpl.schedules import lr_sequence
+    with refimpl.semantics("chainer"):
+        assert lr_sequence("inverse", 2.0, 2, gamma=1.0, power=1.0) == [2.0, 1.0, 2.0 / 3.0]
+    with refimpl.semantics("torch"), pytest.raises(ValueError, match="no recursive form"):
+        lr_sequence("inverse", 2.0, 2, gamma=1.0, power=1.0)

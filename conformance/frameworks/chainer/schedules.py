@@ -22,6 +22,11 @@ def chainer_lr_schedule_run(case):
     elif case["kind"] == "linear":
         extension = extensions.LinearShift(
             "lr", (lr * hyper["start_factor"], lr * hyper["end_factor"]), (0, hyper["total_iters"]))
+    elif case["kind"] == "warmup":
+        extension = extensions.WarmupShift("lr", lr * hyper["start_factor"], hyper["total_iters"],
+                                           lr)
+    elif case["kind"] == "inverse":
+        extension = extensions.InverseShift("lr", hyper["gamma"], hyper["power"])
     else:
         extension = extensions.PolynomialShift("lr", hyper["power"], hyper["total_iters"])
     optimizer = chainer.optimizers.SGD(lr=lr)

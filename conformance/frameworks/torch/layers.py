@@ -518,6 +518,8 @@ from ...subjects.schedules import KINDS as _SCHEDULE_KINDS  # noqa: E402
 from .schedules import torch_lr_schedule_run  # noqa: E402
 
 RUNS.update({f"lr_{kind}": torch_lr_schedule_run for kind in _SCHEDULE_KINDS})
+RUNS["lr_inverse"] = Absent("torch.optim.lr_scheduler has no inverse decay, lr (1 + gamma t)^-power "
+                            "(chainer's InverseShift): LambdaLR with that function is the way")
 
 
 def dropout_in_evaluation(adapter, x, ratio):

@@ -20,6 +20,9 @@ def torch_lr_schedule_run(case):
     elif case["kind"] == "linear":
         scheduler = schedulers.LinearLR(optimizer, hyper["start_factor"], hyper["end_factor"],
                                         hyper["total_iters"])
+    elif case["kind"] == "warmup":
+        scheduler = schedulers.LinearLR(optimizer, hyper["start_factor"], 1.0,
+                                        hyper["total_iters"])
     else:
         scheduler = schedulers.PolynomialLR(optimizer, hyper["total_iters"], hyper["power"])
     values = [optimizer.param_groups[0]["lr"]]
