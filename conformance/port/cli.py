@@ -51,7 +51,7 @@ def run(args):
         try:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             with open(path, "w", encoding="utf-8") as handle:
-                json.dump(result, handle, indent=1, default=_json_default)
+                json.dump(result, handle, indent=1, default=_json_default, allow_nan=False)
         except OSError as error:
             print(f"error: --json: cannot write {path!r}: {error.strerror or error}", file=sys.stderr)
             return EXIT_INPUT
@@ -89,10 +89,11 @@ def render_text(result):
         lines.append(f"  {diagnosis['summary']}")
         error = diagnosis.get("error") or {}
         if error.get("max_abs_err") is not None:
-            allowed = error.get("allowed")
             lines.append(f"  divergence: max abs {error['max_abs_err']:.3g} against tolerance "
-                         f"{allowed:.3g}" if allowed is not None else
-                         f"  divergence: shapes {error.get('shapes')}")
+                         f"{error['allowed']:.3g}")
+        elif error.get("shapes"):
+            lines.append(f"  divergence: shapes {error['shapes'][0]} (target) vs "
+                         f"{error['shapes'][1]} (source)")
         if diagnosis.get("target_error"):
             lines.append(f"  the target raised: {diagnosis['target_error']}")
         if diagnosis.get("functions"):

@@ -24,7 +24,9 @@ def tolerance(dtype):
 
 def difference(actual, expected, dtype, reshape=False):
     """{'max_abs_err', 'allowed', 'ok', 'shapes'} of ``actual`` against ``expected``; arrays of
-    one size but two shapes are compared flat when ``reshape`` (a flatten placed elsewhere)."""
+    one size but two shapes are compared flat when ``reshape`` (a flatten placed elsewhere).
+    Arrays that cannot be compared (shapes differ) have ``max_abs_err`` None (standard JSON
+    has no infinity); so does a NaN difference."""
     atol, rtol = tolerance(dtype)
     if actual is None or expected is None:
         return {"max_abs_err": None, "allowed": None, "ok": actual is None and expected is None,
@@ -33,7 +35,7 @@ def difference(actual, expected, dtype, reshape=False):
     shapes = [list(actual.shape), list(expected.shape)]
     if actual.shape != expected.shape:
         if not (reshape and actual.size == expected.size):
-            return {"max_abs_err": float("inf"), "allowed": None, "ok": False, "shapes": shapes}
+            return {"max_abs_err": None, "allowed": None, "ok": False, "shapes": shapes}
         actual = actual.reshape(expected.shape)
     if actual.size == 0:
         return {"max_abs_err": 0.0, "allowed": atol, "ok": True, "shapes": shapes}
@@ -42,8 +44,11 @@ def difference(actual, expected, dtype, reshape=False):
     error = numpy.abs(actual.astype(numpy.float64) - expected.astype(numpy.float64))
     same_nonfinite = ~numpy.isfinite(expected) & (actual == expected)
     error = numpy.where(same_nonfinite, 0.0, error)
-    max_err = float(numpy.nanmax(error)) if not numpy.isnan(error).all() else float("nan")
-    ok = bool(numpy.isfinite(max_err) and max_err <= allowed and not numpy.isnan(error).any())
+    max_err = float(numpy.nanmax(error)) if not numpy.isnan(error).all() else None
+    ok = bool(max_err is not None and numpy.isfinite(max_err) and max_err <= allowed
+              and not numpy.isnan(error).any())
+    if max_err is not None and not numpy.isfinite(max_err):
+        max_err = None
     return {"max_abs_err": max_err, "allowed": allowed, "ok": ok, "shapes": shapes}
 
 

@@ -36,8 +36,11 @@ def weights_note(source_params, target_params, all_source_units, dtype, layouts=
             notes.append(f"{role} holds the weights of source layer {others[0]!r} (a wrong "
                          f"mapping)")
         else:
-            notes.append(f"{role} differs from the source's (max abs "
-                         f"{difference(actual, expected, dtype)['max_abs_err']:.3g})")
+            error = difference(actual, expected, dtype)
+            notes.append(f"{role} differs from the source's (max abs {error['max_abs_err']:.3g})"
+                         if error["max_abs_err"] is not None else
+                         f"{role} has shape {list(actual.shape)}, the source's "
+                         f"{list(expected.shape)}")
     return notes
 
 

@@ -81,8 +81,10 @@ def _diagnosis(diagnosis):
     error = diagnosis.get("error") or {}
     if error.get("max_abs_err") is not None:
         items.append(f"<li>max abs difference {e(_number(error['max_abs_err']))} against "
-                     f"tolerance {e(_number(error.get('allowed')))} (shapes "
-                     f"{e(error.get('shapes'))})</li>")
+                     f"tolerance {e(_number(error.get('allowed')))}</li>")
+    elif error.get("shapes"):
+        items.append(f"<li>shapes differ: {e(error['shapes'][0])} (port) vs "
+                     f"{e(error['shapes'][1])} (original)</li>")
     if diagnosis.get("target_error"):
         items.append(f"<li>the port raised: <code>{e(diagnosis['target_error'])}</code></li>")
     if diagnosis.get("functions"):

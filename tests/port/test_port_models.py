@@ -29,7 +29,7 @@ def assert_passes(result):
     assert result["gradients"] and all(entry["ok"] for entry in result["gradients"])
     assert result["step"] and result["step"]["params"]
     assert all(entry["ok"] for entry in result["step"]["params"])
-    json.dumps(result)   # JSON-serialisable as it is
+    json.dumps(result, allow_nan=False)   # standard JSON as it is
 
 
 def test_mlp_naive_port_fails_at_l1_linear_input_layout(mnist_batch):
