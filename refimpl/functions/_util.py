@@ -36,15 +36,17 @@ def float_input(x, name):
 _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeError": TypeError,
                   "ValueError": ValueError, "InvalidType": InvalidType,
                   "NotImplementedError": NotImplementedError, "AssertionError": AssertionError,
+                  "ZeroDivisionError": ZeroDivisionError,
                   # NumPy's (a ValueError and an IndexError); numpy.exceptions from NumPy 1.25
                   "AxisError": getattr(getattr(numpy, "exceptions", numpy), "AxisError")}
 
 
 #: A kind a policy may leave out, and the kind whose class it then takes.
 _KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "mean_dtype": "dtype",
-                  "mean_axis": "axis", "where_shape": "shape", "where_dtype": "dtype"}
+                  "mean_axis": "axis", "where_shape": "shape", "where_dtype": "dtype",
+                  "reshape_infer": "shape", "split_zero": "value"}
 # the class where a policy lists the kind nowhere
-_KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError"}
+_KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError", "str_index": "IndexError"}
 
 
 def argument_error(kind, message, function_name=""):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .. import _backend, policies as _semantics
 from ..errors import InvalidType
 from ..function import Function
-from ._util import as_variable
+from ._util import argument_error, as_variable
 from .arithmetic import convert
 from .reduction import sum as _sum
 from .shape import reshape
@@ -246,7 +246,8 @@ def _pair(value, name, function_name, minimum):
                          f"got {name}={value!r}")
     if any(v < minimum for v in pair):
         bound = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{function_name}: {name} must be {bound}, got {name}={value!r}")
+        raise argument_error("value", f"{function_name}: {name} must be {bound}, got "
+                                      f"{name}={value!r}", function_name)
     return tuple(int(v) for v in pair)
 
 
@@ -382,9 +383,10 @@ def conv2d(x, W, b=None, stride=1, pad=0, dilation=1, groups=1, cover_all=False,
     x, unbatched = _unbatch(x, allow_unbatched)
     _check_shapes("conv2d", x, W, b, groups, "(out_channels, in_channels / groups, kh, kw)")
     if x.shape[1] != W.shape[1] * groups:
-        raise ValueError(f"conv2d: x has {x.shape[1]} channels (x.shape={x.shape}) but W.shape="
-                         f"{W.shape} with groups={groups} expects W.shape[1] * groups = "
-                         f"{W.shape[1] * groups}")
+        raise argument_error("shape", f"conv2d: x has {x.shape[1]} channels (x.shape="
+                                      f"{x.shape}) but W.shape={W.shape} with groups={groups} "
+                                      f"expects W.shape[1] * groups = {W.shape[1] * groups}",
+                             "Convolution2DFunction")
     W = _check_dtypes("conv2d", x, W, b)
     stride = _pair(stride, "stride", "conv2d", 1)
     dilation = _pair(dilation, "dilation", "conv2d", 1)

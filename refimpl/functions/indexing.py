@@ -15,6 +15,10 @@ def _normalize_key(key):
             item = item.data
         elif isinstance(item, list):
             item = _backend.numpy.asarray(item)
+        elif isinstance(item, str):
+            raise argument_error("str_index", f"only integers, slices, None, Ellipsis and "
+                                              f"integer or boolean arrays are valid indices, "
+                                              f"got {item!r} in key={key!r}", "GetItem")
         if hasattr(item, "dtype") and item.dtype.kind not in "biu":
             raise IndexError(f"index arrays must be integer or boolean, got dtype={item.dtype} in key={key!r}")
         items.append(item)

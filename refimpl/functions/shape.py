@@ -33,6 +33,9 @@ def reshape(x, *shape):
         shape = tuple(shape[0])
     if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
         raise TypeError(f"reshape needs a shape of ints, got shape={shape!r}")
+    if list(shape).count(-1) > 1:
+        raise argument_error("reshape_infer", f"only one entry of shape={shape} can be -1",
+                             "Reshape")
     try:
         target = _backend.numpy.empty(x.shape, dtype=bool).reshape(shape).shape
     except ValueError:
@@ -287,8 +290,9 @@ def split(x, indices_or_sections, axis=0, _sizes=False):
     spec = indices_or_sections
     if isinstance(spec, numbers.Integral):
         if spec <= 0:
-            raise argument_error("value", f"indices_or_sections must be positive, got "
-                                          f"indices_or_sections={spec}", "Split")
+            raise argument_error("split_zero" if spec == 0 else "value",
+                                 f"indices_or_sections must be positive, got "
+                                 f"indices_or_sections={spec}", "Split")
         if mode == "sizes":
             bounds = list(range(0, length, spec)) + [length]
         else:

@@ -12,6 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import refimpl
+from refimpl import policies
 import refimpl.functions as F
 from refimpl.errors import InvalidType
 from refimpl.functions.conv import conv2d, conv_transpose2d, convolution_2d, deconvolution_2d
@@ -319,10 +320,17 @@ INVALID = [  # (x shape, W shape, b shape, kwargs, words the message must contai
 @pytest.mark.parametrize("x_shape, W_shape, b_shape, kwargs, words", INVALID)
 def test_invalid_configurations_raise_value_error(semantics, x_shape, W_shape, b_shape, kwargs,
                                                   words):
+    """ValueError naming the argument; a channel mismatch is the policy's 'shape' error and a
+    non-positive stride/dilation (or negative pad) its 'value' error (torch RuntimeError, chainer
+    InvalidType / ValueError: tests/refimpl/test_error_classes.py checks them on the frameworks)."""
     b = None if b_shape is None else np.ones(b_shape)
-    with refimpl.semantics(semantics), pytest.raises(ValueError) as raised:
+    with refimpl.semantics(semantics), pytest.raises((ValueError, RuntimeError,
+                                                      refimpl.InvalidType)) as raised:
         conv2d(np.ones(x_shape), np.ones(W_shape), b, **kwargs)
     assert words in str(raised.value)
+    if type(raised.value) is not ValueError:
+        kind = "shape" if "groups" in words else "value"
+        assert type(raised.value).__name__ == dict(policies.get_policy(semantics).error_classes)[kind]
 
 
 def test_unbatched_input_follows_the_framework():

@@ -201,19 +201,7 @@ TABLE = [
 
 #: Rows where refimpl knowingly raises another class, each with its reason. The tests expect
 #: them to fail (strict xfail), so a fix shows up as an unexpected pass.
-KNOWN_DIFFERENCES = {
-    ("torch", "max_pool_kernel"): "kernel size 0 is rejected by conv.py's _pair (ValueError), "
-                                  "owned by the conv work; torch raises RuntimeError",
-    ("torch", "conv_channels"): "conv.py (another helper's file) raises ValueError; torch "
-                                "RuntimeError",
-    ("chainer", "conv_channels"): "conv.py raises ValueError; chainer InvalidType",
-    ("torch", "getitem_str"): "refimpl lets NumPy reject a str index (IndexError, as chainer); "
-                              "torch raises TypeError",
-    ("chainer", "reshape_two_minus_one"): "chainer asserts (AssertionError); refimpl raises "
-                                          "the policy's 'shape' class",
-    ("chainer", "split_sections"): "chainer divides by the section count (ZeroDivisionError); "
-                                   "refimpl raises ValueError",
-}
+KNOWN_DIFFERENCES = {}
 
 
 def _check(agreeing, framework, name, message):
