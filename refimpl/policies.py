@@ -616,6 +616,15 @@ class Policy:
         two steps then 0.01, p after four steps is -0.35149 (torch) vs -0.6439 (chainer).
         chainer's ``CorrectedMomentumSGD`` is torch's form.""")
 
+    adam_eps_placement: str = _doc(
+        """Where the idiomatic Adam adds eps. 'after_bias_correction' (torch 2.13 ``Adam(lr,
+        betas, eps)``: ``p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps)``, c1 = 1 - beta1^t, c2 = 1 -
+        beta2^t). 'before_bias_correction' (chainer 7.8.1 ``Adam(alpha, beta1, beta2, eps)``:
+        ``p -= alpha sqrt(c2)/c1 * m / (sqrt(v) + eps)``, so chainer's eps acts as torch's
+        ``eps / sqrt(c2)``: much larger in the first steps). With eps 0.1, lr 0.1, betas (0.9,
+        0.999), p = 1 and gradient 0.5, the first step gives 0.9167 (torch) vs 0.9863
+        (chainer).""")
+
     multistep_repeated_milestones: str = _doc(
         """A multi-step schedule whose milestones repeat (e.g. (2, 2, 4)). 'count' (torch 2.13
         ``MultiStepLR``: a milestone listed twice multiplies by gamma twice at that step).
@@ -825,7 +834,7 @@ TORCH = Policy(
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
     lr_schedule_form="recursive", multistep_repeated_milestones="count",
-    momentum_lr_form="lr_outside",
+    momentum_lr_form="lr_outside", adam_eps_placement="after_bias_correction",
     # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
     conv_transpose_output_size="output_padding", depthwise_weight_layout="grouped",
     prelu_slope_shape="channels", prelu_zero_gradient="slope",
@@ -914,7 +923,7 @@ CHAINER = Policy(
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=False, grad_assignment_errors="chainer", leaf_grad_storage="computed",
     lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",
-    momentum_lr_form="lr_inside",
+    momentum_lr_form="lr_inside", adam_eps_placement="before_bias_correction",
     # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
     conv_transpose_output_size="outsize", depthwise_weight_layout="multiplier_first",
     prelu_slope_shape="leading_axes", prelu_zero_gradient="one",

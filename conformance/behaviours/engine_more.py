@@ -264,3 +264,16 @@ def inference_mode_tensors(adapter, record):
     adapter.backward(call("sum", call("add", y, x)))
     record("y + x: x.grad", adapter.grad_of(x))
     attempt(record, "y edited in place", lambda: adapter.add_in_place(y, f32([1, 1])))
+
+
+@behaviour("adam_eps_placement")
+def adam_eps_placement(adapter, record):
+    """Each framework's Adam (torch Adam(lr=0.1, betas=(0.9, 0.999), eps=0.1), chainer
+    Adam(alpha=0.1, beta1=0.9, beta2=0.999, eps=0.1)) from p = [1, -2] over three gradients:
+    torch adds eps after dividing sqrt(v) by sqrt(1 - beta2^t) (first step 0.9167), chainer
+    before (0.9863): chainer's eps is torch's eps / sqrt(1 - beta2^t). With eps 1e-8 the
+    difference is below the comparison's tolerance."""
+    grads = [numpy.array([0.5, -1.0]), numpy.array([0.25, 2.0]), numpy.array([-0.5, 0.1])]
+    param = numpy.array([1.0, -2.0])
+    record("eps 0.1", adapter.adam_steps(param, grads, 0.1, 0.9, 0.999, 0.1))
+    record("eps 1e-8", adapter.adam_steps(param, grads, 0.1, 0.9, 0.999, 1e-8))

@@ -305,6 +305,12 @@ class Adapter:
         """Whether ``value`` is an inference tensor (torch ``value.is_inference()``)."""
         raise NotSupported(f"{self.name} adapter has no inference tensors")
 
+    def adam_steps(self, param, grads, lr, beta1, beta2, eps):
+        """The framework's idiomatic Adam (torch ``Adam(lr, (beta1, beta2), eps)``, chainer
+        ``Adam(alpha=lr, beta1, beta2, eps)``) on one parameter starting at ``param`` (NumPy),
+        one step per gradient of ``grads``; the parameter after each step (NumPy)."""
+        raise NotSupported(f"{self.name} adapter has no Adam")
+
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         """The framework's idiomatic momentum SGD (torch ``SGD(lr, momentum)``, chainer
         ``MomentumSGD``) on one parameter starting at ``param`` (NumPy), one step per

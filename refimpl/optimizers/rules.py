@@ -38,3 +38,19 @@ def momentum_step(param, grad, state, lr, momentum):
                                                     "dampening": 0, "weight_decay": 0,
                                                     "nesterov": False})
     return chainer_rules.momentum_sgd(param, grad, state, {"lr": lr, "momentum": momentum})
+
+
+def adam_step(param, grad, state, lr, beta1, beta2, eps):
+    """One step of the active policy's idiomatic Adam (policy ``adam_eps_placement``):
+    'after_bias_correction' torch ``Adam(lr, betas, eps)`` (``p -= lr/c1 m / (sqrt(v/c2) +
+    eps)``), 'before_bias_correction' chainer ``Adam(alpha, beta1, beta2, eps)`` (``p -=
+    alpha sqrt(c2)/c1 m / (sqrt(v) + eps)``). No weight decay. Returns ``(new_param,
+    new_state)``."""
+    from .. import policies
+    if policies.current().adam_eps_placement == "after_bias_correction":
+        return torch_rules.adam(param, grad, state, {
+            "lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": 0, "amsgrad": False,
+            "maximize": False})
+    return chainer_rules.adam(param, grad, state, {
+        "alpha": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "eta": 1.0,
+        "weight_decay_rate": 0, "amsgrad": False, "adabound": False})

@@ -1541,3 +1541,17 @@ def test_ctc_mean_normalisation(policy):
     np.testing.assert_allclose(per_sample, [-np.log(5 / 27), -np.log(6 / 27)])
     expected = per_sample.mean() if _chainer_like(policy) else (per_sample / [2, 1]).mean()
     np.testing.assert_allclose(mean, expected)
+
+
+@field("adam_eps_placement")
+def test_adam_eps_placement(policy):
+    """The first steps of torch 2.13's Adam and chainer 7.8.1's Adam with eps 0.1 (lr 0.1,
+    betas (0.9, 0.999)), from p = [1, -2] (conformance/behaviours/engine_more.py)."""
+    from refimpl.optimizers.rules import adam_step
+    param, state = np.array([1.0, -2.0]), {}
+    with refimpl.semantics(policy):
+        for grad in ([0.5, -1.0], [0.25, 2.0]):
+            param, state = adam_step(param, np.array(grad), state, 0.1, 0.9, 0.999, 0.1)
+    torch_like = policies.get_policy(policy).adam_eps_placement == "after_bias_correction"
+    expected = [0.84227204, -1.94352386] if torch_like else [0.97234875, -1.99113831]
+    np.testing.assert_allclose(param, expected, rtol=1e-7)

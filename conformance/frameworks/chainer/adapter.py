@@ -194,6 +194,19 @@ class ChainerAdapter(Adapter):
         raise NotSupported(f"chainer {self.version} has no inference mode "
                            f"(chainer.no_backprop_mode() is its no_grad)")
 
+    def adam_steps(self, param, grads, lr, beta1, beta2, eps):
+        link = self.chainer.Link()
+        with link.init_scope():
+            link.p = self.chainer.Parameter(numpy.array(param))
+        optimizer = self.chainer.optimizers.Adam(alpha=lr, beta1=beta1, beta2=beta2, eps=eps)
+        optimizer.setup(link)
+        values = []
+        for grad in grads:
+            link.p.grad = numpy.array(grad, dtype=param.dtype)
+            optimizer.update()
+            values.append(self.to_numpy(link.p))
+        return values
+
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         link = self.chainer.Link()
         with link.init_scope():

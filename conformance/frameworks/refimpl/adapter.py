@@ -240,6 +240,15 @@ class RefimplAdapter(Adapter):
         return bool(value._is_inference)
 
     @_under_policy
+    def adam_steps(self, param, grads, lr, beta1, beta2, eps):
+        param, state, values = numpy.array(param), {}, []
+        for grad in grads:
+            param, state = refimpl.optimizers.rules.adam_step(
+                param, numpy.array(grad, dtype=param.dtype), state, lr, beta1, beta2, eps)
+            values.append(param)
+        return values
+
+    @_under_policy
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         param, state, values = numpy.array(param), {}, []
         for grad, lr in zip(grads, lrs):

@@ -177,6 +177,16 @@ class TorchAdapter(Adapter):
     def is_inference(self, value):
         return bool(value.is_inference())
 
+    def adam_steps(self, param, grads, lr, beta1, beta2, eps):
+        p = self.torch.tensor(numpy.array(param), requires_grad=True)
+        optimizer = self.torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+        values = []
+        for grad in grads:
+            p.grad = self.torch.tensor(numpy.array(grad, dtype=param.dtype))
+            optimizer.step()
+            values.append(self.to_numpy(p))
+        return values
+
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         p = self.torch.tensor(numpy.array(param), requires_grad=True)
         optimizer = self.torch.optim.SGD([p], lr=lrs[0], momentum=momentum)
