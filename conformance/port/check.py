@@ -439,8 +439,14 @@ class _Check:
         names = (self.optimizers[0]["name"], self.optimizers[1]["name"])
         clipping = any("clip_grad_norm" in spec for spec in self.optimizers)
         note = self.target.module.optimizer_difference(*names, clipping=clipping)
+        wanted = set(self.target.module.optimizer_fields(*names))
+        fields = [{"field": field, "source": diagnose._plain(a), "target": diagnose._plain(b),
+                   "doc": doc}
+                  for field, a, b, doc in self.reference.differing_fields(self.source.policy,
+                                                                           self.target.policy)
+                  if field in wanted]
         self.result["step"] = {"optimizers": self.optimizers, "params": rows,
-                               "formula_differences": note}
+                               "formula_differences": note, "policy_fields": fields}
         bad = [row for row in rows if not row["ok"]]
         if bad:
             first = bad[0]
@@ -453,7 +459,8 @@ class _Check:
             self.result["diagnosis"] = {
                 "stage": "step", "layer_index": None, "where": "optimizer step",
                 "source_layer": first["source"], "target_layer": first["target"], "kind": None,
-                "error": first, "weights": [], "config": {}, "policy_fields": [],
+                "error": first, "weights": [], "config": {},
+                "policy_fields": [] if notes else fields,
                 "explanation_note": note, "functions": None, "target_error": None,
                 "summary": f"forward and gradients agree; after one step of {names[0]} / "
                            f"{names[1]}, {first['role']} of {first['target']} differs "

@@ -49,6 +49,8 @@ def test_mlp_corrected_port_passes(mnist_batch):
                    mnist_batch, train_step=MOMENTUM)
     assert_passes(result)
     assert "v = mu v - lr g" in result["step"]["formula_differences"]
+    # the same after one step at a constant lr; the policy field that models where they part
+    assert [field["field"] for field in result["step"]["policy_fields"]] == ["momentum_lr_form"]
 
 
 def test_convnet_naive_port_diverges_in_the_pooling_before_fc(mnist_batch):

@@ -117,6 +117,18 @@ def parameter_note(kind, role):
     return PARAMETER_NOTES.get((kind, role))
 
 
+#: refimpl policy fields that model an optimizer pair's formula difference (named in a result
+#: only when the running refimpl has the field and the two policies differ in it).
+OPTIMIZER_FIELDS = {
+    ("MomentumSGD", "SGD"): ("momentum_lr_form",),
+    ("Adam", "Adam"): ("adam_eps_placement",),
+}
+
+
+def optimizer_fields(source_name, target_name):
+    return OPTIMIZER_FIELDS.get((source_name, target_name), ())
+
+
 CLIPPING_DIFFERENCE = ("norm clipping: torch clip_grad_norm_ multiplies by "
                        "min(max_norm / (norm + 1e-6), 1), chainer GradientClipping by "
                        "threshold / norm only when norm > threshold")
