@@ -750,6 +750,18 @@ class Policy:
         ``F.connectionist_temporal_classification(reduce='mean')``: the mean over the batch).
         chainer also takes activations (it applies softmax), torch log-probabilities.""")
 
+    spatial_grid_layout: str = _doc(
+        """Layout of a spatial transformer's sampling grid (output of affine_grid, input of
+        grid_sample). 'channels_last' (torch 2.13 ``F.affine_grid``/``F.grid_sample``: (N, H,
+        W, 2)). 'channels_first' (chainer 7.8.1 ``F.spatial_transformer_grid``/
+        ``F.spatial_transformer_sampler``: (N, 2, H, W)). (x, y) order in both.""")
+
+    spatial_align_corners: bool = _doc(
+        """Where the normalised coordinates -1 and 1 of a spatial transformer lie. False (torch
+        2.13 ``F.affine_grid``/``F.grid_sample`` default ``align_corners=False``: at the
+        image's edges, pixel i's centre at (2 i + 1) / W - 1). True (chainer 7.8.1, no option:
+        at the centres of the corner pixels, linspace(-1, 1, W)).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -825,6 +837,7 @@ TORCH = Policy(
     normalize_eps_rule="clamp", normalize_eps=1e-12, depth2space_channel_order="channel_major",
     im2col_layout="flat",
     ctc_mean_normalisation="target_length",
+    spatial_grid_layout="channels_last", spatial_align_corners=False,
     # normalisation and regularisation (issue 17)
     batch_norm_eps=1e-5, batch_norm_average_argument="momentum", norm_single_value="raise",
     layer_norm_layer_eps=1e-5, lrn_k=1.0, lrn_alpha_over_size=True, lrn_window="size",
@@ -914,6 +927,7 @@ CHAINER = Policy(
     triplet_margin=0.2, normalize_eps_rule="add", normalize_eps=1e-5,
     depth2space_channel_order="block_major", im2col_layout="grid",
     ctc_mean_normalisation="batch",
+    spatial_grid_layout="channels_first", spatial_align_corners=True,
     # normalisation and regularisation (issue 17)
     batch_norm_eps=2e-5, batch_norm_average_argument="decay", norm_single_value="allow",
     layer_norm_layer_eps=1e-6, lrn_k=2.0, lrn_alpha_over_size=False, lrn_window="symmetric",

@@ -109,3 +109,21 @@ def ctc_mean_normalisation(adapter, record):
     record("mean", y)
     adapter.backward(y)
     record("x.grad", adapter.grad_of(x))
+
+
+@behaviour("spatial_grid_layout", "spatial_align_corners")
+def spatial_transformer_defaults(adapter, record):
+    """affine_grid of theta = [[0.5, 0, 0], [0, 0.5, 0]] over a 2x3 output, then grid_sample
+    of a 2x3 image 0..5 at it: torch's grid is (1, 2, 3, 2) with x at -+1/3 and 0 (pixel
+    centres, edges at -+1), chainer's (1, 2, 2, 3) with x at -+1 and 0 (corner centres at
+    -+1), so the sampled values differ too."""
+    theta = adapter.tensor(f32([[[0.5, 0.0, 0.0], [0.0, 0.5, 0.0]]]), requires_grad=True)
+    grid = adapter.call("affine_grid", theta, (2, 3))
+    record("grid", grid)
+    image = adapter.tensor(numpy.arange(6, dtype=numpy.float32).reshape(1, 1, 2, 3),
+                           requires_grad=True)
+    y = adapter.call("grid_sample", image, grid)
+    record("sampled", y)
+    adapter.backward(adapter.call("sum", y))
+    record("image.grad", adapter.grad_of(image))
+    record("theta.grad", adapter.grad_of(theta))

@@ -160,6 +160,36 @@ def resize_samples(draw):
                    "align_corners": draw(st.booleans(), label="align_corners")})
 
 
+@st.composite
+def affine_grid_samples(draw):
+    """``affine_grid(theta, output_shape)``: theta (N, 2, 3), an output of 1-3 x 1-3 pixels."""
+    n = draw(st.integers(1, 2), label="N")
+    return Sample({"theta": draw(S.arrays(shape=(n, 2, 3)), label="theta")},
+                  {"output_shape": (draw(st.integers(1, 3), label="H"),
+                                    draw(st.integers(1, 3), label="W"))})
+
+
+@st.composite
+def grid_sample_samples(draw, *, policy):
+    """``grid_sample(x, grid)``: points drawn as pixel coordinates u = k + f (k from -1 to
+    W - 1, f in [0.1, 0.9]: never on a pixel row or column, where bilinear sampling has a
+    kink; partly outside the image, where it reads zeros), converted to the normalised
+    coordinates of ``policy`` (``spatial_align_corners``) in its grid layout
+    (``spatial_grid_layout``)."""
+    n, c = draw(st.integers(1, 2), label="N"), draw(st.integers(1, 2), label="C")
+    height, width = draw(st.integers(2, 3), label="H"), draw(st.integers(2, 3), label="W")
+    points = (n, draw(st.integers(1, 3), label="Ho"), draw(st.integers(1, 3), label="Wo"))
+    generator = numpy.random.default_rng(draw(st.integers(0, 2 ** 32 - 1), label="points"))
+    coordinates = []
+    for size in (width, height):  # x (columns) first, then y
+        pixel = generator.integers(-1, size, size=points) + generator.uniform(0.1, 0.9, points)
+        coordinates.append(2 * pixel / (size - 1) - 1 if policy.spatial_align_corners
+                           else (2 * pixel + 1) / size - 1)
+    grid = numpy.stack(coordinates, axis=-1 if policy.spatial_grid_layout == "channels_last"
+                       else 1)
+    return Sample({"x": draw(S.arrays(shape=(n, c, height, width)), label="x"), "grid": grid})
+
+
 # --- the records ----------------------------------------------------------------------------
 
 register(OpEntry("diagonal", op="diagonal", family="shape", saves_tensors=False,
@@ -199,3 +229,12 @@ register(OpEntry("im2col", op="im2col", family="shape", saves_tensors=False,
 register(OpEntry("resize_images", op="resize_images", family="shape", saves_tensors=False,
                  samples=_fixed(resize_samples()),
                  doc="bilinear resize, align_corners passed explicitly"))
+register(OpEntry("affine_grid", op="affine_grid", family="shape", saves_tensors=False,
+                 samples=_fixed(affine_grid_samples()),
+                 doc="sampling grid of affine maps; layout and pixel-centre convention: "
+                     "policy spatial_grid_layout, spatial_align_corners"))
+register(OpEntry("grid_sample", op="grid_sample", family="indexing", arity=2,
+                 samples=lambda api: grid_sample_samples(policy=api.policy),
+                 kinks=("a point on a pixel row or column",),
+                 doc="bilinear sampling, zeros outside; points drawn in the policy's layout "
+                     "and convention"))

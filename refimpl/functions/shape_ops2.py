@@ -397,5 +397,112 @@ class SeparableLinear(Function):
         return SeparableLinear(self.left.T.copy(), self.right.T.copy())(gy)
 
 
-__all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad",
-           "resize_images", "scatter_add", "select_item", "space2depth"]
+# --------------------------------------------------------------------------------------
+# spatial transformer: affine_grid, grid_sample
+# --------------------------------------------------------------------------------------
+
+def _normalised_coordinates(size, align_corners, xp, dtype):
+    """The coordinates in [-1, 1] of ``size`` pixel centres: ``linspace(-1, 1, size)`` with
+    ``align_corners`` (the corner pixels' centres at -+1), else ``(2 i + 1) / size - 1``
+    (the image's edges at -+1)."""
+    if align_corners:  # chainer's linspace: [-1] for one pixel (torch's aligned grid: [0])
+        return xp.linspace(-1.0, 1.0, size).astype(dtype)
+    return ((2.0 * xp.arange(size) + 1.0) / size - 1.0).astype(dtype)
+
+
+class AffineGrid(Function):
+    """``base @ theta^T`` for a constant ``base`` (H W, 3) and theta (N, 2, 3): (N, H W, 2).
+    Its gradient ``gy^T @ base`` is linear in gy, so it saves no tensor (torch's
+    affine_grid_generator_backward keeps only sizes)."""
+    saves_tensors = False
+
+    def __init__(self, base):
+        self.base = base
+
+    def forward(self, theta):
+        return self.base @ theta.transpose(0, 2, 1)
+
+    def backward(self, gy):
+        return AffineGridGrad(self.base)(gy)
+
+
+class AffineGridGrad(Function):
+    saves_tensors = False
+
+    def __init__(self, base):
+        self.base = base
+
+    def forward(self, gy):
+        return gy.transpose(0, 2, 1) @ self.base
+
+    def backward(self, ggtheta):
+        return AffineGrid(self.base)(ggtheta)
+
+
+def affine_grid(theta, output_shape):
+    """The sampling grid of the affine maps ``theta`` (N, 2, 3) over an output of
+    ``output_shape`` (H, W): each output pixel's normalised (x, y) mapped by theta. torch
+    ``F.affine_grid(theta, (N, C, H, W), align_corners=False)`` gives (N, H, W, 2); chainer
+    ``F.spatial_transformer_grid(theta, (H, W))`` (N, 2, H, W), pixel centres at linspace(-1,
+    1) (policy fields ``spatial_grid_layout``, ``spatial_align_corners``)."""
+    theta = float_input(theta, "affine_grid")
+    if theta.ndim != 3 or theta.shape[1:] != (2, 3):
+        raise ValueError(f"affine_grid needs theta of shape (N, 2, 3), got theta.shape="
+                         f"{theta.shape}")
+    height, width = (int(v) for v in output_shape)
+    policy = _semantics.current()
+    xp = _backend.get_array_module(theta.data)
+    xs = _normalised_coordinates(width, policy.spatial_align_corners, xp, theta.dtype)
+    ys = _normalised_coordinates(height, policy.spatial_align_corners, xp, theta.dtype)
+    base = xp.stack([xp.broadcast_to(xs[None, :], (height, width)),
+                     xp.broadcast_to(ys[:, None], (height, width)),
+                     xp.ones((height, width), dtype=theta.dtype)], axis=-1).reshape(-1, 3)
+    grid = reshape(AffineGrid(base)(theta), (theta.shape[0], height, width, 2))
+    if policy.spatial_grid_layout == "channels_first":
+        return Transpose((0, 3, 1, 2))(grid)
+    return grid
+
+
+def grid_sample(x, grid):
+    """Bilinear sampling of x (N, C, H, W) at the normalised points of ``grid``, zero outside
+    the image: torch ``F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros',
+    align_corners=False)`` with grid (N, Ho, Wo, 2); chainer ``F.spatial_transformer_sampler(x,
+    grid)`` with grid (N, 2, Ho, Wo) and -+1 at the corner pixels' centres (policy fields
+    ``spatial_grid_layout``, ``spatial_align_corners``). The pixel coordinate is ``u = (g +
+    1) (W - 1) / 2`` (aligned) or ``((g + 1) W - 1) / 2``; both x and grid are
+    differentiated (the weights are linear in u within a cell)."""
+    x, grid = float_input(x, "grid_sample"), float_input(grid, "grid_sample")
+    policy = _semantics.current()
+    last = policy.spatial_grid_layout == "channels_last"
+    if x.ndim != 4 or grid.ndim != 4 or grid.shape[0] != x.shape[0] or \
+            grid.shape[3 if last else 1] != 2:
+        raise ValueError(f"grid_sample needs x (N, C, H, W) and a grid of 2 coordinates per "
+                         f"point ({'(N, Ho, Wo, 2)' if last else '(N, 2, Ho, Wo)'}), got "
+                         f"x.shape={x.shape}, grid.shape={grid.shape}")
+    if not last:
+        grid = Transpose((0, 2, 3, 1))(grid)
+    xp = _backend.get_array_module(x.data)
+    n, _, height, width = x.shape
+    gx, gy = getitem(grid, (Ellipsis, 0)), getitem(grid, (Ellipsis, 1))
+    if policy.spatial_align_corners:
+        u, v = (gx + 1.0) * ((width - 1) / 2.0), (gy + 1.0) * ((height - 1) / 2.0)
+    else:
+        u, v = ((gx + 1.0) * width - 1.0) * 0.5, ((gy + 1.0) * height - 1.0) * 0.5
+    u0, v0 = xp.floor(u.data).astype(xp.int64), xp.floor(v.data).astype(xp.int64)
+    fu, fv = u - u0.astype(x.dtype), v - v0.astype(x.dtype)  # in [0, 1): linear in the grid
+    pixels = Transpose((0, 2, 3, 1))(x)  # (N, H, W, C)
+    batch = xp.arange(n)[:, None, None]
+    result = None
+    for row, row_weight in ((v0, 1.0 - fv), (v0 + 1, fv)):
+        for column, column_weight in ((u0, 1.0 - fu), (u0 + 1, fu)):
+            inside = (row >= 0) & (row < height) & (column >= 0) & (column < width)
+            values = getitem(pixels, (batch, xp.clip(row, 0, height - 1),
+                                      xp.clip(column, 0, width - 1)))  # (N, Ho, Wo, C)
+            weight = row_weight * column_weight * inside.astype(x.dtype)
+            term = values * broadcast_to(reshape(weight, weight.shape + (1,)), values.shape)
+            result = term if result is None else result + term
+    return Transpose((0, 3, 1, 2))(result)
+
+
+__all__ = ["affine_grid", "average", "depth2space", "diagonal", "grid_sample", "im2col",
+           "normalize", "pad", "resize_images", "scatter_add", "select_item", "space2depth"]

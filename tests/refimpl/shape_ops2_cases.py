@@ -87,6 +87,39 @@ def _resize(x, output_shape, align_corners):
             + fy * (1 - fx) * x[..., y1, x0] + fy * fx * x[..., y1, x1])
 
 
+def _affine_grid(aligned, channels_first):
+    def reference(theta, output_shape):
+        height, width = output_shape
+        def centres(size):
+            return np.linspace(-1, 1, size) if aligned else (2 * np.arange(size) + 1) / size - 1
+        ys, xs = np.meshgrid(centres(height), centres(width), indexing="ij")
+        points = np.stack([xs, ys, np.ones_like(xs)], axis=-1)  # (H, W, 3)
+        grid = np.einsum("hwk,njk->nhwj", points, theta)
+        return grid.transpose(0, 3, 1, 2) if channels_first else grid
+    return reference
+
+
+def _grid_sample(aligned, channels_first):
+    def reference(x, grid):
+        if channels_first:
+            grid = grid.transpose(0, 2, 3, 1)
+        n, c, height, width = x.shape
+        gx, gy = grid[..., 0], grid[..., 1]
+        u = (gx + 1) * (width - 1) / 2 if aligned else ((gx + 1) * width - 1) / 2
+        v = (gy + 1) * (height - 1) / 2 if aligned else ((gy + 1) * height - 1) / 2
+        out = np.zeros((n, c) + grid.shape[1:3])
+        for b in range(n):  # a plain loop: the reference is written for clarity
+            for i in range(grid.shape[1]):
+                for j in range(grid.shape[2]):
+                    for row in (np.floor(v[b, i, j]), np.floor(v[b, i, j]) + 1):
+                        for col in (np.floor(u[b, i, j]), np.floor(u[b, i, j]) + 1):
+                            weight = (1 - abs(v[b, i, j] - row)) * (1 - abs(u[b, i, j] - col))
+                            if 0 <= row < height and 0 <= col < width:
+                                out[b, :, i, j] += weight * x[b, :, int(row), int(col)]
+        return out
+    return reference
+
+
 REFERENCES = {
     "diagonal": [("diagonal", F.diagonal, lambda x, **k: np.diagonal(
         x, k.get("offset", 0), k.get("axis1", 0), k.get("axis2", 1)))],
@@ -103,6 +136,10 @@ REFERENCES = {
     "space2depth": [("space2depth", F.space2depth, _space2depth(False), "torch"),
                     ("space2depth", F.space2depth, _space2depth(True), "chainer")],
     "resize_images": [("resize_images", F.resize_images, _resize)],
+    "affine_grid": [("affine_grid", F.affine_grid, _affine_grid(False, False), "torch"),
+                    ("affine_grid", F.affine_grid, _affine_grid(True, True), "chainer")],
+    "grid_sample": [("grid_sample", F.grid_sample, _grid_sample(False, False), "torch"),
+                    ("grid_sample", F.grid_sample, _grid_sample(True, True), "chainer")],
     "im2col": [("im2col", F.im2col, _im2col(False), "torch"),
                ("im2col", F.im2col, _im2col(True), "chainer")],
 }

@@ -93,6 +93,10 @@ ONE_ARRAY_CALLS = {
     "normalize": (lambda x: F.normalize(x + 1.0), 2),
     "pad": (lambda x: F.pad(x, 1), 1),
     "resize_images": (lambda x: F.resize_images(F.reshape(x, (1, 1) + x.shape), (3, 3), True), 2),
+    "affine_grid": (lambda x: F.affine_grid(F.reshape(F.concat([x, x[:, :1]], axis=1),
+                                                      (1, 2, 3)), (2, 2)), 2),
+    "grid_sample": (lambda x: F.grid_sample(F.reshape(x, (1, 1) + x.shape),  # (N, 2, 2, 2):
+                                            np.zeros((1, 2, 2, 2), x.dtype)), 2),  # both layouts
     "scatter_add": (lambda x: F.scatter_add(x, x, np.arange(x.shape[0])), 1),
     "select_item": (lambda x: F.select_item(x, np.zeros(x.shape[0], np.int32)), 2),
     "space2depth": (lambda x: F.space2depth(F.reshape(x, (1, 1) + x.shape), 1), 2),

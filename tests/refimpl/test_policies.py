@@ -1543,6 +1543,22 @@ def test_ctc_mean_normalisation(policy):
     np.testing.assert_allclose(mean, expected)
 
 
+@field("spatial_grid_layout", "spatial_align_corners")
+def test_spatial_transformer(policy):
+    theta = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])  # the identity map
+    image = np.arange(6.0).reshape(1, 1, 2, 3)
+    with refimpl.semantics(policy):
+        grid = F.affine_grid(theta, (2, 3)).data
+        resampled = F.grid_sample(image, grid).data
+    if _chainer_like(policy):  # (N, 2, H, W), corner pixels' centres at -+1
+        assert grid.shape == (1, 2, 2, 3)
+        np.testing.assert_allclose(grid[0, 0, 0], [-1, 0, 1])
+    else:  # (N, H, W, 2), the image's edges at -+1
+        assert grid.shape == (1, 2, 3, 2)
+        np.testing.assert_allclose(grid[0, 0, :, 0], [-2 / 3, 0, 2 / 3])
+    np.testing.assert_allclose(resampled, image)  # each convention samples its pixel centres
+
+
 @field("adam_eps_placement")
 def test_adam_eps_placement(policy):
     """The first steps of torch 2.13's Adam and chainer 7.8.1's Adam with eps 0.1 (lr 0.1,

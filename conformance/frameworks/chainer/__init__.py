@@ -115,6 +115,13 @@ class ChainerPlugin(Plugin):
         "decov": "chainer 7.8.1's F.decov is an old-style Function: differentiating its "
                  "gradient raises RuntimeError('cannot twice-differentiate an old style "
                  "Function \"DeCov\"')",
+        "grid_sample": "chainer 7.8.1's F.spatial_transformer_sampler is an old-style "
+                       "Function: differentiating its gradient raises RuntimeError('cannot "
+                       "twice-differentiate an old style Function "
+                       "\"SpatialTransformerSampler\"')",
+        "affine_grid": "chainer 7.8.1's F.spatial_transformer_grid is an old-style Function: "
+                       "differentiating its gradient raises RuntimeError('cannot "
+                       "twice-differentiate an old style Function \"SpatialTransformerGrid\"')",
     }
     dtypes_absent = {  # layer functions (issue 17)
         "bilinear": {"float64": "chainer 7.8.1's F.bilinear type-checks float32 only "

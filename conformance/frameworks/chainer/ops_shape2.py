@@ -50,5 +50,13 @@ def resize_images(x, output_shape, align_corners):
     return F.resize_images(x, output_shape, align_corners=align_corners)
 
 
-__all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad", "resize_images",
+def affine_grid(theta, output_shape):
+    return F.spatial_transformer_grid(theta, tuple(output_shape))
+
+
+def grid_sample(x, grid):
+    return F.spatial_transformer_sampler(x, grid)
+
+
+__all__ = ["affine_grid", "grid_sample", "average", "depth2space", "diagonal", "im2col", "normalize", "pad", "resize_images",
            "scatter_add", "select_item", "space2depth"]

@@ -77,6 +77,11 @@ class TorchPlugin(Plugin):
                 "a device-side assert (asynchronous, no IndexError), after which every CUDA "
                 "call of the process fails with cudaErrorAssert",
     }
+    dtypes_absent = {  # shape and maths ops (issue 17)
+        "affine_grid": {"float16": "torch 2.13.0's F.affine_grid has no float16 CPU kernel "
+                                   "(NotImplementedError: \"tensor_cpu\" not implemented for "
+                                   "'Half')"},
+    }
     gradgrad_absent = {
         "hard_sigmoid": "torch 2.13.0 has no double backward through F.hardsigmoid "
                         "(RuntimeError: derivative for aten::hardsigmoid_backward is not "

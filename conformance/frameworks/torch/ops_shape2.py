@@ -66,5 +66,14 @@ def resize_images(x, output_shape, align_corners):
                                            align_corners=align_corners)
 
 
-__all__ = ["average", "depth2space", "diagonal", "im2col", "normalize", "pad", "resize_images",
+def affine_grid(theta, output_shape):
+    """torch takes the output size as (N, C, H, W): C is not used."""
+    return torch.nn.functional.affine_grid(theta, (theta.shape[0], 1) + tuple(output_shape))
+
+
+def grid_sample(x, grid):
+    return torch.nn.functional.grid_sample(x, grid)
+
+
+__all__ = ["affine_grid", "grid_sample", "average", "depth2space", "diagonal", "im2col", "normalize", "pad", "resize_images",
            "scatter_add", "select_item", "space2depth"]
