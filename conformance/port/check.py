@@ -29,7 +29,8 @@ def check(source_model=None, target_model=None, inputs=None, mapping=None, train
     The models may also be passed as ``<framework>_model=`` (e.g. the names of the frameworks'
     plugins followed by ``_model``). ``mapping``: {target unit path: source unit path}.
     ``train_step``: {'source': {'name': optimizer class, hyperparameters...}, 'target': {...}}
-    (the keys may also be the frameworks' names): one step of each is compared. ``dtype``:
+    (the keys may also be the frameworks' names), optionally 'steps' (default 1): the
+    parameters after each step are compared. ``dtype``:
     floating inputs, parameters and buffers are cast to it (float64 by default: see
     ``conformance.port.compare``). ``copy_weights=False`` keeps the target's own weights (to
     check weights ported by other means). Returns a JSON-serialisable dict (``SCHEMA``) with
@@ -98,7 +99,10 @@ def _optimizers(train_step, source_side, target_side):
             raise PortError(f"train_step[{role!r}] must be a dict with the optimizer's 'name', "
                             f"got {spec!r}")
         pair.append(dict(spec))
-    return pair
+    steps = train_step.get("steps", 1)
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise PortError(f"train_step['steps'] must be a positive integer, got steps={steps!r}")
+    return pair, steps
 
 
 class _Check:
@@ -148,8 +152,16 @@ class _Check:
             source_grads = source_session.backward(cotangent)
             target_grads = target_session.backward(cotangent)
             if self._compare_gradients(source_grads, target_grads) and self.optimizers:
-                self._compare_step(source_session.step(self.optimizers[0]),
-                                   target_session.step(self.optimizers[1]))
+                pair, steps = self.optimizers
+                for index in range(steps):
+                    if index:     # the next step's gradients, from the updated parameters
+                        source_session.forward()
+                        target_session.forward()
+                        source_session.backward(cotangent)
+                        target_session.backward(cotangent)
+                    if not self._compare_step(source_session.step(pair[0]),
+                                              target_session.step(pair[1]), index + 1, steps):
+                        break
         self.result["verdict"] = "pass" if self.result["diagnosis"] is None else "diverges"
         return self.result
 
@@ -427,7 +439,8 @@ class _Check:
                 "fix": None}
         return not bad
 
-    def _compare_step(self, source_after, target_after):
+    def _compare_step(self, source_after, target_after, index=1, steps=1):
+        """Compare the parameters after step ``index`` (of ``steps``); whether they agree."""
         rows = []
         for target_path, source_path in self.pairs.items():
             for role, expected in source_after.get(source_path, {}).items():
@@ -436,8 +449,9 @@ class _Check:
                     continue
                 rows.append(dict(difference(actual, expected, self.dtype), source=source_path,
                                  target=target_path, role=role))
-        names = (self.optimizers[0]["name"], self.optimizers[1]["name"])
-        clipping = any("clip_grad_norm" in spec for spec in self.optimizers)
+        pair = self.optimizers[0]
+        names = (pair[0]["name"], pair[1]["name"])
+        clipping = any("clip_grad_norm" in spec for spec in pair)
         note = self.target.module.optimizer_difference(*names, clipping=clipping)
         wanted = set(self.target.module.optimizer_fields(*names))
         fields = [{"field": field, "source": diagnose._plain(a), "target": diagnose._plain(b),
@@ -445,8 +459,9 @@ class _Check:
                   for field, a, b, doc in self.reference.differing_fields(self.source.policy,
                                                                            self.target.policy)
                   if field in wanted]
-        self.result["step"] = {"optimizers": self.optimizers, "params": rows,
-                               "formula_differences": note, "policy_fields": fields}
+        self.result["step"] = {"optimizers": pair, "index": index, "steps": steps,
+                               "params": rows, "formula_differences": note,
+                               "policy_fields": fields}
         bad = [row for row in rows if not row["ok"]]
         if bad:
             first = bad[0]
@@ -462,11 +477,12 @@ class _Check:
                 "error": first, "weights": [], "config": {},
                 "policy_fields": [] if notes else fields,
                 "explanation_note": note, "functions": None, "target_error": None,
-                "summary": f"forward and gradients agree; after one step of {names[0]} / "
+                "summary": f"forward and gradients agree; after step {index} of {names[0]} / "
                            f"{names[1]}, {first['role']} of {first['target']} differs "
                            f"({len(bad)} parameters differ)",
                 "fix": ("; ".join(notes) if notes else
                         f"match the update rules: {note}" if note else None)}
+        return not bad
 
 
 def _first(values):

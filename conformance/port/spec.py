@@ -21,7 +21,9 @@ Fields (TOML shown; JSON takes the same keys)::
     kind = "normal"                       # "normal" (default) or "integers"
     high = 50                             # "integers": values in [0, high)
 
-    [optimizer.source]                    # optional: one step of each is compared
+    [optimizer]                           # optional: steps of each are compared
+    steps = 1                             # optional: how many (default 1)
+    [optimizer.source]
     name = "MomentumSGD"                  # a class of the framework's optimizers module
     lr = 0.01                             # its keyword arguments
     [optimizer.target]
@@ -44,7 +46,7 @@ from .sides import PortError
 _TOP = {"name", "dtype", "train", "seed", "copy_weights", "source", "target", "inputs",
         "optimizer", "mapping"}
 _TABLES = {"source": {"model", "args", "framework"}, "target": {"model", "args", "framework"},
-           "inputs": {"shape", "seed", "kind", "high"}, "optimizer": {"source", "target"}}
+           "inputs": {"shape", "seed", "kind", "high"}, "optimizer": {"source", "target", "steps"}}
 
 
 def load(path):

@@ -162,3 +162,21 @@ def test_a_framework_whose_port_module_cannot_import_is_a_port_error(monkeypatch
     monkeypatch.setattr(frameworks.get("torch"), "port_module", "no_such_package.port")
     with pytest.raises(PortError, match="framework 'torch' cannot be used here"):
         check(source_models.ConvNet(), target_models.ConvNet(), mnist_batch)
+
+
+def test_several_steps_keep_the_optimizer_state(mnist_batch):
+    """A momentum of 0.8 against 0.9 changes nothing in step 1 (the velocity starts from the
+    gradient alone) and shows in step 2, only if the velocity lives on between steps."""
+    def pair(target_momentum, steps):
+        return {"source": {"name": "MomentumSGD", "lr": 0.1, "momentum": 0.9},
+                "target": {"name": "SGD", "lr": 0.1, "momentum": target_momentum}, "steps": steps}
+    same = check(source_models.ConvNet(), target_models.ConvNet(ceil_mode=True), mnist_batch,
+                 train_step=pair(0.9, 3))
+    assert same["verdict"] == "pass" and (same["step"]["index"], same["step"]["steps"]) == (3, 3)
+    planted = check(source_models.ConvNet(), target_models.ConvNet(ceil_mode=True), mnist_batch,
+                    train_step=pair(0.8, 3))
+    assert planted["diagnosis"]["stage"] == "step" and planted["step"]["index"] == 2
+    assert "after step 2 of MomentumSGD / SGD" in planted["diagnosis"]["summary"]
+    with pytest.raises(PortError, match="steps"):
+        check(source_models.ConvNet(), target_models.ConvNet(), mnist_batch,
+              train_step=pair(0.9, 0))

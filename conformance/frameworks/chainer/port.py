@@ -291,14 +291,15 @@ class Session:
         """One update of the parameters by ``optimizer`` ({'name': a ``chainer.optimizers``
         class, hyperparameters..., 'clip_grad_norm': a ``GradientClipping`` hook's threshold})
         from the gradients of ``backward``; returns the parameters after it."""
-        optimizer = dict(optimizer)
-        cls = getattr(chainer.optimizers, optimizer.pop("name"))
-        clip = optimizer.pop("clip_grad_norm", None)
-        instance = cls(**optimizer)
-        instance.setup(self.model)
-        if clip is not None:
-            instance.add_hook(chainer.optimizer_hooks.GradientClipping(clip))
-        instance.update()
+        if getattr(self, "optimizer", None) is None:   # made once: its state lives on
+            optimizer = dict(optimizer)
+            cls = getattr(chainer.optimizers, optimizer.pop("name"))
+            clip = optimizer.pop("clip_grad_norm", None)
+            self.optimizer = cls(**optimizer)
+            self.optimizer.setup(self.model)
+            if clip is not None:
+                self.optimizer.add_hook(chainer.optimizer_hooks.GradientClipping(clip))
+        self.optimizer.update()
         return parameters(self.model, {e["path"] for e in self.events if e["event"] == "unit"})
 
 

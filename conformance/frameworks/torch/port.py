@@ -286,14 +286,16 @@ class Session:
     def step(self, optimizer):
         """One step of ``optimizer`` ({'name': a ``torch.optim`` class, hyperparameters...,
         'clip_grad_norm': a threshold for ``clip_grad_norm_`` first})."""
-        optimizer = dict(optimizer)
-        cls = getattr(torch.optim, optimizer.pop("name"))
-        clip = optimizer.pop("clip_grad_norm", None)
-        trained = [p for p in self.model.parameters() if p.requires_grad]
+        if getattr(self, "optimizer", None) is None:   # made once: its state lives on
+            optimizer = dict(optimizer)
+            cls = getattr(torch.optim, optimizer.pop("name"))
+            self.clip = optimizer.pop("clip_grad_norm", None)
+            self.trained = [p for p in self.model.parameters() if p.requires_grad]
+            self.optimizer = cls(self.trained, **optimizer)
         with _one_thread():
-            if clip is not None:
-                nn.utils.clip_grad_norm_(trained, clip)
-            cls(trained, **optimizer).step()
+            if self.clip is not None:
+                nn.utils.clip_grad_norm_(self.trained, self.clip)
+            self.optimizer.step()
         return parameters(self.model)
 
 
