@@ -203,6 +203,20 @@ def hinge_samples(draw):
 
 
 @st.composite
+def multi_margin_samples(draw):
+    """``multi_margin_loss(x, t, p, margin, weight, reduction)``: grid scores and a margin off
+    the grid (margin - x_t + x_i is never 0), class weights drawn or not."""
+    n, k = draw(st.integers(1, 3), label="N"), draw(st.integers(2, 4), label="C")
+    labels = L._generator(draw, "t").integers(0, k, size=n).astype(numpy.int64)
+    kwargs = {"t": labels, "p": draw(st.sampled_from([1, 2]), label="p"),
+              "margin": draw(st.sampled_from(MARGINS), label="margin"),
+              "reduction": draw(st.sampled_from(REDUCTIONS), label="reduction")}
+    if draw(st.booleans(), label="class weights given"):
+        kwargs["weight"] = draw(L.grid_values(shape=(k,), label="weight", low=1 / GRID, high=2))
+    return Sample({"x": draw(L.grid_values(shape=(n, k), label="x"))}, kwargs)
+
+
+@st.composite
 def covariance_samples(draw, *, names):
     n = draw(st.integers(1, 4), label="N")
     return Sample({name: draw(L.grid_values(shape=(n, draw(st.integers(1, 3),
@@ -257,6 +271,7 @@ _RECORDS = [
     ("cross_covariance", covariance_samples(names=("y", "z")), "0.5 ||cov(y, z)||^2"),
     ("decov", covariance_samples(names=("h",)), "0.5 ||off-diagonal cov(h)||^2"),
     ("ctc_loss", ctc_samples(), "CTC of activations; 'mean': policy ctc_mean_normalisation"),
+    ("multi_margin_loss", multi_margin_samples(), "margin between the true and each other class"),
 ]
 
 SUBJECTS = tuple(subject for subject, _, _ in _RECORDS)

@@ -35,7 +35,7 @@ from ..function import Function
 from ..variable import Variable
 from ._util import as_variable
 from .indexing import getitem, where
-from .loss import (DivideByTotal, _check_torch_reduction, _label_array,
+from .loss import (DivideByTotal, _check_torch_reduction, _constant_array, _label_array,
                    _picked_log_probability, _reduce, _require_float, _torch_class_weight,
                    _torch_labels_check)
 from .math import abs as _abs, exp, log, sqrt
@@ -428,6 +428,38 @@ def hinge(x, t, norm="L1", reduce="mean"):
     return _sum(loss) * (1.0 / x.shape[0])
 
 
+def multi_margin_loss(x, t, p=1, margin=1.0, weight=None, reduction="mean"):
+    """torch ``F.multi_margin_loss(input, target, p=1, margin=1.0, weight=None,
+    reduction='mean')`` on scores (N, C) and int64 labels (N,)::
+
+        l_n = sum_{i != t_n} w[t_n] max(0, margin - x[n, t_n] + x[n, i])^p / C
+
+    (torch 2.13 multiplies by the class weight after the power, as written here; its
+    documentation puts ``w`` inside). p is 1 or 2. Chainer's ``F.hinge`` is another formula
+    (``max(0, 1 -+ x[n, k])`` for every class k, summed, over N)."""
+    x = as_variable(x, "x")
+    _require_float("x", x)
+    _check_torch_reduction(reduction)
+    labels = _label_array("t", t, x).astype(numpy.int64)
+    if x.ndim != 2 or labels.shape != x.shape[:1]:
+        raise ValueError(f"multi_margin_loss needs x of shape (N, C) and t of shape (N,), got "
+                         f"x.shape={x.shape}, t.shape={labels.shape}")
+    if p not in (1, 2):
+        raise ValueError(f"only p == 1 and p == 2 supported, got p={p!r}")
+    xp = _backend.get_array_module(x.data)
+    classes = x.shape[1]
+    if bool(((labels < 0) | (labels >= classes)).any()):
+        raise IndexError(f"target out of range: t={labels.tolist()} for {classes} classes")
+    others = _constant_like(xp.arange(classes)[None, :] != labels[:, None], x)
+    true_score = getitem(x, (xp.arange(x.shape[0]), labels))
+    violation = relu(float(margin) - reshape(true_score, (-1, 1)) + x)
+    terms = violation if p == 1 else violation * violation
+    if weight is not None:
+        weight = _constant_array("weight", weight, x, x.dtype)
+        terms = terms * reshape(weight[labels], (-1, 1))
+    return _reduce(_sum(terms * others, axis=1) * (1.0 / classes), reduction)
+
+
 # --------------------------------------------------------------------------------------
 # Covariance penalties
 # --------------------------------------------------------------------------------------
@@ -554,4 +586,5 @@ def ctc_loss(x, t, input_length, label_length, blank=0, reduction="mean"):
 
 __all__ = ["contrastive", "ctc_loss", "cross_covariance", "decov", "gaussian_kl_divergence",
            "gaussian_nll", "gaussian_nll_loss", "hinge", "huber_loss", "kl_div", "l1_loss",
+           "multi_margin_loss",
            "nll_loss", "smooth_l1_loss", "squared_error", "triplet", "triplet_margin_loss"]

@@ -91,6 +91,10 @@ FUNCTIONS = {
     "kl_div": Absent(_NO_COUNTERPART.format(
         what="KL divergence of discrete distributions (F.gaussian_kl_divergence is the "
              "Gaussian one, subject gaussian_kl_divergence)")),
+    "multi_margin_loss": Absent(_NO_COUNTERPART.format(
+        what="multi-class margin loss: F.hinge sums max(0, 1 -+ x[k]) over every class, not "
+             "max(0, margin - x[t] + x[i]) over the other classes divided by C "
+             "(subject hinge)")),
     "triplet_margin_loss": Absent(_NO_COUNTERPART.format(
         what="p-norm triplet loss with eps and swap: F.triplet uses squared Euclidean "
              "distances (subject triplet)")),

@@ -39,7 +39,7 @@ FUNCTIONS = {
                                "nll_loss", "gaussian_nll", "gaussian_nll_loss", "kl_div",
                                "gaussian_kl_divergence", "triplet", "triplet_margin_loss",
                                "contrastive", "hinge", "cross_covariance", "decov",
-                               "ctc_loss")},
+                               "ctc_loss", "multi_margin_loss")},
 }
 
 

@@ -83,6 +83,9 @@ class TorchPlugin(Plugin):
                                    "'Half')"},
     }
     gradgrad_absent = {
+        "multi_margin_loss": "torch 2.13.0 has no double backward through "
+                             "F.multi_margin_loss (RuntimeError: derivative for "
+                             "aten::multi_margin_loss_backward is not implemented)",
         "hard_sigmoid": "torch 2.13.0 has no double backward through F.hardsigmoid "
                         "(RuntimeError: derivative for aten::hardsigmoid_backward is not "
                         "implemented)",

@@ -74,6 +74,14 @@ def torch_ctc_loss(x, t, input_length, label_length, blank):
         torch.as_tensor(label_length, device=x.device).long(), blank=blank)
 
 
+def torch_multi_margin_loss(x, t, p=1, margin=1.0, weight=None, reduction="mean"):
+    if weight is not None:
+        weight = torch.as_tensor(weight, dtype=x.dtype, device=x.device)
+    return torch.nn.functional.multi_margin_loss(x, torch.as_tensor(t, device=x.device).long(),
+                                                 p=p, margin=margin, weight=weight,
+                                                 reduction=reduction)
+
+
 _NO_COUNTERPART = "torch 2.13 has no {what}{why}"
 
 FUNCTIONS = {
@@ -88,6 +96,7 @@ FUNCTIONS = {
     "triplet": torch_triplet,
     "triplet_margin_loss": torch_triplet_margin_loss,
     "ctc_loss": torch_ctc_loss,
+    "multi_margin_loss": torch_multi_margin_loss,
     "gaussian_kl_divergence": Absent(_NO_COUNTERPART.format(
         what="Gaussian KL divergence in torch.nn.functional",
         why=" (torch.distributions.kl_divergence(Normal(mean, exp(ln_var / 2)), Normal(0, 1)) "
