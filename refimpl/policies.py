@@ -625,6 +625,22 @@ class Policy:
         0.999), p = 1 and gradient 0.5, the first step gives 0.9167 (torch) vs 0.9863
         (chainer).""")
 
+    adam_weight_decay: str = _doc(
+        """What the idiomatic Adam's weight-decay argument does. 'l2' (torch 2.13 ``Adam(...,
+        weight_decay=wd)``: ``g += wd p`` before the moments; torch's decoupled form is the
+        separate ``AdamW``, ``p *= 1 - lr wd``). 'decoupled' (chainer 7.8.1 ``Adam(...,
+        weight_decay_rate=wd)``: ``p -= eta wd p`` after the moments, not scaled by alpha).
+        With lr 0.1, wd 0.1, p = [1, -2] and gradient [0.5, -1], the first step gives [0.9,
+        -1.9] (torch) vs [0.8, -1.7] (chainer).""")
+
+    grad_norm_clipping: str = _doc(
+        """How the idiomatic gradient-norm clipping scales the gradients (L2 norm over all of
+        them). 'coef_with_eps' (torch 2.13 ``clip_grad_norm_(params, max_norm)``: ``g *=
+        min(max_norm / (norm + 1e-6), 1)``, always). 'rate_if_above' (chainer 7.8.1
+        ``GradientClipping(threshold)`` hook: ``g *= threshold / norm`` only when norm >
+        threshold). Visible for small norms: gradients [3e-7, 4e-7] clipped to 2.5e-7 are
+        scaled by 1/6 (torch) vs 1/2 (chainer).""")
+
     multistep_repeated_milestones: str = _doc(
         """A multi-step schedule whose milestones repeat (e.g. (2, 2, 4)). 'count' (torch 2.13
         ``MultiStepLR``: a milestone listed twice multiplies by gamma twice at that step).
@@ -848,6 +864,7 @@ TORCH = Policy(
     in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
     lr_schedule_form="recursive", multistep_repeated_milestones="count",
     momentum_lr_form="lr_outside", adam_eps_placement="after_bias_correction",
+    adam_weight_decay="l2", grad_norm_clipping="coef_with_eps",
     # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
     conv_transpose_output_size="output_padding", depthwise_weight_layout="grouped",
     prelu_slope_shape="channels", prelu_zero_gradient="slope",
@@ -938,6 +955,7 @@ CHAINER = Policy(
     in_place_version_check=False, grad_assignment_errors="chainer", leaf_grad_storage="computed",
     lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",
     momentum_lr_form="lr_inside", adam_eps_placement="before_bias_correction",
+    adam_weight_decay="decoupled", grad_norm_clipping="rate_if_above",
     # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
     conv_transpose_output_size="outsize", depthwise_weight_layout="multiplier_first",
     prelu_slope_shape="leading_axes", prelu_zero_gradient="one",

@@ -277,3 +277,30 @@ def adam_eps_placement(adapter, record):
     param = numpy.array([1.0, -2.0])
     record("eps 0.1", adapter.adam_steps(param, grads, 0.1, 0.9, 0.999, 0.1))
     record("eps 1e-8", adapter.adam_steps(param, grads, 0.1, 0.9, 0.999, 1e-8))
+
+
+@behaviour("adam_weight_decay")
+def adam_weight_decay(adapter, record):
+    """Each framework's Adam with weight decay 0.1 (torch Adam(lr=0.1, weight_decay=0.1),
+    chainer Adam(alpha=0.1, weight_decay_rate=0.1)) from p = [1, -2]: torch adds 0.1 p to the
+    gradient (the first step: [0.9, -1.9]), chainer subtracts 0.1 p from p after the step
+    ([0.8, -1.7]); over three steps."""
+    grads = [numpy.array([0.5, -1.0]), numpy.array([0.25, 2.0]), numpy.array([-0.5, 0.1])]
+    record("p", adapter.adam_steps(numpy.array([1.0, -2.0]), grads, 0.1, 0.9, 0.999, 1e-8,
+                                   weight_decay=0.1))
+
+
+@behaviour("grad_norm_clipping")
+def grad_norm_clipping(adapter, record):
+    """Clipping gradients to a total L2 norm (torch clip_grad_norm_, chainer's GradientClipping
+    hook): norm 5 to 2.5 halves them in both (up to torch's 1e-6); norm 5e-7 to 2.5e-7 is
+    scaled by 2.5e-7 / (5e-7 + 1e-6) = 1/6 in torch and by 1/2 in chainer (recorded as the
+    factor, since the values are below the comparison's absolute tolerance); a norm below the
+    bound is left alone in both."""
+    for name, grads, bound in (
+            ("large", [numpy.array([3.0, 0.0]), numpy.array([[0.0, 4.0]])], 2.5),
+            ("tiny", [numpy.array([3e-7, 0.0]), numpy.array([[0.0, 4e-7]])], 2.5e-7),
+            ("below", [numpy.array([0.3, 0.0]), numpy.array([[0.0, 0.4]])], 2.5)):
+        clipped = adapter.clip_grad_norm(grads, bound)
+        record(name, clipped)
+        record(f"{name}.factor", float(clipped[0][0] / grads[0][0]))

@@ -305,11 +305,18 @@ class Adapter:
         """Whether ``value`` is an inference tensor (torch ``value.is_inference()``)."""
         raise NotSupported(f"{self.name} adapter has no inference tensors")
 
-    def adam_steps(self, param, grads, lr, beta1, beta2, eps):
-        """The framework's idiomatic Adam (torch ``Adam(lr, (beta1, beta2), eps)``, chainer
-        ``Adam(alpha=lr, beta1, beta2, eps)``) on one parameter starting at ``param`` (NumPy),
-        one step per gradient of ``grads``; the parameter after each step (NumPy)."""
+    def adam_steps(self, param, grads, lr, beta1, beta2, eps, weight_decay=0):
+        """The framework's idiomatic Adam (torch ``Adam(lr, (beta1, beta2), eps,
+        weight_decay)``, chainer ``Adam(alpha=lr, beta1, beta2, eps, weight_decay_rate)``) on
+        one parameter starting at ``param`` (NumPy), one step per gradient of ``grads``; the
+        parameter after each step (NumPy)."""
         raise NotSupported(f"{self.name} adapter has no Adam")
+
+    def clip_grad_norm(self, grads, max_norm):
+        """The framework's idiomatic clipping of the gradients ``grads`` (NumPy) of as many
+        parameters to an L2 norm of ``max_norm`` (torch ``clip_grad_norm_``, chainer's
+        ``GradientClipping`` hook); the clipped gradients (NumPy)."""
+        raise NotSupported(f"{self.name} adapter has no gradient clipping")
 
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         """The framework's idiomatic momentum SGD (torch ``SGD(lr, momentum)``, chainer

@@ -40,17 +40,38 @@ def momentum_step(param, grad, state, lr, momentum):
     return chainer_rules.momentum_sgd(param, grad, state, {"lr": lr, "momentum": momentum})
 
 
-def adam_step(param, grad, state, lr, beta1, beta2, eps):
+def adam_step(param, grad, state, lr, beta1, beta2, eps, weight_decay=0):
     """One step of the active policy's idiomatic Adam (policy ``adam_eps_placement``):
-    'after_bias_correction' torch ``Adam(lr, betas, eps)`` (``p -= lr/c1 m / (sqrt(v/c2) +
-    eps)``), 'before_bias_correction' chainer ``Adam(alpha, beta1, beta2, eps)`` (``p -=
-    alpha sqrt(c2)/c1 m / (sqrt(v) + eps)``). No weight decay. Returns ``(new_param,
+    'after_bias_correction' torch ``Adam(lr, betas, eps, weight_decay)`` (``p -= lr/c1 m /
+    (sqrt(v/c2) + eps)``), 'before_bias_correction' chainer ``Adam(alpha, beta1, beta2, eps,
+    weight_decay_rate)`` (``p -= alpha sqrt(c2)/c1 m / (sqrt(v) + eps)``). ``weight_decay``
+    as the policy's ``adam_weight_decay`` says: 'l2' adds ``wd p`` to the gradient (torch's
+    Adam), 'decoupled' multiplies p by ``1 - wd`` (chainer, eta 1). Returns ``(new_param,
     new_state)``."""
     from .. import policies
-    if policies.current().adam_eps_placement == "after_bias_correction":
-        return torch_rules.adam(param, grad, state, {
-            "lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": 0, "amsgrad": False,
+    policy = policies.current()
+    l2 = weight_decay if policy.adam_weight_decay == "l2" else 0
+    decoupled = weight_decay if policy.adam_weight_decay == "decoupled" else 0
+    if policy.adam_eps_placement == "after_bias_correction":
+        param, state = torch_rules.adam(param, grad, state, {
+            "lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": l2, "amsgrad": False,
             "maximize": False})
+        return param * (1 - decoupled) if decoupled else param, state
+    grad = grad + l2 * param if l2 else grad
     return chainer_rules.adam(param, grad, state, {
         "alpha": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "eta": 1.0,
-        "weight_decay_rate": 0, "amsgrad": False, "adabound": False})
+        "weight_decay_rate": decoupled, "amsgrad": False, "adabound": False})
+
+
+def clip_global_norm(grads, max_norm):
+    """The active policy's idiomatic clipping of ``grads`` (arrays) to an L2 norm of
+    ``max_norm`` (policy ``grad_norm_clipping``): 'coef_with_eps' torch ``clip_grad_norm_``
+    (``g *= min(max_norm / (norm + 1e-6), 1)``), 'rate_if_above' chainer
+    ``GradientClipping`` (``g *= max_norm / norm`` only when norm > max_norm). New arrays."""
+    from .. import policies
+    from . import clip
+    if policies.current().grad_norm_clipping == "coef_with_eps":
+        coef = clip.torch_clip_coef(clip.total_norm(grads, 2.0), max_norm)
+        return [g * coef for g in grads]
+    rate = clip.chainer_clip_rate(grads, max_norm)
+    return [g.copy() if rate is None else g * rate for g in grads]

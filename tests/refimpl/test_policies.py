@@ -1571,3 +1571,24 @@ def test_adam_eps_placement(policy):
     torch_like = policies.get_policy(policy).adam_eps_placement == "after_bias_correction"
     expected = [0.84227204, -1.94352386] if torch_like else [0.97234875, -1.99113831]
     np.testing.assert_allclose(param, expected, rtol=1e-7)
+
+
+@field("adam_weight_decay", "grad_norm_clipping")
+def test_adam_weight_decay_and_grad_norm_clipping(policy):
+    """torch 2.13's Adam(weight_decay) and clip_grad_norm_, chainer 7.8.1's
+    Adam(weight_decay_rate) and GradientClipping (conformance/behaviours/engine_more.py)."""
+    from refimpl.optimizers.rules import adam_step, clip_global_norm
+    active = policies.get_policy(policy)
+    with refimpl.semantics(policy):
+        param, _ = adam_step(np.array([1.0, -2.0]), np.array([0.5, -1.0]), {}, 0.1, 0.9, 0.999,
+                             1e-8, weight_decay=0.1)
+        clipped = clip_global_norm([np.array([3e-7, 4e-7])], 2.5e-7)[0]
+        kept = clip_global_norm([np.array([0.3, 0.4])], 2.5)[0]
+    expected = [0.9, -1.9] if active.adam_weight_decay == "l2" else [0.8, -1.7]
+    np.testing.assert_allclose(param, expected, rtol=1e-6)
+    scale = 1 / 6 if active.grad_norm_clipping == "coef_with_eps" else 1 / 2
+    np.testing.assert_allclose(clipped, np.array([3e-7, 4e-7]) * scale, rtol=1e-9)
+    assert kept.tolist() == [0.3, 0.4]
+
+
+# --- edge inputs (issue 15, conformance/subjects/edge_inputs.py) ------------------------------

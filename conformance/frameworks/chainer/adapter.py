@@ -194,11 +194,12 @@ class ChainerAdapter(Adapter):
         raise NotSupported(f"chainer {self.version} has no inference mode "
                            f"(chainer.no_backprop_mode() is its no_grad)")
 
-    def adam_steps(self, param, grads, lr, beta1, beta2, eps):
+    def adam_steps(self, param, grads, lr, beta1, beta2, eps, weight_decay=0):
         link = self.chainer.Link()
         with link.init_scope():
             link.p = self.chainer.Parameter(numpy.array(param))
-        optimizer = self.chainer.optimizers.Adam(alpha=lr, beta1=beta1, beta2=beta2, eps=eps)
+        optimizer = self.chainer.optimizers.Adam(alpha=lr, beta1=beta1, beta2=beta2, eps=eps,
+                                                 weight_decay_rate=weight_decay)
         optimizer.setup(link)
         values = []
         for grad in grads:
@@ -206,6 +207,24 @@ class ChainerAdapter(Adapter):
             optimizer.update()
             values.append(self.to_numpy(link.p))
         return values
+
+    def clip_grad_norm(self, grads, max_norm):
+        """The GradientClipping hook run by an update of SGD(lr=0) (it clips the grads in
+        place before the update, which changes nothing)."""
+        import chainer.optimizer_hooks
+        link = self.chainer.Link()
+        with link.init_scope():
+            for index, grad in enumerate(grads):
+                setattr(link, f"p{index}", self.chainer.Parameter(
+                    numpy.zeros(grad.shape, dtype=numpy.float64)))
+        optimizer = self.chainer.optimizers.SGD(lr=0.0)
+        optimizer.setup(link)
+        optimizer.add_hook(chainer.optimizer_hooks.GradientClipping(max_norm))
+        params = [getattr(link, f"p{index}") for index in range(len(grads))]
+        for param, grad in zip(params, grads):
+            param.grad = numpy.array(grad, dtype=numpy.float64)
+        optimizer.update()
+        return [self.to_numpy(param.grad) for param in params]
 
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         link = self.chainer.Link()

@@ -240,13 +240,19 @@ class RefimplAdapter(Adapter):
         return bool(value._is_inference)
 
     @_under_policy
-    def adam_steps(self, param, grads, lr, beta1, beta2, eps):
+    def adam_steps(self, param, grads, lr, beta1, beta2, eps, weight_decay=0):
         param, state, values = numpy.array(param), {}, []
         for grad in grads:
             param, state = refimpl.optimizers.rules.adam_step(
-                param, numpy.array(grad, dtype=param.dtype), state, lr, beta1, beta2, eps)
+                param, numpy.array(grad, dtype=param.dtype), state, lr, beta1, beta2, eps,
+                weight_decay)
             values.append(param)
         return values
+
+    @_under_policy
+    def clip_grad_norm(self, grads, max_norm):
+        return refimpl.optimizers.rules.clip_global_norm(
+            [numpy.array(grad, dtype=numpy.float64) for grad in grads], max_norm)
 
     @_under_policy
     def momentum_sgd_steps(self, param, grads, lrs, momentum):

@@ -177,15 +177,25 @@ class TorchAdapter(Adapter):
     def is_inference(self, value):
         return bool(value.is_inference())
 
-    def adam_steps(self, param, grads, lr, beta1, beta2, eps):
+    def adam_steps(self, param, grads, lr, beta1, beta2, eps, weight_decay=0):
         p = self.torch.tensor(numpy.array(param), requires_grad=True)
-        optimizer = self.torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+        optimizer = self.torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps,
+                                          weight_decay=weight_decay)
         values = []
         for grad in grads:
             p.grad = self.torch.tensor(numpy.array(grad, dtype=param.dtype))
             optimizer.step()
             values.append(self.to_numpy(p))
         return values
+
+    def clip_grad_norm(self, grads, max_norm):
+        params = []
+        for grad in grads:
+            param = self.torch.zeros(grad.shape, dtype=self.torch.float64, requires_grad=True)
+            param.grad = self.torch.tensor(numpy.array(grad, dtype=numpy.float64))
+            params.append(param)
+        self.torch.nn.utils.clip_grad_norm_(params, max_norm)
+        return [self.to_numpy(param.grad) for param in params]
 
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         p = self.torch.tensor(numpy.array(param), requires_grad=True)
