@@ -641,6 +641,14 @@ class Policy:
         threshold). Visible for small norms: gradients [3e-7, 4e-7] clipped to 2.5e-7 are
         scaled by 1/6 (torch) vs 1/2 (chainer).""")
 
+    optimizer_defaults: str = _doc(
+        """Which defaults an optimizer constructed without arguments takes: a column of
+        ``refimpl.optimizers.DEFAULTS``. 'torch' (torch 2.13: SGD lr 1e-3; Adagrad lr 1e-2,
+        eps 1e-10; Adadelta lr 1.0, rho 0.9, eps 1e-6; AdamW weight_decay 1e-2). 'chainer'
+        (chainer 7.8.1: SGD lr 0.01; AdaGrad lr 1e-3, eps 1e-8; AdaDelta rho 0.95, eps 1e-6,
+        no lr; AdamW weight_decay_rate 0). The update formulas of SGD, Adagrad and Adadelta
+        are the same in both, so a port that keeps the defaults changes only these.""")
+
     multistep_repeated_milestones: str = _doc(
         """A multi-step schedule whose milestones repeat (e.g. (2, 2, 4)). 'count' (torch 2.13
         ``MultiStepLR``: a milestone listed twice multiplies by gamma twice at that step).
@@ -864,7 +872,7 @@ TORCH = Policy(
     in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
     lr_schedule_form="recursive", multistep_repeated_milestones="count",
     momentum_lr_form="lr_outside", adam_eps_placement="after_bias_correction",
-    adam_weight_decay="l2", grad_norm_clipping="coef_with_eps",
+    adam_weight_decay="l2", grad_norm_clipping="coef_with_eps", optimizer_defaults="torch",
     # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
     conv_transpose_output_size="output_padding", depthwise_weight_layout="grouped",
     prelu_slope_shape="channels", prelu_zero_gradient="slope",
@@ -956,6 +964,7 @@ CHAINER = Policy(
     lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",
     momentum_lr_form="lr_inside", adam_eps_placement="before_bias_correction",
     adam_weight_decay="decoupled", grad_norm_clipping="rate_if_above",
+    optimizer_defaults="chainer",
     # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
     conv_transpose_output_size="outsize", depthwise_weight_layout="multiplier_first",
     prelu_slope_shape="leading_axes", prelu_zero_gradient="one",

@@ -304,3 +304,14 @@ def grad_norm_clipping(adapter, record):
         clipped = adapter.clip_grad_norm(grads, bound)
         record(name, clipped)
         record(f"{name}.factor", float(clipped[0][0] / grads[0][0]))
+
+
+@behaviour("optimizer_defaults")
+def optimizer_defaults(adapter, record):
+    """SGD, Adagrad and Adadelta constructed with no hyperparameters (torch SGD, Adagrad,
+    Adadelta; chainer SGD, AdaGrad, AdaDelta), two steps from p = [1, -2]: the formulas agree,
+    the defaults do not (SGD lr 1e-3 vs 0.01: 0.99925 vs 0.9925; Adagrad lr 1e-2 vs 1e-3;
+    Adadelta rho 0.9 vs 0.95)."""
+    grads = [numpy.array([0.5, -1.0]), numpy.array([0.25, 2.0])]
+    for family in ("sgd", "adagrad", "adadelta"):
+        record(family, adapter.default_optimizer_steps(family, numpy.array([1.0, -2.0]), grads))

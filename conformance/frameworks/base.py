@@ -312,6 +312,12 @@ class Adapter:
         parameter after each step (NumPy)."""
         raise NotSupported(f"{self.name} adapter has no Adam")
 
+    def default_optimizer_steps(self, family, param, grads):
+        """The framework's optimizer ``family`` ('sgd', 'adagrad', 'adadelta') constructed
+        with no hyperparameters, on one parameter from ``param`` (NumPy), one step per
+        gradient; the parameter after each step (NumPy)."""
+        raise NotSupported(f"{self.name} adapter has no default optimizers")
+
     def clip_grad_norm(self, grads, max_norm):
         """The framework's idiomatic clipping of the gradients ``grads`` (NumPy) of as many
         parameters to an L2 norm of ``max_norm`` (torch ``clip_grad_norm_``, chainer's

@@ -75,3 +75,30 @@ def clip_global_norm(grads, max_norm):
         return [g * coef for g in grads]
     rate = clip.chainer_clip_rate(grads, max_norm)
     return [g.copy() if rate is None else g * rate for g in grads]
+
+
+#: The optimizer families whose update is the same formula in both frameworks, so that with
+#: default arguments only the defaults differ: {family: (torch class, chainer class)}.
+SAME_FORMULA_FAMILIES = {"sgd": ("SGD", "SGD"), "adagrad": ("Adagrad", "AdaGrad"),
+                         "adadelta": ("Adadelta", "AdaDelta")}
+
+
+def default_step(family, param, grad, state):
+    """One step of ``family`` ('sgd', 'adagrad', 'adadelta') constructed with no arguments, in
+    the defaults of the active policy's ``optimizer_defaults`` ('torch' or 'chainer': a column
+    of ``defaults.DEFAULTS``). Returns ``(new_param, new_state)``."""
+    from .. import policies
+    from .defaults import DEFAULTS
+    column = policies.current().optimizer_defaults
+    defaults = DEFAULTS[column][SAME_FORMULA_FAMILIES[family][column == "chainer"]]
+    if family == "sgd":
+        return torch_rules.sgd(param, grad, state, {
+            "lr": defaults["lr"], "momentum": 0, "dampening": 0, "weight_decay": 0,
+            "nesterov": False})
+    if family == "adagrad":
+        return torch_rules.adagrad(param, grad, state or torch_rules.adagrad_init(
+            param, {"initial_accumulator_value": 0}), {
+            "lr": defaults["lr"], "lr_decay": 0, "weight_decay": 0, "eps": defaults["eps"]})
+    return torch_rules.adadelta(param, grad, state, {
+        "lr": defaults.get("lr", 1.0), "rho": defaults["rho"], "eps": defaults["eps"],
+        "weight_decay": 0})

@@ -208,6 +208,20 @@ class ChainerAdapter(Adapter):
             values.append(self.to_numpy(link.p))
         return values
 
+    def default_optimizer_steps(self, family, param, grads):
+        link = self.chainer.Link()
+        with link.init_scope():
+            link.p = self.chainer.Parameter(numpy.array(param))
+        name = {"sgd": "SGD", "adagrad": "AdaGrad", "adadelta": "AdaDelta"}[family]
+        optimizer = getattr(self.chainer.optimizers, name)()
+        optimizer.setup(link)
+        values = []
+        for grad in grads:
+            link.p.grad = numpy.array(grad, dtype=param.dtype)
+            optimizer.update()
+            values.append(self.to_numpy(link.p))
+        return values
+
     def clip_grad_norm(self, grads, max_norm):
         """The GradientClipping hook run by an update of SGD(lr=0) (it clips the grads in
         place before the update, which changes nothing)."""

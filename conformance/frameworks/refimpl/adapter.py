@@ -250,6 +250,15 @@ class RefimplAdapter(Adapter):
         return values
 
     @_under_policy
+    def default_optimizer_steps(self, family, param, grads):
+        param, state, values = numpy.array(param), {}, []
+        for grad in grads:
+            param, state = refimpl.optimizers.rules.default_step(
+                family, param, numpy.array(grad, dtype=param.dtype), state)
+            values.append(param)
+        return values
+
+    @_under_policy
     def clip_grad_norm(self, grads, max_norm):
         return refimpl.optimizers.rules.clip_global_norm(
             [numpy.array(grad, dtype=numpy.float64) for grad in grads], max_norm)

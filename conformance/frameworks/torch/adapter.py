@@ -188,6 +188,17 @@ class TorchAdapter(Adapter):
             values.append(self.to_numpy(p))
         return values
 
+    def default_optimizer_steps(self, family, param, grads):
+        p = self.torch.tensor(numpy.array(param), requires_grad=True)
+        name = {"sgd": "SGD", "adagrad": "Adagrad", "adadelta": "Adadelta"}[family]
+        optimizer = getattr(self.torch.optim, name)([p])
+        values = []
+        for grad in grads:
+            p.grad = self.torch.tensor(numpy.array(grad, dtype=param.dtype))
+            optimizer.step()
+            values.append(self.to_numpy(p))
+        return values
+
     def clip_grad_norm(self, grads, max_norm):
         params = []
         for grad in grads:
