@@ -410,7 +410,10 @@ class Policy:
         torch 2.15 raises NotImplementedError) and
         'name_axis' (a str axis of a reduction, which torch 2.9 to 2.12 read as a
         named-tensor dimension name: RuntimeError; a policy without the kind raises
-        TypeError). Measured over 79 inputs by
+        TypeError), 'max_pooling_2d_one_element', 'average_pooling_2d_one_element' (a
+        one-element tuple for a pooling argument where ``pooling_one_element_tuple`` is
+        False: ValueError unless listed; chainer 7.8.1's max_pooling_2d asserts,
+        AssertionError). Measured over 79 inputs by
         ``tests/refimpl/test_error_classes.py``.""")
 
     empty_mean_axis: str = _doc(
@@ -786,6 +789,12 @@ class Policy:
         image's edges, pixel i's centre at (2 i + 1) / W - 1). True (chainer 7.8.1, no option:
         at the centres of the corner pixels, linspace(-1, 1, W)).""")
 
+    # edge inputs (issue 15, conformance/subjects/edge_inputs.py)
+    leaky_relu_nan_gradient: str = _doc(
+        """leaky_relu's gradient at a NaN input. 'slope' (torch 2.13 ``leaky_relu_backward``:
+        ``x > 0 ? g : g * slope``, so NaN takes the negative slope). 'one' (chainer 7.8.1
+        ``_LeakyReLUGrad``: ``gy[x <= 0] *= slope``, so NaN keeps the gradient, 1).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -878,6 +887,7 @@ TORCH = Policy(
     prelu_slope_shape="channels", prelu_zero_gradient="slope",
     bilinear_weight_layout="out_in1_in2", bilinear_linear_terms=False,
     gru_cell_reset_gate="after_matmul", gru_cell_update_gate="keeps_state",
+    leaky_relu_nan_gradient="slope",  # edge inputs (issue 15)
 )
 
 CHAINER = Policy(
@@ -936,7 +946,9 @@ CHAINER = Policy(
                    ("repeated_axis", "ValueError"), ("index", "IndexError"),
                    ("dtype", "InvalidType"), ("complex", "InvalidType"),
                    ("value", "ValueError"), ("empty_axis", "ValueError"),
-                   ("permute_axis", "AxisError")),
+                   ("permute_axis", "AxisError"),
+                   # max_pooling_2d asserts on a one-element tuple (issue 15, edge inputs)
+                   ("max_pooling_2d_one_element", "AssertionError")),
     empty_mean_axis="raise",
     clip_none_bound="unbounded",
     matmul_error_names_op=False,
@@ -970,6 +982,7 @@ CHAINER = Policy(
     prelu_slope_shape="leading_axes", prelu_zero_gradient="one",
     bilinear_weight_layout="in1_in2_out", bilinear_linear_terms=True,
     gru_cell_reset_gate="before_matmul", gru_cell_update_gate="takes_candidate",
+    leaky_relu_nan_gradient="one",  # edge inputs (issue 15)
 )
 
 CHAINER5 = dataclasses.replace(

@@ -17,6 +17,7 @@ from . import losses_shape2  # noqa: F401  (losses and shape/maths ops, issue 17
 from . import normalization  # noqa: F401  (normalisation and regularisation, issue 17)
 from . import engine_more  # noqa: F401  (engine semantics of issue 17)
 from . import layers_more  # noqa: F401  (convolutions, PReLU, Bilinear, GRU, issue 17)
+from . import edges  # noqa: F401  (edge inputs, issue 15)
 from .core import CASES, Case, applicable, behaviour, by_name, f32
 
 

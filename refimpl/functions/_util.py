@@ -46,7 +46,10 @@ _KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "mean_dtype": "dty
                   "mean_axis": "axis", "where_shape": "shape", "where_dtype": "dtype",
                   "reshape_infer": "shape", "split_zero": "value"}
 # the class where a policy lists the kind nowhere
-_KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError", "str_index": "IndexError"}
+_KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError", "str_index": "IndexError",
+                 # a one-element tuple where the pooling policy reads none (issue 15)
+                 "max_pooling_2d_one_element": "ValueError",
+                 "average_pooling_2d_one_element": "ValueError"}
 
 
 def argument_error(kind, message, function_name=""):

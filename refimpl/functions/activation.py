@@ -56,7 +56,10 @@ class LeakyReLU(_Masked):
 
     def slope(self, x):
         xp = _backend.get_array_module(x)
-        return xp.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
+        one, negative = x.dtype.type(1), x.dtype.type(self.negative_slope)
+        if _semantics.current().leaky_relu_nan_gradient == "one":  # chainer: NaN passes
+            return xp.where(x <= 0, negative, one)
+        return xp.where(x > 0, one, negative)  # torch: NaN takes the slope
 
 
 class Clip(_Masked):

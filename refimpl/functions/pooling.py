@@ -13,7 +13,7 @@ import numbers
 
 from .. import _backend, policies as _policies
 from ..function import Function
-from ._util import as_variable
+from ._util import argument_error, as_variable
 from .conv import ConvGeometry, _pair, _padded, _policy_value, conv_outsize
 from .shape import reshape
 
@@ -235,6 +235,13 @@ def _geometry(function_name, x, ksize, stride, pad, rule, pad_limit):
     if x.dtype.kind != "f":
         raise TypeError(f"{function_name}: x must have a floating-point dtype, got "
                         f"x.dtype={x.dtype}")
+    for name, value in (("ksize", ksize), ("stride", stride), ("pad", pad)):  # issue 15
+        if (isinstance(value, (tuple, list)) and len(value) == 1
+                and not _policy_value("pooling_one_element_tuple")):
+            raise argument_error(f"{function_name}_one_element", (
+                f"{function_name}: {name} must be an int or a pair of ints (the policy "
+                f"{_policies.current().name!r} does not read a one-element tuple as both "
+                f"axes), got {name}={value!r}"), function_name)
     ksize = _pair(_one_element(ksize), "ksize", function_name, 1)
     stride = ksize if stride is None else _pair(_one_element(stride), "stride", function_name, 1)
     pad = _pair(_one_element(pad), "pad", function_name, 0)

@@ -653,8 +653,8 @@ def test_pooling_one_element_tuple(policy):
         if policy == "torch":
             assert F.max_pool2d(x, (2,), (2,), (1,)).shape == (1, 1, 3, 3)
             assert F.avg_pool2d(x, 2, 2, (1,)).shape == (1, 1, 3, 3)
-        else:
-            with pytest.raises(ValueError, match="pad must be an int or a pair"):
+        else:  # chainer's max_pooling_2d asserts (error_classes, issue 15 edge inputs)
+            with pytest.raises(AssertionError, match="pad must be an int or a pair"):
                 F.max_pooling_2d(x, 2, 2, (1,))
 
 
@@ -1592,6 +1592,52 @@ def test_adam_weight_decay_and_grad_norm_clipping(policy):
 
 
 # --- edge inputs (issue 15, conformance/subjects/edge_inputs.py) ------------------------------
+
+
+@field("optimizer_defaults")
+def test_optimizer_defaults(policy):
+    """Two default steps from p = [1, -2] with gradients [0.5, -1], [0.25, 2] (the values of
+    torch 2.13 and chainer 7.8.1, conformance/behaviours/engine_more.py)."""
+    from refimpl.optimizers.rules import default_step
+    torch_like = policies.get_policy(policy).optimizer_defaults == "torch"
+    expected = {"sgd": [0.99925, -2.001] if torch_like else [0.9925, -2.01],
+                "adagrad": ([0.98552786, -1.99894427] if torch_like
+                            else [0.99855279, -1.99989443]),
+                "adadelta": ([0.9947527, -2.00087833] if torch_like
+                             else [0.99264145, -2.00121322])}
+    for family, values in expected.items():
+        param, state = np.array([1.0, -2.0]), {}
+        with refimpl.semantics(policy):
+            for grad in ([0.5, -1.0], [0.25, 2.0]):
+                param, state = default_step(family, param, np.array(grad), state)
+        np.testing.assert_allclose(param, values, rtol=1e-7, err_msg=family)
+
+
+
+# --- edge inputs (issue 15, conformance/subjects/edge_inputs.py) ------------------------------
+
+@field("leaky_relu_nan_gradient")
+def test_leaky_relu_nan_gradient(policy):
+    x = V([np.nan, 0.0, 1.0, -1.0], policy, dtype=np.float64)
+    with refimpl.semantics(policy):
+        (gx,) = refimpl.grad([F.sum(F.leaky_relu(x, 0.1))], [x])
+        value = F.leaky_relu(x, 0.1).data
+    at_nan = 1.0 if refimpl.POLICIES[policy].leaky_relu_nan_gradient == "one" else 0.1
+    np.testing.assert_array_equal(gx.data, [at_nan, 0.1, 1.0, 0.1])
+    assert np.isnan(value[0])  # the value at NaN is NaN either way
+
+
+def test_pooling_one_element_tuple_error_class():
+    """Where a one-element tuple is refused, each policy raises its framework's class
+    (error_classes kinds 'max_pooling_2d_one_element', 'average_pooling_2d_one_element')."""
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    with refimpl.semantics("chainer"):
+        with pytest.raises(AssertionError, match=r"pad=\(1,\)"):
+            F.max_pooling_2d(x, 2, 2, (1,))
+        with pytest.raises(ValueError, match=r"ksize=\(2,\)"):
+            F.average_pooling_2d(x, (2,), 2)
+    with refimpl.semantics("torch"):
+        assert F.max_pooling_2d(x, 2, 2, (1,)).shape == (1, 1, 3, 3)
 
 
 @field("optimizer_defaults")
