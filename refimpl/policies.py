@@ -652,6 +652,13 @@ class Policy:
         no lr; AdamW weight_decay_rate 0). The update formulas of SGD, Adagrad and Adadelta
         are the same in both, so a port that keeps the defaults changes only these.""")
 
+    optimizer_none_grad: str = _doc(
+        """What an optimizer step does to a parameter whose ``.grad`` is None. 'skip' (torch
+        2.13: the parameter and its state are left alone). 'zeros' (chainer 7.8.1: the
+        gradient is taken as zeros, so momentum (and Adam's moments) still move it: with
+        MomentumSGD(lr=0.1, momentum=0.9) after a step with gradient 1, two steps without a
+        gradient move p from -0.1 to -0.19 and -0.271).""")
+
     multistep_repeated_milestones: str = _doc(
         """A multi-step schedule whose milestones repeat (e.g. (2, 2, 4)). 'count' (torch 2.13
         ``MultiStepLR``: a milestone listed twice multiplies by gamma twice at that step).
@@ -882,6 +889,7 @@ TORCH = Policy(
     lr_schedule_form="recursive", multistep_repeated_milestones="count",
     momentum_lr_form="lr_outside", adam_eps_placement="after_bias_correction",
     adam_weight_decay="l2", grad_norm_clipping="coef_with_eps", optimizer_defaults="torch",
+    optimizer_none_grad="skip",
     # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
     conv_transpose_output_size="output_padding", depthwise_weight_layout="grouped",
     prelu_slope_shape="channels", prelu_zero_gradient="slope",
@@ -976,7 +984,7 @@ CHAINER = Policy(
     lr_schedule_form="closed_form", multistep_repeated_milestones="one_per_call",
     momentum_lr_form="lr_inside", adam_eps_placement="before_bias_correction",
     adam_weight_decay="decoupled", grad_norm_clipping="rate_if_above",
-    optimizer_defaults="chainer",
+    optimizer_defaults="chainer", optimizer_none_grad="zeros",
     # layers: convolutions, PReLU, Bilinear, GRU (issue 17)
     conv_transpose_output_size="outsize", depthwise_weight_layout="multiplier_first",
     prelu_slope_shape="leading_axes", prelu_zero_gradient="one",

@@ -315,3 +315,12 @@ def optimizer_defaults(adapter, record):
     grads = [numpy.array([0.5, -1.0]), numpy.array([0.25, 2.0])]
     for family in ("sgd", "adagrad", "adadelta"):
         record(family, adapter.default_optimizer_steps(family, numpy.array([1.0, -2.0]), grads))
+
+
+@behaviour("optimizer_none_grad")
+def optimizer_step_without_grad(adapter, record):
+    """Momentum SGD (lr 0.1, momentum 0.9; torch SGD, chainer MomentumSGD) from p = 0: a step
+    with gradient 1, then two with p.grad None: torch skips p (-0.1, -0.1, -0.1), chainer
+    takes zeros and the momentum moves p (-0.1, -0.19, -0.271)."""
+    record("p", adapter.momentum_sgd_steps(numpy.zeros(1), [numpy.ones(1), None, None],
+                                           [0.1, 0.1, 0.1], 0.9))

@@ -327,8 +327,8 @@ class Adapter:
     def momentum_sgd_steps(self, param, grads, lrs, momentum):
         """The framework's idiomatic momentum SGD (torch ``SGD(lr, momentum)``, chainer
         ``MomentumSGD``) on one parameter starting at ``param`` (NumPy), one step per
-        gradient in ``grads`` with the lr of ``lrs`` set before it; the parameter after each
-        step, as NumPy arrays."""
+        gradient in ``grads`` (None: the parameter's grad is None at that step) with the lr
+        of ``lrs`` set before it; the parameter after each step, as NumPy arrays."""
         raise NotSupported(f"{self.name} adapter has no momentum SGD")
 
 

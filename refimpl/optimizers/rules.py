@@ -5,6 +5,7 @@ Each returns ``(new_param, new_state)`` and mutates nothing; see ``torch_rules``
 ``state`` means a fresh parameter (torch's Adagrad state comes from
 ``torch_rules.adagrad_init``, as torch creates it in the constructor).
 """
+from .._backend import get_array_module
 from . import chainer_rules, torch_rules
 
 RULES = {
@@ -31,9 +32,15 @@ def momentum_step(param, grad, state, lr, momentum):
     """One step of the active policy's idiomatic momentum SGD (policy ``momentum_lr_form``):
     'lr_outside' torch ``SGD(lr, momentum)`` (``b = mu b + g; p -= lr b``), 'lr_inside'
     chainer ``MomentumSGD(lr, momentum)`` (``v = mu v - lr g; p += v``). Returns
-    ``(new_param, new_state)``; ``lr`` may change between steps."""
+    ``(new_param, new_state)``; ``lr`` may change between steps. A ``grad`` of None follows
+    the policy's ``optimizer_none_grad``."""
     from .. import policies
-    if policies.current().momentum_lr_form == "lr_outside":
+    policy = policies.current()
+    if grad is None:
+        if policy.optimizer_none_grad == "skip":
+            return param, state
+        grad = get_array_module(param).zeros_like(param)
+    if policy.momentum_lr_form == "lr_outside":
         return torch_rules.sgd(param, grad, state, {"lr": lr, "momentum": momentum,
                                                     "dampening": 0, "weight_decay": 0,
                                                     "nesterov": False})

@@ -1657,3 +1657,15 @@ def test_optimizer_defaults(policy):
             for grad in ([0.5, -1.0], [0.25, 2.0]):
                 param, state = default_step(family, param, np.array(grad), state)
         np.testing.assert_allclose(param, values, rtol=1e-7, err_msg=family)
+
+
+@field("optimizer_none_grad")
+def test_optimizer_none_grad(policy):
+    from refimpl.optimizers.rules import momentum_step
+    param, state, values = np.zeros(1), {}, []
+    with refimpl.semantics(policy):
+        for grad in (np.ones(1), None, None):
+            param, state = momentum_step(param, grad, state, 0.1, 0.9)
+            values.append(param.item())
+    skip = policies.get_policy(policy).optimizer_none_grad == "skip"
+    assert values == pytest.approx([-0.1, -0.1, -0.1] if skip else [-0.1, -0.19, -0.271])

@@ -249,7 +249,7 @@ class ChainerAdapter(Adapter):
         values = []
         for grad, lr in zip(grads, lrs):
             optimizer.lr = lr
-            link.p.grad = numpy.array(grad, dtype=param.dtype)
+            link.p.grad = None if grad is None else numpy.array(grad, dtype=param.dtype)
             optimizer.update()
             values.append(self.to_numpy(link.p))
         return values

@@ -268,6 +268,7 @@ class RefimplAdapter(Adapter):
         param, state, values = numpy.array(param), {}, []
         for grad, lr in zip(grads, lrs):
             param, state = refimpl.optimizers.rules.momentum_step(
-                param, numpy.array(grad, dtype=param.dtype), state, lr, momentum)
+                param, None if grad is None else numpy.array(grad, dtype=param.dtype), state,
+                lr, momentum)
             values.append(param)
         return values

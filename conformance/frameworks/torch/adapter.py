@@ -214,7 +214,8 @@ class TorchAdapter(Adapter):
         values = []
         for grad, lr in zip(grads, lrs):
             optimizer.param_groups[0]["lr"] = lr
-            p.grad = self.torch.tensor(numpy.array(grad, dtype=param.dtype))
+            p.grad = None if grad is None else self.torch.tensor(numpy.array(grad,
+                                                                             dtype=param.dtype))
             optimizer.step()
             values.append(self.to_numpy(p))
         return values
