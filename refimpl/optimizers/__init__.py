@@ -22,11 +22,15 @@ momentum form          b = mu b + (1-damp) g (b_1 = g); p -= lr b   v = mu v - l
                        (same for constant lr; differ when lr changes mid-training: policy
                        field momentum_lr_form; chainer's CorrectedMomentumSGD is torch's form)
 Adam eps               p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps)    p -= alpha sqrt(c2)/c1 * m/(sqrt(v) + eps)
+                       (policy field adam_eps_placement)
 Adam weight decay      Adam: g += wd p; AdamW: p *= 1 - lr wd       p -= eta wd p (not scaled by alpha)
+                       (policy field adam_weight_decay)
 grad None              parameter and its state skipped              treated as zeros (momentum still moves it)
 norm clipping          g *= min(max/(norm + 1e-6), 1), any p-norm   g *= thr/norm only if norm > thr, L2
+                       (policy field grad_norm_clipping)
 weight decay / L1      optimizer hyperparameter                     hooks WeightDecay / Lasso
 defaults               SGD lr 1e-3, Adagrad lr 1e-2 eps 1e-10       SGD lr 0.01, AdaGrad lr 1e-3 eps 1e-8
+                       (policy field optimizer_defaults)
 =====================  ===========================================  =======================================
 """
 from . import chainer_rules, chainer_style, hooks, rules, torch_rules, torch_style
