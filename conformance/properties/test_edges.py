@@ -24,6 +24,7 @@ Python's own operators and never calls the framework); the cell skips when that 
 with the reasons. Every input is run and the cell fails once, naming each disagreement.
 """
 import inspect
+import warnings
 
 import numpy
 
@@ -79,7 +80,15 @@ def _expressible(function, item):
 
 def run(adapter, function, item, device, *, gradient):
     """What ``function`` does on ``item``: ('raises', class name) or ('ok', outputs, dtypes,
-    gradients): outputs and gradients as NumPy arrays (gradients None unless ``gradient``)."""
+    gradients): outputs and gradients as NumPy arrays (gradients None unless ``gradient``).
+    NumPy's floating-point warnings (NaN and inf are the point here) are silenced; they change
+    no value."""
+    with warnings.catch_warnings(), numpy.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _run(adapter, function, item, device, gradient=gradient)
+
+
+def _run(adapter, function, item, device, *, gradient):
     _expressible(function, item)
     sample = item.sample
     wants = [gradient and item.grad and numpy.asarray(a).dtype.kind == "f"
