@@ -110,8 +110,10 @@ def test_edge_inputs_are_well_formed():
 
 
 def test_an_input_the_binding_cannot_express_is_left_out(session, needs):
-    """sub's edge inputs are two Python numbers, which torch's operator binding leaves to
-    Python: the cell skips with that reason."""
-    needs("torch")
-    record = harness.run_cell(test_edges, session, cell("edges.values", "sub"))
+    """sub's edge inputs are two Python numbers, which chainer's operator binding leaves to
+    Python (chainer has no function form of sub): the cell skips with that reason; torch's
+    binding calls torch.sub and is compared."""
+    needs("torch", "chainer")
+    record = harness.run_cell(test_edges, session, cell("edges.values", "sub", "chainer"))
     assert record["outcome"] == "skip" and "Python's operators" in record["message"], record
+    assert harness.run_cell(test_edges, session, cell("edges.values", "sub"))["outcome"] == "pass"

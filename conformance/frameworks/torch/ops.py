@@ -13,6 +13,14 @@ def _all_dims(x):
     return tuple(range(x.dim()))
 
 
+def _numbers(a, b):
+    """Whether both operands are Python numbers: the operator form would be Python's own
+    arithmetic, never torch's, so the binding calls torch's function (``torch.add(2, 3)`` is
+    a 0-d int64 tensor; ``torch.pow(2, 3)`` raises TypeError): the ``number_operands`` edge
+    inputs (issue 15)."""
+    return all(isinstance(v, (bool, int, float, complex)) for v in (a, b))
+
+
 def _index(key):
     """A NumPy index (arrays, or tuples holding them) as torch accepts it."""
     if isinstance(key, tuple):
@@ -27,22 +35,32 @@ def abs(x):
 
 
 def add(a, b):
+    if _numbers(a, b):  # two Python numbers (issue 15 edge inputs)
+        return torch.add(a, b)
     return a + b
 
 
 def sub(a, b):
+    if _numbers(a, b):  # two Python numbers (issue 15 edge inputs)
+        return torch.sub(a, b)
     return a - b
 
 
 def mul(a, b):
+    if _numbers(a, b):  # two Python numbers (issue 15 edge inputs)
+        return torch.mul(a, b)
     return a * b
 
 
 def div(a, b):
+    if _numbers(a, b):  # two Python numbers (issue 15 edge inputs)
+        return torch.div(a, b)
     return a / b
 
 
 def pow(a, b):
+    if _numbers(a, b):  # two Python numbers (issue 15 edge inputs)
+        return torch.pow(a, b)
     return a ** b
 
 
