@@ -207,7 +207,11 @@ def within(actual, expected, tolerance, allowance=None):
     actual = numpy.asarray(actual, dtype=numpy.float64)
     expected = numpy.asarray(expected, dtype=numpy.float64)
     atol = tolerance.atol if allowance is None else tolerance.atol + allowance
-    with numpy.errstate(invalid="ignore"):
-        close = numpy.isclose(actual, expected, rtol=tolerance.rtol, atol=atol, equal_nan=True)
+    atol = numpy.broadcast_to(atol, expected.shape)  # isclose masks a non-finite element
+    with numpy.errstate(invalid="ignore"):            # but not an array atol (NumPy 1.26)
+        finite = numpy.isfinite(actual) & numpy.isfinite(expected)
+        close = ((finite & (numpy.abs(actual - expected)
+                            <= atol + tolerance.rtol * numpy.abs(expected)))
+                 | (actual == expected) | (numpy.isnan(actual) & numpy.isnan(expected)))
     one_nan = numpy.isnan(actual) != numpy.isnan(expected)
     return bool(numpy.all(close & ~one_nan))
