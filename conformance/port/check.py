@@ -290,7 +290,7 @@ class _Check:
             elif not input_ok:
                 row["status"] = "diverges"
                 self._diagnose_gap(k, position, event, other, source_units)
-            elif state_ok and self._amplified(row, event, other):
+            elif self._amplified(row, event, other):
                 row["status"] = "ok"
             else:
                 row["status"] = "diverges"
@@ -318,18 +318,23 @@ class _Check:
         return False
 
     def _amplified(self, row, event, other):
-        """Whether the target layer, run on the source's input, gives the source's output: then
-        the layer computes the same function and the difference is its amplification of the
-        (within tolerance) difference of its input (e.g. batch statistics of a few values)."""
-        isolated = self.target.module.rerun(self.target_model, other["path"], event["inputs"],
-                                            self.train)
-        if isolated is None:
+        """Whether the target layer, run on the source's input from the running statistics
+        the forward started from, gives the source's output and statistics: then the layer
+        computes the same function, and the difference is its amplification of the (within
+        tolerance) difference of its input (e.g. batch statistics of a few values)."""
+        rerun = self.target.module.rerun(self.target_model, other["path"], event["inputs"],
+                                         self.train, self.source_buffers.get(event["path"]))
+        if rerun is None:
             return False
-        row["isolated"] = difference(isolated, event["output"], self.dtype)
-        if row["isolated"]["ok"]:
+        output, state = rerun
+        row["isolated"] = difference(output, event["output"], self.dtype)
+        row["isolated_state"] = [dict(difference(state.get(r), v, self.dtype), role=r)
+                                 for r, v in event["state"].items()]
+        ok = row["isolated"]["ok"] and all(s["ok"] for s in row["isolated_state"])
+        if ok:
             row["note"] = ("amplified: on the source's input this layer gives the source's "
-                           "output; the difference comes from its input's")
-        return row["isolated"]["ok"]
+                           "output and statistics; the difference comes from its input's")
+        return ok
 
     def _diagnose_unit(self, k, position, event, other, target_error):
         target_path = other["path"] if other else None

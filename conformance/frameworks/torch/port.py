@@ -299,17 +299,22 @@ class Session:
         return parameters(self.model)
 
 
-def rerun(model, path, inputs, train=True):
-    """The output of the unit at ``path`` on ``inputs`` (NumPy arrays), run on a copy of it
-    (its buffers are left as they are); None for a unit whose state is not an input
-    (LSTMCell)."""
+def rerun(model, path, inputs, train=True, buffers=None):
+    """(output, buffers after) of the unit at ``path`` run on ``inputs`` (NumPy arrays), on a
+    copy of it whose buffers are first set to ``buffers`` ({role: array}, e.g. the running
+    statistics before the forward); the model is left as it is. None for a unit whose state
+    is not an input (LSTMCell)."""
     module = units(model)[path]
-    if kind_of(module) == "lstm":
+    kind = kind_of(module)
+    if kind == "lstm":
         return None
     module = copy.deepcopy(module)
     module.train(train)
     with torch.no_grad(), _one_thread():
-        return _array(module(*[_tensor(a) for a in inputs]))
+        for role, array in (buffers or {}).items():
+            getattr(module, role).copy_(torch.from_numpy(numpy.ascontiguousarray(array)))
+        output = _array(module(*[_tensor(a) for a in inputs]))
+    return output, export_buffers(module, kind)
 
 
 def buffers(model):
