@@ -173,6 +173,9 @@ def _cases():
             add(_edge(f"cross_entropy_probabilities_{reduction}_{smoothing}", "cross_entropy",
                       "probability_targets", {"x": logits, "t": probabilities},
                       reduction=reduction, label_smoothing=smoothing))
+    for reduce in ("mean", "no"):  # chainer's signature; its soft targets are constants
+        add(_edge(f"softmax_cross_entropy_probabilities_{reduce}", "softmax_cross_entropy",
+                  "probability_targets", {"x": logits}, t=probabilities, reduce=reduce))
     # --- squeeze of an axis whose length is not 1 (squeeze_non_unit_axis) ----------------------
     for shape, axis in [((2, 3), 0), ((2, 1, 3), (0, 1)), ((2, 3), -1), ((1, 3), (0, 1))]:
         add(_edge(f"squeeze_{'x'.join(map(str, shape))}_{axis}", "squeeze", "non_unit_squeeze",

@@ -31,7 +31,7 @@ from ..function import Function
 from ..variable import Variable
 from ._util import as_variable
 from .math import sigmoid
-from .reduction import GatherAlongAxis, mean, sum as _sum
+from .reduction import GatherAlongAxis, logsumexp as _logsumexp, mean, sum as _sum
 from .shape import reshape
 from .softmax import log_softmax
 
@@ -577,9 +577,8 @@ def chainer_softmax_cross_entropy(x, t, normalize=True, cache_score=True, class_
     x = as_variable(x, "x")
     labels = _label_array("t", t, x)
     _check_chainer_reduce(reduce)
-    if labels.dtype.kind == "f":
-        raise NotImplementedError("soft targets (a float t) are not modelled by "
-                                  "chainer_softmax_cross_entropy")
+    if labels.dtype.kind == "f":  # soft targets (issue 15 edge inputs)
+        return _chainer_soft_target(x, labels, reduce, enable_double_backprop)
     _chainer_labels_check(x, labels, ignore_label)
     class_weight = _chainer_class_weight(class_weight, x)
     xp = _backend.get_array_module(x.data)
@@ -595,6 +594,31 @@ def chainer_softmax_cross_entropy(x, t, normalize=True, cache_score=True, class_
     if reduce == "no":
         return loss
     return _sum(loss) * _reciprocal_count(valid.sum() if normalize else x.shape[0], x)
+
+
+def _chainer_soft_target(x, t, reduce, enable_double_backprop):
+    """chainer 7.8.1's soft-target loss ('cross-entropy'): ``t`` of x's shape holds class
+    probabilities (a constant: chainer gives it no gradient); ``l = -sum_c t log_softmax(x)``
+    over axis 1, ``reduce='mean'``: ``sum(l) / (x.size / x.shape[1])`` (``normalize``,
+    ``class_weight`` and ``ignore_label`` take no part). chainer's backward is ``(softmax(x) -
+    t) gy``, the derivative of the value only where each ``t`` sums to 1 over the classes:
+    modelled exactly, the value as ``-sum t x + lse + (sum t - 1) lse`` with the last
+    ``lse`` a constant."""
+    if x.ndim < 2 or x.dtype.kind != "f" or t.shape != x.shape:
+        raise RuntimeError(f"An Expr instance cannot be evaluated as bool. (chainer's "
+                           f"softmax_cross_entropy type check failed: soft targets need float x "
+                           f"and float t of x's shape; got x {x.dtype} {x.shape}, t {t.dtype} "
+                           f"{t.shape})")
+    xp = _backend.get_array_module(x.data)
+    t = Variable._constant(xp.asarray(t, dtype=x.dtype))
+    if not enable_double_backprop:
+        x = FirstOrderOnly()(x)
+    lse = _logsumexp(x, axis=1)
+    extra = _sum(t, axis=1) - x.dtype.type(1)
+    loss = -_sum(t * x, axis=1) + lse + extra * Variable._constant(lse.data)
+    if reduce == "no":
+        return loss
+    return _sum(loss) * _reciprocal_count(x.size // x.shape[1], x)
 
 
 __all__ = ["binary_cross_entropy_with_logits", "chainer_softmax_cross_entropy",
