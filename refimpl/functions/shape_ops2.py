@@ -19,6 +19,7 @@ from .math import sqrt
 from .reduction import mean, sum as _sum
 from .broadcast import broadcast_to
 from .shape import Transpose, reshape, stack
+from .shape_more import _Copy
 
 
 # --------------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ def depth2space(x, r):
         blocks = Transpose((0, 1, 4, 2, 5, 3))(reshape(x, (n, c, r, r, h, w)))
     else:
         blocks = Transpose((0, 3, 4, 1, 5, 2))(reshape(x, (n, r, r, c, h, w)))
-    return reshape(blocks, (n, c, h * r, w * r))
+    return _Copy()(reshape(blocks, (n, c, h * r, w * r)))  # torch's kernel: a new tensor
 
 
 def space2depth(x, r):
@@ -294,7 +295,7 @@ def space2depth(x, r):
         blocks = Transpose((0, 1, 3, 5, 2, 4))(blocks)
     else:
         blocks = Transpose((0, 3, 5, 1, 2, 4))(blocks)
-    return reshape(blocks, (n, c * r * r, h, w))
+    return _Copy()(reshape(blocks, (n, c * r * r, h, w)))  # torch's kernel: a new tensor
 
 
 def _pair(value, name):
