@@ -35,7 +35,7 @@ NAN, INF = float("nan"), float("inf")
 # The edge classes (``EdgeInput.edge``).
 EDGES = ("nan", "inf", "zero_base", "negative_base", "empty_axis", "zero_dim_keepdims",
          "number_operands", "python_complex", "probability_targets", "non_unit_squeeze",
-         "legacy_empty", "one_element_tuple", "non_contiguous")
+         "legacy_empty", "one_element_tuple", "non_contiguous", "large", "tiny", "broadcast")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,6 +219,33 @@ def _cases():
                   views=[("a", "getitem", {"key": (slice(None), slice(None, None, 2))})]))
         add(_edge(f"transposed_reshape_{tag}", "reshape", "non_contiguous", {"x": base},
                   views=transposed, shape=(12,)))
+    # --- large and tiny magnitudes (overflow, underflow, subnormals) ----------------------------
+    for dtype in (numpy.float32, numpy.float64):
+        tag = numpy.dtype(dtype).name
+        big = numpy.finfo(dtype).max
+        large = numpy.array([-1e4, -100.0, 100.0, 1e4, 0.5 * big], dtype=dtype)
+        tiny = numpy.array([numpy.finfo(dtype).tiny, numpy.finfo(dtype).tiny / 4, -1e-30, 1e-30,
+                            0.0], dtype=dtype)
+        for subject, kwargs in [("exp", {}), ("tanh", {}), ("sigmoid", {}), ("softmax", {"axis": 0}),
+                                ("log_softmax", {"axis": 0}), ("logsumexp", {"axis": 0}),
+                                ("sum", {}), ("mean", {}), ("square", {}), ("sqrt", {}),
+                                ("log1p", {}), ("expm1", {}), ("softplus", {}),
+                                ("log_sigmoid", {})]:
+            add(_edge(f"large_{subject}_{tag}", subject, "large", {"x": large}, **kwargs))
+        for subject, kwargs in [("log", {}), ("sqrt", {}), ("reciprocal", {}), ("rsqrt", {}),
+                                ("log1p", {}), ("expm1", {}), ("abs", {}), ("tanh", {}),
+                                ("sigmoid", {}), ("sign", {})]:
+            add(_edge(f"tiny_{subject}_{tag}", subject, "tiny", {"x": tiny}, **kwargs))
+        add(_edge(f"tiny_div_{tag}", "div", "tiny", {"a": numpy.ones(5, dtype=dtype), "b": tiny}))
+    # --- broadcast operands -------------------------------------------------------------------
+    column, row = grid(3, 1), grid(1, 4) + 0.1
+    for subject in ("add", "sub", "mul", "div", "maximum", "minimum"):
+        add(_edge(f"broadcast_{subject}", subject, "broadcast", {"a": column, "b": row}))
+        add(_edge(f"broadcast_0d_{subject}", subject, "broadcast",
+                  {"a": numpy.array(1.5), "b": grid(2, 3) + 0.05}))
+    add(_edge("broadcast_pow", "pow", "broadcast", {"a": numpy.abs(column) + 0.5, "b": row}))
+    add(_edge("broadcast_where", "where", "broadcast", {"x": column, "y": row},
+              condition=numpy.array([[True, False, True, False]])))
     return tuple(cases)
 
 
