@@ -406,8 +406,9 @@ class Policy:
         without them uses its 'shape', 'dtype', 'axis' class: chainer 5.4.0 differs),
         'str_operand' (a str operand of arithmetic: TypeError unless listed; chainer 5.4.0
         ValueError),
-        'mean_dtype' (the mean of integers; a policy without it uses its 'dtype' class:
-        torch 2.15 raises NotImplementedError) and
+        'float_dtype' (an integer input to an op that needs floats: mean, normalize, the
+        normalisations, ...; a policy without it uses its 'dtype' class: torch 2.15 raises
+        NotImplementedError) and
         'name_axis' (a str axis of a reduction, which torch 2.9 to 2.12 read as a
         named-tensor dimension name: RuntimeError; a policy without the kind raises
         TypeError), 'max_pooling_2d_one_element', 'average_pooling_2d_one_element' (a
@@ -1013,9 +1014,10 @@ CHAINER6 = dataclasses.replace(CHAINER, name="chainer6", clip_none_bound="raise"
 
 TORCH215 = dataclasses.replace(
     TORCH, name="torch215", matmul_error_names_op=True,
-    # mean of an integer tensor: NotImplementedError (a RuntimeError) 'mean(): could not infer
-    # output dtype ... Got: Long' on 2.15.0; RuntimeError with the same message on 2.13.0
-    error_classes=TORCH.error_classes + (("mean_dtype", "NotImplementedError"),))
+    # an op that checks for a floating-point input (mean, normalize/vector_norm, var, std)
+    # raises NotImplementedError (a RuntimeError) on 2.15.0, e.g. 'mean(): could not infer
+    # output dtype ... Got: Long'; RuntimeError with the same messages on 2.13.0
+    error_classes=TORCH.error_classes + (("float_dtype", "NotImplementedError"),))
 
 TORCH29 = dataclasses.replace(
     TORCH, name="torch29", grad_unused_input="raise_unindexed",

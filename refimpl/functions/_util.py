@@ -24,12 +24,12 @@ def as_variable(value, name="x"):
 
 
 def float_input(x, name):
-    """``x`` as a Variable of a floating-point dtype; another dtype raises the policy's 'dtype'
-    error naming the function ``name``."""
+    """``x`` as a Variable of a floating-point dtype; another dtype raises the policy's
+    'float_dtype' error (its 'dtype' error unless listed) naming the function ``name``."""
     x = as_variable(x)
     if x.dtype.kind != "f":
-        raise argument_error("dtype", f"{name} needs a floating-point input, got "
-                                      f"x.dtype={x.dtype}", name)
+        raise argument_error("float_dtype", f"{name} needs a floating-point input, got "
+                                            f"x.dtype={x.dtype}", name)
     return x
 
 
@@ -42,7 +42,7 @@ _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeE
 
 
 #: A kind a policy may leave out, and the kind whose class it then takes.
-_KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "mean_dtype": "dtype",
+_KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "float_dtype": "dtype",
                   "mean_axis": "axis", "where_shape": "shape", "where_dtype": "dtype",
                   "reshape_infer": "shape", "split_zero": "value"}
 # the class where a policy lists the kind nowhere

@@ -89,8 +89,8 @@ def mean(x, axis=None, keepdims=False):
         count *= x.shape[a]
     if x.dtype.kind not in "fc":
         if _semantics.current().integer_arithmetic != "numpy":
-            raise argument_error("mean_dtype", f"mean needs a floating-point input, got "
-                                               f"x.dtype={x.dtype}", "Mean")
+            raise argument_error("float_dtype", f"mean needs a floating-point input, got "
+                                                f"x.dtype={x.dtype}", "Mean")
         x = Variable._constant(x.data.astype("float64"))  # NumPy: the mean of integers is float64
     if not count and _semantics.current().empty_mean_axis == "raise":
         raise ZeroDivisionError(f"mean: axis={axis!r} of x.shape={x.shape} holds no element "

@@ -798,16 +798,17 @@ def test_torch29_is_torch_but_for_the_unused_input_message_and_named_axes():
         assert refimpl.grad([F.sum(x * 2)], [x, unused], allow_unused=True)[1] is None
 
 
-def test_torch215_raises_not_implemented_for_the_mean_of_integers():
-    """torch 2.15.0: NotImplementedError (a RuntimeError subclass) for the mean of an int64
-    tensor, 2.13.0: RuntimeError, same message (both run on this machine)."""
+def test_torch215_raises_not_implemented_for_integers_where_floats_are_needed():
+    """torch 2.15.0: NotImplementedError (a RuntimeError subclass) for the mean and the L2
+    normalisation of an int64 tensor, 2.13.0: RuntimeError, same messages (both run here)."""
     assert set(policies.TORCH215.error_classes) - set(policies.TORCH.error_classes) == {
-        ("mean_dtype", "NotImplementedError")}
+        ("float_dtype", "NotImplementedError")}
     for policy, error in (("torch", RuntimeError), ("torch215", NotImplementedError)):
         with refimpl.semantics(policy):
-            with pytest.raises(RuntimeError, match="x.dtype=int64") as info:
-                F.mean(refimpl.Variable(np.array([1, 2])))
-            assert type(info.value) is error
+            for function in (F.mean, F.normalize):
+                with pytest.raises(RuntimeError, match="x.dtype=int64") as info:
+                    function(refimpl.Variable(np.array([[1, 2]])))
+                assert type(info.value) is error
 
 
 def test_torch215_is_torch_but_for_the_mm_message():
