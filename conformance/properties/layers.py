@@ -9,9 +9,9 @@ case in float64 under the framework's policy.
 """
 import numpy
 
-from ..checks import layers, repro
+from ..checks import layers, repro, tolerances
 from ..harness import run_examples
-from .common import compare_arrays, framework_call, reference_call, reference_name
+from .common import compare_arrays, framework_call, prepare, reference_call, reference_name
 
 
 def functional_subjects(family):
@@ -34,6 +34,15 @@ def describe_case(case):
             return "[" + ", ".join(show(v) for v in value) + "]"
         return repr(value)
     return show(case)
+
+
+def check_layer_run(session, cell, stats):
+    """A layer subject's cell (a ``Run`` record): its cases, the framework's run against
+    refimpl's in float64 at the cell dtype's 'grad' tolerance (``check_run``)."""
+    ctx = prepare(session, cell, stats, run_of=lambda plugin: layers.run_of(plugin, cell.subject))
+    tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
+    strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)
+    check_run(session, cell, stats, ctx, strategy, lambda case: tolerance)
 
 
 def check_run(session, cell, stats, ctx, strategy, tolerance, *, backward=True,

@@ -26,12 +26,12 @@ The GRU cell and ``nn.GRU``/``L.NStepGRU`` are runs of the 'rnn' family
 import numpy
 
 from .. import frameworks
-from ..checks import layers, tolerances
+from ..checks import layers
 from ..subjects.layer_strategies_more import invalid_calls
 from .calls import check_functional
 from .common import cells as subject_cells
 from .common import prepare, skip
-from .layers import check_run, functional_subjects
+from .layers import check_layer_run, functional_subjects
 
 CONV_SUBJECTS = functional_subjects("conv_nd")
 FUNCTION_SUBJECTS = functional_subjects("layer_function")
@@ -95,20 +95,13 @@ def check_errors(session, cell, stats):
                                   f"{shapes} {sample.kwargs}")
 
 
-def check_layer(session, cell, stats):
-    ctx = prepare(session, cell, stats, run_of=lambda plugin: layers.run_of(plugin, cell.subject))
-    tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
-    strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)
-    check_run(session, cell, stats, ctx, strategy, lambda case: tolerance)
-
-
 def check_cell(session, cell, stats):
     if cell.property == "layer.run":
         if not session.is_reference(cell.framework):
             reason = session.plugin(cell.framework).absent_dtype(cell.subject, cell.dtype)
             if reason:
                 skip(reason)
-        check_layer(session, cell, stats)
+        check_layer_run(session, cell, stats)
         return
     if cell.property.endswith(".errors"):
         check_errors(session, cell, stats)

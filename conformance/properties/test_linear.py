@@ -10,11 +10,10 @@ refimpl ``linear``/``nn.Linear`` under the framework's policy (``linear_input_la
   ``cleargrads()`` since a fresh chainer parameter's grad is NaN), its output and the
   gradients of x, W and b after ``sum(y * gy).backward()`` vs refimpl's ``nn.Linear`` run.
 """
-from ..checks import layers, tolerances
+from ..checks import layers
 from .common import cells as subject_cells
-from .common import prepare
 from .calls import check_functional
-from .layers import check_run, functional_subjects
+from .layers import check_layer_run, functional_subjects
 
 SUBJECTS = functional_subjects("linear")
 RUN_SUBJECTS = tuple(e.subject for e in layers.layer_entries("layer", "linear", "linear.layer"))
@@ -28,16 +27,9 @@ def cells(session):
             + subject_cells(session, "linear.layer", RUN_SUBJECTS))
 
 
-def check_layer(session, cell, stats):
-    ctx = prepare(session, cell, stats, run_of=lambda plugin: layers.run_of(plugin, cell.subject))
-    tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
-    strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)
-    check_run(session, cell, stats, ctx, strategy, lambda case: tolerance)
-
-
 def check_cell(session, cell, stats):
     if cell.property == "linear.layer":
-        check_layer(session, cell, stats)
+        check_layer_run(session, cell, stats)
     else:
         check_functional(session, cell, stats)
 

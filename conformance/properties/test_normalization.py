@@ -15,11 +15,11 @@ argument, LRN's parameterisation, the embedding's special id).
   gradients, running mean and variance after each step) and, for batch normalisation, an
   evaluation step with the running statistics, vs refimpl's layer run in float64.
 """
-from ..checks import layers, tolerances
+from ..checks import layers
 from .calls import check_functional
 from .common import cells as subject_cells
-from .common import prepare, skip
-from .layers import check_run, functional_subjects
+from .common import skip
+from .layers import check_layer_run, functional_subjects
 
 SUBJECTS = functional_subjects("normalization")
 RUN_SUBJECTS = tuple(e.subject for e in layers.layer_entries("layer", "normalization",
@@ -34,16 +34,9 @@ def cells(session):
             + subject_cells(session, "norm.layer", RUN_SUBJECTS))
 
 
-def check_layer(session, cell, stats):
-    ctx = prepare(session, cell, stats, run_of=lambda plugin: layers.run_of(plugin, cell.subject))
-    tolerance = stats.tolerance = tolerances.tolerance(cell.dtype, "grad")
-    strategy = layers.layer_entry(cell.subject).cases(ctx.adapter.features)
-    check_run(session, cell, stats, ctx, strategy, lambda case: tolerance)
-
-
 def check_cell(session, cell, stats):
     if cell.property == "norm.layer":
-        check_layer(session, cell, stats)
+        check_layer_run(session, cell, stats)
         return
     if cell.property == "norm.double_backward" and not session.is_reference(cell.framework):
         reason = session.plugin(cell.framework).absent_gradgrad(cell.subject)
