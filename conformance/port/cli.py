@@ -13,6 +13,7 @@ import textwrap
 
 from . import spec as spec_module
 from .check import check
+from .explain import diagnosis_lines
 from .sides import PortError
 
 EXIT_PASS, EXIT_DIVERGES, EXIT_INPUT = 0, 1, 2
@@ -84,29 +85,5 @@ def render_text(result):
                 for param in row.get("params", []) if param.get("problem")]
     for row in problems[:5]:
         lines.append(f"  mapping: {row.get('target')} {row.get('role', '')}: {row['problem']}")
-    diagnosis = result["diagnosis"]
-    if diagnosis:
-        lines.append(f"  {diagnosis['summary']}")
-        error = diagnosis.get("error") or {}
-        if error.get("max_abs_err") is not None:
-            lines.append(f"  divergence: max abs {error['max_abs_err']:.3g} against tolerance "
-                         f"{error['allowed']:.3g}")
-        elif error.get("shapes"):
-            lines.append(f"  divergence: shapes {error['shapes'][0]} (target) vs "
-                         f"{error['shapes'][1]} (source)")
-        if diagnosis.get("target_error"):
-            lines.append(f"  the target raised: {diagnosis['target_error']}")
-        if diagnosis.get("functions"):
-            lines.append(f"  between the layers: {', '.join(diagnosis['functions'])}")
-        for note in diagnosis.get("weights", []):
-            lines.append(f"  weights: {note}")
-        for key, (a, b) in diagnosis.get("config", {}).items():
-            lines.append(f"  argument {key}: {a!r} (source) vs {b!r} (target)")
-        for field in diagnosis.get("policy_fields", []):
-            lines.append(f"  policy field {field['field']}: {field['source']!r} (source) vs "
-                         f"{field['target']!r} (target)")
-        if diagnosis.get("explanation_note"):
-            lines.append(f"  note: {diagnosis['explanation_note']}")
-        if diagnosis.get("fix"):
-            lines.append(f"  fix: {diagnosis['fix']}")
+    lines += [f"  {line}" for line in diagnosis_lines(result["diagnosis"])]
     return "\n".join(lines)

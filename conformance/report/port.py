@@ -6,6 +6,7 @@ import glob
 import json
 import os
 
+from ..port.explain import diagnosis_lines
 from .text import e
 
 SCHEMA = "conformance-port/1"
@@ -77,30 +78,7 @@ def _check(result):
 def _diagnosis(diagnosis):
     if not diagnosis:
         return "<p>Forward, gradients and the step agree within tolerance.</p>"
-    items = [f"<li>{e(diagnosis.get('summary'))}</li>"]
-    error = diagnosis.get("error") or {}
-    if error.get("max_abs_err") is not None:
-        items.append(f"<li>max abs difference {e(_number(error['max_abs_err']))} against "
-                     f"tolerance {e(_number(error.get('allowed')))}</li>")
-    elif error.get("shapes"):
-        items.append(f"<li>shapes differ: {e(error['shapes'][0])} (port) vs "
-                     f"{e(error['shapes'][1])} (original)</li>")
-    if diagnosis.get("target_error"):
-        items.append(f"<li>the port raised: <code>{e(diagnosis['target_error'])}</code></li>")
-    if diagnosis.get("functions"):
-        items.append(f"<li>calls between the layers: {e(', '.join(diagnosis['functions']))}</li>")
-    for note in diagnosis.get("weights", []):
-        items.append(f"<li>weights: {e(note)}</li>")
-    for key, values in diagnosis.get("config", {}).items():
-        items.append(f"<li>argument <code>{e(key)}</code>: {e(values[0])} vs {e(values[1])}</li>")
-    for field in diagnosis.get("policy_fields", []):
-        items.append(f"<li>policy field <code>{e(field['field'])}</code>: {e(field['source'])} "
-                     f"vs {e(field['target'])}: {e(field.get('doc', ''))}</li>")
-    if diagnosis.get("explanation_note"):
-        items.append(f"<li>{e(diagnosis['explanation_note'])}</li>")
-    if diagnosis.get("fix"):
-        items.append(f"<li><strong>fix</strong>: {e(diagnosis['fix'])}</li>")
-    return f"<ul>{''.join(items)}</ul>"
+    return f"<ul>{''.join(f'<li>{e(line)}</li>' for line in diagnosis_lines(diagnosis))}</ul>"
 
 
 def _layers(result):
