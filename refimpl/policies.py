@@ -803,6 +803,13 @@ class Policy:
         ``x > 0 ? g : g * slope``, so NaN takes the negative slope). 'one' (chainer 7.8.1
         ``_LeakyReLUGrad``: ``gy[x <= 0] *= slope``, so NaN keeps the gradient, 1).""")
 
+    label_loss_soft_targets: bool = _doc(
+        """Whether chainer's ``softmax_cross_entropy`` (refimpl ``chainer_softmax_cross_entropy``)
+        takes a float ``t`` of x's shape as class probabilities. chainer 7.8.1: True (loss
+        ``-sum t log_softmax(x)``, gradient ``softmax(x) - t``, none for t). chainer 5.4.0 and
+        6.7.0: False (its type check wants integer labels: InvalidType). torch 2.13: True (its
+        ``cross_entropy`` takes probabilities; the field only concerns chainer's function).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -896,7 +903,7 @@ TORCH = Policy(
     prelu_slope_shape="channels", prelu_zero_gradient="slope",
     bilinear_weight_layout="out_in1_in2", bilinear_linear_terms=False,
     gru_cell_reset_gate="after_matmul", gru_cell_update_gate="keeps_state",
-    leaky_relu_nan_gradient="slope",  # edge inputs (issue 15)
+    leaky_relu_nan_gradient="slope", label_loss_soft_targets=True,  # edge inputs (issue 15)
 )
 
 CHAINER = Policy(
@@ -991,7 +998,7 @@ CHAINER = Policy(
     prelu_slope_shape="leading_axes", prelu_zero_gradient="one",
     bilinear_weight_layout="in1_in2_out", bilinear_linear_terms=True,
     gru_cell_reset_gate="before_matmul", gru_cell_update_gate="takes_candidate",
-    leaky_relu_nan_gradient="one",  # edge inputs (issue 15)
+    leaky_relu_nan_gradient="one", label_loss_soft_targets=True,  # edge inputs (issue 15)
 )
 
 CHAINER5 = dataclasses.replace(
@@ -1007,10 +1014,18 @@ CHAINER5 = dataclasses.replace(
     # float() (ValueError "could not convert string to float: 'x'")
     error_classes=CHAINER.error_classes + (
         ("where_shape", "AssertionError"), ("where_dtype", "AssertionError"),
-        ("mean_axis", "IndexError"), ("str_operand", "ValueError")),
+        ("mean_axis", "IndexError"), ("str_operand", "ValueError"),
+        # 5.4.0's max_pooling_2d unpacks a one-element tuple: ValueError (7.8.1 asserts)
+        ("max_pooling_2d_one_element", "ValueError")),
+    label_loss_soft_targets=False,  # 5.4.0: InvalidType for a float t (issue 15)
 )
 
-CHAINER6 = dataclasses.replace(CHAINER, name="chainer6", clip_none_bound="raise")
+CHAINER6 = dataclasses.replace(
+    CHAINER, name="chainer6", clip_none_bound="raise",
+    # 6.7.0 as 5.4.0 at the edge inputs (issue 15): max_pooling_2d unpacks a one-element
+    # tuple (ValueError), a float t of softmax_cross_entropy fails the type check
+    error_classes=CHAINER.error_classes + (("max_pooling_2d_one_element", "ValueError"),),
+    label_loss_soft_targets=False)
 
 TORCH215 = dataclasses.replace(
     TORCH, name="torch215", matmul_error_names_op=True,

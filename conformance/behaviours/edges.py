@@ -42,3 +42,18 @@ def pooling_one_element_tuple_class(adapter, record):
                                 functional_call(adapter, s, x, 2, 2, (1,))))
         if y is not None:
             record(f"{subject}(pad=(1,)).shape", list(y.shape))
+
+
+@behaviour("label_loss_soft_targets")
+def label_loss_soft_targets(adapter, record):
+    """chainer's softmax_cross_entropy with a float t of x's shape (class probabilities):
+    chainer 7.8.1 gives -sum t log_softmax(x) and the gradient softmax(x) - t; chainer 5.4.0
+    and 6.7.0 refuse it in their type check (InvalidType). torch's loss of this kind is its
+    own subject (cross_entropy): not run there."""
+    x = adapter.tensor(numpy.array([[2.0, 0.0, -1.0], [0.5, 0.5, 0.0]]), requires_grad=True)
+    t = numpy.array([[0.7, 0.2, 0.1], [0.0, 0.5, 0.5]])
+    y = _class_or_value(record, "loss", lambda: functional_call(adapter, "softmax_cross_entropy",
+                                                                x, t))
+    if y is not None:
+        adapter.backward(y)
+        record_grads(adapter, record, "loss", x=x)

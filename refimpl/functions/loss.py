@@ -25,11 +25,11 @@ import warnings
 
 import numpy
 
-from .. import _backend
+from .. import _backend, policies as _policies
 from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
-from ._util import as_variable
+from ._util import argument_error, as_variable
 from .math import sigmoid
 from .reduction import GatherAlongAxis, logsumexp as _logsumexp, mean, sum as _sum
 from .shape import reshape
@@ -577,8 +577,13 @@ def chainer_softmax_cross_entropy(x, t, normalize=True, cache_score=True, class_
     x = as_variable(x, "x")
     labels = _label_array("t", t, x)
     _check_chainer_reduce(reduce)
-    if labels.dtype.kind == "f":  # soft targets (issue 15 edge inputs)
+    if labels.dtype.kind == "f" and _policies.current().label_loss_soft_targets:  # issue 15
         return _chainer_soft_target(x, labels, reduce, enable_double_backprop)
+    if labels.dtype.kind == "f":
+        raise argument_error("dtype", (
+            f"chainer_softmax_cross_entropy: t must be integer labels under the policy "
+            f"{_policies.current().name!r} (label_loss_soft_targets=False), got t.dtype="
+            f"{labels.dtype}"), "softmax_cross_entropy")
     _chainer_labels_check(x, labels, ignore_label)
     class_weight = _chainer_class_weight(class_weight, x)
     xp = _backend.get_array_module(x.data)

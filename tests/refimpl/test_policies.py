@@ -653,8 +653,9 @@ def test_pooling_one_element_tuple(policy):
         if policy == "torch":
             assert F.max_pool2d(x, (2,), (2,), (1,)).shape == (1, 1, 3, 3)
             assert F.avg_pool2d(x, 2, 2, (1,)).shape == (1, 1, 3, 3)
-        else:  # chainer's max_pooling_2d asserts (error_classes, issue 15 edge inputs)
-            with pytest.raises(AssertionError, match="pad must be an int or a pair"):
+        else:  # chainer 7.8.1's max_pooling_2d asserts, 5.4.0's unpacks (issue 15)
+            with pytest.raises(AssertionError if policy == "chainer" else ValueError,
+                               match="pad must be an int or a pair"):
                 F.max_pooling_2d(x, 2, 2, (1,))
 
 
@@ -755,7 +756,9 @@ def test_chainer6_is_chainer_but_for_clip():
     defects)."""
     differing = {f.name for f in dataclasses.fields(policies.Policy)
                  if getattr(policies.CHAINER6, f.name) != getattr(policies.CHAINER, f.name)}
-    assert differing == {"name", "clip_none_bound"}
+    # and at two edge inputs (issue 15): max_pooling_2d's one-element tuple (ValueError, run
+    # on 6.7.0) and soft targets of softmax_cross_entropy (InvalidType on 6.7.0)
+    assert differing == {"name", "clip_none_bound", "error_classes", "label_loss_soft_targets"}
     with refimpl.semantics("chainer6"):
         with pytest.raises(TypeError, match="x_min=None, x_max=1.0"):
             F.clip(V([1.0], "chainer6"), None, 1.0)
@@ -1670,3 +1673,17 @@ def test_optimizer_none_grad(policy):
             values.append(param.item())
     skip = policies.get_policy(policy).optimizer_none_grad == "skip"
     assert values == pytest.approx([-0.1, -0.1, -0.1] if skip else [-0.1, -0.19, -0.271])
+
+
+@field("label_loss_soft_targets")
+def test_label_loss_soft_targets(policy):
+    from refimpl.functions.loss import chainer_softmax_cross_entropy
+    x = np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 0.0]])
+    t = np.array([[0.7, 0.2, 0.1], [0.0, 0.5, 0.5]])
+    with refimpl.semantics(policy):
+        if refimpl.POLICIES[policy].label_loss_soft_targets:
+            assert float(chainer_softmax_cross_entropy(x, t).data) == pytest.approx(
+                1.0389330537516597, rel=1e-12)  # chainer 7.8.1's value
+        else:
+            with pytest.raises(refimpl.InvalidType, match="label_loss_soft_targets=False"):
+                chainer_softmax_cross_entropy(x, t)
