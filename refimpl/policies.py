@@ -810,6 +810,11 @@ class Policy:
         6.7.0: False (its type check wants integer labels: InvalidType). torch 2.13: True (its
         ``cross_entropy`` takes probabilities; the field only concerns chainer's function).""")
 
+    clip_boundary_gradient: str = _doc(
+        """clip's gradient where x equals a bound. 'pass' (torch 2.13 ``clamp``: the mask is
+        ``x_min <= x <= x_max``; chainer 6.7.0 and 7.8.1 likewise). 'zero' (chainer 5.4.0
+        ``ClipGrad``: ``(x_min < x) * (x < x_max)``, so 0 at either bound).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -904,6 +909,7 @@ TORCH = Policy(
     bilinear_weight_layout="out_in1_in2", bilinear_linear_terms=False,
     gru_cell_reset_gate="after_matmul", gru_cell_update_gate="keeps_state",
     leaky_relu_nan_gradient="slope", label_loss_soft_targets=True,  # edge inputs (issue 15)
+    clip_boundary_gradient="pass",
 )
 
 CHAINER = Policy(
@@ -999,6 +1005,7 @@ CHAINER = Policy(
     bilinear_weight_layout="in1_in2_out", bilinear_linear_terms=True,
     gru_cell_reset_gate="before_matmul", gru_cell_update_gate="takes_candidate",
     leaky_relu_nan_gradient="one", label_loss_soft_targets=True,  # edge inputs (issue 15)
+    clip_boundary_gradient="pass",
 )
 
 CHAINER5 = dataclasses.replace(
@@ -1018,6 +1025,7 @@ CHAINER5 = dataclasses.replace(
         # 5.4.0's max_pooling_2d unpacks a one-element tuple: ValueError (7.8.1 asserts)
         ("max_pooling_2d_one_element", "ValueError")),
     label_loss_soft_targets=False,  # 5.4.0: InvalidType for a float t (issue 15)
+    clip_boundary_gradient="zero",  # 5.4.0: 0 at x == x_min or x_max (issue 15)
 )
 
 CHAINER6 = dataclasses.replace(

@@ -57,3 +57,12 @@ def label_loss_soft_targets(adapter, record):
     if y is not None:
         adapter.backward(y)
         record_grads(adapter, record, "loss", x=x)
+
+
+@behaviour("clip_boundary_gradient")
+def clip_boundary_gradient(adapter, record):
+    """clip(x, -0.5, 0.5) at x = [-0.5, 0, 0.5, 1]: the gradient at the bounds is 1 (torch's
+    closed mask; chainer 6.7.0 and 7.8.1) or 0 (chainer 5.4.0: strict inequalities)."""
+    x = adapter.tensor(numpy.array([-0.5, 0.0, 0.5, 1.0]), requires_grad=True)
+    adapter.backward(adapter.call("sum", adapter.call("clip", x, -0.5, 0.5)))
+    record_grads(adapter, record, "clip", x=x)

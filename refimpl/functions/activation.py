@@ -77,10 +77,11 @@ class Clip(_Masked):
 
     def slope(self, x):
         inside = True
+        closed = _semantics.current().clip_boundary_gradient == "pass"  # 'zero': chainer 5
         if self.x_min is not None:
-            inside = inside & (x >= self.x_min)
+            inside = inside & ((x >= self.x_min) if closed else (x > self.x_min))
         if self.x_max is not None:
-            inside = inside & (x <= self.x_max)
+            inside = inside & ((x <= self.x_max) if closed else (x < self.x_max))
         return inside
 
 

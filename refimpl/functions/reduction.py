@@ -19,6 +19,10 @@ def _reduction_axes(axis, x, function_name, kind="axis"):
                                           f"axis={axis!r}", function_name)
     if x.ndim:
         return normalize_axis(axis, x.ndim, kind=kind)
+    if (kind != "axis" and axis not in (None, ()) and kind in dict(
+            _semantics.current().error_classes)):  # the op indexes x.shape first (chainer 5's mean)
+        raise argument_error(kind, f"{function_name}: axis={axis!r} is out of range for a 0-d x",
+                             function_name)
     check_zero_dim_axis(x, axis, function_name)
     normalize_axis(axis, 0, kind=kind)
     return ()

@@ -1687,3 +1687,25 @@ def test_label_loss_soft_targets(policy):
         else:
             with pytest.raises(refimpl.InvalidType, match="label_loss_soft_targets=False"):
                 chainer_softmax_cross_entropy(x, t)
+
+
+
+@field("clip_boundary_gradient")
+def test_clip_boundary_gradient(policy):
+    x = V([-0.5, 0.0, 0.5, 1.0], policy, dtype=np.float64)
+    with refimpl.semantics(policy):
+        (gx,) = refimpl.grad([F.sum(F.clip(x, -0.5, 0.5))], [x])
+    at_bounds = 1.0 if refimpl.POLICIES[policy].clip_boundary_gradient == "pass" else 0.0
+    np.testing.assert_array_equal(gx.data, [at_bounds, 1.0, at_bounds, 0.0])
+
+
+def test_mean_of_a_0d_input_with_an_axis_raises_the_policys_mean_axis_class():
+    """chainer 5.4.0's mean indexes x.shape with the axis before its type check: IndexError
+    (error_classes 'mean_axis'); 6.7.0 and 7.8.1 fail the type check (InvalidType)."""
+    x = np.array(3.0)
+    with refimpl.semantics("chainer5"), pytest.raises(IndexError, match="0-d x"):
+        F.mean(x, axis=0, keepdims=True)
+    with refimpl.semantics("chainer"), pytest.raises(refimpl.InvalidType):
+        F.mean(x, axis=0, keepdims=True)
+    with refimpl.semantics("torch"):
+        assert F.mean(x, axis=0, keepdims=True).shape == ()
