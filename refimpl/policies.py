@@ -813,7 +813,8 @@ class Policy:
     clip_boundary_gradient: str = _doc(
         """clip's gradient where x equals a bound. 'pass' (torch 2.13 ``clamp``: the mask is
         ``x_min <= x <= x_max``; chainer 6.7.0 and 7.8.1 likewise). 'zero' (chainer 5.4.0
-        ``ClipGrad``: ``(x_min < x) * (x < x_max)``, so 0 at either bound).""")
+        ``ClipGrad``: ``(x_min < x) * (x < x_max)``, so 0 at either bound; torch 2.15.0's
+        ``clamp`` likewise).""")
 
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
@@ -1040,7 +1041,10 @@ TORCH215 = dataclasses.replace(
     # an op that checks for a floating-point input (mean, normalize/vector_norm, var, std)
     # raises NotImplementedError (a RuntimeError) on 2.15.0, e.g. 'mean(): could not infer
     # output dtype ... Got: Long'; RuntimeError with the same messages on 2.13.0
-    error_classes=TORCH.error_classes + (("float_dtype", "NotImplementedError"),))
+    error_classes=TORCH.error_classes + (("float_dtype", "NotImplementedError"),
+                                         # torch.sub(True, 2) (issue 15 edge inputs)
+                                         ("bool_sub", "NotImplementedError")),
+    clip_boundary_gradient="zero")  # clamp's gradient is 0 at x == min or max (issue 15)
 
 TORCH29 = dataclasses.replace(
     TORCH, name="torch29", grad_unused_input="raise_unindexed",

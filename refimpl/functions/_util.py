@@ -49,7 +49,9 @@ _KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "float_dtype": "dt
 _KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError", "str_index": "IndexError",
                  # a one-element tuple where the pooling policy reads none (issue 15)
                  "max_pooling_2d_one_element": "ValueError",
-                 "average_pooling_2d_one_element": "ValueError"}
+                 "average_pooling_2d_one_element": "ValueError",
+                 # subtraction with a bool operand (torch 2.13: RuntimeError)
+                 "bool_sub": "RuntimeError"}
 
 
 def argument_error(kind, message, function_name=""):

@@ -195,9 +195,9 @@ def sub(a, b):
         function.passes_none_grad = True
     if _semantics.current().number_operands == "tensor" and any(
             type(v) is bool or isinstance(v, Variable) and v.dtype.kind == "b" for v in (a, b)):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use `~` ("
-                           f"a={a!r}, b={b!r})")
+        raise argument_error("bool_sub", (  # torch 2.15: NotImplementedError (issue 15)
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            f"trying to invert a mask, use `~` (a={a!r}, b={b!r})"), "sub")
     a, b = numbers_only(a, b, "sub") or prepare_operands((a, b), "_ - _")
     return _apply(function, a, b, "sub")
 

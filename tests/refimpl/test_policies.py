@@ -805,7 +805,7 @@ def test_torch215_raises_not_implemented_for_integers_where_floats_are_needed():
     """torch 2.15.0: NotImplementedError (a RuntimeError subclass) for the mean and the L2
     normalisation of an int64 tensor, 2.13.0: RuntimeError, same messages (both run here)."""
     assert set(policies.TORCH215.error_classes) - set(policies.TORCH.error_classes) == {
-        ("float_dtype", "NotImplementedError")}
+        ("float_dtype", "NotImplementedError"), ("bool_sub", "NotImplementedError")}
     for policy, error in (("torch", RuntimeError), ("torch215", NotImplementedError)):
         with refimpl.semantics(policy):
             for function in (F.mean, F.normalize):
@@ -821,7 +821,8 @@ def test_torch215_is_torch_but_for_the_mm_message():
     differing = {f.name for f in dataclasses.fields(policies.Policy)
                  if getattr(policies.TORCH215, f.name) != getattr(policies.TORCH, f.name)} - {
         "error_classes"}
-    assert differing == {"name", "matmul_error_names_op"}
+    # and clamp's gradient at a bound (issue 15 edge inputs, test_torch215_at_the_edge_inputs)
+    assert differing == {"name", "matmul_error_names_op", "clip_boundary_gradient"}
     with refimpl.semantics("torch215"), pytest.raises(RuntimeError) as info:
         F.linear(V(np.zeros((6, 4)), "torch215"), V(np.zeros((5, 12)), "torch215"))
     assert str(info.value).startswith("mm: mat1 and mat2 shapes cannot be multiplied (6x4 and 12x5)")
@@ -1709,3 +1710,18 @@ def test_mean_of_a_0d_input_with_an_axis_raises_the_policys_mean_axis_class():
         F.mean(x, axis=0, keepdims=True)
     with refimpl.semantics("torch"):
         assert F.mean(x, axis=0, keepdims=True).shape == ()
+
+
+
+def test_torch215_at_the_edge_inputs():
+    """torch 2.15.0 (run there): clamp's gradient is 0 at a bound, torch.sub(True, 2) raises
+    NotImplementedError (2.13.0: 1 at a bound, RuntimeError)."""
+    x = V([-0.5, 0.0, 0.5], "torch215", dtype=np.float64)
+    with refimpl.semantics("torch215"):
+        (gx,) = refimpl.grad([F.sum(F.clip(x, -0.5, 0.5))], [x])
+        with pytest.raises(NotImplementedError, match="bool"):
+            F.sub(True, 2)
+    np.testing.assert_array_equal(gx.data, [0.0, 1.0, 0.0])
+    with refimpl.semantics("torch"), pytest.raises(RuntimeError, match="bool") as raised:
+        F.sub(True, 2)
+    assert type(raised.value) is RuntimeError
