@@ -402,6 +402,10 @@ class Policy:
         IndexError (NumPy's) for index; ValueError (NumPy's) for repeated_axis, value and
         empty_axis. A Python value of the wrong type (a bool, float or str axis, float shape
         entries, a Variable where a list is expected) raises TypeError in both, except
+        'str_index' (a str in a getitem key: NumPy's IndexError unless listed; torch
+        TypeError), 'reshape_infer' (two -1 in a reshape: the 'shape' class unless listed;
+        chainer asserts, AssertionError), 'split_zero' (split into 0 sections: the 'value'
+        class unless listed; chainer divides by it, ZeroDivisionError),
         'where_shape', 'where_dtype', 'mean_axis' (where's and mean's own checks; a policy
         without them uses its 'shape', 'dtype', 'axis' class: chainer 5.4.0 differs),
         'str_operand' (a str operand of arithmetic: TypeError unless listed; chainer 5.4.0
@@ -875,7 +879,8 @@ TORCH = Policy(
     error_classes=(("shape", "RuntimeError"), ("axis", "IndexError"),
                    ("repeated_axis", "RuntimeError"), ("index", "IndexError"),
                    ("dtype", "RuntimeError"), ("complex", "NotImplementedError"),
-                   ("value", "RuntimeError"), ("empty_axis", "IndexError")),
+                   ("value", "RuntimeError"), ("empty_axis", "IndexError"),
+                   ("str_index", "TypeError")),
     empty_mean_axis="nan",
     clip_none_bound="unbounded",
     matmul_error_names_op=False,
@@ -969,7 +974,8 @@ CHAINER = Policy(
                    ("repeated_axis", "ValueError"), ("index", "IndexError"),
                    ("dtype", "InvalidType"), ("complex", "InvalidType"),
                    ("value", "ValueError"), ("empty_axis", "ValueError"),
-                   ("permute_axis", "AxisError"),
+                   ("permute_axis", "AxisError"), ("reshape_infer", "AssertionError"),
+                   ("split_zero", "ZeroDivisionError"),
                    # max_pooling_2d asserts on a one-element tuple (issue 15, edge inputs)
                    ("max_pooling_2d_one_element", "AssertionError")),
     empty_mean_axis="raise",
