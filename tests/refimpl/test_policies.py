@@ -1645,25 +1645,6 @@ def test_pooling_one_element_tuple_error_class():
         assert F.max_pooling_2d(x, 2, 2, (1,)).shape == (1, 1, 3, 3)
 
 
-@field("optimizer_defaults")
-def test_optimizer_defaults(policy):
-    """Two default steps from p = [1, -2] with gradients [0.5, -1], [0.25, 2] (the values of
-    torch 2.13 and chainer 7.8.1, conformance/behaviours/engine_more.py)."""
-    from refimpl.optimizers.rules import default_step
-    torch_like = policies.get_policy(policy).optimizer_defaults == "torch"
-    expected = {"sgd": [0.99925, -2.001] if torch_like else [0.9925, -2.01],
-                "adagrad": ([0.98552786, -1.99894427] if torch_like
-                            else [0.99855279, -1.99989443]),
-                "adadelta": ([0.9947527, -2.00087833] if torch_like
-                             else [0.99264145, -2.00121322])}
-    for family, values in expected.items():
-        param, state = np.array([1.0, -2.0]), {}
-        with refimpl.semantics(policy):
-            for grad in ([0.5, -1.0], [0.25, 2.0]):
-                param, state = default_step(family, param, np.array(grad), state)
-        np.testing.assert_allclose(param, values, rtol=1e-7, err_msg=family)
-
-
 @field("optimizer_none_grad")
 def test_optimizer_none_grad(policy):
     from refimpl.optimizers.rules import momentum_step
