@@ -198,9 +198,6 @@ def chainer_optimizer_run(case):
     return results
 
 
-_NO_NN_RNN = "chainer has no nn.RNN/nn.LSTM counterpart (L.NStepRNN/NStepLSTM differ; " \
-             "chainer's L.LSTM is the subject chainer_lstm)"
-
 RUNS = {
     "Linear": chainer_linear_layer_run,
     # rnn_tanh, rnn_relu, lstm (and gru): L.NStepRNN*/NStepLSTM/NStepGRU with the weights
