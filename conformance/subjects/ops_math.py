@@ -337,5 +337,15 @@ register(OpEntry("clipped_relu", op="clipped_relu", family="elementwise",
 register(OpEntry("hardtanh", op="hardtanh", family="elementwise", kinks=("min_val", "max_val"),
                  samples=_fixed(clipped_samples(low_name="min_val", high_name="max_val"))))
 unary("log_sigmoid", domain=S.SIGMOID)
+register(OpEntry("rrelu", op="rrelu", family="elementwise", kinks=(0.0,),
+                 samples=_fixed(optional_kwargs_samples(domain=S.NONZERO,
+                                                        lower=st.floats(0.05, 0.2),
+                                                        upper=st.floats(0.25, 0.5))),
+                 doc="evaluation mode: the mean slope (lower + upper) / 2; lower and upper "
+                     "drawn or the defaults (1/8, 1/3 in both)"))
+register(OpEntry("crelu", op="crelu", family="elementwise", kinks=(0.0,),
+                 samples=_fixed(optional_kwargs_samples(domain=S.NONZERO, min_dims=2,
+                                                        axis=st.sampled_from([0, 1, -1]))),
+                 doc="concat([relu(x), relu(-x)], axis), axis drawn or the default 1"))
 unary("softsign", domain=S.NONZERO, kinks=(0.0,))
 unary("tanhshrink")

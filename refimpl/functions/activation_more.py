@@ -12,9 +12,10 @@ import numbers
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ._util import float_input
-from .activation import _Masked
+from .activation import _Masked, leaky_relu, relu
 from .indexing import where
 from .math import abs, exp, sigmoid, tanh
+from .shape import concat
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -203,5 +204,26 @@ def tanhshrink(x):
     return x - tanh(x)
 
 
-__all__ = ["celu", "clipped_relu", "elu", "hard_sigmoid", "hardtanh", "log_sigmoid", "relu6",
-           "selu", "silu", "softplus", "softsign", "tanhshrink"]
+def rrelu(x, lower=0.125, upper=1.0 / 3.0):
+    """Randomized leaky ReLU in evaluation: ``leaky_relu`` with the mean slope
+    ``(lower + upper) / 2`` (torch ``F.rrelu(training=False)``, chainer ``F.rrelu`` under
+    ``chainer.config.train = False``; defaults 1/8 and 1/3 in both). In training each negative
+    element gets a random slope in [lower, upper]; that is not modelled (not compared)."""
+    x = float_input(x, "rrelu")
+    lower, upper = _number(lower, "lower", "rrelu"), _number(upper, "upper", "rrelu")
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu needs 0 <= lower <= upper, got lower={lower!r}, upper={upper!r}")
+    return leaky_relu(x, (lower + upper) / 2.0)
+
+
+def crelu(x, axis=1):
+    """Concatenated ReLU: ``concat([relu(x), relu(-x)], axis)`` (chainer ``F.crelu``, default
+    axis 1; torch has none)."""
+    x = float_input(x, "crelu")
+    if not isinstance(axis, int) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"crelu needs an int axis of x (x.ndim={x.ndim}), got axis={axis!r}")
+    return concat([relu(x), relu(-x)], axis)
+
+
+__all__ = ["celu", "clipped_relu", "crelu", "elu", "hard_sigmoid", "hardtanh", "log_sigmoid",
+           "relu6", "rrelu", "selu", "silu", "softplus", "softsign", "tanhshrink"]

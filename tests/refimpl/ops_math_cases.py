@@ -146,6 +146,10 @@ REFERENCES = {
     "log_sigmoid": [("log_sigmoid", F.log_sigmoid, lambda x: -np.logaddexp(0.0, -x))],
     "softsign": [("softsign", F.softsign, lambda x: x / (1 + np.abs(x)))],
     "tanhshrink": [("tanhshrink", F.tanhshrink, lambda x: x - np.tanh(x))],
+    "rrelu": [("rrelu", F.rrelu, lambda x, lower=0.125, upper=1 / 3:
+               np.where(x > 0, x, (lower + upper) / 2 * x))],
+    "crelu": [("crelu", F.crelu, lambda x, axis=1:
+               np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], axis))],
 }
 
 

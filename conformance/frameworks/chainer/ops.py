@@ -388,6 +388,16 @@ def relu6(x):
     return F.relu6(x)
 
 
+def rrelu(x, lower=0.125, upper=1.0 / 3.0):
+    import chainer
+    with chainer.using_config("train", False):  # the mean slope; in training, random slopes
+        return F.rrelu(x, l=lower, u=upper)
+
+
+def crelu(x, axis=1):
+    return F.crelu(x, axis=axis)
+
+
 def clipped_relu(x, z=20.0):
     return F.clipped_relu(x, z=z)
 

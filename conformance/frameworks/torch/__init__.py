@@ -82,6 +82,10 @@ class TorchPlugin(Plugin):
                                    "(NotImplementedError: \"tensor_cpu\" not implemented for "
                                    "'Half')"},
     }
+    ops_absent = {
+        "crelu": "torch 2.13.0 has no crelu (torch.cat([F.relu(x), F.relu(-x)], dim) composes "
+                 "it; chainer's F.crelu is the subject)",
+    }
     gradgrad_absent = {
         "multi_margin_loss": "torch 2.13.0 has no double backward through "
                              "F.multi_margin_loss (RuntimeError: derivative for "

@@ -448,6 +448,10 @@ def relu6(x):
     return torch.nn.functional.relu6(x)
 
 
+def rrelu(x, lower=0.125, upper=1.0 / 3.0):
+    return torch.nn.functional.rrelu(x, lower, upper, training=False)
+
+
 def clipped_relu(x, z=20.0):
     """torch has no clipped_relu: hardtanh between 0 and z (chainer's default z bound here)."""
     return torch.nn.functional.hardtanh(x, 0.0, z)
