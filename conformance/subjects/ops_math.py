@@ -40,6 +40,8 @@ HARD_SIGMOID = Domain(-4.0, 4.0, kinks=(-3.0, -2.5, 2.5, 3.0))
 # grad.first_order, 2026-12-04)
 POLYGAMMA = Domain(1.0, 3.0)
 RELU6 = Domain(-2.0, 8.0, kinks=(0.0, 6.0))
+HARDSWISH = Domain(-4.0, 4.0, kinks=(-3.0, 3.0))
+SHRINK = Domain(-2.5, 2.5, kinks=(-1.0, -0.5, -0.25, 0.25, 0.5, 1.0))
 
 
 # --- strategies -----------------------------------------------------------------------------
@@ -55,6 +57,17 @@ def optional_kwargs_samples(draw, *, domain=S.REALS, min_dims=0, **optional):
         if draw(st.booleans(), label=f"pass {name}"):
             kwargs[name] = draw(strategy, label=name)
     return Sample({"x": x}, kwargs)
+
+
+@st.composite
+def glu_samples(draw):
+    """``glu(x, axis)``: x of 1 to 3 dimensions whose ``axis`` has an even length."""
+    shape = list(draw(S.shapes(min_dims=1, max_size=S.MAX_SIZE // 2), label="shape"))
+    axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    shape[axis] *= 2
+    x = draw(S.arrays(shape=tuple(shape)), label="x")
+    return Sample({"x": x}, {"axis": axis} if draw(st.booleans(), label="pass axis") or axis
+                  not in (-1, len(shape) - 1) else {})
 
 
 @st.composite
@@ -347,6 +360,23 @@ register(OpEntry("rrelu", op="rrelu", family="elementwise", kinks=(0.0,),
                                                         upper=st.floats(0.25, 0.5))),
                  doc="evaluation mode: the mean slope (lower + upper) / 2; lower and upper "
                      "drawn or the defaults (1/8, 1/3 in both)"))
+# torch's own activations (chainer 7.8.1 has none: absent there with the reason)
+register(OpEntry("gelu", op="gelu", family="elementwise",
+                 samples=_fixed(optional_kwargs_samples(
+                     approximate=st.sampled_from(["none", "tanh"]))),
+                 doc="x Phi(x), or the tanh approximation; approximate drawn or the default"))
+unary("mish")
+unary("hardswish", domain=HARDSWISH, kinks=HARDSWISH.kinks)
+for _shrink in ("hardshrink", "softshrink"):
+    register(OpEntry(_shrink, op=_shrink, family="elementwise", kinks=SHRINK.kinks,
+                     samples=_fixed(optional_kwargs_samples(
+                         domain=SHRINK, lambd=st.sampled_from([0.25, 0.5, 1.0]))),
+                     doc="lambd drawn from {0.25, 0.5, 1} (the domain keeps away from "
+                         "+-lambd) or the default 0.5"))
+register(OpEntry("softmin", op="softmin", family="softmax", domain=S.SOFTMAX,
+                 samples=lambda api: S.softmax_samples(), doc="softmax(-x, axis)"))
+register(OpEntry("glu", op="glu", family="elementwise", samples=_fixed(glu_samples()),
+                 doc="a * sigmoid(b) for the halves of an even axis"))
 register(OpEntry("crelu", op="crelu", family="elementwise", kinks=(0.0,),
                  samples=_fixed(optional_kwargs_samples(domain=S.NONZERO, min_dims=2,
                                                         axis=st.sampled_from([0, 1, -1]))),

@@ -15,7 +15,10 @@ from ._util import float_input
 from .activation import _Masked, leaky_relu, relu
 from .indexing import where
 from .math import abs, exp, sigmoid, tanh
+from .indexing import getitem
 from .shape import concat
+from .softmax import softmax
+from .elementwise_math import erf
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -225,5 +228,68 @@ def crelu(x, axis=1):
     return concat([relu(x), relu(-x)], axis)
 
 
-__all__ = ["celu", "clipped_relu", "crelu", "elu", "hard_sigmoid", "hardtanh", "log_sigmoid",
-           "relu6", "rrelu", "selu", "silu", "softplus", "softsign", "tanhshrink"]
+# --- torch's own activations (chainer 7.8.1 has none of them): compositions of refimpl ops,
+# so every order of derivative is exact ---------------------------------------------------
+
+def gelu(x, approximate="none"):
+    """``x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`` (torch ``F.gelu``), or with
+    ``approximate='tanh'`` ``x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2``."""
+    x = float_input(x, "gelu")
+    if approximate == "none":
+        return x * (erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+    if approximate == "tanh":
+        return x * (tanh((x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)) + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got approximate={approximate!r}")
+
+
+def mish(x):
+    """``x tanh(softplus(x))`` (torch ``F.mish``; softplus without a threshold)."""
+    x = float_input(x, "mish")
+    return x * tanh(softplus(x))
+
+
+def hardswish(x):
+    """``x relu6(x + 3) / 6`` (torch ``F.hardswish``): 0 below -3, x above 3; its gradient
+    ``(2 x + 3) / 6`` strictly between."""
+    x = float_input(x, "hardswish")
+    return x * _Clamped(0.0, 6.0)(x + 3.0) * (1.0 / 6.0)
+
+
+def hardshrink(x, lambd=0.5):
+    """``x`` where ``|x| > lambd`` else 0 (torch ``F.hardshrink``)."""
+    x = float_input(x, "hardshrink")
+    lambd = _number(lambd, "lambd", "hardshrink")
+    return where(abs(x).data > lambd, x, x * 0.0)
+
+
+def softshrink(x, lambd=0.5):
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between (torch
+    ``F.softshrink``)."""
+    x = float_input(x, "softshrink")
+    lambd = _number(lambd, "lambd", "softshrink")
+    if lambd < 0:
+        raise ValueError(f"softshrink needs lambd >= 0, got lambd={lambd!r}")
+    return where(x.data > lambd, x - lambd, where(x.data < -lambd, x + lambd, x * 0.0))
+
+
+def softmin(x, axis):
+    """``softmax(-x, axis)`` (torch ``F.softmin``)."""
+    return softmax(-float_input(x, "softmin"), axis)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``x`` along
+    ``axis`` (torch ``F.glu``, default the last axis); its length must be even."""
+    x = float_input(x, "glu")
+    if not isinstance(axis, int) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"glu needs an int axis of x (x.ndim={x.ndim}), got axis={axis!r}")
+    if x.shape[axis] % 2:
+        raise ValueError(f"glu halves axis={axis} of x.shape={x.shape}: its length must be even")
+    axis, half = axis % x.ndim, x.shape[axis] // 2
+    before = (slice(None),) * axis
+    return getitem(x, before + (slice(0, half),)) * sigmoid(getitem(x, before + (slice(half, None),)))
+
+
+__all__ = ["celu", "clipped_relu", "crelu", "elu", "gelu", "glu", "hard_sigmoid", "hardshrink",
+           "hardswish", "hardtanh", "log_sigmoid", "mish", "relu6", "rrelu", "selu", "silu",
+           "softmin", "softplus", "softshrink", "softsign", "tanhshrink"]

@@ -148,6 +148,20 @@ REFERENCES = {
     "tanhshrink": [("tanhshrink", F.tanhshrink, lambda x: x - np.tanh(x))],
     "rrelu": [("rrelu", F.rrelu, lambda x, lower=0.125, upper=1 / 3:
                np.where(x > 0, x, (lower + upper) / 2 * x))],
+    "gelu": [("gelu", F.gelu, lambda x, approximate="none": (
+        0.5 * x * (1 + _vectorize(math.erf, otypes=[float])(x / math.sqrt(2)))
+        if approximate == "none" else
+        0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))))],
+    "mish": [("mish", F.mish, lambda x: x * np.tanh(np.logaddexp(0.0, x)))],
+    "hardswish": [("hardswish", F.hardswish, lambda x: x * np.clip(x + 3, 0, 6) / 6)],
+    "hardshrink": [("hardshrink", F.hardshrink,
+                    lambda x, lambd=0.5: np.where(np.abs(x) > lambd, x, 0.0))],
+    "softshrink": [("softshrink", F.softshrink, lambda x, lambd=0.5: np.where(
+        x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0.0)))],
+    "softmin": [("softmin", F.softmin, lambda x, axis: np.exp(-x - np.max(-x, axis, keepdims=True))
+                 / np.sum(np.exp(-x - np.max(-x, axis, keepdims=True)), axis, keepdims=True))],
+    "glu": [("glu", F.glu, lambda x, axis=-1: np.split(x, 2, axis)[0]
+             / (1 + np.exp(-np.split(x, 2, axis)[1])))],
     "crelu": [("crelu", F.crelu, lambda x, axis=1:
                np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], axis))],
 }

@@ -21,6 +21,14 @@ ABSENT = {
     "log_sigmoid": "chainer 7.8.1 has no log_sigmoid (-F.softplus(-x) computes it)",
     "softsign": "chainer 7.8.1 has no softsign",
     "tanhshrink": "chainer 7.8.1 has no tanhshrink",
+    # torch's own activations
+    "gelu": "chainer 7.8.1 has no gelu",
+    "mish": "chainer 7.8.1 has no mish",
+    "hardswish": "chainer 7.8.1 has no hardswish (F.hard_sigmoid is the subject hard_sigmoid)",
+    "hardshrink": "chainer 7.8.1 has no hardshrink",
+    "softshrink": "chainer 7.8.1 has no softshrink",
+    "softmin": "chainer 7.8.1 has no softmin (F.softmax(-x) computes it)",
+    "glu": "chainer 7.8.1 has no glu (gated linear unit)",
 }
 
 if importlib.util.find_spec("scipy") is None:

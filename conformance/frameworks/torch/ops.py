@@ -448,6 +448,34 @@ def relu6(x):
     return torch.nn.functional.relu6(x)
 
 
+def gelu(x, approximate="none"):
+    return torch.nn.functional.gelu(x, approximate=approximate)
+
+
+def mish(x):
+    return torch.nn.functional.mish(x)
+
+
+def hardswish(x):
+    return torch.nn.functional.hardswish(x)
+
+
+def hardshrink(x, lambd=0.5):
+    return torch.nn.functional.hardshrink(x, lambd)
+
+
+def softshrink(x, lambd=0.5):
+    return torch.nn.functional.softshrink(x, lambd)
+
+
+def softmin(x, axis):
+    return torch.nn.functional.softmin(x, dim=axis)
+
+
+def glu(x, axis=-1):
+    return torch.nn.functional.glu(x, dim=axis)
+
+
 def rrelu(x, lower=0.125, upper=1.0 / 3.0):
     return torch.nn.functional.rrelu(x, lower, upper, training=False)
 
