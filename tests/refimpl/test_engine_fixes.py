@@ -73,7 +73,11 @@ ONE_ARRAY_CALLS = {
         "clipped_relu", "cosh", "cumprod", "cumsum", "digamma", "elu", "erf", "erfc", "erfinv",
         "expm1", "flatten", "floor", "hard_sigmoid", "hardtanh", "lgamma", "log10", "log1p",
         "log2", "log_sigmoid", "prod", "reciprocal", "relu6", "rsqrt", "selu", "sign", "silu",
-        "sinh", "softplus", "softsign", "square", "tan", "tanhshrink")},
+        "sinh", "softplus", "softsign", "square", "tan", "tanhshrink",
+        "gelu", "mish", "hardswish", "hardshrink", "softshrink", "rrelu")},
+    "softmin": (lambda x: F.softmin(x, -1), 1),
+    "glu": (lambda x: F.glu(F.stack([x, x]), 0), 0),
+    "crelu": (lambda x: F.crelu(x, 0), 1),
     **{name: (lambda x, op=getattr(F, name): op(x, x), 0)
        for name in ("arctan2", "fmod", "maximum", "minimum")},
     "bmm": (lambda x: F.bmm(F.reshape(x, (1, 1, -1)), F.reshape(x, (1, -1, 1))), 1),
