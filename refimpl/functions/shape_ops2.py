@@ -238,18 +238,46 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     if mode == "constant":
         return ConstantPad(pairs, float(constant_values))(x)
     xp = _backend.get_array_module(x.data)
-    for axis, ((before, after), n) in enumerate(zip(pairs, x.shape)):
-        if before == after == 0:
-            continue
-        if n == 0 or (mode == "reflect" and max(before, after) >= n):
+    indices = []
+    for (before, after), n in zip(pairs, x.shape):
+        if (before or after) and (n == 0 or (mode == "reflect" and max(before, after) >= n)):
             raise ValueError(f"pad: mode={mode!r} needs padding smaller than the axis, got "
                              f"pad_width={pad_width!r} for x.shape={x.shape}")
-        index = xp.pad(xp.arange(n), (before, after), mode=mode)
-        x = getitem(x, (slice(None),) * axis + (index,))
-    if all(before == after == 0 for before, after in pairs) and x.ndim:
-        # no padding is still a copy node that saves (torch's ReflectionPad / ReplicationPad)
-        x = getitem(x, (Ellipsis, xp.arange(x.shape[-1])))
-    return x
+        indices.append(xp.pad(xp.arange(n), (before, after), mode=mode))
+    # one node, also for no padding (a copy that saves, as torch's ReflectionPad/ReplicationPad)
+    return IndexPad(xp.ix_(*indices))(x)
+
+
+class IndexPad(Function):
+    """``x[key]`` for an open mesh of index arrays (``ix_``): the reflect/edge pad. Its
+    gradient adds the copies back (``GetItemGrad``). Under the policy's ``slope_in_graph``
+    (torch: ``reflection_pad_backward(grad, self, padding)`` takes x) the gradient is a node
+    on x as well, so a ``create_graph`` gradient requires grad even for a constant seed."""
+    saves_tensors = True
+
+    def __init__(self, key):
+        self.key = key
+
+    def forward(self, x):
+        return x[self.key]
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        gx = GetItemGrad(self.key, x.shape)(gy)
+        return _TiedToInput()(gx, x) if _semantics.current().slope_in_graph else gx
+
+
+class _TiedToInput(Function):
+    """``a``, with ``b`` (of a's shape) an input of the node too, its derivative zero: a
+    gradient formula that takes the forward input, as torch's do (so the second derivative
+    with respect to x is zeros, not absent)."""
+    saves_tensors = False
+
+    def forward(self, a, b):
+        return a.copy()
+
+    def backward(self, gy):
+        return gy, gy * gy.dtype.type(0)
 
 
 # --------------------------------------------------------------------------------------
