@@ -36,7 +36,7 @@ class Policy:
     """One framework's (and version's) behaviour at every point where the frameworks differ."""
 
     name: str = _doc(
-        """Policy name: 'torch' (2.13, 2.14), 'torch215' (2.15), 'torch29' (2.9), 'chainer'
+        """Policy name: 'torch' (2.13), 'torch214' (2.14), 'torch215' (2.15), 'torch29' (2.9), 'chainer'
         (7.8.1; alias 'chainer7'), 'chainer6' (6.7.0), 'chainer5' (5.4.0), or one a plugin
         registered (``register``).""")
     framework: str = _doc(
@@ -1052,6 +1052,14 @@ TORCH215 = dataclasses.replace(
                                          ("bool_sub", "NotImplementedError")),
     clip_boundary_gradient="zero")  # clamp's gradient is 0 at x == min or max (issue 15)
 
+TORCH214 = dataclasses.replace(
+    TORCH, name="torch214",
+    # torch 2.14.1 (the matrix run of 2026-12-04) already has two of 2.15.0's changes:
+    # torch.sub(True, 2) raises NotImplementedError, and clamp's gradient is 0 at x == min or
+    # max (and at NaN); its float-input checks still raise RuntimeError, as 2.13.0's
+    error_classes=TORCH.error_classes + (("bool_sub", "NotImplementedError"),),
+    clip_boundary_gradient="zero")
+
 TORCH29 = dataclasses.replace(
     TORCH, name="torch29", grad_unused_input="raise_unindexed",
     # a str axis of sum/mean/max/min/logsumexp is a named-tensor dimension name there
@@ -1059,7 +1067,8 @@ TORCH29 = dataclasses.replace(
     # seen on 2.9.1 and, on CUDA, 2.11.0); 2.13 has no such overload: TypeError
     error_classes=TORCH.error_classes + (("name_axis", "RuntimeError"),))
 
-POLICIES = {"torch": TORCH, "torch215": TORCH215, "torch29": TORCH29, "chainer": CHAINER,
+POLICIES = {"torch": TORCH, "torch215": TORCH215, "torch214": TORCH214, "torch29": TORCH29,
+            "chainer": CHAINER,
             "chainer7": CHAINER, "chainer6": CHAINER6, "chainer5": CHAINER5}
 
 _current = contextvars.ContextVar("refimpl_semantics", default=TORCH)

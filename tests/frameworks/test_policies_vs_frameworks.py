@@ -154,7 +154,8 @@ OTHER_ENGINE_VALUES = {
 def test_each_policy_field_is_observable(field):
     """Mutation test (refimpl only): changing this one field of a policy to another policy's
     value changes what at least one of the field's cases observes."""
-    policies = [refimpl.policies.TORCH, refimpl.policies.TORCH215, refimpl.policies.TORCH29,
+    policies = [refimpl.policies.TORCH, refimpl.policies.TORCH215, refimpl.policies.TORCH214,
+                refimpl.policies.TORCH29,
                 refimpl.policies.CHAINER,
                 refimpl.policies.CHAINER6, refimpl.policies.CHAINER5]
     values = {getattr(policy, field) for policy in policies} | OTHER_ENGINE_VALUES.get(field, set())

@@ -801,6 +801,24 @@ def test_torch29_is_torch_but_for_the_unused_input_message_and_named_axes():
         assert refimpl.grad([F.sum(x * 2)], [x, unused], allow_unused=True)[1] is None
 
 
+def test_torch214_is_torch_but_for_clamp_at_its_bounds_and_bool_sub():
+    """torch 2.14.1 (the matrix run): clamp's gradient is 0 at x == min or max, and
+    torch.sub(True, 2) raises NotImplementedError, as 2.15.0; everything else as 2.13.0."""
+    differing = {f.name for f in dataclasses.fields(policies.Policy)
+                 if getattr(policies.TORCH214, f.name) != getattr(policies.TORCH, f.name)}
+    assert differing == {"name", "clip_boundary_gradient", "error_classes"}
+    assert set(policies.TORCH214.error_classes) - set(policies.TORCH.error_classes) == {
+        ("bool_sub", "NotImplementedError")}
+    from conformance import frameworks
+    assert [frameworks.get("torch").policy_for(v) for v in ("2.9.1", "2.13.0", "2.14.1", "2.15.0")] \
+        == ["torch29", "torch", "torch214", "torch215"]
+    for policy, expected in (("torch", [1.0, 1.0, 1.0]), ("torch214", [0.0, 1.0, 0.0])):
+        with refimpl.semantics(policy):
+            x = refimpl.Variable(np.array([-0.5, 0.0, 0.5]), requires_grad=True)
+            F.sum(F.clip(x, -0.5, 0.5)).backward()
+            assert x.grad.tolist() == expected, policy
+
+
 def test_torch215_raises_not_implemented_for_integers_where_floats_are_needed():
     """torch 2.15.0: NotImplementedError (a RuntimeError subclass) for the mean and the L2
     normalisation of an int64 tensor, 2.13.0: RuntimeError, same messages (both run here)."""

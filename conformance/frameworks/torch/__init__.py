@@ -57,7 +57,7 @@ class TorchPlugin(Plugin):
     name = "torch"
     display_name = "PyTorch"
     distribution = "torch"
-    policies = ("torch", "torch215", "torch29")
+    policies = ("torch", "torch215", "torch214", "torch29")
     porting_role = "target"
     features = OP_FEATURES | LAYER_FEATURES
     capabilities = ENGINE_CAPABILITIES
@@ -103,15 +103,17 @@ class TorchPlugin(Plugin):
         return TorchAdapter(self)
 
     def policy_for(self, version):
-        """torch 2.15 and later -> 'torch215' (verified on 2.15.0); 2.13 and 2.14 -> 'torch'
-        (verified on 2.13.0 and 2.14.1); older -> 'torch29' (verified on 2.9.1; 2.10 to 2.12
-        were not run)."""
+        """torch 2.15 and later -> 'torch215' (verified on 2.15.0); 2.14 -> 'torch214'
+        (verified on 2.14.1); 2.13 -> 'torch' (verified on 2.13.0); older -> 'torch29'
+        (verified on 2.9.1, and on CUDA on 2.11.0; 2.10 and 2.12 were not run)."""
         try:
             major, minor = (int(part) for part in str(version).split(".")[:2])
         except ValueError:
             raise ValueError(f"cannot parse torch version={version!r}") from None
         if (major, minor) >= (2, 15):
             return "torch215"
+        if (major, minor) == (2, 14):
+            return "torch214"
         return "torch" if (major, minor) >= (2, 13) else "torch29"
 
 
