@@ -4,7 +4,6 @@ index arithmetic (independently of refimpl's reshapes), on the registry's own sa
 import numpy as np
 
 import refimpl.functions as F
-from conformance import subjects
 
 
 def _average(x, weights, **kwargs):
