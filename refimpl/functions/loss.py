@@ -406,6 +406,22 @@ def _class_axis_view(array, ndim):
     return array.reshape((1, -1) + (1,) * (ndim - 2))
 
 
+def _torch_targets(x, labels, weight, ignore_index):
+    """torch's label checks for a class-index loss (cross_entropy, nll_loss): the labels with
+    ``ignore_index`` replaced by 0, and each sample's weight (0 where ignored; the class
+    weight, if given, of its label)."""
+    _torch_labels_check(x, labels)
+    xp = _backend.get_array_module(x.data)
+    valid = labels != ignore_index
+    safe_labels = xp.where(valid, labels, 0).astype(numpy.int64)
+    if xp.any((safe_labels < 0) | (safe_labels >= x.shape[1])):
+        bad = labels[valid & ((labels < 0) | (labels >= x.shape[1]))].ravel()[0]
+        raise IndexError(f"Target {int(bad)} is out of bounds. (x has {x.shape[1]} classes)")
+    target_weight = valid.astype(x.dtype) if weight is None else \
+        xp.where(valid, weight[safe_labels], x.dtype.type(0))
+    return safe_labels, target_weight
+
+
 def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean",
                           label_smoothing=0.0):
     """Cross entropy of ``softmax(x, axis=1)`` against class indices or class probabilities;
@@ -461,21 +477,14 @@ def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean"
     if labels.dtype.kind == "f":  # a Variable of probabilities is differentiated (torch)
         return _soft_target_cross_entropy(x, t if isinstance(t, Variable) else labels, weight,
                                           reduction, eps)
-    _torch_labels_check(x, labels)
+    safe_labels, target_weight = _torch_targets(x, labels, weight, ignore_index)
     xp = _backend.get_array_module(x.data)
-    valid = labels != ignore_index
-    safe_labels = xp.where(valid, labels, 0).astype(numpy.int64)
-    if xp.any((safe_labels < 0) | (safe_labels >= x.shape[1])):
-        bad = labels[valid & ((labels < 0) | (labels >= x.shape[1]))].ravel()[0]
-        raise IndexError(f"Target {int(bad)} is out of bounds. (x has {x.shape[1]} classes)")
-    target_weight = valid.astype(x.dtype) if weight is None else \
-        xp.where(valid, weight[safe_labels], x.dtype.type(0))
     log_probability = log_softmax(x, axis=1)
     loss = -_picked_log_probability(log_probability, safe_labels) * target_weight
     if eps > 0:
         class_weight = 1 if weight is None else _class_axis_view(weight, x.ndim)
         smooth = -_sum(log_probability * class_weight, axis=1) * (
-            valid.astype(x.dtype) * x.dtype.type(1.0 / x.shape[1]))
+            (labels != ignore_index).astype(x.dtype) * x.dtype.type(1.0 / x.shape[1]))
         loss = loss * (1 - eps) + smooth * eps
     if reduction != "mean":
         return _reduce(loss, reduction)

@@ -37,7 +37,7 @@ from ._util import as_variable
 from .indexing import getitem, where
 from .loss import (DivideByTotal, _check_torch_reduction, _constant_array, _label_array,
                    _picked_log_probability, _reduce, _require_float, _torch_class_weight,
-                   _torch_labels_check)
+                   _torch_targets)
 from .math import abs as _abs, exp, log, sqrt
 from .elementwise_math import minimum
 from .activation import relu
@@ -189,15 +189,8 @@ def nll_loss(x, t, weight=None, ignore_index=-100, reduction="mean"):
     if x.ndim == 0:
         raise ValueError(f"nll_loss needs x of 1 or more dimensions, got x.shape={x.shape}")
     weight = None if weight is None else _torch_class_weight(weight, x)
-    _torch_labels_check(x, labels)
+    safe_labels, target_weight = _torch_targets(x, labels, weight, ignore_index)
     xp = _backend.get_array_module(x.data)
-    valid = labels != ignore_index
-    safe_labels = xp.where(valid, labels, 0).astype(numpy.int64)
-    if xp.any((safe_labels < 0) | (safe_labels >= x.shape[1])):
-        bad = labels[valid & ((labels < 0) | (labels >= x.shape[1]))].ravel()[0]
-        raise IndexError(f"Target {int(bad)} is out of bounds. (x has {x.shape[1]} classes)")
-    target_weight = valid.astype(x.dtype) if weight is None else \
-        xp.where(valid, weight[safe_labels], x.dtype.type(0))
     loss = -_picked_log_probability(x, safe_labels) * target_weight
     if reduction != "mean":
         return _reduce(loss, reduction)
