@@ -820,6 +820,23 @@ class Policy:
         ``ClipGrad``: ``(x_min < x) * (x < x_max)``, so 0 at either bound; torch 2.15.0's
         ``clamp`` likewise).""")
 
+    # rrelu in training (issue 17, conformance/properties/test_rrelu.py)
+    rrelu_train_default: str = _doc(
+        """What rrelu does when it is not told whether it is training. 'never' (torch 2.13:
+        ``F.rrelu(x, lower, upper)`` has ``training=False``, the mean slope (lower + upper) /
+        2, whatever the mode of the module that calls it; ``nn.RReLU`` passes
+        ``self.training``). 'global_train_mode' (chainer 7.8.1: ``F.rrelu(x, l, u)`` reads
+        ``chainer.config.train``, True by default, so outside ``chainer.using_config('train',
+        False)`` it draws random slopes). refimpl: the mode of
+        ``refimpl.functions.normalization.train_mode``.""")
+
+    rrelu_zero_input: str = _doc(
+        """Which side an input of exactly 0 takes in training-mode rrelu. 'random_slope' (torch
+        2.13 ``rrelu_with_noise``: ``x <= 0`` draws a slope, so the output is 0 and the
+        gradient there is that random slope in [lower, upper]). 'identity' (chainer 7.8.1
+        ``RReLU``: ``where(x >= 0, x, x * r)`` and its gradient ``where(y >= 0, gy, gy * r)``,
+        so the gradient at 0 is 1).""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -916,6 +933,7 @@ TORCH = Policy(
     gru_cell_reset_gate="after_matmul", gru_cell_update_gate="keeps_state",
     leaky_relu_nan_gradient="slope", label_loss_soft_targets=True,  # edge inputs (issue 15)
     clip_boundary_gradient="pass",
+    rrelu_train_default="never", rrelu_zero_input="random_slope",  # issue 17
 )
 
 CHAINER = Policy(
@@ -1013,6 +1031,7 @@ CHAINER = Policy(
     gru_cell_reset_gate="before_matmul", gru_cell_update_gate="takes_candidate",
     leaky_relu_nan_gradient="one", label_loss_soft_targets=True,  # edge inputs (issue 15)
     clip_boundary_gradient="pass",
+    rrelu_train_default="global_train_mode", rrelu_zero_input="identity",  # issue 17
 )
 
 CHAINER5 = dataclasses.replace(

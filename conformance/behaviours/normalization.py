@@ -1,7 +1,8 @@
 """Behaviour cases of normalisation and regularisation (issue 17) where chainer and torch
 differ: batch normalisation's eps default and running-average argument, one value per
 channel, the layer-normalisation layer's eps, local response normalisation's
-parameterisation, group normalisation of 2-D input (chainer 5), dropout with ratio 1, and the embedding's special id and negative ids; and
+parameterisation, group normalisation of 2-D input (chainer 5), dropout with ratio 1, rrelu's
+training default and its input 0 in training, and the embedding's special id and negative ids; and
 what they share (dropout's train flag, the unbiased running variance, the cumulative
 average). Each names the ``refimpl.Policy`` fields it verifies (see ``core``).
 
@@ -196,6 +197,33 @@ def dropout_train_flag(adapter, record):
     record("default.drops some", bool(numpy.any(y == 0)))
     record("default.kept are 2", bool(numpy.all((y == 0) | (y == 2))))
     record("eval.is x", functional_call(adapter, "dropout", x, 0.5, False) is x)
+
+
+@behaviour("rrelu_train_default")
+def rrelu_train_default(adapter, record):
+    """rrelu of 400 elements -1 with lower 1/8 and upper 3/8, called without its training flag
+    outside any evaluation mode: torch's ``F.rrelu`` does not train (``training=False`` is its
+    default: every slope is the mean, 1/4), chainer's trains (``chainer.config.train`` is True
+    by default: random slopes). Told, both train (random slopes) or both do not."""
+    x = adapter.tensor(-numpy.ones(400, numpy.float32))
+    for name, args in [("default", ()), ("train", (True,)), ("eval", (False,))]:
+        y = adapter.to_numpy(functional_call(adapter, "rrelu_training", x, 0.125, 0.375, *args))
+        record(f"{name}.random slopes", bool(len(numpy.unique(y)) > 1))
+        record(f"{name}.all the mean slope", bool(numpy.all(y == -0.25)))
+
+
+@behaviour("rrelu_zero_input")
+def rrelu_zero_input(adapter, record):
+    """rrelu in training at 400 inputs of exactly 0 (lower 1/8, upper 3/8): the output is 0 in
+    both; the gradient is a random slope in [1/8, 3/8] in torch (``x <= 0`` draws one) and 1
+    in chainer (``x >= 0`` is the identity side)."""
+    x = adapter.tensor(numpy.zeros(400, numpy.float32), requires_grad=True)
+    y = functional_call(adapter, "rrelu_training", x, 0.125, 0.375, True)
+    record("y is 0", bool(numpy.all(adapter.to_numpy(y) == 0)))
+    adapter.backward(adapter.call("sum", y))
+    grad = adapter.to_numpy(adapter.grad_of(x))
+    record("grad is 1", bool(numpy.all(grad == 1)))
+    record("grad in [lower, upper]", bool(numpy.all((grad >= 0.125) & (grad <= 0.375))))
 
 
 @behaviour("embed_ignore_label")

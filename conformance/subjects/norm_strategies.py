@@ -204,6 +204,28 @@ def dropout_samples(draw, *, features):
     return Sample({"x": x}, {"ratio": ratio, "train": train})
 
 
+#: Elements of an rrelu-in-training example: about half are negative, enough for the
+#: Hoeffding bounds on the slopes' mean and variance to have power
+#: (``conformance/properties/test_rrelu.py``).
+RRELU_ELEMENTS = 2000
+
+
+@st.composite
+def rrelu_training_samples(draw, *, features):
+    """rrelu of x with elements of magnitude in [0.5, 2] and random sign (never 0: the slope
+    of an element is y / x; 0 is a behaviour case, ``rrelu_zero_input``), lower < upper < 1
+    (chainer's bounds; the defaults 1/8 and 1/3 among them), training on or off."""
+    rows = draw(st.sampled_from([40, 50, 80]), label="rows")
+    shape = (rows, RRELU_ELEMENTS // rows)
+    generator = _generator(draw, "x")
+    magnitude = generator.integers(GRID // 2, 2 * GRID + 1, size=shape) / GRID
+    x = magnitude * generator.choice([-1.0, 1.0], size=shape)
+    lower = draw(st.sampled_from([0.05, 0.125, 0.2]), label="lower")
+    upper = draw(st.sampled_from([0.25, 1.0 / 3.0, 0.5, 0.75]), label="upper")
+    train = draw(st.integers(0, 4), label="train") > 0
+    return Sample({"x": x}, {"lower": lower, "upper": upper, "train": train})
+
+
 # =============================================================================================
 # Runs: cases of the normalisation layers
 # =============================================================================================

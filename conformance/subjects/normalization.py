@@ -7,6 +7,8 @@
   ``local_response_normalization``, ``embed_id``;
 - ``dropout`` (family 'dropout', property ``dropout.statistics``: the mask tested
   statistically, ``properties/test_dropout.py``);
+- ``rrelu_training`` (family 'rrelu', property ``rrelu.statistics``: the random slopes tested
+  statistically, ``properties/test_rrelu.py``);
 - layers (kind 'layer', property ``norm.layer``): ``BatchNormalization`` (training steps with
   running statistics, then evaluation), ``EmbedID``, ``LayerNormalization``,
   ``GroupNormalization``.
@@ -54,6 +56,9 @@ for _record in [
                doc="embedding lookup with a padding index or an ignored label"),
     Functional("dropout", family="dropout", samples=_samples(N.dropout_samples),
                doc="inverted dropout, training on or off"),
+    Functional("rrelu_training", family="rrelu", samples=_samples(N.rrelu_training_samples),
+               doc="rrelu's random slopes in training (the registry's rrelu is evaluation "
+                   "mode), training on or off"),
     Run("BatchNormalization", family="normalization", properties=("norm.layer",),
         cases=lambda features: N.batch_norm_layer_cases(),
         doc="BatchNorm1d/2d / L.BatchNormalization: training steps, running statistics, "

@@ -1,16 +1,20 @@
 """More activations: elu, selu, celu, softplus, hard_sigmoid, silu, relu6, clipped_relu,
-hardtanh, log_sigmoid, softsign, tanhshrink.
+hardtanh, log_sigmoid, softsign, tanhshrink, rrelu.
 
 Where the frameworks define one name differently, a policy field decides:
-``hard_sigmoid_slope`` (chainer 0.2, torch 1/6) and ``softplus_threshold`` (torch 20: above
-``beta * x > threshold`` softplus is x itself; chainer: never). Backward passes are written
-with refimpl ops, so they can be differentiated again.
+``hard_sigmoid_slope`` (chainer 0.2, torch 1/6), ``softplus_threshold`` (torch 20: above
+``beta * x > threshold`` softplus is x itself; chainer: never), and rrelu's
+``rrelu_train_default`` and ``rrelu_zero_input`` (its random slopes in training). Backward
+passes are written with refimpl ops, so they can be differentiated again.
 """
 import math
 import numbers
 
+import numpy
+
 from .. import _backend, policies as _semantics
 from ..function import Function
+from ..variable import Variable
 from ._util import float_input
 from .activation import _Masked, leaky_relu, relu
 from .indexing import where
@@ -19,6 +23,7 @@ from .indexing import getitem
 from .shape import concat
 from .softmax import softmax
 from .elementwise_math import erf
+from .normalization import _train as _global_train_mode  # normalization.train_mode's flag
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -207,16 +212,35 @@ def tanhshrink(x):
     return x - tanh(x)
 
 
-def rrelu(x, lower=0.125, upper=1.0 / 3.0):
-    """Randomized leaky ReLU in evaluation: ``leaky_relu`` with the mean slope
-    ``(lower + upper) / 2`` (torch ``F.rrelu(training=False)``, chainer ``F.rrelu`` under
-    ``chainer.config.train = False``; defaults 1/8 and 1/3 in both). In training each negative
-    element gets a random slope in [lower, upper]; that is not modelled (not compared)."""
+def rrelu(x, lower=0.125, upper=1.0 / 3.0, train=None, rng=None):
+    """Randomized leaky ReLU (torch ``F.rrelu(x, lower, upper, training)``, ``nn.RReLU``;
+    chainer ``F.rrelu(x, l, u)`` under ``chainer.config.train``; defaults 1/8 and 1/3 in both).
+
+    In evaluation: ``leaky_relu`` with the mean slope ``(lower + upper) / 2``. In training:
+    each negative element gets its own slope ``r`` drawn from U[lower, upper) (NumPy's
+    ``uniform`` in float64, rounded to x's dtype, so ``upper`` itself can occur, as in both
+    frameworks), the output is ``x * r`` there and ``x`` elsewhere, and the gradient is that
+    same ``r`` (1 elsewhere); an input of exactly 0 follows ``rrelu_zero_input`` (torch: it
+    draws a slope, its gradient is r; chainer: identity, gradient 1). ``train`` None follows
+    ``rrelu_train_default`` (torch: evaluation; chainer: the global mode,
+    ``normalization.train_mode``). ``rng``: an int seed or ``numpy.random.Generator`` for
+    the slopes. A NaN input's gradient in training is not modelled (never drawn).
+    """
     x = float_input(x, "rrelu")
     lower, upper = _number(lower, "lower", "rrelu"), _number(upper, "upper", "rrelu")
     if not 0 <= lower <= upper:
         raise ValueError(f"rrelu needs 0 <= lower <= upper, got lower={lower!r}, upper={upper!r}")
-    return leaky_relu(x, (lower + upper) / 2.0)
+    if train is None:
+        train = (_global_train_mode.get() if _semantics.current().rrelu_train_default
+                 == "global_train_mode" else False)
+    if not train:
+        return leaky_relu(x, (lower + upper) / 2.0)
+    xp = _backend.get_array_module(x.data)
+    generator = rng if isinstance(rng, numpy.random.Generator) else numpy.random.default_rng(rng)
+    random_slopes = xp.asarray(generator.uniform(lower, upper, x.shape).astype(x.dtype))
+    zero_draws = _semantics.current().rrelu_zero_input == "random_slope"
+    negative = x.data <= 0 if zero_draws else x.data < 0
+    return x * Variable._constant(xp.where(negative, random_slopes, x.dtype.type(1.0)))
 
 
 def crelu(x, axis=1):

@@ -1198,6 +1198,36 @@ def test_dropout_train_default(policy):
         np.testing.assert_array_equal(y, x)
 
 
+@field("rrelu_train_default")
+def test_rrelu_train_default(policy):
+    from refimpl.functions.normalization import train_mode
+    x = -np.ones(400, np.float32)
+    mean_slope = lambda y: np.array_equal(y, np.full(400, -0.25, np.float32))  # noqa: E731
+    with refimpl.semantics(policy):
+        default = F.rrelu(x, 0.125, 0.375, rng=0).data
+        told_to_train = F.rrelu(x, 0.125, 0.375, train=True, rng=0).data
+        with train_mode(False):
+            in_evaluation = F.rrelu(x, 0.125, 0.375, rng=0).data
+    assert not mean_slope(told_to_train) and mean_slope(in_evaluation)
+    # torch's F.rrelu defaults to training=False; chainer's reads the global mode (True)
+    assert mean_slope(default) == (policy.startswith("torch"))
+
+
+@field("rrelu_zero_input")
+def test_rrelu_zero_input(policy):
+    x = V([0.0, 0.0, -1.0, 2.0], policy, dtype=np.float64)
+    with refimpl.semantics(policy):
+        y = F.rrelu(x, 0.125, 0.375, train=True, rng=3)
+        (gx,) = refimpl.grad([F.sum(y)], [x])
+    slopes = np.random.default_rng(3).uniform(0.125, 0.375, 4)
+    np.testing.assert_array_equal(y.data, [0.0, 0.0, -slopes[2], 2.0])
+    zero_side = slopes[:2] if refimpl.POLICIES[policy].rrelu_zero_input == "random_slope" else 1
+    np.testing.assert_array_equal(gx.data, np.concatenate([np.broadcast_to(zero_side, 2),
+                                                           [slopes[2], 1.0]]))
+    assert (refimpl.POLICIES[policy].rrelu_zero_input == "random_slope") == \
+        policy.startswith("torch")
+
+
 @field("embed_ignore_label")
 def test_embed_ignore_label(policy):
     W_values = np.arange(12.0).reshape(4, 3)

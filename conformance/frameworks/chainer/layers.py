@@ -420,6 +420,15 @@ def chainer_dropout(x, ratio=0.5, train=None):
         return chainer.functions.dropout(x, ratio)
 
 
+def chainer_rrelu_training(x, lower=0.125, upper=1.0 / 3.0, train=None):
+    import chainer
+    import chainer.functions
+    if train is None:  # chainer's own default: chainer.config.train (True)
+        return chainer.functions.rrelu(x, l=lower, u=upper)
+    with chainer.using_config("train", train):
+        return chainer.functions.rrelu(x, l=lower, u=upper)
+
+
 FUNCTIONS.update({
     "batch_normalization": chainer_batch_normalization,
     "fixed_batch_normalization": chainer_fixed_batch_normalization,
@@ -428,6 +437,7 @@ FUNCTIONS.update({
     "local_response_normalization": chainer_local_response_normalization,
     "embed_id": chainer_embed_id,
     "dropout": chainer_dropout,
+    "rrelu_training": chainer_rrelu_training,
 })
 
 

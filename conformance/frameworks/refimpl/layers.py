@@ -341,6 +341,7 @@ SERIALIZATION = {"module": module_relay, "optimizer": optimizer_relay}
 FUNCTIONS.update({name: name for name in (
     "batch_normalization", "fixed_batch_normalization", "layer_normalization",
     "group_normalization", "local_response_normalization", "embed_id", "dropout")})
+FUNCTIONS["rrelu_training"] = "rrelu"  # rrelu(x, lower, upper, train): random slopes in training
 
 
 def refimpl_batch_norm_layer_run(case):

@@ -81,6 +81,11 @@ class TorchPlugin(Plugin):
         "affine_grid": {"float16": "torch 2.13.0's F.affine_grid has no float16 CPU kernel "
                                    "(NotImplementedError: \"tensor_cpu\" not implemented for "
                                    "'Half')"},
+        # rrelu in training (issue 17)
+        "rrelu_training": {"float16": "torch 2.13.0's F.rrelu(training=True) has no float16 "
+                                      "CPU kernel (NotImplementedError: "
+                                      "\"rrelu_with_noise_out_cpu\" not implemented for "
+                                      "'Half')"},
     }
     ops_absent = {
         "crelu": "torch 2.13.0 has no crelu (torch.cat([F.relu(x), F.relu(-x)], dim) composes "

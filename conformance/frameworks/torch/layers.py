@@ -389,6 +389,13 @@ def torch_dropout(x, ratio=0.5, train=None):
     return torch.nn.functional.dropout(x, ratio, training=train)
 
 
+def torch_rrelu_training(x, lower=0.125, upper=1.0 / 3.0, train=None):
+    import torch.nn.functional
+    if train is None:  # torch's own default (training=False)
+        return torch.nn.functional.rrelu(x, lower, upper)
+    return torch.nn.functional.rrelu(x, lower, upper, training=train)
+
+
 FUNCTIONS.update({
     "batch_normalization": torch_batch_normalization,
     "fixed_batch_normalization": torch_fixed_batch_normalization,
@@ -397,6 +404,7 @@ FUNCTIONS.update({
     "local_response_normalization": torch_local_response_normalization,
     "embed_id": torch_embed_id,
     "dropout": torch_dropout,
+    "rrelu_training": torch_rrelu_training,
 })
 
 
