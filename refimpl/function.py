@@ -26,6 +26,30 @@ INFERENCE_SAVED_MESSAGE = (
 DISMANTLED = [0]
 
 
+def unrecorded(array, *operands):
+    """``array``, computed outside the graph from the Variables ``operands``, as the Variable an
+    op on them returns when nothing is recorded (``Function.__call__`` under no_grad): the
+    fused array path a backward takes when no graph is wanted (``create_graph`` False)."""
+    if type(array) is not numpy.ndarray and not _backend.is_cupy_array(array):
+        array = numpy.asarray(array)  # NumPy turns 0-d results into scalars
+    policy = _policies.current()
+    requires_grad = (policy.outputs_require_grad != "when_recorded"
+                     and any([v.requires_grad for v in operands])
+                     and (policy.outputs_require_grad != "inputs_floats"
+                          or array.dtype.kind in "fc"))
+    result = Variable._make_output(array, None, requires_grad)
+    if _mode.is_inference_mode_enabled():
+        result._is_inference = True
+    return result
+
+
+def same_float_dtype(*variables):
+    """Whether ``variables`` share one real floating dtype, the condition of a backward's
+    fused array path (where dtypes differ, its refimpl ops promote them by the policy)."""
+    dtype = variables[0].data.dtype
+    return dtype.kind == "f" and all([v.data.dtype == dtype for v in variables])
+
+
 class Function:
     """Base class of every op.
 

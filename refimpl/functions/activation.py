@@ -1,7 +1,7 @@
 """Piecewise-linear activations: relu, leaky_relu, clip. Their gradients are masks, so their
 second derivatives are zero (the mask is a constant)."""
-from .. import _backend, policies as _semantics
-from ..function import Function
+from .. import _backend, _mode, policies as _semantics
+from ..function import Function, same_float_dtype, unrecorded
 from ._util import argument_error, as_variable, result_dtype
 from .arithmetic import convert
 
@@ -17,9 +17,14 @@ class _Masked(Function):
     slope_tracks_input = True
 
     def backward(self, gy):
-        if self.slope_tracks_input and _semantics.current().slope_in_graph:
-            return gy * _Slope(self)(self.inputs[0])
-        return gy * self.slope(self.inputs[0].data).astype(gy.dtype, copy=False)
+        x = self.inputs[0]
+        in_graph = self.slope_tracks_input and _semantics.current().slope_in_graph
+        if not _mode.is_grad_enabled() and same_float_dtype(gy, x):  # no graph: arrays
+            # a bool slope multiplies as its 0/1 of gy's dtype (the astype below)
+            return unrecorded(gy.data * self.slope(x.data), *((gy, x) if in_graph else (gy,)))
+        if in_graph:
+            return gy * _Slope(self)(x)
+        return gy * self.slope(x.data).astype(gy.dtype, copy=False)
 
 
 class _Slope(Function):

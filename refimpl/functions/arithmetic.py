@@ -2,7 +2,7 @@
 and dtype casts. Their gradients sum over broadcast axes with ``broadcast.unbroadcast``."""
 from .. import _backend, _mode, policies as _semantics
 from ..errors import InvalidType
-from ..function import Function
+from ..function import Function, same_float_dtype, unrecorded
 from ..variable import Variable
 from ._util import argument_error, as_variable, numbers_only, prepare_operands, returns_input
 from .broadcast import unbroadcast
@@ -93,6 +93,11 @@ class Mul(Function):
 
     def backward(self, gy):
         a, b = self.inputs
+        if not _mode.is_grad_enabled() and same_float_dtype(gy, a, b):  # no graph: arrays
+            return (unbroadcast(unrecorded(gy.data * b.data, gy, b), a.shape)
+                    if a.requires_grad else None,
+                    unbroadcast(unrecorded(gy.data * a.data, gy, a), b.shape)
+                    if b.requires_grad else None)
         return (unbroadcast(gy * b, a.shape) if a.requires_grad else None,
                 unbroadcast(gy * a, b.shape) if b.requires_grad else None)
 

@@ -2,8 +2,8 @@
 
 Each backward is written with refimpl ops, so it can be differentiated again.
 """
-from .. import _backend, policies as _semantics
-from ..function import Function
+from .. import _backend, _mode, policies as _semantics
+from ..function import Function, same_float_dtype, unrecorded
 from ._util import argument_error, as_variable
 
 
@@ -12,7 +12,10 @@ class Exp(Function):
         return _backend.get_array_module(x).exp(x)
 
     def backward(self, gy):
-        return gy * self.output()
+        y = self.output()
+        if not _mode.is_grad_enabled() and same_float_dtype(gy, y):  # no graph: arrays
+            return unrecorded(gy.data * y.data, gy, y)
+        return gy * y
 
 
 class Log(Function):
@@ -31,12 +34,29 @@ class Sqrt(Function):
         return gy / (2 * self.output())
 
 
+# The fused array paths below compute the same operations in the same order as the refimpl
+# ops beside them (so the same values), into one temporary updated with ``out=``; the
+# gradient's layout follows gy's (contiguous ones are computed in place).
+
+
+def _fused(gy, like):
+    """Whether a backward may compute its gradient as arrays updated in place: no graph is
+    wanted, one float dtype, and gy and ``like`` laid out alike."""
+    return (not _mode.is_grad_enabled() and same_float_dtype(gy, like) and like.data.ndim
+            and gy.data.strides == like.data.strides)
+
+
 class Sin(Function):
     def forward(self, x):
         return _backend.get_array_module(x).sin(x)
 
     def backward(self, gy):
-        return gy * cos(self.inputs[0])
+        x = self.inputs[0]
+        if _fused(gy, x):  # gy * cos(x)
+            xp = _backend.get_array_module(x.data)
+            gx = xp.cos(x.data)
+            return unrecorded(xp.multiply(gy.data, gx, out=gx), gy, x)
+        return gy * cos(x)
 
 
 class Cos(Function):
@@ -44,7 +64,13 @@ class Cos(Function):
         return _backend.get_array_module(x).cos(x)
 
     def backward(self, gy):
-        return -gy * sin(self.inputs[0])
+        x = self.inputs[0]
+        if _fused(gy, x):  # -gy * sin(x) == -(gy * sin(x)): rounding is sign-symmetric
+            xp = _backend.get_array_module(x.data)
+            gx = xp.sin(x.data)
+            xp.multiply(gy.data, gx, out=gx)
+            return unrecorded(xp.negative(gx, out=gx), gy, x)
+        return -gy * sin(x)
 
 
 class Tanh(Function):
@@ -53,6 +79,11 @@ class Tanh(Function):
 
     def backward(self, gy):
         y = self.output()
+        if _fused(gy, y):  # gy * (1 - y * y)
+            xp = _backend.get_array_module(y.data)
+            gx = xp.multiply(y.data, y.data)
+            xp.subtract(gx.dtype.type(1), gx, out=gx)
+            return unrecorded(xp.multiply(gy.data, gx, out=gx), gy, y)
         return gy * (1 - y * y)
 
 
@@ -61,10 +92,20 @@ class Sigmoid(Function):
         xp = _backend.get_array_module(x)
         # tanh form: exact for large |x| in both directions, no overflow warning.
         half = x.dtype.type(0.5)
-        return xp.tanh(x * half) * half + half
+        y = xp.multiply(x, half)
+        if type(y) is not type(x):  # a 0-d x gives a scalar
+            return xp.tanh(y) * half + half
+        xp.tanh(y, out=y)
+        xp.multiply(y, half, out=y)
+        return xp.add(y, half, out=y)
 
     def backward(self, gy):
         y = self.output()
+        if _fused(gy, y):  # gy * y * (1 - y)
+            xp = _backend.get_array_module(y.data)
+            gx = xp.multiply(gy.data, y.data)
+            return unrecorded(xp.multiply(gx, xp.subtract(gx.dtype.type(1), y.data), out=gx),
+                              gy, y)
         return gy * y * (1 - y)
 
 
