@@ -125,6 +125,20 @@ class Context:
     policy: str
     api: subjects.Api  # what the strategies draw for (None for a run)
     is_reference: bool  # the cell's framework is the reference itself
+    # the bindings of the subject on the other adapters of the cell (``binding``): looked up
+    # once per cell, not once per example
+    bindings: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    def binding(self, adapter, key=None):
+        """``adapter.op(subject)``, or the exception it raised, looked up once per cell and
+        ``key`` (default: the adapter's name)."""
+        key = adapter.name if key is None else key
+        if key not in self.bindings:
+            try:
+                self.bindings[key] = adapter.op(self.entry.subject)
+            except Exception as error:  # noqa: BLE001 - NotSupported: the op is absent there
+                self.bindings[key] = error
+        return self.bindings[key]
 
     @property
     def version(self):
@@ -434,12 +448,15 @@ def same_meaning(session, ctx, sample):
     def outputs(policy):
         if policy not in cache:
             reference = session.reference(policy)
-            try:
-                _, values = call_op(reference, reference.op(ctx.entry.subject), sample,
-                                    dtype="float64", device="cpu")
-                cache[policy] = [reference.to_numpy(v) for v in values]
-            except Exception:  # noqa: BLE001 - the other policy rejects the call
-                cache[policy] = None
+            function = ctx.binding(reference, ("reference", policy))
+            cache[policy] = None  # the reference binds no such op, or rejects the call
+            if not isinstance(function, Exception):
+                try:
+                    _, values = call_op(reference, function, sample, dtype="float64",
+                                        device="cpu")
+                    cache[policy] = [reference.to_numpy(v) for v in values]
+                except Exception:  # noqa: BLE001 - the other policy rejects the call
+                    pass
         return cache[policy]
 
     return lambda policy: _equal_lists(outputs(policy), outputs(ctx.policy))
@@ -461,9 +478,8 @@ def cross_check(session, ctx, stats, sample, actual, expected, tolerance, comput
     opinions = []
     for other in session.others(ctx.cell.framework):
         name = f"{other.name} {other.version}"
-        try:
-            function = other.op(ctx.entry.subject)
-        except Exception:  # noqa: BLE001 - NotSupported: the op is absent there
+        function = ctx.binding(other)
+        if isinstance(function, Exception):  # NotSupported: the op is absent there
             stats.oracle(name, None)
             continue
         other_policy = session.policy_name(other.name)

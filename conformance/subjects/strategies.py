@@ -14,6 +14,7 @@ random inputs dodge the non-differentiable points; the exact behaviour there is 
 ``conformance/behaviours.py`` and ``tests/refimpl/test_ops_exact.py``.
 """
 import dataclasses
+import functools
 import math
 
 import numpy
@@ -22,6 +23,23 @@ from hypothesis.extra import numpy as hnp
 
 KINK_MARGIN = 0.05  # far more than the central-difference step (1e-6) and float16 rounding
 MAX_SIZE = 12  # elements per drawn array: keeps central differences cheap
+
+
+def _reused(build):
+    """``build`` (keyword arguments only) memoised: a strategy is built and validated once
+    per distinct set of arguments instead of once per example (the composites below build
+    their inner strategies from drawn shapes; building one costs more than drawing from it).
+    Drawing from the same strategy object or from a fresh, equal one draws the same values
+    from the same choices. Unhashable arguments are built afresh."""
+    cached = functools.lru_cache(maxsize=None)(build)
+
+    @functools.wraps(build)
+    def reused(**kwargs):
+        try:
+            return cached(**kwargs)
+        except TypeError:  # an unhashable argument (a list shape)
+            return build(**kwargs)
+    return reused
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +61,10 @@ class Domain:
                              f"high={self.high}")
 
     def elements(self):
+        """The strategy of the elements (built once per domain: ``_reused``)."""
+        return _elements(domain=self)
+
+    def build_elements(self):
         values = st.floats(self.low, self.high, allow_nan=False, allow_infinity=False,
                            allow_subnormal=False)
         if self.kinks:
@@ -52,6 +74,11 @@ class Domain:
             smallest = self.min_magnitude
             values = values.filter(lambda v: abs(v) >= smallest)
         return values
+
+
+@_reused
+def _elements(*, domain):
+    return domain.build_elements()
 
 
 REALS = Domain(-3.0, 3.0)
@@ -96,12 +123,14 @@ class Sample:
 
 # --- shapes and arrays ------------------------------------------------------------------
 
+@_reused
 def shapes(*, min_dims=0, max_dims=3, min_side=1, max_side=3, max_size=MAX_SIZE):
     """Array shapes with at most ``max_size`` elements."""
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
                             max_side=max_side).filter(lambda shape: math.prod(shape) <= max_size)
 
 
+@_reused
 def arrays(*, shape, domain=REALS):
     """float64 arrays of ``shape`` with elements in ``domain``."""
     return hnp.arrays(numpy.float64, shape, elements=domain.elements())
@@ -130,6 +159,11 @@ def float_dtypes(*, allow_float16=False):
 
 def grad_outputs(*, shapes_of_outputs):
     """One output gradient per output shape, elements in [-2, 2]."""
+    return _grad_outputs(shapes_of_outputs=tuple(shapes_of_outputs))
+
+
+@_reused
+def _grad_outputs(*, shapes_of_outputs):
     return st.tuples(*[arrays(shape=shape, domain=GRAD_OUTPUTS) for shape in shapes_of_outputs])
 
 
