@@ -469,7 +469,7 @@ class Plugin:
         return f"<framework plugin {self.name!r}>"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _distribution_version(distribution):
     """The installed version of ``distribution`` (None: not installed), read once per process:
     reading the metadata scans sys.path (about 2 ms), and ``absent_op`` asks for it per call."""

@@ -449,17 +449,21 @@ def same_meaning(session, ctx, sample):
         if policy not in cache:
             reference = session.reference(policy)
             function = ctx.binding(reference, ("reference", policy))
-            cache[policy] = None  # the reference binds no such op, or rejects the call
-            if not isinstance(function, Exception):
-                try:
-                    _, values = call_op(reference, function, sample, dtype="float64",
-                                        device="cpu")
-                    cache[policy] = [reference.to_numpy(v) for v in values]
-                except Exception:  # noqa: BLE001 - the other policy rejects the call
-                    pass
+            cache[policy] = (None if isinstance(function, Exception)  # it binds no such op
+                             else _float64_outputs(reference, function, sample))
         return cache[policy]
 
     return lambda policy: _equal_lists(outputs(policy), outputs(ctx.policy))
+
+
+def _float64_outputs(reference, function, sample):
+    """The reference's float64 outputs of the call on the CPU, or None (its policy rejects
+    the call)."""
+    try:
+        _, values = call_op(reference, function, sample, dtype="float64", device="cpu")
+        return [reference.to_numpy(v) for v in values]
+    except Exception:  # noqa: BLE001 - the other policy rejects the call
+        return None
 
 
 def _equal_lists(a, b):

@@ -31,7 +31,7 @@ def _reused(build):
     their inner strategies from drawn shapes; building one costs more than drawing from it).
     Drawing from the same strategy object or from a fresh, equal one draws the same values
     from the same choices. Unhashable arguments are built afresh."""
-    cached = functools.lru_cache(maxsize=None)(build)
+    cached = functools.cache(build)
 
     @functools.wraps(build)
     def reused(**kwargs):
