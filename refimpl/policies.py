@@ -837,6 +837,23 @@ class Policy:
         ``RReLU``: ``where(x >= 0, x, x * r)`` and its gradient ``where(y >= 0, gy, gy * r)``,
         so the gradient at 0 is 1).""")
 
+    # issue 18 port: the LSTM cell link's biases (found by the port checker's PTB pair)
+    lstm_cell_biases: str = _doc(
+        """How many bias vectors an LSTM *cell* layer has and trains. 'two' (torch 2.13
+        ``nn.LSTMCell``: ``bias_ih`` and ``bias_hh``, each (4H,), summed in the gates: one
+        optimizer step moves their sum by the update of each, twice a single bias's under
+        plain SGD; torch's ``nn.LSTM`` and chainer 7.8.1's ``L.NStepLSTM`` (``b0``-``b3`` on the
+        input, ``b4``-``b7`` on the hidden state) have two as well). 'one' (chainer 7.8.1
+        ``L.LSTM`` and ``L.StatelessLSTM``: ``upward/b`` only; ``lateral`` is built with
+        ``nobias=True``). refimpl: ``refimpl.nn.rnn.LSTMCell``.""")
+
+    lstm_bias_init: str = _doc(
+        """The initial bias of an LSTM cell layer. 'uniform' (torch 2.13 ``nn.LSTMCell``:
+        every bias from ``U(-1/sqrt(H), 1/sqrt(H))``, no forget-gate offset). 'forget_one'
+        (chainer 7.8.1 ``L.LSTM``: ``bias_init=0`` for the a, i, o gates and
+        ``forget_bias_init=1`` for the forget gate; ``L.NStepLSTM``'s biases are all 0).
+        refimpl: ``refimpl.nn.rnn.LSTMCell``.""")
+
     def describe(self):
         """{field name: (value, doc)} for every behaviour field."""
         return {f.name: (getattr(self, f.name), f.metadata["doc"]) for f in dataclasses.fields(self)}
@@ -933,6 +950,7 @@ TORCH = Policy(
     gru_cell_reset_gate="after_matmul", gru_cell_update_gate="keeps_state",
     leaky_relu_nan_gradient="slope", label_loss_soft_targets=True,  # edge inputs (issue 15)
     clip_boundary_gradient="pass",
+    lstm_cell_biases="two", lstm_bias_init="uniform",  # issue 18 port
     rrelu_train_default="never", rrelu_zero_input="random_slope",  # issue 17
 )
 
@@ -1031,6 +1049,7 @@ CHAINER = Policy(
     gru_cell_reset_gate="before_matmul", gru_cell_update_gate="takes_candidate",
     leaky_relu_nan_gradient="one", label_loss_soft_targets=True,  # edge inputs (issue 15)
     clip_boundary_gradient="pass",
+    lstm_cell_biases="one", lstm_bias_init="forget_one",  # issue 18 port
     rrelu_train_default="global_train_mode", rrelu_zero_input="identity",  # issue 17
 )
 

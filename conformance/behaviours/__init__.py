@@ -18,6 +18,7 @@ from . import normalization  # noqa: F401  (normalisation and regularisation, is
 from . import engine_more  # noqa: F401  (engine semantics of issue 17)
 from . import layers_more  # noqa: F401  (convolutions, PReLU, Bilinear, GRU, issue 17)
 from . import edges  # noqa: F401  (edge inputs, issue 15)
+from . import port  # noqa: F401  (differences found by the port checker, issue 18)
 from .core import CASES, Case, applicable, behaviour, by_name, f32
 
 

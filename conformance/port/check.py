@@ -13,7 +13,7 @@ diagnosis (``diagnose``).
 """
 import numpy
 
-from . import diagnose
+from . import conventions, diagnose
 from .compare import difference
 from .sides import PortError, owner, resolve
 
@@ -120,6 +120,7 @@ class _Check:
                        "target": self._describe(target, target_model),
                        "inputs": [{"shape": list(a.shape), "dtype": a.dtype.name} for a in inputs],
                        "mapping": [], "unmapped": [], "layers": [], "gradients": [],
+                       "gradient_layers": [],
                        "step": None, "diagnosis": None, "verdict": None}
 
     @staticmethod
@@ -151,7 +152,10 @@ class _Check:
                 source_output.shape).astype(self.dtype)
             source_grads = source_session.backward(cotangent)
             target_grads = target_session.backward(cotangent)
-            if self._compare_gradients(source_grads, target_grads) and self.optimizers:
+            output_grads = (getattr(source_session, "output_grads", None),
+                            getattr(target_session, "output_grads", None))
+            if self._compare_gradients(source_grads, target_grads, *output_grads) \
+                    and self.optimizers:
                 pair, steps = self.optimizers
                 for index in range(steps):
                     if index:     # the next step's gradients, from the updated parameters
@@ -253,7 +257,8 @@ class _Check:
     # ----------------------------------------------------------------------------------------
     def _compare_forward(self, source_output, target_output, target_error):
         source_units = [(i, e) for i, e in enumerate(self.source_events) if e["event"] == "unit"]
-        target_units = self.target_events
+        target_positions = [i for i, e in enumerate(self.target_events) if e["event"] == "unit"]
+        target_units = [self.target_events[i] for i in target_positions]
         rows = self.result["layers"]
         carried = 0.0   # the largest difference a compared layer's output passed on
         for k, (position, event) in enumerate(source_units):
@@ -289,7 +294,7 @@ class _Check:
                 row["status"] = "ok"
             elif not input_ok:
                 row["status"] = "diverges"
-                self._diagnose_gap(k, position, event, other, source_units)
+                self._diagnose_gap(k, position, event, other, source_units, target_positions)
             elif self._amplified(row, event, other):
                 row["status"] = "ok"
             else:
@@ -345,6 +350,7 @@ class _Check:
                                          self.source_params, self.dtype, layouts)
                    if target_path else [])
         config = diagnose.config_differences(event["config"], other["config"]) if other else {}
+        found = self._conventions(event) if config else []
         calls = [event["replay"] + ([], [])] if event.get("replay") else [(None,)]
         explanation = diagnose.explain(self.reference, self.source.policy, self.target.policy,
                                        calls, None, event["output"],
@@ -359,9 +365,27 @@ class _Check:
                 error = next((s for s in bad_state if not s["ok"]), error)
         self._set_diagnosis("forward", k, "in the layer", event, other, error=error,
                             weights=weights, config=config, explanation=explanation,
-                            target_error=target_error)
+                            target_error=target_error, conventions=found)
 
-    def _diagnose_gap(self, k, position, event, other, source_units):
+    def _conventions(self, event):
+        """The model conventions (``conventions.CONVENTIONS``) the layers' arguments show at
+        the unit ``event``, each with its fix in the target code and every block it shows in."""
+        source_units = [e for e in self.source_events if e["event"] == "unit"]
+        target_units = [e for e in self.target_events if e["event"] == "unit"]
+        found = []
+        for convention in conventions.find(list(zip(source_units, target_units))):
+            if not any(event["path"] == layers[0][0] for layers in convention["blocks"]):
+                continue
+            blocks = [layers[0][1].rsplit(".", 1)[0] for layers in convention["blocks"]]
+            stride = next(e["config"]["stride"] for e in source_units
+                          if e["path"] == convention["blocks"][0][0][0])
+            make_fix = getattr(self.target.module, "convention_fix", None)
+            convention["fix"] = make_fix and make_fix(convention["name"], convention["source"],
+                                                      blocks, tuple(stride))
+            found.append(convention)
+        return found
+
+    def _diagnose_gap(self, k, position, event, other, source_units, target_positions):
         start = source_units[k - 1][0] + 1 if k else 0
         functions = [e for e in self.source_events[start:position] if e["event"] == "function"]
         calls = [(f["replay"][0], f["replay"][1], f["replay"][2], f["input_ids"], f["output_ids"])
@@ -371,15 +395,60 @@ class _Check:
         explanation = diagnose.explain(self.reference, self.source.policy, self.target.policy,
                                        calls, final_id, _first(event["inputs"]),
                                        _first(other["inputs"]), None, self.dtype)
+        config, fixes = {}, []
+        if not explanation["fields"]:     # the target's own calls between the layers
+            target_start = target_positions[k - 1] + 1 if k else 0
+            target_calls = [e for e in self.target_events[target_start:target_positions[k]]
+                            if e["event"] == "function"]
+            config, fixes, explained = self._gap_arguments(calls, target_calls, final_id,
+                                                           _first(other["inputs"]))
+            if explained is not None:
+                explanation = explained
         error = difference(_first(other["inputs"]), _first(event["inputs"]), self.dtype,
                            reshape=True)
         self._set_diagnosis("forward", k, "before the layer", event, other, error=error,
                             functions=[f.get("call", f["name"]) for f in functions],
-                            explanation=explanation)
+                            explanation=explanation, config=config, argument_fixes=fixes)
+
+    def _gap_arguments(self, calls, target_calls, final_id, target_value):
+        """Where the target records its calls between two layers (a pooling module) and they
+        are the source's functions with other explicit arguments (window, stride, padding):
+        ({argument: (source, target)}, [the target's constructor fix], the explanation of the
+        source's calls re-run with the target's arguments: the policy fields that then give
+        the target's value, or none if the arguments alone do), else ({}, [], None)."""
+        recorded = [call for call in calls if len(call) == 5]
+        source_pools = [call for call in recorded if call[0] in {t["name"] for t in target_calls}]
+        if not target_calls or len(source_pools) != len(target_calls):
+            return {}, [], None
+        config, fixes, changed = {}, [], {}
+        for call, target_call in zip(source_pools, target_calls):
+            if call[0] != target_call["name"]:
+                return {}, [], None
+            differences = {key: (diagnose._plain(call[2][key]), diagnose._plain(value))
+                           for key, value in target_call["config"].items()
+                           if call[2].get(key) is not None and key != "cover_all"
+                           and diagnose._normal(tuple(numpy.broadcast_to(call[2][key], 2).tolist()))
+                           != diagnose._normal(value)}
+            if differences:
+                config.update(differences)
+                fixes.append(self.target.module.config_fix(
+                    target_call["module_class"],
+                    {key: tuple(a) if isinstance(a, list) else a
+                     for key, (a, b) in differences.items()}))
+                changed[id(call)] = {key: tuple(b) if isinstance(b, list) else b
+                                     for key, (a, b) in differences.items()}
+        if not changed:
+            return {}, [], None
+        modified = [(c[0], c[1], dict(c[2], **changed[id(c)]), c[3], c[4]) if id(c) in changed
+                    else c for c in calls]
+        explained = diagnose.explain_with_arguments(
+            self.reference, self.source.policy, self.target.policy, modified, final_id,
+            target_value, self.dtype)
+        return config, fixes, explained
 
     def _set_diagnosis(self, stage, index, where, event, other, error=None, weights=(),
                        config=None, explanation=None, functions=None, target_error=None,
-                       summary=None):
+                       summary=None, argument_fixes=(), conventions=()):
         module_class = other.get("module_class") if other else None
         target_path = other["path"] if other else self._target_of(event["path"]) if event else None
         fixes = []
@@ -392,7 +461,10 @@ class _Check:
             field["fix"] = fix
             if fix and fix not in field_fixes:
                 field_fixes.append(fix)
-        if config and not field_fixes:
+        fixes += list(argument_fixes)
+        convention_fixes = [c["fix"] for c in conventions if c.get("fix")]
+        fixes += convention_fixes
+        if config and not field_fixes and not argument_fixes and not convention_fixes:
             fixes.append(self.target.module.config_fix(
                 module_class or event["kind"],
                 {key: tuple(a) if isinstance(a, list) else a for key, (a, b) in config.items()}))
@@ -412,6 +484,7 @@ class _Check:
             "error": error, "target_error": target_error, "functions": functions,
             "weights": list(weights), "config": {k: list(v) for k, v in (config or {}).items()},
             "policy_fields": (explanation or {}).get("fields", []),
+            "conventions": list(conventions),
             "explanation_note": (explanation or {}).get("note"),
             "summary": summary, "fix": "; ".join(fixes) or None}
 
@@ -419,7 +492,17 @@ class _Check:
         return next((t for t, s in self.pairs.items() if s == source_path), None)
 
     # ----------------------------------------------------------------------------------------
-    def _compare_gradients(self, source_grads, target_grads):
+    def _compare_gradients(self, source_grads, target_grads, source_output_grads=None,
+                           target_output_grads=None):
+        """Compare the gradient of every mapped parameter; where some differ, localise the
+        divergence layer by layer as the forward does, in the order the gradients are
+        computed: backward, from the output. The first layer the backward reaches (the last
+        in forward order) whose parameter gradients diverge is named (gradients of layers
+        before it depend on it, so they differ too): a backward-only error (a hook, a custom
+        autograd function) is located at its layer. Where both sides give the gradient
+        reaching each layer call's output (``Session.output_grads``), a layer whose parameter
+        gradients agree but which passes a different gradient back to its input is named
+        instead, when the backward reaches it first."""
         target_params = self.target.module.parameters(self.target_model, set(self.pairs), copy=False)
         for target_path, source_path in self.pairs.items():
             for role, expected in source_grads.get(source_path, {}).items():
@@ -429,20 +512,135 @@ class _Check:
                 entry = dict(difference(actual, expected, self.dtype), source=source_path,
                              target=target_path, role=role)
                 self.result["gradients"].append(entry)
-        order = {path: i for i, path in enumerate(self.pairs)}
-        bad = sorted((e for e in self.result["gradients"] if not e["ok"]),
-                     key=lambda e: order[e["target"]])
+        layers = self._gradient_layers()
+        self.result["gradient_layers"] = layers
+        passed_back = self._output_gradients(source_output_grads, target_output_grads)
+        bad = [row for row in layers if row["status"] == "diverges"]
+        if passed_back is not None and (not bad or passed_back["after"] > self._last_call(
+                bad[-1]["source"])):
+            self._diagnose_passed_back(passed_back, len(bad))
+            return False
         if bad:
-            first = bad[-1]   # the gradient nearest the output diverges first in backward
+            located, first_forward = bad[-1], bad[0]
+            entries = [e for e in self.result["gradients"]
+                       if e["target"] == located["target"] and not e["ok"]]
+            hooks = self._hooks(located["target"])
+            error = max(entries, key=_excess)
+            later = len(layers) - 1 - layers.index(located)
+            summary = (f"the forward agrees; going backward from the output, the parameter "
+                       f"gradients first diverge at layer {located['index']} (forward order): "
+                       f"{located['source']} (source) / {located['target']} (target), "
+                       f"{', '.join(e['role'] for e in entries)}"
+                       + (f", after the {later} later layer(s) agree" if later else "")
+                       + f"; {len(bad)} of {len(layers)} layers' gradients differ")
+            if first_forward is not located:
+                summary += (f" (the first in forward order, layer {first_forward['index']} "
+                            f"{first_forward['source']}, gets its gradient through it)")
             self.result["diagnosis"] = {
-                "stage": "gradients", "layer_index": None, "where": "gradient",
-                "source_layer": first["source"], "target_layer": first["target"],
-                "kind": None, "error": first, "weights": [], "config": {}, "policy_fields": [],
-                "explanation_note": None, "functions": None, "target_error": None,
-                "summary": f"the forward agrees but the gradient of {first['role']} of "
-                           f"{first['target']} differs ({len(bad)} gradients differ)",
-                "fix": None}
+                "stage": "gradients", "layer_index": located["index"], "where": "gradient",
+                "source_layer": located["source"], "target_layer": located["target"],
+                "kind": located["kind"], "error": error, "weights": [], "config": {},
+                "policy_fields": [], "conventions": [], "functions": None,
+                "target_error": None, "summary": summary,
+                "explanation_note": "; ".join(hooks) if hooks else
+                (f"the outputs agree, so {located['target']}'s backward differs from its "
+                 f"forward: a backward hook, a custom autograd Function or a parameter shared "
+                 f"with another use changes its gradients"),
+                "fix": f"remove or correct the hooks ({'; '.join(hooks)})" if hooks else None}
         return not bad
+
+    def _output_gradients(self, source_grads, target_grads):
+        """Compare the gradient reaching each unit call's output (in call order; rows in
+        ``result['output_gradients']``). Where some differ: {'call': the last call (in forward
+        order) whose output gradient differs, 'after': the unit call after it, whose own output
+        gradient agrees: its backward passes the difference to its input}; else None."""
+        units = [e for e in self.source_events if e["event"] == "unit"]
+        if not source_grads or not target_grads or len(source_grads) != len(units) \
+                or len(target_grads) != len(source_grads):
+            return None
+        rows = []
+        for index, (event, expected, actual) in enumerate(zip(units, source_grads, target_grads)):
+            if expected is None and actual is None:
+                continue
+            rows.append(dict(difference(actual, expected, self.dtype), call=index,
+                             source=event["path"], target=self._target_of(event["path"])))
+        self.result["output_gradients"] = rows
+        bad = [row for row in rows if not row["ok"]]
+        if not bad or bad[-1]["call"] == rows[-1]["call"]:
+            return None      # none differ, or the last call's: the seed itself (not a layer)
+        last = bad[-1]
+        after = next(row for row in rows if row["call"] > last["call"])
+        return {"call": last, "after": after["call"], "after_row": after}
+
+    def _last_call(self, source_path):
+        units = [e for e in self.source_events if e["event"] == "unit"]
+        return max(i for i, e in enumerate(units) if e["path"] == source_path)
+
+    def _hooks(self, target_path):
+        find = getattr(self.target.module, "backward_hooks", None)
+        return find(self.target_model, target_path) if find and target_path else []
+
+    def _diagnose_passed_back(self, passed_back, bad_layers):
+        """The diagnosis where the gradient reaching call B's output agrees and the one
+        reaching the output of the call A before it does not: B's backward passes back
+        another gradient, or A's backward pre-hooks (or the calls between) change it. The
+        data cannot tell the two apart; the target's hooks can: A is named where it has a
+        backward pre-hook and B no backward hook, else B."""
+        after, row = passed_back["after_row"], passed_back["call"]
+        order = []
+        for event in self.source_events:
+            if event["event"] == "unit" and event["path"] not in order:
+                order.append(event["path"])
+        kinds = {r["source"]: r["kind"] for r in self.result["mapping"]}
+        hooks_after, hooks_before = self._hooks(after["target"]), self._hooks(row["target"])
+        reaching = (any("pre-hook" in h for h in hooks_before)
+                    and not any("backward hook(s)" in h for h in hooks_after))
+        named = row if reaching else after
+        boundary = (f"the gradient reaching {after['target']} (call {after['call']}) agrees, the "
+                    f"one reaching {row['target']} (call {row['call']}) differs")
+        summary = (f"the forward agrees; going backward from the output, {boundary}: "
+                   + (f"layer {order.index(row['source'])} (forward order) {row['source']} / "
+                      f"{row['target']} changes the gradient reaching it" if reaching else
+                      f"layer {order.index(after['source'])} (forward order) {after['source']} "
+                      f"/ {after['target']} (or the calls between it and {row['source']}) "
+                      f"passes back another gradient")
+                   + f" ({bad_layers} layers' parameter gradients differ)")
+        hooks = hooks_before if reaching else hooks_after
+        self.result["diagnosis"] = {
+            "stage": "gradients", "layer_index": order.index(named["source"]),
+            "where": "gradient reaching the layer" if reaching else "gradient passed back",
+            "source_layer": named["source"], "target_layer": named["target"],
+            "kind": kinds.get(named["source"]),
+            "error": dict(row, role=f"gradient reaching the output of {row['target']}"),
+            "weights": [], "config": {}, "policy_fields": [], "conventions": [],
+            "functions": None, "target_error": None, "summary": summary,
+            "explanation_note": "; ".join(hooks) if hooks else
+            (f"the outputs agree, so the backward of {named['target']} differs from its "
+             f"forward: a backward hook or a custom autograd Function changes its gradients"),
+            "fix": (f"remove or correct the hooks ({'; '.join(hooks)})" if hooks else None)}
+
+    def _gradient_layers(self):
+        """One row per mapped layer in forward order (of the source's first calls): the
+        gradient of its parameters that exceeds its tolerance most (or agrees best)."""
+        order = []
+        for event in self.source_events:
+            if event["event"] == "unit" and event["path"] not in order:
+                order.append(event["path"])
+        kinds = {row["source"]: row["kind"] for row in self.result["mapping"]}
+        by_source = {}
+        for entry in self.result["gradients"]:
+            by_source.setdefault(entry["source"], []).append(entry)
+        rows = []
+        for index, source_path in enumerate(order):
+            entries = by_source.get(source_path)
+            if not entries:
+                continue
+            worst = max(entries, key=_excess)
+            rows.append({"index": index, "source": source_path, "target": worst["target"],
+                         "kind": kinds.get(source_path), "role": worst["role"],
+                         "max_abs_err": worst["max_abs_err"], "allowed": worst["allowed"],
+                         "status": "ok" if all(e["ok"] for e in entries) else "diverges"})
+        return rows
 
     def _compare_step(self, source_after, target_after, index=1, steps=1):
         """Compare the parameters after step ``index`` (of ``steps``); whether they agree."""
@@ -473,25 +671,52 @@ class _Check:
             kinds = {row["target"]: row["kind"] for row in self.result["mapping"]}
             notes = sorted({self.target.module.parameter_note(kinds.get(row["target"]), row["role"])
                             for row in bad} - {None})
+            parameter_fields = []
             if notes:             # a known reason for some of them comes first
                 first = next(row for row in bad if self.target.module.parameter_note(
                     kinds.get(row["target"]), row["role"]))
+                parameter_fields = self._parameter_fields(kinds.get(first["target"]),
+                                                          first["role"], first["target"])
             self.result["diagnosis"] = {
                 "stage": "step", "layer_index": None, "where": "optimizer step",
                 "source_layer": first["source"], "target_layer": first["target"], "kind": None,
                 "error": first, "weights": [], "config": {},
-                "policy_fields": [] if notes else fields,
+                "policy_fields": parameter_fields if notes else fields,
                 "explanation_note": note, "functions": None, "target_error": None,
                 "summary": f"forward and gradients agree; after step {index} of {names[0]} / "
                            f"{names[1]}, {first['role']} of {first['target']} differs "
                            f"({len(bad)} parameters differ)",
-                "fix": ("; ".join(notes) if notes else
+                "fix": ("; ".join([f["fix"] for f in parameter_fields if f.get("fix")]
+                                  or notes) if notes else
                         f"match the update rules: {note}" if note else None)}
         return not bad
+
+    def _parameter_fields(self, kind, role, target_path):
+        """The policy fields (with their fix) that model why parameters of ``kind`` in
+        ``role`` move differently in a step (e.g. an LSTM cell's one or two biases)."""
+        module = self.target.module
+        wanted = set(getattr(module, "parameter_fields", lambda k, r: ())(kind, role))
+        module_class = (module.module_class(self.target_model, target_path)
+                        if hasattr(module, "module_class") else kind)
+        return [{"field": field, "source": diagnose._plain(a), "target": diagnose._plain(b),
+                 "doc": doc, "fix": module.field_fix(field, module_class)}
+                for field, a, b, doc in self.reference.differing_fields(self.source.policy,
+                                                                         self.target.policy)
+                if field in wanted]
 
 
 def _first(values):
     return values[0] if values else None
+
+
+def _excess(entry):
+    """How far a compared array is past its tolerance (infinite where it cannot be compared)."""
+    if entry["ok"]:
+        return -1.0 if entry["max_abs_err"] is None else entry["max_abs_err"] / max(
+            entry["allowed"], 1e-300) - 1.0
+    if entry["max_abs_err"] is None or entry["allowed"] is None:
+        return float("inf")
+    return entry["max_abs_err"] / max(entry["allowed"], 1e-300)
 
 
 def _tolerance(dtype):

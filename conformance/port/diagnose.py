@@ -90,6 +90,32 @@ def explain(reference, source_policy, target_policy, calls, final_id, source_val
             "note": None if fields else "no single policy field explains it"}
 
 
+def explain_with_arguments(reference, source_policy, target_policy, calls, final_id,
+                           target_value, dtype):
+    """The explanation of a divergence once the source's ``calls`` take the target's explicit
+    arguments: the policy fields that, switched one at a time to the target's value, then
+    give ``target_value`` ({'fields': [], 'note': ...} when the arguments alone give it, or
+    when nothing does)."""
+    unreplayable = [call[0] for call in calls if call[0] is None or not reference.has(call[0])]
+    if not calls or unreplayable:
+        return None
+    if _matches(_run(reference, calls, reference.policy(source_policy), final_id),
+                target_value, None, dtype):
+        return {"replayed": True, "reproduces_source": True, "fields": [],
+                "note": "the target's arguments alone explain it"}
+    fields = []
+    for field, source_field_value, target_field_value, doc in \
+            reference.differing_fields(source_policy, target_policy):
+        policy = reference.switched(source_policy, field, target_field_value)
+        if _matches(_run(reference, calls, policy, final_id), target_value, None, dtype):
+            fields.append({"field": field, "source": _plain(source_field_value),
+                           "target": _plain(target_field_value), "doc": doc})
+    return {"replayed": True, "reproduces_source": True, "fields": fields,
+            "note": (f"with the target's arguments the policy field(s) "
+                     f"{', '.join(f['field'] for f in fields)} explain the rest") if fields
+            else "neither the target's arguments nor one policy field explain it"}
+
+
 def _run(reference, calls, policy, final_id):
     try:
         return None, reference.run_calls(calls, policy, {}, final_id)

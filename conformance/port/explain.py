@@ -28,6 +28,10 @@ def diagnosis_lines(diagnosis):
     lines += [f"policy field {field['field']}: {field['source']!r} (source) vs "
               f"{field['target']!r} (target)" + (f": {field['doc']}" if field.get("doc") else "")
               for field in diagnosis.get("policy_fields", [])]
+    lines += [f"model convention {c['name']}: {c['source']!r} (source: {c['meaning'][c['source']]}) "
+              f"vs {c['target']!r} (target: {c['meaning'][c['target']]}); shows in "
+              f"{len(c['blocks'])} block(s)"
+              for c in diagnosis.get("conventions", [])]
     if diagnosis.get("explanation_note"):
         lines.append(f"note: {diagnosis['explanation_note']}")
     if diagnosis.get("fix"):

@@ -6,6 +6,7 @@ import glob
 import json
 import os
 
+from ..port.conventions import CONVENTIONS
 from ..port.explain import diagnosis_lines
 from .text import e
 
@@ -60,6 +61,7 @@ def section(analysis):
              'reference.</p>']
     for result in results:
         parts.append(_check(result))
+    parts.append(_conventions())
     parts.append("</section>")
     return "".join(parts)
 
@@ -72,7 +74,7 @@ def _check(result):
             f'<p>{e(source.get("model"))} ({e(source.get("framework"))} {e(source.get("version"))}) '
             f'&rarr; {e(target.get("model"))} ({e(target.get("framework"))} '
             f'{e(target.get("version"))}), {e(result.get("dtype"))}</p>')
-    return head + _diagnosis(result.get("diagnosis")) + _layers(result)
+    return head + _diagnosis(result.get("diagnosis")) + _layers(result) + _gradients(result)
 
 
 def _diagnosis(diagnosis):
@@ -95,6 +97,38 @@ def _layers(result):
             '<thead><tr><th>#</th><th>source</th><th>target</th><th>kind</th>'
             '<th>max abs diff</th><th>tolerance</th><th>status</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div></details>')
+
+
+def _gradients(result):
+    """The parameter gradients layer by layer (forward order; the backward computes them from
+    the last), the located layer marked."""
+    rows = result.get("gradient_layers") or []
+    if not rows:
+        return ""
+    located = (result.get("diagnosis") or {}).get("source_layer") \
+        if (result.get("diagnosis") or {}).get("stage") == "gradients" else None
+    body = []
+    for row in rows:
+        mark = ' class="st-fail"' if row.get("source") == located else ""
+        body.append(f"<tr{mark}><td>{row.get('index')}</td><td>{e(row.get('source'))}</td>"
+                    f"<td>{e(row.get('target'))}</td><td>{e(row.get('role'))}</td>"
+                    f"<td>{e(_number(row.get('max_abs_err')))}</td>"
+                    f"<td>{e(_number(row.get('allowed')))}</td><td>{e(row.get('status'))}</td></tr>")
+    return ('<details><summary>Parameter gradients (forward order; the backward reaches the '
+            'last row first)</summary><div class="scroll"><table class="plain"><thead><tr>'
+            '<th>#</th><th>source</th><th>target</th><th>worst parameter</th>'
+            '<th>max abs diff</th><th>tolerance</th><th>status</th></tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div></details>')
+
+
+def _conventions():
+    """The model conventions the port checker names (``conformance.port.conventions``)."""
+    rows = "".join(f"<tr><td>{e(c.name)}</td><td>{e(value)}</td><td>{e(meaning)}</td></tr>"
+                   for c in CONVENTIONS for value, meaning in c.values.items())
+    return ('<details><summary>Model conventions (architecture choices, not op semantics: '
+            'named by the checker where the layers show them)</summary><table class="plain">'
+            '<thead><tr><th>convention</th><th>value</th><th>meaning</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table></details>')
 
 
 def _number(value):

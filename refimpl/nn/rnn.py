@@ -27,12 +27,13 @@ import numbers
 import numpy
 
 from .. import _backend, initializers
+from .. import policies as _policies
 from ..functions import rnn as _rnn
 from ..functions.shape import concat, split
 from ..variable import Variable
 from .module import Chain, Module, Parameter, moved
 
-__all__ = ["ChainerLSTM", "LSTM", "RNN"]
+__all__ = ["ChainerLSTM", "LSTM", "LSTMCell", "RNN"]
 
 
 def _positive_int(name, value, message=None):
@@ -285,3 +286,50 @@ class ChainerLSTM(Chain):
     def extra_repr(self):
         return f"{self.in_size}, {self.state_size}"
 
+
+
+class LSTMCell(Module):
+    """An LSTM cell layer, ``(h', c') = cell(x, (h, c))``, in torch's layout (``nn.LSTMCell``:
+    ``weight_ih (4H, in)``, ``weight_hh (4H, H)``, rows in gate blocks i, f, g, o) with the
+    biases of the active policy (issue 18, found by the port checker):
+
+    - ``lstm_cell_biases`` 'two' (torch ``nn.LSTMCell``): ``bias_ih`` and ``bias_hh``, both
+      trained and summed in the gates; 'one' (chainer ``L.LSTM``'s single ``upward/b``):
+      ``bias_ih`` alone (``bias_hh`` is None).
+    - ``lstm_bias_init`` 'uniform' (torch: every bias ``U(-1/sqrt(H), 1/sqrt(H))``);
+      'forget_one' (chainer: 0, and 1 on the forget-gate rows ``H:2H``).
+
+    The weights are drawn as torch's (``U(-1/sqrt(H), 1/sqrt(H))``) under either policy
+    (chainer's LeCunNormal weights: ``ChainerLSTM``). ``bias=False``: no bias.
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, *, dtype=numpy.float32, rng=None):
+        super().__init__()
+        policy = _policies.current()
+        if policy.lstm_cell_biases not in ("one", "two"):
+            raise ValueError(f"unknown lstm_cell_biases={policy.lstm_cell_biases!r} in policy "
+                             f"{policy.name!r}")
+        if policy.lstm_bias_init not in ("uniform", "forget_one"):
+            raise ValueError(f"unknown lstm_bias_init={policy.lstm_bias_init!r} in policy "
+                             f"{policy.name!r}")
+        self.input_size = _positive_int("input_size", input_size)
+        self.hidden_size = H = _positive_int("hidden_size", hidden_size)
+        rng, dtype = _generator(rng), numpy.dtype(dtype)
+        self.weight_ih = Parameter(initializers.rnn_uniform((4 * H, self.input_size), H,
+                                                            dtype=dtype, rng=rng))
+        self.weight_hh = Parameter(initializers.rnn_uniform((4 * H, H), H, dtype=dtype, rng=rng))
+        trained = ("bias_ih", "bias_hh") if policy.lstm_cell_biases == "two" else ("bias_ih",)
+        for name in ("bias_ih", "bias_hh"):
+            value = None
+            if bias and name in trained and policy.lstm_bias_init == "uniform":
+                value = Parameter(initializers.rnn_uniform((4 * H,), H, dtype=dtype, rng=rng))
+            elif bias and name in trained:      # 'forget_one': the forget gate once, in bias_ih
+                value = Parameter(numpy.zeros(4 * H, dtype=dtype))
+                value.data[H:2 * H] = 1.0 if name == "bias_ih" else 0.0
+            self.register_parameter(name, value)
+
+    def forward(self, x, hx=None):
+        return _rnn.lstm_cell(x, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}"

@@ -129,6 +129,7 @@ def test_the_report_renders_port_results(tmp_path, mnist_batch):
     html = port_report.section(analysis)
     assert 'id="port"' in html and "max_pooling_cover_all" in html
     assert '<tr class="st-fail"><td>2</td><td>fc</td>' in html          # the divergent layer marked
+    assert "bottleneck_stride_placement" in html                        # the conventions table
     assert port_report.summary(analysis)[0]["verdict"] == "diverges"
     assert port_report.section(port_report.attach(Analysis(), [])) == ""
 

@@ -83,7 +83,8 @@ def test_ptb_naive_port_diverges_in_the_step_at_the_lstm_biases():
     assert all(entry["ok"] for entry in result["gradients"])
     assert (diagnosis["stage"], diagnosis["target_layer"], diagnosis["error"]["role"]) == \
         ("step", "predictor.l1", "bias")
-    assert "bias_hh" in diagnosis["fix"]
+    assert fields(result) == ["lstm_cell_biases"]     # one trained bias (chainer) vs two (torch)
+    assert "bias_hh" in diagnosis["fix"] and "requires_grad_(False)" in diagnosis["fix"]
     assert "1e-6" in result["step"]["formula_differences"]   # clip_grad_norm_'s epsilon named
 
 
@@ -122,15 +123,30 @@ def test_resnet50_naive_port_diverges_at_bn1_eps(resnet50, images):
 
 
 def test_resnet50_with_eps_fixed_diverges_at_the_stem_pooling(resnet50, images):
-    """chainer's max_pooling_2d(x, 3, stride=2) has pad 0 and cover_all; torchvision pads 1:
-    no one policy field explains it, the source's call is named."""
+    """chainer's max_pooling_2d(x, 3, stride=2) has pad 0 and cover_all; torchvision's
+    MaxPool2d pads 1 without ceil_mode: the target's pooling argument (pad) and the policy
+    field max_pooling_cover_all together explain it (the source's pooling re-run in refimpl
+    with the target's pad and the field switched gives the target's output)."""
     result = check(resnet50, target_models.resnet50(eps=2e-5), images(32))
     diagnosis = result["diagnosis"]
     assert (diagnosis["where"], diagnosis["source_layer"], diagnosis["target_layer"]) == \
         ("before the layer", "res2/a/conv1", "layer1.0.conv1")
-    assert fields(result) == []
+    assert fields(result) == ["max_pooling_cover_all"]
+    assert diagnosis["config"] == {"pad": [[0, 0], [1, 1]]}
     assert any("pad=(0, 0)" in call and "cover_all=True" in call
                for call in diagnosis["functions"])
+    assert "construct MaxPool2d with padding=(0, 0)" in diagnosis["fix"]
+    assert "ceil_mode=True" in diagnosis["fix"]
+
+
+def test_resnet50_stem_pooling_with_ceil_mode_but_padding_1_is_the_argument_alone(resnet50,
+                                                                                  images):
+    result = check(resnet50, target_models.resnet50(eps=2e-5, ceil_mode=True), images(32))
+    diagnosis = result["diagnosis"]
+    assert (diagnosis["where"], diagnosis["source_layer"]) == ("before the layer", "res2/a/conv1")
+    assert fields(result) == [] and diagnosis["config"] == {"pad": [[0, 0], [1, 1]]}
+    assert diagnosis["explanation_note"] == "the target's arguments alone explain it"
+    assert diagnosis["fix"] == "construct MaxPool2d with padding=(0, 0)"
 
 
 def test_resnet50_v1_stride_placement(resnet50, images):
@@ -142,7 +158,15 @@ def test_resnet50_v1_stride_placement(resnet50, images):
     assert (diagnosis["where"], diagnosis["source_layer"], diagnosis["target_layer"]) == \
         ("in the layer", "res3/a/conv1", "layer2.0.conv1")
     assert diagnosis["config"] == {"stride": [[2, 2], [1, 1]]}
-    assert diagnosis["fix"] == "construct Conv2d with stride=(2, 2)"
+    (convention,) = diagnosis["conventions"]
+    assert (convention["name"], convention["source"], convention["target"]) == \
+        ("bottleneck_stride_placement", "1x1", "3x3")
+    assert [blocks[0][1] for blocks in convention["blocks"]] == \
+        ["layer2.0.conv1", "layer3.0.conv1", "layer4.0.conv1"]
+    assert [blocks[1][1] for blocks in convention["blocks"]] == \
+        ["layer2.0.conv2", "layer3.0.conv2", "layer4.0.conv2"]
+    assert diagnosis["fix"].startswith("put each downsampling block's stride on its 1x1 conv1")
+    assert "layer2.0, layer3.0, layer4.0 set conv1.stride = (2, 2)" in diagnosis["fix"]
 
 
 def test_resnet50_corrected_port_passes(resnet50, images):

@@ -91,3 +91,98 @@ def test_lstm_weights_copied_in_chainers_gate_order_are_named():
     assert (diagnosis["source_layer"], diagnosis["target_layer"]) == \
         ("predictor/l1", "predictor.l1")
     assert any("gates a, i, f, o interleaved" in note for note in diagnosis["weights"])
+
+
+# --- errors in the backward only: the forward agrees, the parameter gradients do not -------
+
+def mlp_pair():
+    return (source_models.MLP(n_units=100),
+            target_models.MLP(n_units=100, flatten=True).double())
+
+
+def gradient_rows(result):
+    return [(row["source"], row["status"]) for row in result["gradient_layers"]]
+
+
+def test_a_scaled_weight_gradient_is_located_at_that_layer(mnist_batch):
+    """A hook on l2.weight scales its gradient by 1.5: the forward passes; l2 is named, with
+    the size of the divergence against its tolerance; l1 and l3 agree."""
+    source, target = mlp_pair()
+    target.l2.weight.register_hook(lambda grad: grad * 1.5)
+    result = check(source, target, mnist_batch)
+    diagnosis = result["diagnosis"]
+    assert all(row["status"] == "ok" for row in result["layers"])
+    assert (diagnosis["stage"], diagnosis["layer_index"], diagnosis["source_layer"],
+            diagnosis["target_layer"]) == ("gradients", 1, "l2", "l2")
+    assert diagnosis["error"]["role"] == "weight"
+    assert diagnosis["error"]["max_abs_err"] > 10 * diagnosis["error"]["allowed"]
+    assert gradient_rows(result) == [("l1", "ok"), ("l2", "diverges"), ("l3", "ok")]
+    assert "layer 1 (forward order): l2" in diagnosis["summary"]
+    assert "l2.weight has 1 gradient hook(s)" in diagnosis["fix"]
+
+
+def test_a_scaled_backward_of_a_layer_is_located_at_it_not_before_it(mnist_batch):
+    """A backward pre-hook scales the gradient reaching l2's output: l2's and l1's parameter
+    gradients differ, l3's agree, and so does the gradient l3 passes back. l2 is named (l1,
+    first in forward order, only receives the error through it)."""
+    source, target = mlp_pair()
+    target.l2.register_full_backward_pre_hook(lambda module, grad_output:
+                                              (grad_output[0] * 1.5,))
+    result = check(source, target, mnist_batch)
+    diagnosis = result["diagnosis"]
+    assert all(row["status"] == "ok" for row in result["layers"])
+    assert (diagnosis["stage"], diagnosis["where"], diagnosis["source_layer"],
+            diagnosis["target_layer"], diagnosis["layer_index"]) == \
+        ("gradients", "gradient reaching the layer", "l2", "l2", 1)
+    assert gradient_rows(result) == [("l1", "diverges"), ("l2", "diverges"), ("l3", "ok")]
+    assert "backward pre-hook" in diagnosis["fix"]
+
+
+def test_without_a_backward_error_the_gradients_agree_layer_by_layer(mnist_batch):
+    """The control: the same pair, no hook."""
+    result = check(*mlp_pair(), mnist_batch)
+    assert result["verdict"] == "pass", result["diagnosis"]
+    assert gradient_rows(result) == [("l1", "ok"), ("l2", "ok"), ("l3", "ok")]
+
+
+def test_a_layer_passing_back_a_scaled_input_gradient_is_located_at_it(mnist_batch):
+    """A backward hook on l3 scales the gradient it passes to its input: l3's own parameter
+    gradients agree, l2's and l1's differ. The gradient reaching l3's output agrees and the
+    one reaching l2's output does not: l3 is named (the parameters alone would blame l2)."""
+    source, target = mlp_pair()
+    target.l3.register_full_backward_hook(lambda module, grad_input, grad_output:
+                                          (grad_input[0] * 1.5,))
+    result = check(source, target, mnist_batch)
+    diagnosis = result["diagnosis"]
+    assert all(row["status"] == "ok" for row in result["layers"])
+    assert (diagnosis["stage"], diagnosis["where"], diagnosis["source_layer"],
+            diagnosis["target_layer"], diagnosis["layer_index"]) == \
+        ("gradients", "gradient passed back", "l3", "l3", 2)
+    assert gradient_rows(result) == [("l1", "diverges"), ("l2", "diverges"), ("l3", "ok")]
+    assert [row["ok"] for row in result["output_gradients"]] == [False, False, True]
+    assert diagnosis["error"]["max_abs_err"] > 10 * diagnosis["error"]["allowed"]
+    assert "l3 has 1 backward hook(s)" in diagnosis["fix"]
+
+
+def test_a_scaled_gradient_without_a_hook_is_located_by_the_gradients_alone(mnist_batch):
+    """No hook to point at: a custom autograd function doubles the gradient l2 passes back
+    (its forward is the identity around l2). The gradient reaching l2's output agrees, the
+    one reaching l1's output does not: l2 (or the calls between it and l1) is named."""
+    class DoubleBack(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.view_as(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    source, target = mlp_pair()
+    forward = target.l2.forward
+    target.l2.forward = lambda x: forward(DoubleBack.apply(x))
+    result = check(source, target, mnist_batch)
+    diagnosis = result["diagnosis"]
+    assert all(row["status"] == "ok" for row in result["layers"])
+    assert (diagnosis["where"], diagnosis["source_layer"], diagnosis["target_layer"]) == \
+        ("gradient passed back", "l2", "l2")
+    assert diagnosis["fix"] is None

@@ -1754,3 +1754,30 @@ def test_torch215_at_the_edge_inputs():
     with refimpl.semantics("torch"), pytest.raises(RuntimeError, match="bool") as raised:
         F.sub(True, 2)
     assert type(raised.value) is RuntimeError
+
+
+# --- issue 18 port: the LSTM cell layer's biases -------------------------------------------
+
+@field("lstm_cell_biases", "lstm_bias_init")
+def test_lstm_cell_biases(policy):
+    """torch's cell has bias_ih and bias_hh, uniform in +-1/sqrt(H); chainer's L.LSTM one bias
+    of zeros with 1 on the forget gate (rows H:2H in torch's order). With two trained biases
+    a plain SGD step moves their sum twice as far as one bias (each gets the same gradient)."""
+    from refimpl.nn.rnn import LSTMCell
+    chosen = refimpl.POLICIES[policy]
+    with refimpl.semantics(policy):
+        cell = LSTMCell(3, 4, rng=0, dtype=np.float64)
+        biases = [p for name, p in cell.named_parameters() if name.startswith("bias")]
+        assert len(biases) == {"two": 2, "one": 1}[chosen.lstm_cell_biases]
+        total = sum(b.data for b in biases)
+        if chosen.lstm_bias_init == "forget_one":
+            np.testing.assert_array_equal(total, [0.0] * 4 + [1.0] * 4 + [0.0] * 8)
+        else:
+            assert all(np.all(np.abs(b.data) <= 0.5) and np.any(b.data) for b in biases)
+        cell.cleargrads()
+        h, _ = cell(np.ones((2, 3)), (np.full((2, 4), 0.5), np.zeros((2, 4))))
+        F.sum(h).backward()
+        grad = cell.bias_ih.grad.copy()
+        for b in biases:
+            b.data -= 0.1 * b.grad
+    np.testing.assert_allclose(sum(b.data for b in biases) - total, -0.1 * len(biases) * grad)

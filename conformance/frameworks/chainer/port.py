@@ -69,7 +69,9 @@ def _default(link, argument):
 def config_of(link, kind):
     """The layer's construction arguments in neutral names (compared with the other side's)."""
     if kind == "conv2d":
-        return {"stride": tuple(numpy.broadcast_to(link.stride, 2).tolist()),
+        return {"ksize": tuple(int(n) for n in link.W.shape[2:]) if link.W.array is not None
+                else None,
+                "stride": tuple(numpy.broadcast_to(link.stride, 2).tolist()),
                 "pad": tuple(numpy.broadcast_to(link.pad, 2).tolist()),
                 "dilation": tuple(numpy.broadcast_to(link.dilate, 2).tolist()),
                 "groups": int(link.groups), "bias": link.b is not None}
@@ -144,6 +146,7 @@ class _Recorder(chainer.LinkHook):
     def __init__(self, model):
         self.paths = {id(link): path for path, link in model.namedlinks()}
         self.events = []
+        self.outputs = []     # each unit call's output Variable (its gradient after backward)
         self.open = None
 
     def forward_preprocess(self, args):
@@ -161,6 +164,8 @@ class _Recorder(chainer.LinkHook):
                 "input_ids": [id(_raw(a)) for a in args.args],
                 "replay": replay_call(link, kind, self.open_inputs),
                 "state": export_buffers(link, kind)})
+            output = args.out[0] if isinstance(args.out, (tuple, list)) else args.out
+            self.outputs.append(output if isinstance(output, chainer.Variable) else None)
             self.open = None
 
     def function(self, node, inputs, outputs):
@@ -276,6 +281,7 @@ class Session:
         with chainer.using_config("train", self.train), _recording(self.model) as recorder:
             self.output = self.model(*self.inputs)
         self.events = recorder.events
+        self.unit_outputs = recorder.outputs
         self.units = units(self.model)
         return _array(self.output)
 
@@ -284,7 +290,8 @@ class Session:
         loss = F.sum(output * cotangent)
         self.model.cleargrads()
         with chainer.using_config("train", self.train):
-            loss.backward()
+            loss.backward(retain_grad=True)    # keeps each unit output's gradient
+        self.output_grads = [None if v is None else _array(v.grad) for v in self.unit_outputs]
         return {path: export(link, kind_of(link), "grad") for path, link in self.units.items()}
 
     def step(self, optimizer):
@@ -343,3 +350,35 @@ def cast(model, dtype):
         if hasattr(link, "_dtype"):
             link._dtype = numpy.dtype(dtype)
     return model
+
+
+def lstm_cell_run(case):
+    """The behaviour case of the LSTM cell's biases (``conformance.behaviours.port``) on
+    chainer's ``L.LSTM``: a fresh default link's biases (in the neutral row order), and one
+    loaded from the neutral layout of ``case`` run one step from ``(h0, c0)`` and updated by
+    one plain SGD step (``lr``); its one bias reported in the neutral row order."""
+    numpy.random.seed(case["seed"])      # chainer's initializers draw from NumPy's generator
+    fresh = L.LSTM(case["input_size"], case["hidden_size"])
+    found = {"default.biases": [_rnn.chainer_gate_rows_to_torch(p.array)
+                                for path, p in sorted(fresh.namedparams())
+                                if path.endswith("/b") and p.array is not None]}
+    weights = case["weights"]
+    with chainer.using_config("dtype", numpy.float64):
+        link = L.LSTM(case["input_size"], case["hidden_size"])
+    converted = _rnn.torch_lstm_to_chainer(weights["weight_ih"], weights["weight_hh"],
+                                           weights["bias"])
+    link.upward.W.array = converted["upward_W"]
+    link.upward.b.array = converted["upward_b"]
+    link.lateral.W.array = converted["lateral_W"]
+    link.set_state(chainer.Variable(case["c0"]), chainer.Variable(case["h0"]))
+    link.cleargrads()                    # a fresh parameter's grad is NaN in chainer
+    h = link(case["x"])
+    F.sum(h * case["grad_h"]).backward()
+    found["h"] = _array(h)
+    found["bias.grad"] = _rnn.chainer_gate_rows_to_torch(link.upward.b.grad)
+    before = link.upward.b.array.copy()
+    optimizer = chainer.optimizers.SGD(lr=case["lr"])
+    optimizer.setup(link)
+    optimizer.update()
+    found["step.bias_change"] = _rnn.chainer_gate_rows_to_torch(link.upward.b.array - before)
+    return found

@@ -62,3 +62,35 @@ def run_calls(calls, policy_value, inputs_by_id, final_id):
                 values[key] = result
     result = values.get(final_id) if final_id is not None else result
     return numpy.asarray(result.data if hasattr(result, "data") else result)
+
+
+def lstm_cell_run(case):
+    """The behaviour case of the LSTM cell's biases (``conformance.behaviours.port``) on
+    refimpl's ``LSTMCell`` built under ``case['policy']`` (fields ``lstm_cell_biases`` and
+    ``lstm_bias_init``): a fresh default cell's biases, and one loaded from the neutral layout
+    (the one ``bias`` into ``bias_ih``, any ``bias_hh`` zeros) run one step from ``(h0, c0)``
+    and updated by one plain SGD step (``lr``: each trained parameter ``p -= lr p.grad``)."""
+    from refimpl.nn.rnn import LSTMCell
+    with refimpl.semantics(case["policy"]):
+        fresh = LSTMCell(case["input_size"], case["hidden_size"], rng=case["seed"])
+        found = {"default.biases": [p.data.copy() for name, p in fresh.named_parameters()
+                                    if name.startswith("bias")]}
+        cell = LSTMCell(case["input_size"], case["hidden_size"], dtype=numpy.float64)
+        weights = case["weights"]
+        cell.weight_ih.data[...] = weights["weight_ih"]
+        cell.weight_hh.data[...] = weights["weight_hh"]
+        cell.bias_ih.data[...] = weights["bias"]
+        biases = [p for p in (cell.bias_ih, cell.bias_hh) if p is not None]
+        for extra in biases[1:]:
+            extra.data[...] = 0.0
+        cell.cleargrads()        # as the chainer side: a fresh grad is NaN under its policy
+        h, _ = cell(refimpl.Variable(case["x"]), (refimpl.Variable(case["h0"]),
+                                                   refimpl.Variable(case["c0"])))
+        (h * refimpl.Variable(case["grad_h"])).sum().backward()
+        found["h"] = numpy.asarray(h.data)
+        found["bias.grad"] = numpy.asarray(cell.bias_ih.grad)
+        before = sum(p.data for p in biases).copy()
+        for _, parameter in cell.named_parameters():
+            parameter.data -= case["lr"] * parameter.grad
+        found["step.bias_change"] = sum(p.data for p in biases) - before
+    return found

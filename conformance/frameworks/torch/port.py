@@ -17,6 +17,11 @@ KINDS = ((nn.Linear, "linear"), (nn.Conv2d, "conv2d"),
          (nn.modules.batchnorm._BatchNorm, "batch_norm"), (nn.Embedding, "embedding"),
          (nn.LSTMCell, "lstm"))
 
+#: Modules without parameters recorded between units (as ``function`` events, with their
+#: arguments in the source's neutral names) so that a divergence between two layers can be
+#: put down to an argument of the target's call: refimpl function name per module class.
+POOLINGS = ((nn.MaxPool2d, "max_pooling_2d"), (nn.AvgPool2d, "average_pooling_2d"))
+
 ROLES = {
     "linear": ("weight", "bias"),
     "conv2d": ("weight", "bias"),
@@ -34,6 +39,11 @@ FIELD_FIXES = {
     "linear_input_layout": "flatten the input before the Linear layer (x.flatten(1)): chainer's "
                            "Linear flattens every axis after the first, torch's applies to the "
                            "last axis only",
+    "lstm_cell_biases": "load chainer's one LSTM bias into {module}.bias_ih, zero bias_hh and "
+                        "freeze it (bias_hh.requires_grad_(False)): torch's two trained biases "
+                        "each take the step, so their sum moves twice as far",
+    "lstm_bias_init": "to train {module} from scratch as chainer's L.LSTM: zero bias_ih and "
+                      "bias_hh, then bias_ih[H:2H] = 1 (the forget gate)",
 }
 
 #: Formula differences of optimizer pairs (source class, torch class), from
@@ -76,7 +86,8 @@ def config_of(module, kind):
             pad = module.padding
         else:
             pad = _pair(module.padding)
-        return {"stride": _pair(module.stride), "pad": pad, "dilation": _pair(module.dilation),
+        return {"ksize": _pair(module.kernel_size), "stride": _pair(module.stride), "pad": pad,
+                "dilation": _pair(module.dilation),
                 "groups": int(module.groups), "bias": module.bias is not None}
     if kind == "linear":
         return {"bias": module.bias is not None}
@@ -88,7 +99,24 @@ def config_of(module, kind):
 
 
 _ARGUMENTS = {"stride": "stride", "pad": "padding", "dilation": "dilation", "groups": "groups",
-              "bias": "bias", "eps": "eps", "momentum": "momentum", "ignore_label": "padding_idx"}
+              "bias": "bias", "eps": "eps", "momentum": "momentum", "ignore_label": "padding_idx",
+              "ksize": "kernel_size", "cover_all": "ceil_mode"}
+
+
+def pooling_of(module):
+    """The refimpl function a pooling module computes, or None."""
+    for cls, function_name in POOLINGS:
+        if isinstance(module, cls):
+            return function_name
+    return None
+
+
+def pooling_config(module):
+    """A pooling module's arguments in the neutral (source) names: ksize, stride, pad and
+    cover_all (torch's ceil_mode)."""
+    return {"ksize": _pair(module.kernel_size),
+            "stride": _pair(module.stride if module.stride is not None else module.kernel_size),
+            "pad": _pair(module.padding), "cover_all": bool(module.ceil_mode)}
 
 
 def config_fix(module_class, differences):
@@ -97,6 +125,26 @@ def config_fix(module_class, differences):
     arguments = ", ".join(f"{_ARGUMENTS.get(key, key)}={value!r}"
                           for key, value in sorted(differences.items()))
     return f"construct {module_class} with {arguments}"
+
+
+#: The fix in the ported (torch) code for a model convention (``conformance.port.conventions``)
+#: whose value differs: by the value the source takes.
+CONVENTION_FIXES = {
+    ("bottleneck_stride_placement", "1x1"):
+        "put each downsampling block's stride on its 1x1 conv1 as the source (ResNet v1): in "
+        "{blocks} set conv1.stride = {stride} and conv2.stride = (1, 1) (torchvision's "
+        "Bottleneck strides conv2, v1.5)",
+    ("bottleneck_stride_placement", "3x3"):
+        "put each downsampling block's stride on its 3x3 conv2 as the source (ResNet v1.5): in "
+        "{blocks} set conv2.stride = {stride} and conv1.stride = (1, 1)",
+}
+
+
+def convention_fix(name, source_value, blocks, stride):
+    """The one-line fix for the convention ``name`` (the source takes ``source_value``) in
+    the target blocks ``blocks`` (their path prefixes), or None."""
+    text = CONVENTION_FIXES.get((name, source_value))
+    return None if text is None else text.format(blocks=", ".join(blocks), stride=stride)
 
 
 def field_fix(field, module_class):
@@ -115,6 +163,15 @@ PARAMETER_NOTES = {
 
 def parameter_note(kind, role):
     return PARAMETER_NOTES.get((kind, role))
+
+
+#: The refimpl policy fields that model a ``PARAMETER_NOTES`` difference (named in a result
+#: where the running refimpl has the field and the two policies differ in it).
+PARAMETER_FIELDS = {("lstm", "bias"): ("lstm_cell_biases",)}
+
+
+def parameter_fields(kind, role):
+    return PARAMETER_FIELDS.get((kind, role), ())
 
 
 #: refimpl policy fields that model an optimizer pair's formula difference (named in a result
@@ -253,6 +310,9 @@ class Session:
         paths = {id(module): path for path, module in units(self.model).items()}
         for module in units(self.model).values():
             handles.append(module.register_forward_hook(self._hook(paths)))
+        for path, module in self.model.named_modules():
+            if pooling_of(module):
+                handles.append(module.register_forward_hook(self._pooling_hook(path)))
         self.model.train(self.train)
         if hasattr(self.model, "reset_state"):
             self.model.reset_state()
@@ -268,18 +328,34 @@ class Session:
     def _hook(self, paths):
         def hook(module, args, output):
             kind = kind_of(module)
-            self.events.append({"event": "unit", "path": paths[id(module)], "kind": kind,
-                                "config": config_of(module, kind),
-                                "inputs": [_array(a) for a in args if torch.is_tensor(a)],
-                                "output": _array(output), "state": export_buffers(module, kind),
-                                "module_class": type(module).__name__})
+            event = {"event": "unit", "path": paths[id(module)], "kind": kind,
+                     "config": config_of(module, kind),
+                     "inputs": [_array(a) for a in args if torch.is_tensor(a)],
+                     "output": _array(output), "state": export_buffers(module, kind),
+                     "module_class": type(module).__name__}
+            self.events.append(event)
+            first = output[0] if isinstance(output, (tuple, list)) else output
+            if torch.is_tensor(first) and first.requires_grad:
+                # the gradient reaching this call's output (before any in-place op after it)
+                first.register_hook(lambda grad: event.__setitem__("output_grad", _array(grad)))
+        return hook
+
+    def _pooling_hook(self, path):
+        def hook(module, args, output):
+            self.events.append({"event": "function", "name": pooling_of(module), "path": path,
+                                "module_class": type(module).__name__,
+                                "config": pooling_config(module)})
         return hook
 
     def backward(self, cotangent):
         output = self.output[0] if isinstance(self.output, (tuple, list)) else self.output
         self.model.zero_grad(set_to_none=True)
+        for event in self.events:
+            event.pop("output_grad", None)
         with _one_thread():
             (output * torch.from_numpy(cotangent)).sum().backward()
+        self.output_grads = [event.get("output_grad") for event in self.events
+                             if event["event"] == "unit"]
         return {path: export(module, kind_of(module), "grad")
                 for path, module in units(self.model).items()}
 
@@ -297,6 +373,27 @@ class Session:
                 nn.utils.clip_grad_norm_(self.trained, self.clip)
             self.optimizer.step()
         return parameters(self.model)
+
+
+def backward_hooks(model, path):
+    """What changes the backward of the unit at ``path`` beside its forward: its module
+    backward hooks and backward pre-hooks, and gradient hooks on its parameters (a port's
+    gradient scaling, clipping or masking), as phrases; [] for none."""
+    module = units(model).get(path)
+    if module is None:
+        return []
+    found = []
+    if module._backward_hooks:
+        found.append(f"{path} has {len(module._backward_hooks)} backward hook(s) "
+                     f"(register_full_backward_hook: they change the gradient it passes back)")
+    if module._backward_pre_hooks:
+        found.append(f"{path} has {len(module._backward_pre_hooks)} backward pre-hook(s) "
+                     f"(register_full_backward_pre_hook: they change the gradient reaching it)")
+    for name, parameter in module.named_parameters():
+        if parameter._backward_hooks:
+            found.append(f"{path}.{name} has {len(parameter._backward_hooks)} gradient hook(s) "
+                         f"(Tensor.register_hook)")
+    return found
 
 
 def rerun(model, path, inputs, train=True, buffers=None):
@@ -326,3 +423,24 @@ def parameters(model, paths=None, copy=True):
     ``copy=False``: views of the parameters where the layout is the same (read at once)."""
     return {path: export(module, kind_of(module), copy=copy)
             for path, module in units(model).items() if paths is None or path in paths}
+
+
+def lstm_cell_run(case):
+    """The behaviour case of the LSTM cell's biases (``conformance.behaviours.port``) on
+    torch's ``nn.LSTMCell``: a fresh default cell's biases, and one loaded from the neutral
+    layout of ``case`` (the one ``bias`` into ``bias_ih``, ``bias_hh`` zeros, as a port loads
+    it) run one step from ``(h0, c0)`` and updated by one plain SGD step (``lr``)."""
+    torch.manual_seed(case["seed"])
+    fresh = nn.LSTMCell(case["input_size"], case["hidden_size"])
+    found = {"default.biases": [p.detach().numpy().copy() for name, p in
+                                fresh.named_parameters() if name.startswith("bias")]}
+    cell = nn.LSTMCell(case["input_size"], case["hidden_size"]).double()
+    load(cell, "(model)", case["weights"])
+    h, _ = cell(_tensor(case["x"]), (_tensor(case["h0"]), _tensor(case["c0"])))
+    (h * _tensor(case["grad_h"])).sum().backward()
+    found["h"] = _array(h)
+    found["bias.grad"] = _array(cell.bias_ih.grad)
+    before = (cell.bias_ih + cell.bias_hh).detach().numpy().copy()
+    torch.optim.SGD(cell.parameters(), lr=case["lr"]).step()
+    found["step.bias_change"] = (cell.bias_ih + cell.bias_hh).detach().numpy() - before
+    return found
