@@ -168,11 +168,14 @@ class Context:
     def graphs(self):
         """Strategy of (entry, rounded sample)."""
         entries, api, dtype = self.entries, self.api, self.cell.dtype
+        samples = {}  # each op's sample strategy, built once per cell (not once per example)
 
         @st.composite
         def draw(draw_):
             entry = draw_(st.sampled_from(entries), label="op")
-            return entry, round_to(draw_(entry.strategy(api), label="sample"), dtype)
+            if entry.subject not in samples:
+                samples[entry.subject] = entry.strategy(api)
+            return entry, round_to(draw_(samples[entry.subject], label="sample"), dtype)
         return draw()
 
     def graph(self, data, entry, sample):
