@@ -7,9 +7,12 @@ registration order, checking kind and parameter shapes (an explicit ``mapping`` 
 unit -> source unit overrides); copy the source's parameters and buffers into the target
 (through a neutral layout: gate order, two LSTM biases); run both on the same inputs and
 compare every unit's input, output and buffers (running statistics); then the gradients of
-``sum(output * cotangent)`` (one seeded random cotangent) with respect to every parameter;
-then, given an optimizer pair, the parameters after one step. The first divergence gets a
-diagnosis (``diagnose``).
+``sum(output * cotangent)`` (one seeded random cotangent) with respect to every parameter,
+layer by layer, and the gradient reaching each layer call's output (localised in the order
+the backward computes them); then, given an optimizer pair, the parameters after one step.
+The first divergence gets a diagnosis (``diagnose``): weights, construction arguments (of a
+layer, or of the target's pooling modules between layers), the refimpl policy fields that
+reproduce it, model conventions (``conventions``) and the fix.
 """
 import numpy
 
