@@ -319,11 +319,14 @@ def prepare(session, cell, stats, *, gradgrad=False, run_of=None, gradient=False
                    drawn_for, session.is_reference(cell.framework))
 
 
+SEEDS = st.integers(0, 2 ** 32 - 1)  # built once: st.integers looks up its cache per call
+
+
 def draw_directions(data, like, label="direction seed"):
     """A random direction: one array per array of ``like``, elements of magnitude in [0.5, 1]
     and random sign (a seeded NumPy generator: directions need no shrinking, and drawing
     them element by element through hypothesis was the slowest part of an example)."""
-    generator = numpy.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label=label))
+    generator = numpy.random.default_rng(data.draw(SEEDS, label=label))
     return [generator.uniform(0.5, 1.0, numpy.shape(a)) * generator.choice([-1.0, 1.0], numpy.shape(a))
             for a in like]
 
