@@ -151,21 +151,20 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
                             for ref in function._outputs]
             if all([gy is None for gy in grad_outputs]):
                 continue
+            inputs = function.inputs  # held while its backward runs, which reads them too
             for index, gy in enumerate(grad_outputs):
                 if gy is None:
                     shape, dtype = function._output_meta[index]
-                    grad_outputs[index] = _zeros(shape, dtype, function.inputs[0].data)
+                    grad_outputs[index] = _zeros(shape, dtype, inputs[0].data)
             grad_inputs = function.backward(*grad_outputs)
             if type(grad_inputs) is not tuple:
                 grad_inputs = (grad_inputs,)
-            if len(grad_inputs) != len(function.inputs):
+            if len(grad_inputs) != len(inputs):
                 raise RuntimeError(f"{function.label}.backward returned {len(grad_inputs)} "
-                                   f"gradients for {len(function.inputs)} inputs")
-            if free_graph:
-                function._freed = True
+                                   f"gradients for {len(inputs)} inputs")
             if ran is not None:
                 ran.append(function)
-            for x, gx in zip(function.inputs, grad_inputs):
+            for x, gx in zip(inputs, grad_inputs):
                 if gx is None or not x.requires_grad:
                     continue
                 if gx.data.dtype != x.data.dtype:
@@ -173,6 +172,9 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
                 _accumulate_into(grads, x, gx, create_graph)
                 if x.creator is not None:
                     push(x.creator)
+            if free_graph:
+                function._freed = True
+                function._free()
     captured.update({key: (entry[0], _run_hooks(entry[0], entry[1]))
                      for key, entry in grads.items()})
     return captured
@@ -207,6 +209,7 @@ def _dismantle(output, functions):
     output._dismantled = epoch
     output.creator = None
     for function in functions:
+        function._cut_outputs(range(len(function._outputs)), epoch)  # any freed outputs
         for x in function.inputs:
             x._dismantled = epoch
         for ref in function._outputs:

@@ -26,6 +26,37 @@ INFERENCE_SAVED_MESSAGE = (
 DISMANTLED = [0]
 
 
+class _Released:
+    """What a Function holds in place of an input whose data its backward does not read, when
+    that input was made by a function that states what its own backward reads (its
+    ``retained_outputs``): the Variable weakly, so that its data is freed as soon as nothing
+    else holds it, its creator (which keeps the graph), and what the graph reads of it. Once
+    the Variable is gone, the one standing in for it has this record as its ``data``: its
+    shape and dtype, and no values to read."""
+
+    __slots__ = ("ref", "creator", "index", "requires_grad", "shape", "dtype")
+
+    def __init__(self, x):
+        self.ref, self.creator, self.requires_grad = weakref.ref(x), x.creator, x.requires_grad
+        outputs = x.creator._outputs
+        self.index = (0 if len(outputs) == 1
+                      else next(i for i, ref in enumerate(outputs) if ref() is x))
+        self.shape, self.dtype = x.data.shape, x.data.dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(numpy.prod(self.shape))
+
+    def variable(self):
+        """The input Variable, or the one its creator stands in for it once it is gone."""
+        x = self.ref()
+        return x if x is not None else self.creator._stand_in(self.index, self)
+
+
 def unrecorded(array, *operands):
     """``array``, computed outside the graph from the Variables ``operands``, as the Variable an
     op on them returns when nothing is recorded (``Function.__call__`` under no_grad): the
@@ -79,8 +110,23 @@ class Function:
 
     # The graph fields every recorded Function has (set by ``__call__``); an op's own
     # parameters (axes, shapes, ...) go to its subclass's ``__dict__``.
-    __slots__ = ("inputs", "generation", "_outputs", "_output_meta", "_freed", "_epoch",
-                 "_saved_versions", "__weakref__")
+    __slots__ = ("_inputs", "generation", "_outputs", "_output_meta", "_freed", "_epoch",
+                 "_saved_versions", "_kept_outputs", "_cut", "__weakref__")
+
+    #: The indices of the outputs whose data the backward reads (``self.output(i)``), for an
+    #: op that states what its backward reads (chainer's ``retain_outputs``), or None. Such an
+    #: op keeps those arrays and holds only the inputs of ``retained_inputs()`` (and leaves):
+    #: an input made by another such op is held weakly, so intermediates nothing reads are
+    #: freed during the forward, and under ``free_graph_after_backward`` 'free' the rest as
+    #: the backward goes. None (the default): every input is held and every output is kept
+    #: alive by whoever consumes it.
+    retained_outputs = None
+
+    @property
+    def inputs(self):
+        """The input Variables (for an input held weakly and since freed, the Variable its
+        creator stands in for it: same graph, shape and dtype, no data unless retained)."""
+        return tuple([x.variable() if type(x) is _Released else x for x in self._inputs])
 
     def __call__(self, *inputs):
         arrays = [x.data for x in inputs]
@@ -111,7 +157,7 @@ class Function:
                 for y in results:
                     y._is_inference = True
             return results if len(results) > 1 else results[0]
-        self.inputs = inputs
+        self._inputs = inputs
         if any([inputs[i]._is_inference for i in self.saved_inputs()]):
             raise RuntimeError(INFERENCE_SAVED_MESSAGE)
         self.generation = max([x.generation for x in inputs])
@@ -134,18 +180,85 @@ class Function:
         # function whose only output has no gradient is skipped).
         self._output_meta = (tuple([(y.shape, y.dtype) for y in outputs]) if len(outputs) > 1
                              else None)
+        self._cut = None
+        retained = self.retained_outputs
+        if retained is None:
+            self._kept_outputs = None
+        else:
+            self._kept_outputs = {i: (outputs[i], results[i].requires_grad)
+                                  for i in retained} if retained else {}
+            self._release_inputs()
         return results if len(results) > 1 else results[0]
+
+    def retained_inputs(self):
+        """Indices of the inputs whose data the backward reads, for an op with
+        ``retained_outputs`` (chainer's ``retain_inputs``); default: ``saved_inputs()``."""
+        return self.saved_inputs()
+
+    def _release_inputs(self, kept=None):
+        """Hold weakly each input not in ``kept`` (default: ``retained_inputs()``) made by an
+        op with ``retained_outputs``."""
+        inputs = None
+        for index, x in enumerate(self._inputs):
+            creator = x.creator
+            if creator is not None and type(x) is not _Released and (
+                    creator._kept_outputs is not None):
+                if kept is None:
+                    kept = self.retained_inputs()
+                if index not in kept:
+                    inputs = inputs or list(self._inputs)
+                    inputs[index] = _Released(x)
+        if inputs is not None:
+            self._inputs = tuple(inputs)
+
+    def _free(self):
+        """Drop what only this function's backward reads (it ran, and the graph is freed:
+        running it again raises): its retained outputs and the inputs it held for them."""
+        if self._kept_outputs is not None and self.saves_tensors:
+            self._kept_outputs = {}
+            self._release_inputs(())
+
+    def _stand_in(self, index, released=None):
+        """The Variable of output ``index``, or where it is gone, a new one: this function's output
+        again (a leaf where ``unchain`` or a dismantling backward cut it), with the retained
+        data, or with the record ``released`` (shape and dtype) where the backward reads none."""
+        variable = self._outputs[index]()
+        if variable is not None:  # one made before, still held
+            return variable
+        kept = self._kept_outputs.get(index) if self._kept_outputs else None
+        if kept is not None:
+            data, requires_grad = kept
+        elif released is not None:
+            data, requires_grad = released, released.requires_grad
+        else:
+            raise RuntimeError(f"{type(self).__name__}: output {index} was garbage-collected")
+        cut = self._cut.get(index) if self._cut else None
+        variable = Variable._make_output(data, self if cut is None else None, requires_grad)
+        if cut:
+            variable._dismantled = cut
+        self._outputs = tuple([weakref.ref(variable) if i == index else ref
+                               for i, ref in enumerate(self._outputs)])
+        return variable
+
+    def _cut_outputs(self, indices, epoch=0):
+        """Record that outputs ``indices`` left the graph (``unchain``: epoch 0; a dismantling
+        backward: its epoch), so that a Variable standing in for one later is a leaf too."""
+        self._cut = {**(self._cut or {}), **{index: epoch for index in indices}}
 
     def saved_inputs(self):
         """Indices of the inputs whose data the backward reads (torch's saved tensors): every
         input of an op that ``saves_tensors``, none otherwise."""
-        return range(len(self.inputs)) if self.saves_tensors else ()
+        return range(len(self._inputs)) if self.saves_tensors else ()
 
     def check_saved_versions(self):
         """RuntimeError if an input the backward reads was modified in place since the
         forward (policy ``in_place_version_check``; the versions are recorded then)."""
         for index, version in self._saved_versions:
-            x = self.inputs[index]
+            x = self._inputs[index]
+            if type(x) is _Released:  # held weakly: a freed Variable was edited no more
+                x = x.ref()
+                if x is None:
+                    continue
             if x._version != version:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
@@ -161,9 +274,7 @@ class Function:
     def output(self, index=0):
         """The ``index``-th output Variable (raises if it no longer exists)."""
         variable = self._outputs[index]()
-        if variable is None:
-            raise RuntimeError(f"{type(self).__name__}: output {index} was garbage-collected")
-        return variable
+        return variable if variable is not None else self._stand_in(index)
 
     @property
     def label(self):

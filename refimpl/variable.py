@@ -183,6 +183,9 @@ class Variable:
 
     def unchain(self):
         """Cut the link to the creator in place (Chainer's ``unchain``)."""
+        if self.creator is not None:
+            self.creator._cut_outputs([i for i, ref in enumerate(self.creator._outputs)
+                                       if ref() is self])
         self.creator = None
         self.generation = 0
 
@@ -242,6 +245,10 @@ class Variable:
             raise TypeError(f"hook must be callable, got hook={hook!r}")
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.creator is not None and self.creator._kept_outputs is not None:
+            # its consumers may hold it weakly (Function.retained_outputs): the creator keeps
+            # it, so that its hooks run even once the caller drops it (torch's do too)
+            self.creator.__dict__.setdefault("_hooked_outputs", []).append(self)
         hooks = self.__dict__.setdefault("_hooks", {})
         key = object()
         hooks[key] = hook

@@ -60,6 +60,7 @@ def cast(x, dtype):
 
 class Add(Function):
     saves_tensors = False
+    retained_outputs = ()  # and no input (it saves none): the backward reads shapes only
 
     def forward(self, a, b):
         return a + b
@@ -72,6 +73,7 @@ class Add(Function):
 
 class Sub(Function):
     saves_tensors = False
+    retained_outputs = ()
 
     def forward(self, a, b):
         return a - b
@@ -83,12 +85,14 @@ class Sub(Function):
 
 
 class Mul(Function):
+    retained_outputs = ()
+
     def forward(self, a, b):
         return a * b
 
     def saved_inputs(self):
         """As torch's MulBackward0: each operand is saved only for the other's gradient."""
-        a, b = self.inputs
+        a, b = self._inputs
         return [index for index, other in ((0, b), (1, a)) if other.requires_grad]
 
     def backward(self, gy):

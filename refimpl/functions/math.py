@@ -8,6 +8,11 @@ from ._util import argument_error, as_variable
 
 
 class Exp(Function):
+    retained_outputs = (0,)  # the backward reads y, not x
+
+    def retained_inputs(self):
+        return ()
+
     def forward(self, x):
         return _backend.get_array_module(x).exp(x)
 
@@ -47,6 +52,8 @@ def _fused(gy, like):
 
 
 class Sin(Function):
+    retained_outputs = ()  # and x (saved_inputs)
+
     def forward(self, x):
         return _backend.get_array_module(x).sin(x)
 
@@ -60,6 +67,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    retained_outputs = ()  # and x (saved_inputs)
+
     def forward(self, x):
         return _backend.get_array_module(x).cos(x)
 
@@ -74,6 +83,11 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    retained_outputs = (0,)  # the backward reads y, not x
+
+    def retained_inputs(self):
+        return ()
+
     def forward(self, x):
         return _backend.get_array_module(x).tanh(x)
 
@@ -88,6 +102,11 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    retained_outputs = (0,)
+
+    def retained_inputs(self):
+        return ()
+
     def forward(self, x):
         xp = _backend.get_array_module(x)
         # tanh form: exact for large |x| in both directions, no overflow warning.
