@@ -98,6 +98,9 @@ class Mul(Function):
     def backward(self, gy):
         a, b = self.inputs
         if not _mode.is_grad_enabled() and same_float_dtype(gy, a, b):  # no graph: arrays
+            if a is b and a.requires_grad:  # x * x: gy * x twice, the same values: once
+                gx = unbroadcast(unrecorded(gy.data * a.data, gy, a), a.shape)
+                return gx, gx
             return (unbroadcast(unrecorded(gy.data * b.data, gy, b), a.shape)
                     if a.requires_grad else None,
                     unbroadcast(unrecorded(gy.data * a.data, gy, a), b.shape)
