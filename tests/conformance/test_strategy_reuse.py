@@ -1,0 +1,61 @@
+"""The sample strategies are built once per distinct argument (issue 19: building and
+validating them per example was a third of the harness's time); a reused strategy must draw
+exactly what a freshly built one draws, or the speed-up would change the examples."""
+import numpy
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from conformance.subjects import strategies
+from conformance.subjects.strategies import DENOMINATOR, NONZERO, REALS, Domain
+
+
+def drawn(strategy, examples=30):
+    """The values ``strategy`` gives in a derandomized run (the same function each time, so
+    the same seed: equal strategies give equal values)."""
+    values = []
+
+    @settings(max_examples=examples, database=None, derandomize=True, phases=[Phase.generate],
+              deadline=None)
+    @given(st.data())
+    def collect(data):
+        values.append(data.draw(strategy))
+
+    collect()
+    return values
+
+
+def same_values(a, b):
+    return len(a) == len(b) and all(
+        numpy.array_equal(x, y) if isinstance(x, numpy.ndarray) else
+        all(numpy.array_equal(p, q) for p, q in zip(x, y, strict=True)) if isinstance(x, tuple)
+        else x == y for x, y in zip(a, b))
+
+
+def test_equal_arguments_give_the_same_strategy_object():
+    assert strategies.arrays(shape=(2, 3), domain=NONZERO) is strategies.arrays(
+        shape=(2, 3), domain=Domain(-3.0, 3.0, kinks=(0.0,)))
+    assert strategies.shapes(min_dims=1) is strategies.shapes(min_dims=1)
+    assert REALS.elements() is Domain(-3.0, 3.0).elements()
+    assert strategies.grad_outputs(shapes_of_outputs=[(2,), ()]) is strategies.grad_outputs(
+        shapes_of_outputs=((2,), ()))
+    assert strategies.arrays(shape=(2,), domain=REALS) is not strategies.arrays(
+        shape=(3,), domain=REALS)
+
+
+def test_a_reused_strategy_draws_what_a_fresh_one_draws():
+    for shape, domain in (((2, 3), NONZERO), ((4,), DENOMINATOR), ((), REALS)):
+        reused = strategies.arrays(shape=shape, domain=domain)
+        strategies.arrays(shape=shape, domain=domain)  # drawn from before: no state kept
+        drawn(reused, examples=5)
+        fresh = hnp.arrays(numpy.float64, shape, elements=domain.build_elements())
+        assert same_values(drawn(reused), drawn(fresh)), (shape, domain)
+    shapes = strategies.shapes(min_dims=1)
+    fresh_shapes = strategies.shapes.__wrapped__(min_dims=1)
+    assert shapes is not fresh_shapes
+    assert drawn(shapes) == drawn(fresh_shapes)
+
+
+def test_unhashable_arguments_are_built_afresh():
+    strategy = strategies.arrays(shape=[2, 2], domain=REALS)  # a list shape: not cached
+    assert all(value.shape == (2, 2) for value in drawn(strategy, examples=5))
