@@ -25,6 +25,10 @@ INFERENCE_SAVED_MESSAGE = (
 #: backward that dismantled it, so a function made before that backward is known to be stale.
 DISMANTLED = [0]
 
+#: The smallest input (bytes) an op with ``retained_outputs`` holds weakly: a smaller one costs
+#: less memory than the record and the stand-in that replace it cost time (per-op overhead).
+RELEASE_MIN_BYTES = 64 * 1024
+
 
 class _Released:
     """What a Function holds in place of an input whose data its backward does not read, when
@@ -197,12 +201,12 @@ class Function:
 
     def _release_inputs(self, kept=None):
         """Hold weakly each input not in ``kept`` (default: ``retained_inputs()``) made by an
-        op with ``retained_outputs``."""
+        op with ``retained_outputs``, of ``RELEASE_MIN_BYTES`` or more."""
         inputs = None
         for index, x in enumerate(self._inputs):
             creator = x.creator
             if creator is not None and type(x) is not _Released and (
-                    creator._kept_outputs is not None):
+                    creator._kept_outputs is not None and x.data.nbytes >= RELEASE_MIN_BYTES):
                 if kept is None:
                     kept = self.retained_inputs()
                 if index not in kept:

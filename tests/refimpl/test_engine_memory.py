@@ -23,7 +23,7 @@ def chain(x, keep):
     return F.sum(y * x)
 
 
-def data(seed=0, shape=(3, 4)):
+def data(seed=0, shape=(64, 160)):  # 80 KiB of float64: held weakly (RELEASE_MIN_BYTES)
     return np.random.default_rng(seed).uniform(-2, 2, size=shape)
 
 
@@ -50,7 +50,7 @@ def test_an_intermediate_no_backward_reads_is_freed_during_the_forward():
     y = y + 0.5  # add reads no input: x * 1.5 is held weakly, and freed once dropped
     gc.collect()
     assert scaled() is None
-    assert y.creator.inputs[0].shape == (3, 4)  # what stands in for it keeps its shape
+    assert y.creator.inputs[0].shape == (64, 160)  # what stands in for it keeps its shape
     t = F.tanh(y)
     kept = weakref.ref(t.data)
     u = t * 2.0  # mul by a constant reads no input, but tanh's backward reads its output
@@ -80,6 +80,15 @@ def test_a_freeing_backward_drops_saved_arrays_and_a_second_one_raises():
         loss2.backward(retain_graph=True)
         loss2.backward()  # retained: the same gradient again
         np.testing.assert_array_equal(x2.grad, 2 * x.grad)
+
+
+def test_small_intermediates_are_held():
+    x = refimpl.Variable(data(shape=(3, 4)), requires_grad=True)
+    y = x * 1.5
+    small = weakref.ref(y.data)
+    y = y + 0.5
+    gc.collect()
+    assert small() is not None and y.creator.inputs[0].data is small()
 
 
 def test_hooks_of_a_dropped_intermediate_still_run():
