@@ -111,15 +111,40 @@ class TorchPlugin(Plugin):
         """torch 2.15 and later -> 'torch215' (verified on 2.15.0); 2.14 -> 'torch214'
         (verified on 2.14.1); 2.13 -> 'torch' (verified on 2.13.0); older -> 'torch29'
         (verified on 2.9.1, and on CUDA on 2.11.0; 2.10 and 2.12 were not run)."""
-        try:
-            major, minor = (int(part) for part in str(version).split(".")[:2])
-        except ValueError:
-            raise ValueError(f"cannot parse torch version={version!r}") from None
+        major, minor = _minor_version(version)
         if (major, minor) >= (2, 15):
             return "torch215"
         if (major, minor) == (2, 14):
             return "torch214"
         return "torch" if (major, minor) >= (2, 13) else "torch29"
+
+
+    def absent_gradgrad(self, subject, version=None):
+        """``gradgrad_absent``, or, for torch ``version`` (default: the installed one), a
+        double backward torch added later (``GRADGRAD_SINCE``)."""
+        reason = super().absent_gradgrad(subject)
+        version = self.installed_version() if version is None else version
+        if reason is None and version is not None and subject in GRADGRAD_SINCE:
+            since, what = GRADGRAD_SINCE[subject]
+            if _minor_version(version) < since:
+                return (f"torch {version} has no double backward through {what} (added by "
+                        f"torch {since[0]}.{since[1]}; checked: absent in 2.9.1, present in "
+                        f"2.13.0, 2.14.1 and 2.15.0; 2.10 to 2.12 were not run)")
+        return reason
+
+
+#: {subject: ((major, minor) of the first torch seen with its double backward, the call)}.
+#: grid_sample: torch 2.9.1 raises RuntimeError "derivative for aten::grid_sampler_2d_backward
+#: is not implemented" (pytorch#34704); 2.13.0 differentiates it (matrix run, issue 16).
+GRADGRAD_SINCE = {"grid_sample": ((2, 13), "F.grid_sample")}
+
+
+def _minor_version(version):
+    try:
+        major, minor = (int(part) for part in str(version).split(".")[:2])
+    except ValueError:
+        raise ValueError(f"cannot parse torch version={version!r}") from None
+    return major, minor
 
 
 plugin = TorchPlugin()
