@@ -349,6 +349,18 @@ def framework_call(stats, what, function):
         return None
 
 
+def value_and_gradient(adapter, cell, function, x_array, gy, **arguments):
+    """``y = function(x=x, **arguments)`` and the vector-Jacobian product ``gy``-weighted
+    gradient in x, on the cell's framework, dtype and device, as float64 NumPy arrays (a
+    gradient the framework leaves None is zeros): the call of the statistical properties."""
+    x = adapter.tensor(x_array, requires_grad=True, dtype=cell.dtype, device=cell.device)
+    y = function(x=x, **arguments)
+    (gx,) = adapter.vjp([y], [x], [adapter.tensor(gy, dtype=cell.dtype, device=cell.device)])
+    return (adapter.to_numpy(y).astype(numpy.float64),
+            numpy.zeros(x_array.shape) if gx is None
+            else adapter.to_numpy(gx).astype(numpy.float64))
+
+
 def compare_arrays(stats, what, actual, expected, tolerance, oracle, *, primary=True,
                    allowance=None):
     """Compare a list of arrays with an oracle's; record errors, the oracle's opinion and, for
@@ -534,4 +546,4 @@ __all__ = ["KINDS", "LAYER_DTYPES", "OP_DTYPES", "RUN_KINDS", "Context", "absent
            "compare_arrays", "compare_directional", "cross_check", "draw_directions",
            "framework_call", "op_cells", "pairwise", "prepare", "reference_call",
            "reference_name", "reference_policy", "round_to", "same_meaning", "skip",
-           "unavailable", "verdict_note"]
+           "unavailable", "value_and_gradient", "verdict_note"]

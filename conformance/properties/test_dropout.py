@@ -26,7 +26,7 @@ from ..checks import tolerances
 from ..harness import run_examples
 from ..subjects import layer_strategies
 from .common import cells as subject_cells
-from .common import framework_call, prepare, reference_name
+from .common import framework_call, prepare, reference_name, value_and_gradient
 from .layers import functional_subjects
 
 SUBJECTS = functional_subjects("dropout")
@@ -68,16 +68,8 @@ def check_cell(session, cell, stats):
         where = (f"{cell.framework} {ctx.version}, {cell.device}, {cell.dtype}: dropout(x of "
                  f"shape {x_array.shape}, ratio={ratio}, train={train})")
 
-        def run():
-            x = adapter.tensor(x_array, requires_grad=True, dtype=cell.dtype, device=cell.device)
-            y = ctx.function(x=x, ratio=ratio, train=train)
-            gy_tensor = adapter.tensor(gy, dtype=cell.dtype, device=cell.device)
-            (gx,) = adapter.vjp([y], [x], [gy_tensor])
-            return (adapter.to_numpy(y).astype(numpy.float64),
-                    numpy.zeros(x_array.shape) if gx is None
-                    else adapter.to_numpy(gx).astype(numpy.float64))
-
-        result = framework_call(stats, f"{cell.framework} dropout", run)
+        result = framework_call(stats, f"{cell.framework} dropout", lambda: value_and_gradient(
+            adapter, cell, ctx.function, x_array, gy, ratio=ratio, train=train))
         if result is not None:
             y, gx = result
             x = x_array.astype(numpy.float64)

@@ -34,7 +34,7 @@ import numpy
 
 from ..harness import run_examples
 from ..subjects import layer_strategies
-from .common import OP_DTYPES, framework_call, prepare, reference_name, skip
+from .common import OP_DTYPES, framework_call, prepare, reference_name, skip, value_and_gradient
 from .common import cells as subject_cells
 from .layers import functional_subjects
 
@@ -72,16 +72,8 @@ def check_cell(session, cell, stats):
         where = (f"{cell.framework} {ctx.version}, {cell.device}, {cell.dtype}: rrelu(x of "
                  f"shape {x_array.shape}, lower={lower!r}, upper={upper!r}, train={train})")
 
-        def run():
-            x = adapter.tensor(x_array, requires_grad=True, dtype=cell.dtype, device=cell.device)
-            y = ctx.function(x=x, lower=lower, upper=upper, train=train)
-            gy_tensor = adapter.tensor(gy, dtype=cell.dtype, device=cell.device)
-            (gx,) = adapter.vjp([y], [x], [gy_tensor])
-            return (adapter.to_numpy(y).astype(numpy.float64),
-                    numpy.zeros(x_array.shape) if gx is None
-                    else adapter.to_numpy(gx).astype(numpy.float64))
-
-        result = framework_call(stats, f"{cell.framework} rrelu", run)
+        result = framework_call(stats, f"{cell.framework} rrelu", lambda: value_and_gradient(
+            adapter, cell, ctx.function, x_array, gy, lower=lower, upper=upper, train=train))
         if result is not None:
             y, gx = result
             check_slopes(stats, x_array.astype(numpy.float64), y, gx, gy, lower, upper, train,
