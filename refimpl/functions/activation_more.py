@@ -279,11 +279,33 @@ def hardswish(x):
     return x * _Clamped(0.0, 6.0)(x + 3.0) * (1.0 / 6.0)
 
 
+class _Shrink(_Masked):
+    """torch's hardshrink (``soft`` False: x where ``|x| > lambd``) and softshrink (``soft``:
+    x - lambd above lambd, x + lambd below -lambd), ``x * 0`` in between. The slope is 1
+    where ``|x| > lambd``, else 0 (the closed interval, and NaN: torch's vectorised CPU
+    kernels; its scalar tail, e.g. a tensor of 1 element, passes gy at NaN instead, seen on
+    torch 2.9.1 to 2.15.0). As a ``_Masked`` node on x, a gradient made with create_graph
+    requires grad even where it is constant, as torch's HardshrinkBackwardBackward does."""
+
+    def __init__(self, lambd, soft):
+        self.lambd, self.soft = lambd, soft
+
+    def forward(self, x):
+        xp, lambd, t = _backend.get_array_module(x), self.lambd, x.dtype.type
+        with numpy.errstate(invalid="ignore"):  # inf * 0, in a branch where() drops
+            inner = x * t(0)  # NaN stays NaN
+        if not self.soft:
+            return xp.where(xp.abs(x) > lambd, x, inner)
+        return xp.where(x > lambd, x - t(lambd), xp.where(x < -lambd, x + t(lambd), inner))
+
+    def slope(self, x):
+        return _backend.get_array_module(x).abs(x) > self.lambd
+
+
 def hardshrink(x, lambd=0.5):
     """``x`` where ``|x| > lambd`` else 0 (torch ``F.hardshrink``)."""
     x = float_input(x, "hardshrink")
-    lambd = _number(lambd, "lambd", "hardshrink")
-    return where(abs(x).data > lambd, x, x * 0.0)
+    return _Shrink(_number(lambd, "lambd", "hardshrink"), soft=False)(x)
 
 
 def softshrink(x, lambd=0.5):
@@ -293,7 +315,7 @@ def softshrink(x, lambd=0.5):
     lambd = _number(lambd, "lambd", "softshrink")
     if lambd < 0:
         raise ValueError(f"softshrink needs lambd >= 0, got lambd={lambd!r}")
-    return where(x.data > lambd, x - lambd, where(x.data < -lambd, x + lambd, x * 0.0))
+    return _Shrink(lambd, soft=True)(x)
 
 
 def softmin(x, axis):
