@@ -248,6 +248,11 @@ class Sign(_Step):
         return _xp(x).sign(x)
 
 
+class Trunc(_Step):  # fmod's quotient (torch: div(rounding_mode='trunc'); chainer: F.fix)
+    def forward(self, x):
+        return _xp(x).trunc(x)
+
+
 def log1p(x):
     """Elementwise ``log(1 + x)``, accurate for small ``x``."""
     return _unary(Log1p, x)
@@ -426,11 +431,13 @@ class Fmod(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        xp = _xp(gy.data)
-        quotient = xp.trunc(a.data / b.data).astype(gy.dtype, copy=False)
         ga = unbroadcast(gy, a.shape) if a.requires_grad else None
-        gb = unbroadcast(gy * -quotient, b.shape) if b.requires_grad else None
-        return ga, gb
+        if not b.requires_grad:
+            return ga, None
+        # the quotient is a step function of a and b (policy ``step_functions_in_graph``):
+        # in torch's graph, so that b's gradient made with create_graph requires grad
+        quotient = _step(Trunc, a / b)
+        return ga, unbroadcast(gy * -quotient, b.shape)
 
 
 class Arctan2(Function):
