@@ -7,17 +7,7 @@ import pytest
 
 from conformance.checks import tolerances
 from conformance.properties.test_dropout import ALPHA, binomial_interval, check_training
-
-
-class Stats:
-    def __init__(self):
-        self.problems, self.oracles = [], {}
-
-    def problem(self, text):
-        self.problems.append(text)
-
-    def oracle(self, name, agrees):
-        self.oracles[name] = agrees
+from tests.conformance.recording_stats import Stats
 
 
 def _pmf(n, q):

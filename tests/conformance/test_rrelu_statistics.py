@@ -10,17 +10,7 @@ from conformance import harness
 from conformance.harness import Cell
 from conformance.properties import test_rrelu
 from conformance.properties.test_rrelu import ALPHA, check_slopes, hoeffding_half_width
-
-
-class Stats:
-    def __init__(self):
-        self.problems, self.oracles = [], {}
-
-    def problem(self, text):
-        self.problems.append(text)
-
-    def oracle(self, name, agrees):
-        self.oracles[name] = agrees
+from tests.conformance.recording_stats import Stats
 
 
 def _rrelu(x, dtype, slopes, gradient_slopes=None):
