@@ -69,11 +69,13 @@ def version():
     return torch.__version__.split("+")[0]
 
 
+def _first_match(table, module):
+    """The value of the first (class, value) row of ``table`` that ``module`` is an instance of."""
+    return next((value for cls, value in table if isinstance(module, cls)), None)
+
+
 def kind_of(module):
-    for cls, kind in KINDS:
-        if isinstance(module, cls):
-            return kind
-    return None
+    return _first_match(KINDS, module)
 
 
 def _pair(value):
@@ -105,10 +107,7 @@ _ARGUMENTS = {"stride": "stride", "pad": "padding", "dilation": "dilation", "gro
 
 def pooling_of(module):
     """The refimpl function a pooling module computes, or None."""
-    for cls, function_name in POOLINGS:
-        if isinstance(module, cls):
-            return function_name
-    return None
+    return _first_match(POOLINGS, module)
 
 
 def pooling_config(module):
