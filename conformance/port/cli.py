@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import textwrap
+import warnings
 
 from . import spec as spec_module
 from .check import check
@@ -36,6 +37,9 @@ def add_parser(commands):
 
 
 def run(args):
+    # chainer imports pkg_resources, whose deprecation warning would open the command's output
+    # on every run (it says nothing about the port); only that one warning is silenced.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     try:
         spec = spec_module.load(args.spec)
         arguments = spec_module.arguments(spec)
