@@ -418,7 +418,18 @@ class Policy:
         TypeError), 'max_pooling_2d_one_element', 'average_pooling_2d_one_element' (a
         one-element tuple for a pooling argument where ``pooling_one_element_tuple`` is
         False: ValueError unless listed; chainer 7.8.1's max_pooling_2d asserts,
-        AssertionError). Measured over 79 inputs by
+        AssertionError), 'unchecked_shape' (operands that do not fit an op whose chainer
+        function type-checks no shapes: fmod, arctan2, tensordot, scatter_add; the 'shape'
+        class unless listed; chainer 7.8.1: NumPy's ValueError, or its own 'Chainer does not
+        support automatic broadcasting'), 'gather_index' (a label of select_item out of range:
+        the 'index' class unless listed; torch 2.13's gather: RuntimeError 'index 3 is out of
+        bounds for dimension 1'), 'spatial_shape' (an input of the wrong shape to
+        resize_images, affine_grid: the 'shape' class unless listed; torch 2.13's
+        F.interpolate and F.affine_grid check in Python: ValueError), 'empty_output' (im2col's
+        kernel larger than the padded input: the 'value' class unless listed; chainer 7.8.1's
+        get_conv_outsize asserts: AssertionError 'Height in the output should be positive');
+        'permute_axis' also covers repeat's axis (chainer passes it to numpy.repeat).
+        Measured over 98 inputs by
         ``tests/refimpl/test_error_classes.py``.""")
 
     empty_mean_axis: str = _doc(
@@ -914,7 +925,9 @@ TORCH = Policy(
                    ("repeated_axis", "RuntimeError"), ("index", "IndexError"),
                    ("dtype", "RuntimeError"), ("complex", "NotImplementedError"),
                    ("value", "RuntimeError"), ("empty_axis", "IndexError"),
-                   ("str_index", "TypeError")),
+                   ("str_index", "TypeError"),
+                   # gather's index check; F.affine_grid's / F.interpolate's Python checks
+                   ("gather_index", "RuntimeError"), ("spatial_shape", "ValueError")),
     empty_mean_axis="nan",
     clip_none_bound="unbounded",
     matmul_error_names_op=False,
@@ -1012,6 +1025,9 @@ CHAINER = Policy(
                    ("value", "ValueError"), ("empty_axis", "ValueError"),
                    ("permute_axis", "AxisError"), ("reshape_infer", "AssertionError"),
                    ("split_zero", "ZeroDivisionError"),
+                   # no type check on the shapes: NumPy's (or chainer's broadcast) ValueError;
+                   # get_conv_outsize asserts a positive output size (issue 15)
+                   ("unchecked_shape", "ValueError"), ("empty_output", "AssertionError"),
                    # max_pooling_2d asserts on a one-element tuple (issue 15, edge inputs)
                    ("max_pooling_2d_one_element", "AssertionError")),
     empty_mean_axis="raise",

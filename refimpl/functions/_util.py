@@ -44,7 +44,9 @@ _ERROR_CLASSES = {"RuntimeError": RuntimeError, "IndexError": IndexError, "TypeE
 #: A kind a policy may leave out, and the kind whose class it then takes.
 _KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "float_dtype": "dtype",
                   "mean_axis": "axis", "where_shape": "shape", "where_dtype": "dtype",
-                  "reshape_infer": "shape", "split_zero": "value"}
+                  "reshape_infer": "shape", "split_zero": "value",
+                  "unchecked_shape": "shape", "gather_index": "index",
+                  "spatial_shape": "shape", "empty_output": "value"}
 # the class where a policy lists the kind nowhere
 _KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError", "str_index": "IndexError",
                  # a one-element tuple where the pooling policy reads none (issue 15)

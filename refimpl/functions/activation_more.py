@@ -15,7 +15,7 @@ import numpy
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
-from ._util import float_input
+from ._util import argument_error, float_input
 from .activation import _Masked, leaky_relu, relu
 from .indexing import where
 from .math import abs, exp, sigmoid, tanh
@@ -30,7 +30,9 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _number(value, name, function_name):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{function_name} needs a real number {name}, got {name}={value!r}")
+    if not math.isfinite(value):
         raise ValueError(f"{function_name} needs a finite real {name}, got {name}={value!r}")
     return float(value)
 
@@ -137,7 +139,7 @@ def celu(x, alpha=1.0):
     x = float_input(x, "celu")
     alpha = _number(alpha, "alpha", "celu")
     if alpha == 0:
-        raise ValueError(f"celu needs alpha != 0, got alpha={alpha!r}")
+        raise argument_error("value", f"celu needs alpha != 0, got alpha={alpha!r}", "celu")
     return ELU(alpha, 1.0, alpha)(x)
 
 
@@ -243,12 +245,22 @@ def rrelu(x, lower=0.125, upper=1.0 / 3.0, train=None, rng=None):
     return x * Variable._constant(xp.where(negative, random_slopes, x.dtype.type(1.0)))
 
 
+def _reject_axis(function_name, x, axis):
+    """Raise for a bad ``axis`` of ``x``: not an int (TypeError) or out of range (the
+    policy's 'axis' error), naming ``function_name``."""
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise TypeError(f"{function_name} needs an int axis of x (x.ndim={x.ndim}), got "
+                        f"axis={axis!r}")
+    raise argument_error("axis", f"{function_name}: axis={axis!r} is out of range for x of "
+                                 f"ndim={x.ndim}", function_name)
+
+
 def crelu(x, axis=1):
     """Concatenated ReLU: ``concat([relu(x), relu(-x)], axis)`` (chainer ``F.crelu``, default
     axis 1; torch has none)."""
     x = float_input(x, "crelu")
     if not isinstance(axis, int) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"crelu needs an int axis of x (x.ndim={x.ndim}), got axis={axis!r}")
+        _reject_axis("crelu", x, axis)
     return concat([relu(x), relu(-x)], axis)
 
 
@@ -263,7 +275,8 @@ def gelu(x, approximate="none"):
         return x * (erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
     if approximate == "tanh":
         return x * (tanh((x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)) + 1.0) * 0.5
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got approximate={approximate!r}")
+    raise argument_error("value", f"gelu: approximate must be 'none' or 'tanh', got "
+                                  f"approximate={approximate!r}", "gelu")
 
 
 def mish(x):
@@ -314,7 +327,8 @@ def softshrink(x, lambd=0.5):
     x = float_input(x, "softshrink")
     lambd = _number(lambd, "lambd", "softshrink")
     if lambd < 0:
-        raise ValueError(f"softshrink needs lambd >= 0, got lambd={lambd!r}")
+        raise argument_error("value", f"softshrink needs lambd >= 0, got lambd={lambd!r}",
+                             "softshrink")
     return _Shrink(lambd, soft=True)(x)
 
 
@@ -328,9 +342,10 @@ def glu(x, axis=-1):
     ``axis`` (torch ``F.glu``, default the last axis); its length must be even."""
     x = float_input(x, "glu")
     if not isinstance(axis, int) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"glu needs an int axis of x (x.ndim={x.ndim}), got axis={axis!r}")
+        _reject_axis("glu", x, axis)
     if x.shape[axis] % 2:
-        raise ValueError(f"glu halves axis={axis} of x.shape={x.shape}: its length must be even")
+        raise argument_error("value", f"glu halves axis={axis} of x.shape={x.shape}: its "
+                                      f"length must be even", "glu")
     axis, half = axis % x.ndim, x.shape[axis] // 2
     before = (slice(None),) * axis
     return getitem(x, before + (slice(0, half),)) * sigmoid(getitem(x, before + (slice(half, None),)))

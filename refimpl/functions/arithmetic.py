@@ -177,17 +177,17 @@ class Neg(Function):
         return -gy
 
 
-def _apply(function, a, b, name):
+def _apply(function, a, b, name, kind="shape"):
     """``function(a, b)`` with operands that do not broadcast reported as the policy's
-    'shape' error (NumPy's ValueError otherwise)."""
+    ``kind`` error ('shape'; NumPy's ValueError otherwise)."""
     try:
         return function(a, b)
     except ValueError:
         try:
             _backend.numpy.broadcast_shapes(a.shape, b.shape)
         except ValueError:
-            raise argument_error("shape", f"{name}: operands of shapes a.shape={a.shape} and "
-                                          f"b.shape={b.shape} do not broadcast", name) from None
+            raise argument_error(kind, f"{name}: operands of shapes a.shape={a.shape} and "
+                                       f"b.shape={b.shape} do not broadcast", name) from None
         raise
 
 

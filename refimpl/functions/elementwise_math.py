@@ -360,8 +360,10 @@ def digamma(x):
 
 def polygamma(n, x):
     """The ``n``-th derivative of digamma (``n`` a non-negative int)."""
-    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"polygamma needs an int n >= 0, got n={n!r}")
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
+        raise TypeError(f"polygamma needs an int n, got n={n!r}")
+    if n < 0:
+        raise argument_error("value", f"polygamma needs n >= 0, got n={n!r}", "polygamma")
     return _unary(lambda: Polygamma(int(n)), x, "polygamma")
 
 
@@ -478,13 +480,13 @@ def minimum(a, b):
 def fmod(a, b):
     """``a - trunc(a / b) * b``, elementwise; d/db is ``-trunc(a / b)``."""
     a, b = _binary_floats(a, b, "Fmod")
-    return _apply(Fmod(), a, b, "Fmod")
+    return _apply(Fmod(), a, b, "Fmod", "unchecked_shape")
 
 
 def arctan2(a, b):
     """Elementwise angle of the point (b, a) in (-pi, pi]."""
     a, b = _binary_floats(a, b, "Arctan2")
-    return _apply(Arctan2(), a, b, "Arctan2")
+    return _apply(Arctan2(), a, b, "Arctan2", "unchecked_shape")
 
 
 def lerp(start, end, weight):

@@ -68,7 +68,7 @@ def transpose(x, axes=None):
         axes = tuple(reversed(range(x.ndim)))
     axes = tuple(axes)
     if sorted(normalize_axis(axes, x.ndim, "axes", "permute_axis")) != list(range(x.ndim)):
-        raise argument_error("shape", f"axes={axes} is not a permutation of the {x.ndim} axes "
+        raise argument_error("value", f"axes={axes} is not a permutation of the {x.ndim} axes "
                                       f"of x", "Transpose")
     axes = normalize_axis(axes, x.ndim, "axes")
     if axes == tuple(range(x.ndim)) and returns_input("transpose"):

@@ -66,10 +66,10 @@ def prod(x, axis=None, keepdims=False):
     return Prod(_reduction_axes(axis, x, "Prod"), bool(keepdims))(x)
 
 
-def _one_axis(axis, x, name):
+def _one_axis(axis, x, name, kind="axis"):
     if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
         raise TypeError(f"{name} needs an int axis, got axis={axis!r}")
-    return normalize_axis(axis, x.ndim)[0]
+    return normalize_axis(axis, x.ndim, kind=kind)[0]
 
 
 class _Copy(Function):
@@ -183,7 +183,10 @@ def tile(x, reps):
     reps = (reps,) if isinstance(reps, numbers.Integral) else tuple(reps)
     if not all(isinstance(r, numbers.Integral) and not isinstance(r, bool) and r >= 0
                for r in reps):
-        raise ValueError(f"tile needs non-negative int reps, got reps={reps!r}")
+        if all(isinstance(r, numbers.Integral) and not isinstance(r, bool) for r in reps):
+            raise argument_error("value", f"tile needs non-negative reps, got reps={reps!r}",
+                                 "tile")
+        raise TypeError(f"tile needs int reps, got reps={reps!r}")
     return Tile(tuple(int(r) for r in reps))(x)
 
 
@@ -208,10 +211,13 @@ def repeat(x, repeats, axis=None):
     """Each element repeated ``repeats`` (an int) times along ``axis`` (None: of the
     flattened input), as ``numpy.repeat`` and ``torch.repeat_interleave``."""
     x = as_variable(x)
-    if not isinstance(repeats, numbers.Integral) or isinstance(repeats, bool) or repeats < 0:
-        raise ValueError(f"repeat needs a non-negative int repeats, got repeats={repeats!r}")
-    if axis is not None:
-        axis = _one_axis(axis, x, "repeat") if x.ndim else None
+    if not isinstance(repeats, numbers.Integral) or isinstance(repeats, bool):
+        raise TypeError(f"repeat needs an int repeats, got repeats={repeats!r}")
+    if repeats < 0:
+        raise argument_error("value", f"repeat needs a non-negative repeats, got "
+                                      f"repeats={repeats!r}", "repeat")
+    if axis is not None:  # chainer hands the axis to numpy.repeat: its 'permute_axis' class
+        axis = _one_axis(axis, x, "repeat", "permute_axis") if x.ndim else None
     return Repeat(int(repeats), axis)(x)
 
 
@@ -231,8 +237,9 @@ def moveaxis(x, source, destination):
     source_axes = normalize_axis(source, x.ndim, "source")
     destination_axes = normalize_axis(destination, x.ndim, "destination")
     if len(source_axes) != len(destination_axes):
-        raise ValueError(f"moveaxis needs as many source as destination axes, got "
-                         f"source={source!r}, destination={destination!r}")
+        raise argument_error("value", f"moveaxis needs as many source as destination axes, "
+                                      f"got source={source!r}, destination={destination!r}",
+                             "moveaxis")
     order = [i for i in range(x.ndim) if i not in source_axes]
     for destination_axis, source_axis in sorted(zip(destination_axes, source_axes)):
         order.insert(destination_axis, source_axis)
@@ -263,8 +270,9 @@ def tensordot(a, b, axes=2):
     a, b = prepare_operands((as_variable(a, "a"), as_variable(b, "b")), "Tensordot")
     a_axes, b_axes = _tensordot_axes(axes, a, b)
     if len(a_axes) != len(b_axes) or any(a.shape[i] != b.shape[j] for i, j in zip(a_axes, b_axes)):
-        raise argument_error("shape", f"tensordot: axes={axes!r} pair sides of different "
-                                      f"lengths: a.shape={a.shape}, b.shape={b.shape}", "Tensordot")
+        raise argument_error("unchecked_shape", f"tensordot: axes={axes!r} pair sides of "
+                                                f"different lengths: a.shape={a.shape}, "
+                                                f"b.shape={b.shape}", "Tensordot")
     a_free = tuple(i for i in range(a.ndim) if i not in a_axes)
     b_free = tuple(i for i in range(b.ndim) if i not in b_axes)
     contracted = 1
@@ -285,8 +293,8 @@ def _parse_einsum(subscripts, count):
     inputs, arrow, output = text.partition("->")
     terms = inputs.split(",")
     if len(terms) != count:
-        raise ValueError(f"einsum: subscripts={subscripts!r} name {len(terms)} operands, got "
-                         f"{count}")
+        raise argument_error("value", f"einsum: subscripts={subscripts!r} name {len(terms)} "
+                                      f"operands, got {count}", "einsum")
     letters = "".join(terms)
     if not arrow:  # implicit output: the letters that occur once, in alphabetical order
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -297,8 +305,8 @@ def _parse_einsum(subscripts, count):
             raise ValueError(f"refimpl's einsum takes no repeated letter within one term "
                              f"(diagonals), got subscripts={subscripts!r}")
     if set(output) - set(letters):
-        raise ValueError(f"einsum: output letters of subscripts={subscripts!r} must occur in "
-                         f"an input")
+        raise argument_error("value", f"einsum: output letters of subscripts={subscripts!r} "
+                                      f"must occur in an input", "einsum")
     return terms, output
 
 

@@ -100,16 +100,17 @@ def _integer_array(name, value, like):
 def select_item(x, t):
     """``x[n, t[n]]`` for x of shape (N, C) and integer t of shape (N,): chainer
     ``F.select_item(x, t)``, torch ``x.gather(1, t[:, None])[:, 0]``. A label outside [0, C)
-    raises IndexError naming it."""
+    raises the policy's 'gather_index' error naming it."""
     x = as_variable(x)
     labels = _integer_array("t", t, x)
     if x.ndim != 2 or labels.shape != x.shape[:1]:
-        raise ValueError(f"select_item needs x of shape (N, C) and t of shape (N,), got "
-                         f"x.shape={x.shape}, t.shape={labels.shape}")
+        raise argument_error("shape", f"select_item needs x of shape (N, C) and t of shape "
+                                      f"(N,), got x.shape={x.shape}, t.shape={labels.shape}",
+                             "SelectItem")
     xp = _backend.get_array_module(x.data)
     if bool(((labels < 0) | (labels >= x.shape[1])).any()):
-        raise IndexError(f"select_item: a label of t={labels.tolist()} is outside [0, "
-                         f"{x.shape[1]})")
+        raise argument_error("gather_index", f"select_item: a label of t={labels.tolist()} "
+                                             f"is outside [0, {x.shape[1]})", "SelectItem")
     return getitem(x, (xp.arange(x.shape[0]), labels.astype(xp.int64)))
 
 
@@ -121,8 +122,10 @@ def scatter_add(a, b, indices):
     a, b = as_variable(a, "a"), as_variable(b, "b")
     rows = _integer_array("indices", indices, a)
     if a.ndim == 0 or rows.ndim != 1 or b.shape != rows.shape + a.shape[1:]:
-        raise ValueError(f"scatter_add needs b of shape (len(indices),) + a.shape[1:], got "
-                         f"a.shape={a.shape}, indices.shape={rows.shape}, b.shape={b.shape}")
+        raise argument_error("unchecked_shape", f"scatter_add needs b of shape (len(indices),) "
+                                                f"+ a.shape[1:], got a.shape={a.shape}, "
+                                                f"indices.shape={rows.shape}, b.shape={b.shape}",
+                             "ScatterAdd")
     if bool(((rows < -a.shape[0]) | (rows >= a.shape[0])).any()):
         raise IndexError(f"scatter_add: indices={rows.tolist()} out of range for "
                          f"{a.shape[0]} rows")
@@ -198,7 +201,10 @@ def _pad_pairs(pad_width, ndim):
         pairs = tuple(tuple(int(p) for p in pair) for pair in pad_width) \
             if len(pad_width) and not isinstance(pad_width[0], numbers.Integral) \
             else (tuple(int(p) for p in pad_width),) * ndim
-    if len(pairs) != ndim or any(len(pair) != 2 or min(pair) < 0 for pair in pairs):
+    if len(pairs) != ndim:
+        raise argument_error("value", f"pad_width must give a (before, after) pair for each of "
+                                      f"the {ndim} axes, got pad_width={pad_width!r}", "pad")
+    if any(len(pair) != 2 or min(pair) < 0 for pair in pairs):
         raise ValueError(f"pad_width must give a (before, after) pair of non-negative ints "
                          f"for each of the {ndim} axes, got pad_width={pad_width!r}")
     return pairs
@@ -352,8 +358,8 @@ def im2col(x, ksize, stride=1, pad=0, dilate=1):
     oh = (h + 2 * ph - dy * (kh - 1) - 1) // sy + 1
     ow = (w + 2 * pw - dx * (kw - 1) - 1) // sx + 1
     if oh < 1 or ow < 1:
-        raise ValueError(f"im2col: the kernel does not fit x.shape={x.shape} (output "
-                         f"{oh} x {ow})")
+        raise argument_error("empty_output", f"im2col: the kernel does not fit x.shape="
+                                             f"{x.shape} (output {oh} x {ow})", "Im2Col")
     padded = ConstantPad(((0, 0), (0, 0), (ph, ph), (pw, pw)), 0.0)(x) if ph or pw else x
     patches = [getitem(padded, (slice(None), slice(None),
                                 slice(i * dy, i * dy + sy * (oh - 1) + 1, sy),
@@ -399,7 +405,8 @@ def resize_images(x, output_shape, align_corners):
     are passed explicitly here, so ``align_corners`` is required."""
     x = float_input(x, "resize_images")
     if x.ndim != 4:
-        raise ValueError(f"resize_images needs x of shape (N, C, H, W), got x.shape={x.shape}")
+        raise argument_error("spatial_shape", f"resize_images needs x of shape (N, C, H, W), "
+                                              f"got x.shape={x.shape}", "ResizeImages")
     out_h, out_w = (int(v) for v in output_shape)
     if min(out_h, out_w) < 1:
         raise ValueError(f"resize_images needs a positive output size, got "
@@ -476,8 +483,8 @@ def affine_grid(theta, output_shape):
     1) (policy fields ``spatial_grid_layout``, ``spatial_align_corners``)."""
     theta = float_input(theta, "affine_grid")
     if theta.ndim != 3 or theta.shape[1:] != (2, 3):
-        raise ValueError(f"affine_grid needs theta of shape (N, 2, 3), got theta.shape="
-                         f"{theta.shape}")
+        raise argument_error("spatial_shape", f"affine_grid needs theta of shape (N, 2, 3), "
+                                              f"got theta.shape={theta.shape}", "AffineGrid")
     height, width = (int(v) for v in output_shape)
     policy = _semantics.current()
     xp = _backend.get_array_module(theta.data)
@@ -505,9 +512,10 @@ def grid_sample(x, grid):
     last = policy.spatial_grid_layout == "channels_last"
     if x.ndim != 4 or grid.ndim != 4 or grid.shape[0] != x.shape[0] or \
             grid.shape[3 if last else 1] != 2:
-        raise ValueError(f"grid_sample needs x (N, C, H, W) and a grid of 2 coordinates per "
-                         f"point ({'(N, Ho, Wo, 2)' if last else '(N, 2, Ho, Wo)'}), got "
-                         f"x.shape={x.shape}, grid.shape={grid.shape}")
+        layout = "(N, Ho, Wo, 2)" if last else "(N, 2, Ho, Wo)"
+        raise argument_error("shape", f"grid_sample needs x (N, C, H, W) and a grid of 2 "
+                                      f"coordinates per point ({layout}), got x.shape="
+                                      f"{x.shape}, grid.shape={grid.shape}", "GridSample")
     if not last:
         grid = Transpose((0, 2, 3, 1))(grid)
     xp = _backend.get_array_module(x.data)
