@@ -428,8 +428,13 @@ class Policy:
         F.interpolate and F.affine_grid check in Python: ValueError), 'empty_output' (im2col's
         kernel larger than the padded input: the 'value' class unless listed; chainer 7.8.1's
         get_conv_outsize asserts: AssertionError 'Height in the output should be positive');
-        'permute_axis' also covers repeat's axis (chainer passes it to numpy.repeat).
-        Measured over 98 inputs by
+        'kernel_dtype' (an integer or complex input of an op the framework has no kernel for
+        in that dtype: elu, selu, celu, softplus, hard_sigmoid, silu, relu6, log_sigmoid,
+        rrelu, gelu, mish, hardswish, erf, erfc, erfinv, lgamma, digamma, polygamma; the
+        'dtype' class unless listed; torch 2.9 to 2.15: NotImplementedError '"elu_cpu" not
+        implemented for 'Long''; chainer 5 to 7: InvalidType); 'permute_axis' also covers
+        repeat's axis (chainer passes it to numpy.repeat).
+        Measured over 101 inputs by
         ``tests/refimpl/test_error_classes.py``.""")
 
     empty_mean_axis: str = _doc(
@@ -927,7 +932,9 @@ TORCH = Policy(
                    ("value", "RuntimeError"), ("empty_axis", "IndexError"),
                    ("str_index", "TypeError"),
                    # gather's index check; F.affine_grid's / F.interpolate's Python checks
-                   ("gather_index", "RuntimeError"), ("spatial_shape", "ValueError")),
+                   ("gather_index", "RuntimeError"), ("spatial_shape", "ValueError"),
+                   # the dispatcher: '"elu_cpu" not implemented for 'Long''
+                   ("kernel_dtype", "NotImplementedError")),
     empty_mean_axis="nan",
     clip_none_bound="unbounded",
     matmul_error_names_op=False,

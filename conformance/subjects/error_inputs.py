@@ -23,7 +23,7 @@ class ErrorInput:
     ('shape', 'axis', 'repeated_axis', 'index', 'dtype', 'value', 'empty_axis', 'type':
     a Python value of the wrong type; or a kind of the policy field ``error_classes`` for a
     check a framework does its own way: 'permute_axis', 'unchecked_shape', 'gather_index',
-    'spatial_shape', 'empty_output').
+    'spatial_shape', 'empty_output', 'kernel_dtype').
 
     ``in_array_data``: the bad value is inside an array argument (an out-of-range index in an
     index array), which a framework on a GPU may find only inside a kernel, with a device-side
@@ -207,6 +207,23 @@ ERROR_INPUTS = (
     _call("div_scalar_none", "div-scalar", "type", {"a": a(2)}, b=None),
     _call("pow_scalar_str", "pow-scalar", "type", {"a": a(2)}, b="x"),
     _call("pow_int_exponent_none", "pow-int_exponent", "type", {"a": a(2)}, b=None),
+    # --- dtypes without a kernel ('kernel_dtype': torch NotImplementedError) ---------------
+    _call("elu_int", "elu", "kernel_dtype", {"x": a(2, dtype=I64)}),
+    _call("selu_complex", "selu", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("softplus_int", "softplus", "kernel_dtype", {"x": a(2, dtype=I64)}),
+    _call("hard_sigmoid_complex", "hard_sigmoid", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("silu_int", "silu", "kernel_dtype", {"x": a(2, dtype=I64)}),
+    _call("relu6_complex", "relu6", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("log_sigmoid_int", "log_sigmoid", "kernel_dtype", {"x": a(2, dtype=I64)}),
+    _call("mish_complex", "mish", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("hardswish_int", "hardswish", "kernel_dtype", {"x": a(2, dtype=I64)}),
+    _call("rrelu_complex", "rrelu", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("gelu_int", "gelu", "kernel_dtype", {"x": a(2, dtype=I64)}),
+    _call("erf_complex", "erf", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("erfc_complex", "erfc", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("erfinv_complex", "erfinv", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("lgamma_complex", "lgamma", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("digamma_complex", "digamma", "kernel_dtype", {"x": a(2, dtype=C64)}),
 )
 
 

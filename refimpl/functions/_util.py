@@ -23,12 +23,13 @@ def as_variable(value, name="x"):
     raise TypeError(f"{name} must be a Variable, an array or a number, got {name}={value!r}")
 
 
-def float_input(x, name):
+def float_input(x, name, kind="float_dtype"):
     """``x`` as a Variable of a floating-point dtype; another dtype raises the policy's
-    'float_dtype' error (its 'dtype' error unless listed) naming the function ``name``."""
+    ``kind`` error ('float_dtype', or 'kernel_dtype' for an op the framework has no kernel of
+    that dtype for; the 'dtype' error unless listed) naming the function ``name``."""
     x = as_variable(x)
     if x.dtype.kind != "f":
-        raise argument_error("float_dtype", f"{name} needs a floating-point input, got "
+        raise argument_error(kind, f"{name} needs a floating-point input, got "
                                             f"x.dtype={x.dtype}", name)
     return x
 
@@ -46,7 +47,7 @@ _KIND_FALLBACK = {"complex": "dtype", "permute_axis": "axis", "float_dtype": "dt
                   "mean_axis": "axis", "where_shape": "shape", "where_dtype": "dtype",
                   "reshape_infer": "shape", "split_zero": "value",
                   "unchecked_shape": "shape", "gather_index": "index",
-                  "spatial_shape": "shape", "empty_output": "value"}
+                  "spatial_shape": "shape", "empty_output": "value", "kernel_dtype": "dtype"}
 # the class where a policy lists the kind nowhere
 _KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError", "str_index": "IndexError",
                  # a one-element tuple where the pooling policy reads none (issue 15)

@@ -124,19 +124,19 @@ class LogSigmoid(Function):
 
 def elu(x, alpha=1.0):
     """``x`` where ``x > 0`` else ``alpha * (exp(x) - 1)`` (default alpha 1 in both)."""
-    x = float_input(x, "elu")
+    x = float_input(x, "elu", "kernel_dtype")
     return ELU(_number(alpha, "alpha", "elu"))(x)
 
 
 def selu(x):
     """``scale * elu(x, alpha)`` with the self-normalising constants alpha = 1.6733 and
     scale = 1.0507 (torch's fixed values, chainer's defaults)."""
-    return ELU(SELU_ALPHA, SELU_SCALE)(float_input(x, "selu"))
+    return ELU(SELU_ALPHA, SELU_SCALE)(float_input(x, "selu", "kernel_dtype"))
 
 
 def celu(x, alpha=1.0):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``; alpha must not be 0."""
-    x = float_input(x, "celu")
+    x = float_input(x, "celu", "kernel_dtype")
     alpha = _number(alpha, "alpha", "celu")
     if alpha == 0:
         raise argument_error("value", f"celu needs alpha != 0, got alpha={alpha!r}", "celu")
@@ -147,7 +147,7 @@ def softplus(x, beta=1.0, threshold=None):
     """``log(1 + exp(beta * x)) / beta``. Where ``beta * x > threshold`` the result is ``x``
     itself and its gradient 1; ``threshold=None`` takes the policy's ``softplus_threshold``
     (torch 20; chainer: none, the formula everywhere)."""
-    x = float_input(x, "softplus")
+    x = float_input(x, "softplus", "kernel_dtype")
     beta = _number(beta, "beta", "softplus")
     if beta == 0:
         raise ValueError(f"softplus needs beta != 0, got beta={beta!r}")
@@ -161,18 +161,18 @@ def softplus(x, beta=1.0, threshold=None):
 def hard_sigmoid(x):
     """``clip(slope * x + 0.5, 0, 1)``; the slope is the policy's ``hard_sigmoid_slope``
     (chainer ``F.hard_sigmoid``: 0.2; torch ``F.hardsigmoid``: 1/6, i.e. relu6(x + 3) / 6)."""
-    x = float_input(x, "hard_sigmoid")
+    x = float_input(x, "hard_sigmoid", "kernel_dtype")
     return _Clamped(0.0, 1.0, _semantics.current().hard_sigmoid_slope, 0.5)(x)
 
 
 def silu(x):
     """``x * sigmoid(x)`` (torch ``F.silu``; chainer ``F.swish`` with beta = 1)."""
-    return SiLU()(float_input(x, "silu"))
+    return SiLU()(float_input(x, "silu", "kernel_dtype"))
 
 
 def relu6(x):
     """``clip(x, 0, 6)``; the gradient is 1 strictly inside (0 at 0 and 6)."""
-    return _Clamped(0.0, 6.0)(float_input(x, "relu6"))
+    return _Clamped(0.0, 6.0)(float_input(x, "relu6", "kernel_dtype"))
 
 
 def clipped_relu(x, z=20.0):
@@ -199,7 +199,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
 
 def log_sigmoid(x):
     """``log(sigmoid(x))``, without overflow for large negative ``x``."""
-    return LogSigmoid()(float_input(x, "log_sigmoid"))
+    return LogSigmoid()(float_input(x, "log_sigmoid", "kernel_dtype"))
 
 
 def softsign(x):
@@ -228,7 +228,7 @@ def rrelu(x, lower=0.125, upper=1.0 / 3.0, train=None, rng=None):
     ``normalization.train_mode``). ``rng``: an int seed or ``numpy.random.Generator`` for
     the slopes. A NaN input's gradient in training is not modelled (never drawn).
     """
-    x = float_input(x, "rrelu")
+    x = float_input(x, "rrelu", "kernel_dtype")
     lower, upper = _number(lower, "lower", "rrelu"), _number(upper, "upper", "rrelu")
     if not 0 <= lower <= upper:
         raise ValueError(f"rrelu needs 0 <= lower <= upper, got lower={lower!r}, upper={upper!r}")
@@ -270,7 +270,7 @@ def crelu(x, axis=1):
 def gelu(x, approximate="none"):
     """``x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`` (torch ``F.gelu``), or with
     ``approximate='tanh'`` ``x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2``."""
-    x = float_input(x, "gelu")
+    x = float_input(x, "gelu", "kernel_dtype")
     if approximate == "none":
         return x * (erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
     if approximate == "tanh":
@@ -281,14 +281,14 @@ def gelu(x, approximate="none"):
 
 def mish(x):
     """``x tanh(softplus(x))`` (torch ``F.mish``; softplus without a threshold)."""
-    x = float_input(x, "mish")
+    x = float_input(x, "mish", "kernel_dtype")
     return x * tanh(softplus(x))
 
 
 def hardswish(x):
     """``x relu6(x + 3) / 6`` (torch ``F.hardswish``): 0 below -3, x above 3; its gradient
     ``(2 x + 3) / 6`` strictly between."""
-    x = float_input(x, "hardswish")
+    x = float_input(x, "hardswish", "kernel_dtype")
     return x * _Clamped(0.0, 6.0)(x + 3.0) * (1.0 / 6.0)
 
 
