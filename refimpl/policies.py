@@ -428,13 +428,14 @@ class Policy:
         F.interpolate and F.affine_grid check in Python: ValueError), 'empty_output' (im2col's
         kernel larger than the padded input: the 'value' class unless listed; chainer 7.8.1's
         get_conv_outsize asserts: AssertionError 'Height in the output should be positive');
-        'kernel_dtype' (an integer or complex input of an op the framework has no kernel for
-        in that dtype: elu, selu, celu, softplus, hard_sigmoid, silu, relu6, log_sigmoid,
-        rrelu, gelu, mish, hardswish, erf, erfc, erfinv, lgamma, digamma, polygamma; the
+        'kernel_dtype' (an integer, bool or complex input of an op the framework has no kernel
+        for in that dtype: elu, selu, celu, softplus, hard_sigmoid, silu, relu6, log_sigmoid,
+        rrelu, gelu, mish, hardswish, erf, erfc, erfinv, lgamma, digamma, polygamma, abs,
+        softsign; the
         'dtype' class unless listed; torch 2.9 to 2.15: NotImplementedError '"elu_cpu" not
         implemented for 'Long''; chainer 5 to 7: InvalidType); 'permute_axis' also covers
         repeat's axis (chainer passes it to numpy.repeat).
-        Measured over 101 inputs by
+        Measured over 103 inputs by
         ``tests/refimpl/test_error_classes.py``.""")
 
     empty_mean_axis: str = _doc(

@@ -224,6 +224,14 @@ ERROR_INPUTS = (
     _call("erfinv_complex", "erfinv", "kernel_dtype", {"x": a(2, dtype=C64)}),
     _call("lgamma_complex", "lgamma", "kernel_dtype", {"x": a(2, dtype=C64)}),
     _call("digamma_complex", "digamma", "kernel_dtype", {"x": a(2, dtype=C64)}),
+    _call("abs_bool", "abs", "kernel_dtype", {"x": numpy.array([True, False])}),
+    _call("softsign_bool", "softsign", "kernel_dtype", {"x": numpy.array([True, False])}),
+    # --- more values and types --------------------------------------------------------------
+    _call("pad_reflect_empty_axis", "pad-reflect", "value", {"x": a(1, 1, 0)},
+          pad_width=((0, 0), (0, 0), (1, 1)), mode="reflect"),
+    _call("pad_reflect_pairs", "pad-reflect", "value", {"x": a(1, 1, 3)},
+          pad_width=((0, 0), (0, 0), (1, 1), (1, 1)), mode="reflect"),
+    _call("cast_unknown_dtype", "cast", "type", {"x": a(2)}, dtype="float128x"),
 )
 
 

@@ -204,7 +204,7 @@ def log_sigmoid(x):
 
 def softsign(x):
     """``x / (1 + |x|)`` (torch composes it from abs, add and div, and so does refimpl)."""
-    x = float_input(x, "softsign")
+    x = float_input(x, "softsign", "kernel_dtype")
     return x / (abs(x) + 1.0)
 
 

@@ -155,10 +155,10 @@ class _Sign(Function):
         return gy * gy.dtype.type(0)
 
 
-def _unary(function_class, x, name="x"):
+def _unary(function_class, x, name="x", kind="dtype"):
     x = as_variable(x, name)
     if x.dtype.kind not in "fc":
-        raise argument_error("dtype", f"{function_class.__name__.lower()} needs a floating-point "
+        raise argument_error(kind, f"{function_class.__name__.lower()} needs a floating-point "
                                       f"input, got x.dtype={x.dtype}", function_class.__name__)
     return function_class()(x)
 
@@ -200,4 +200,4 @@ def sigmoid(x):
 
 def abs(x):
     """Elementwise absolute value; its gradient at 0 is 0 (sign(0)), in both frameworks."""
-    return _unary(Abs, x)
+    return _unary(Abs, x, kind="kernel_dtype")  # torch: no bool kernel (an int: not modelled)

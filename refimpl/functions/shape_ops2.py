@@ -247,8 +247,9 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     indices = []
     for (before, after), n in zip(pairs, x.shape):
         if (before or after) and (n == 0 or (mode == "reflect" and max(before, after) >= n)):
-            raise ValueError(f"pad: mode={mode!r} needs padding smaller than the axis, got "
-                             f"pad_width={pad_width!r} for x.shape={x.shape}")
+            raise argument_error("value", f"pad: mode={mode!r} needs padding smaller than the "
+                                          f"axis, got pad_width={pad_width!r} for x.shape="
+                                          f"{x.shape}", "pad")
         indices.append(xp.pad(xp.arange(n), (before, after), mode=mode))
     # one node, also for no padding (a copy that saves, as torch's ReflectionPad/ReplicationPad)
     return IndexPad(xp.ix_(*indices))(x)
