@@ -145,6 +145,8 @@ ERROR_INPUTS = (
     _call("cat_ndim", "cat", "shape", {"xs": [a(2, 3), a(2, 3, 1)]}, axis=0),
     _call("split_axis", "split", "axis", {"x": a(4)}, indices_or_sections=2, axis=1),
     _call("split_negative", "split", "value", {"x": a(4)}, indices_or_sections=-1),
+    # an int that does not divide the axis: torch's last piece is smaller, chainer refuses
+    _call("split_unequal", "split", "shape", {"x": a(5)}, indices_or_sections=2),
     _call("repeat_axis", "repeat", "permute_axis", {"x": a(2)}, repeats=2, axis=1),
     _call("repeat_negative", "repeat", "value", {"x": a(2)}, repeats=-1),
     _call("repeat_list", "repeat", "type", {"x": a(3)}, repeats=[1, 2], axis=0),

@@ -296,9 +296,10 @@ def split(x, indices_or_sections, axis=0, _sizes=False):
         if mode == "sizes":
             bounds = list(range(0, length, spec)) + [length]
         else:
-            if length % spec:
-                raise ValueError(f"array split does not result in an equal division: "
-                                 f"x.shape[{axis}]={length}, sections={spec}")
+            if length % spec:  # chainer's type check: InvalidType (the 'shape' class)
+                raise argument_error("shape", f"array split does not result in an equal "
+                                              f"division: x.shape[{axis}]={length}, "
+                                              f"sections={spec}", "Split")
             bounds = [i * (length // spec) for i in range(spec + 1)]
     else:
         spec = [int(s) for s in spec]
