@@ -434,8 +434,11 @@ class Policy:
         softsign; the
         'dtype' class unless listed; torch 2.9 to 2.15: NotImplementedError '"elu_cpu" not
         implemented for 'Long''; chainer 5 to 7: InvalidType); 'permute_axis' also covers
-        repeat's axis (chainer passes it to numpy.repeat).
-        Measured over 103 inputs by
+        repeat's axis (chainer passes it to numpy.repeat); 'bool_sub', 'bool_neg' (a bool
+        operand of subtraction, a bool array negated: RuntimeError unless listed; torch 2.14
+        and 2.15 raise NotImplementedError with 2.13's messages, chainer NumPy's TypeError
+        for -x: 'The numpy boolean negative, the `-` operator, is not supported').
+        Measured over 105 inputs by
         ``tests/refimpl/test_error_classes.py``.""")
 
     empty_mean_axis: str = _doc(
@@ -1036,6 +1039,8 @@ CHAINER = Policy(
                    # no type check on the shapes: NumPy's (or chainer's broadcast) ValueError;
                    # get_conv_outsize asserts a positive output size (issue 15)
                    ("unchecked_shape", "ValueError"), ("empty_output", "AssertionError"),
+                   # -x of a bool array: NumPy's TypeError ('The numpy boolean negative')
+                   ("bool_neg", "TypeError"),
                    # max_pooling_2d asserts on a one-element tuple (issue 15, edge inputs)
                    ("max_pooling_2d_one_element", "AssertionError")),
     empty_mean_axis="raise",
@@ -1111,7 +1116,9 @@ TORCH215 = dataclasses.replace(
     # output dtype ... Got: Long'; RuntimeError with the same messages on 2.13.0
     error_classes=TORCH.error_classes + (("float_dtype", "NotImplementedError"),
                                          # torch.sub(True, 2) (issue 15 edge inputs)
-                                         ("bool_sub", "NotImplementedError")),
+                                         ("bool_sub", "NotImplementedError"),
+                                         # -torch.tensor([True]) (issue 15 error inputs)
+                                         ("bool_neg", "NotImplementedError")),
     clip_boundary_gradient="zero")  # clamp's gradient is 0 at x == min or max (issue 15)
 
 TORCH214 = dataclasses.replace(
@@ -1119,7 +1126,8 @@ TORCH214 = dataclasses.replace(
     # torch 2.14.1 (the matrix run of 2026-12-04) already has two of 2.15.0's changes:
     # torch.sub(True, 2) raises NotImplementedError, and clamp's gradient is 0 at x == min or
     # max (and at NaN); its float-input checks still raise RuntimeError, as 2.13.0's
-    error_classes=TORCH.error_classes + (("bool_sub", "NotImplementedError"),),
+    error_classes=TORCH.error_classes + (("bool_sub", "NotImplementedError"),
+                                         ("bool_neg", "NotImplementedError")),
     clip_boundary_gradient="zero")
 
 TORCH29 = dataclasses.replace(

@@ -145,6 +145,9 @@ ERROR_INPUTS = (
     _call("cat_ndim", "cat", "shape", {"xs": [a(2, 3), a(2, 3, 1)]}, axis=0),
     _call("split_axis", "split", "axis", {"x": a(4)}, indices_or_sections=2, axis=1),
     _call("split_negative", "split", "value", {"x": a(4)}, indices_or_sections=-1),
+    # -x of a bool array: torch 2.13 RuntimeError, 2.14 and 2.15 NotImplementedError, chainer
+    # NumPy's TypeError (kind 'bool_neg')
+    _call("neg_bool", "neg", "bool_neg", {"x": numpy.array([True, False])}),
     # an int that does not divide the axis: torch's last piece is smaller, chainer refuses
     _call("split_unequal", "split", "shape", {"x": a(5)}, indices_or_sections=2),
     _call("repeat_axis", "repeat", "permute_axis", {"x": a(2)}, repeats=2, axis=1),

@@ -53,8 +53,9 @@ _KIND_DEFAULT = {"name_axis": "TypeError", "str_operand": "TypeError", "str_inde
                  # a one-element tuple where the pooling policy reads none (issue 15)
                  "max_pooling_2d_one_element": "ValueError",
                  "average_pooling_2d_one_element": "ValueError",
-                 # subtraction with a bool operand (torch 2.13: RuntimeError)
-                 "bool_sub": "RuntimeError"}
+                 # subtraction with a bool operand, negation of a bool array (torch 2.13:
+                 # RuntimeError)
+                 "bool_sub": "RuntimeError", "bool_neg": "RuntimeError"}
 
 
 def argument_error(kind, message, function_name=""):

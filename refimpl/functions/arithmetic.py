@@ -257,5 +257,11 @@ def pow(a, b):
 
 
 def neg(x):
-    """``-x``."""
-    return Neg()(as_variable(x))
+    """``-x``; a bool ``x`` raises the policy's 'bool_neg' class (torch 2.13: RuntimeError,
+    2.14 and 2.15: NotImplementedError; NumPy's TypeError in chainer)."""
+    x = as_variable(x)
+    if x.dtype.kind == "b":
+        raise argument_error("bool_neg", (
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            f"to invert a mask, use `~` (x.dtype={x.dtype})"), "neg")
+    return Neg()(x)

@@ -166,6 +166,8 @@ TABLE = [
      lambda c, V: c.functions.max(V(a(2, 0)), 1)),
     ("argmax_empty", lambda F, V: F.argmax(V(a(0))), lambda t, T: t.argmax(T(a(0))),
      lambda c, V: c.functions.argmax(V(a(0)))),
+    ("neg_bool", lambda F, V: F.neg(V(np.array([True, False]))),
+     lambda t, T: -T(np.array([True, False])), lambda c, V: -V(np.array([True, False]))),
     ("split_unequal", lambda F, V: F.split(V(a(5)), 2, 0), None,
      lambda c, V: c.functions.split_axis(V(a(5)), 2, 0)),
     ("split_sections", lambda F, V: F.split(V(a(5)), 0),

@@ -808,7 +808,7 @@ def test_torch214_is_torch_but_for_clamp_at_its_bounds_and_bool_sub():
                  if getattr(policies.TORCH214, f.name) != getattr(policies.TORCH, f.name)}
     assert differing == {"name", "clip_boundary_gradient", "error_classes"}
     assert set(policies.TORCH214.error_classes) - set(policies.TORCH.error_classes) == {
-        ("bool_sub", "NotImplementedError")}
+        ("bool_sub", "NotImplementedError"), ("bool_neg", "NotImplementedError")}
     from conformance import frameworks
     assert [frameworks.get("torch").policy_for(v) for v in ("2.9.1", "2.13.0", "2.14.1", "2.15.0")] \
         == ["torch29", "torch", "torch214", "torch215"]
@@ -823,7 +823,8 @@ def test_torch215_raises_not_implemented_for_integers_where_floats_are_needed():
     """torch 2.15.0: NotImplementedError (a RuntimeError subclass) for the mean and the L2
     normalisation of an int64 tensor, 2.13.0: RuntimeError, same messages (both run here)."""
     assert set(policies.TORCH215.error_classes) - set(policies.TORCH.error_classes) == {
-        ("float_dtype", "NotImplementedError"), ("bool_sub", "NotImplementedError")}
+        ("float_dtype", "NotImplementedError"), ("bool_sub", "NotImplementedError"),
+        ("bool_neg", "NotImplementedError")}
     for policy, error in (("torch", RuntimeError), ("torch215", NotImplementedError)):
         with refimpl.semantics(policy):
             for function in (F.mean, F.normalize):
