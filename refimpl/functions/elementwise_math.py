@@ -458,6 +458,11 @@ class Arctan2(Function):
 
 
 def _binary_floats(a, b, name):
+    for operand, value in (("a", a), ("b", b)):
+        if isinstance(value, str):  # TypeError in every framework, also chainer 5.4.0, whose
+            # arithmetic operators raise ValueError for a str (the 'str_operand' kind)
+            raise TypeError(f"{name.lower()} operands must be Variables, arrays or numbers, "
+                            f"got {operand}={value!r}")
     a, b = prepare_operands((a, b), name)
     if a.dtype.kind != "f":
         raise argument_error("dtype", f"{name.lower()} needs floating-point operands, got "
