@@ -21,6 +21,7 @@ from .indexing import where
 from .math import abs, exp, sigmoid, tanh
 from .indexing import getitem
 from .shape import concat
+from .shape_more import _one_axis
 from .softmax import softmax
 from .elementwise_math import erf
 from .normalization import _train as _global_train_mode  # normalization.train_mode's flag
@@ -245,22 +246,20 @@ def rrelu(x, lower=0.125, upper=1.0 / 3.0, train=None, rng=None):
     return x * Variable._constant(xp.where(negative, random_slopes, x.dtype.type(1.0)))
 
 
-def _reject_axis(function_name, x, axis):
-    """Raise for a bad ``axis`` of ``x``: not an int (TypeError) or out of range (the
-    policy's 'axis' error), naming ``function_name``."""
-    if not isinstance(axis, int) or isinstance(axis, bool):
-        raise TypeError(f"{function_name} needs an int axis of x (x.ndim={x.ndim}), got "
-                        f"axis={axis!r}")
-    raise argument_error("axis", f"{function_name}: axis={axis!r} is out of range for x of "
-                                 f"ndim={x.ndim}", function_name)
+def _single_axis(function_name, x, axis):
+    """``axis`` of ``x`` as a non-negative int (shape_more's ``_one_axis``: TypeError for a
+    non-int, the policy's 'axis' error out of range); a 0-d ``x`` has no axis to take."""
+    if x.ndim == 0:
+        raise argument_error("axis", f"{function_name} needs x of at least 1 dimension, got "
+                                     f"x.shape={x.shape}, axis={axis!r}", function_name)
+    return _one_axis(axis, x, function_name)
 
 
 def crelu(x, axis=1):
     """Concatenated ReLU: ``concat([relu(x), relu(-x)], axis)`` (chainer ``F.crelu``, default
     axis 1; torch has none)."""
     x = float_input(x, "crelu")
-    if not isinstance(axis, int) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
-        _reject_axis("crelu", x, axis)
+    axis = _single_axis("crelu", x, axis)
     return concat([relu(x), relu(-x)], axis)
 
 
@@ -341,12 +340,11 @@ def glu(x, axis=-1):
     """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``x`` along
     ``axis`` (torch ``F.glu``, default the last axis); its length must be even."""
     x = float_input(x, "glu")
-    if not isinstance(axis, int) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
-        _reject_axis("glu", x, axis)
+    axis = _single_axis("glu", x, axis)
     if x.shape[axis] % 2:
         raise argument_error("value", f"glu halves axis={axis} of x.shape={x.shape}: its "
                                       f"length must be even", "glu")
-    axis, half = axis % x.ndim, x.shape[axis] // 2
+    half = x.shape[axis] // 2
     before = (slice(None),) * axis
     return getitem(x, before + (slice(0, half),)) * sigmoid(getitem(x, before + (slice(half, None),)))
 
