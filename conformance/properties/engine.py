@@ -169,10 +169,11 @@ class Context:
         """Strategy of (entry, rounded sample)."""
         entries, api, dtype = self.entries, self.api, self.cell.dtype
         samples = {}  # each op's sample strategy, built once per cell (not once per example)
+        ops = st.sampled_from(entries)
 
         @st.composite
         def draw(draw_):
-            entry = draw_(st.sampled_from(entries), label="op")
+            entry = draw_(ops, label="op")
             if entry.subject not in samples:
                 samples[entry.subject] = entry.strategy(api)
             return entry, round_to(draw_(samples[entry.subject], label="sample"), dtype)

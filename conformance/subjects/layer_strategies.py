@@ -43,7 +43,7 @@ import numpy
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from .strategies import Sample
+from .strategies import Sample, composite
 
 GRID = 32  # values are multiples of 1/GRID
 MAX_ELEMENTS = 160  # elements of a drawn input: keeps an example well under 10 ms
@@ -57,14 +57,14 @@ def _generator(draw, label):
     return numpy.random.default_rng(draw(st.integers(0, 2 ** 32 - 1), label=f"{label} (seed)"))
 
 
-@st.composite
+@composite
 def grid_values(draw, *, shape, label, low=-2.0, high=2.0):
     """float64 array of ``shape`` with multiples of 1/GRID in [low, high]."""
     generator = _generator(draw, label)
     return generator.integers(int(low * GRID), int(high * GRID) + 1, size=shape) / GRID
 
 
-@st.composite
+@composite
 def distinct_values(draw, *, shape, label):
     """float64 array of ``shape`` whose elements are distinct multiples of 1/8 (no ties)."""
     generator = _generator(draw, label)
@@ -147,7 +147,7 @@ class ConvConfig:
         return tuple(batch) + (channels,) + tuple(size)
 
 
-@st.composite
+@composite
 def conv_configs(draw, *, features, transposed=False):
     """A valid 2-D (transposed) convolution for an API of ``features``: groups (incl.
     depthwise), stride, pad (torch also 'same'/'valid' for conv2d), dilation, chainer's
@@ -207,7 +207,7 @@ def conv_configs(draw, *, features, transposed=False):
     return config
 
 
-@st.composite
+@composite
 def conv_samples(draw, *, features, transposed=False):
     """A valid convolution call with values: ``Sample({x, W[, b]}, kwargs)``."""
     config = draw(conv_configs(features=features, transposed=transposed), label="config")
@@ -259,7 +259,7 @@ def invalid_transpose_kinds(features):
     return tuple(kinds + ["x_ndim5", "w_ndim3", "bias_wrong_length"])
 
 
-@st.composite
+@composite
 def invalid_conv_configs(draw, *, features, transposed=False):
     """``(kind, ConvConfig)``: a convolution every side must reject, made from a valid one."""
     kinds = (invalid_transpose_kinds if transposed else invalid_conv_kinds)(features)
@@ -356,7 +356,7 @@ def pool_outsize(size, ksize, stride, pad, rule):
     return out
 
 
-@st.composite
+@composite
 def pooling_samples(draw, *, features, kind):
     """A valid max ('max') or average ('average') pooling call with distinct values (no ties
     in a max window). Pads stay within ksize // 2 (torch's limit; chainer's larger pads are a
@@ -397,7 +397,7 @@ def pooling_samples(draw, *, features, kind):
 # Linear
 # =============================================================================================
 
-@st.composite
+@composite
 def linear_samples(draw, *, features):
     """``linear(x, W[, b])`` in the API's layout: with "linear_last_axis" (torch) W applies
     to the last axis of x (``(*, in)``, 1 to 3 leading axes); else (chainer) x is flattened
@@ -427,13 +427,13 @@ REDUCTIONS = ("none", "mean", "sum")  # ``reduction=`` of torch's losses
 REDUCE_MODES = ("mean", "no")  # ``reduce=`` of chainer's losses
 
 
-@st.composite
+@composite
 def _batch_shape(draw, *, min_dims=1, max_dims=3):
     return tuple(draw(st.lists(st.integers(1, 3), min_size=min_dims, max_size=max_dims),
                       label="shape"))
 
 
-@st.composite
+@composite
 def loss_samples(draw, *, subject):
     """Arguments of the loss ``subject`` (a loss record of ``subjects.layers``), every
     reduction, with class labels (including ignored ones) and weights where it takes them."""
@@ -498,7 +498,7 @@ def loss_samples(draw, *, subject):
 # Runs: cases of stateful subjects (see conformance.checks.layers)
 # =============================================================================================
 
-@st.composite
+@composite
 def linear_layer_cases(draw, *, features):
     """A Linear layer built from given W (and b), applied to x in the API's layout."""
     sample = draw(linear_samples(features=features), label="linear call")
@@ -529,7 +529,7 @@ def _rnn_weight_shapes(mode, options):
     return shapes
 
 
-@st.composite
+@composite
 def rnn_cases(draw, *, subject):
     """torch nn.RNN (tanh or relu) or nn.LSTM with given weights: layers, directions, bias,
     batch_first, unbatched inputs, given or zero initial states."""
@@ -610,7 +610,7 @@ def _relu_inputs_clear_of_zero(case):
     return True
 
 
-@st.composite
+@composite
 def stateful_lstm_cases(draw):
     """chainer L.LSTM(in, out) with given weights over 1 to 3 steps; the batch may shrink
     from one step to the next (chainer's variable-length batches)."""
@@ -694,7 +694,7 @@ def optimizer_style(features):
 PARAM_SHAPES = ((3,), (2, 2))
 
 
-@st.composite
+@composite
 def optimizer_cases(draw, *, subject, features, optimizer, mode):
     """An optimizer ``subject`` of the API of ``features`` (class ``optimizer``) over 1 to 4
     steps, with hypothesis-drawn hyperparameters; gradients given per step

@@ -36,7 +36,7 @@ from .layer_strategies import (
     grid_values,
     pair,
 )
-from .strategies import Sample
+from .strategies import Sample, composite
 
 
 def _per_axis(draw, values, label, axes):
@@ -54,7 +54,7 @@ def _tuple(value, axes):
 # Functions
 # =============================================================================================
 
-@st.composite
+@composite
 def conv_nd_samples(draw, *, features, spatial):
     """A valid ``spatial``-D convolution (1 or 3): ``Sample({x, W[, b]}, {stride, pad,
     dilation, groups[, cover_all]})`` with W ``(O, C / groups, k...)``."""
@@ -85,7 +85,7 @@ def conv_nd_samples(draw, *, features, spatial):
     return Sample(inputs, kwargs)
 
 
-@st.composite
+@composite
 def depthwise_samples(draw, *, features):
     """A depthwise convolution: C channels, multiplier m, W in the API's layout."""
     channels = draw(st.integers(1, 3), label="channels")
@@ -113,7 +113,7 @@ def _nonzero(values):
     return numpy.where(values == 0, 1 / GRID, values)
 
 
-@st.composite
+@composite
 def prelu_samples(draw, *, features):
     """``prelu(x, W)``: x of 2 to 4 axes (no element at the kink 0), W in a shape the API
     takes."""
@@ -127,7 +127,7 @@ def prelu_samples(draw, *, features):
                    "W": draw(grid_values(shape=w_shape, label="W"))}, {})
 
 
-@st.composite
+@composite
 def maxout_samples(draw, *, features):
     """``maxout(x, pool_size, axis)``: distinct values (no ties), the pooled axis a multiple
     of pool_size. Non-negative axes only: chainer 7.8.1's ``F.maxout`` reshapes to
@@ -142,7 +142,7 @@ def maxout_samples(draw, *, features):
                   {"pool_size": pool_size, "axis": axis})
 
 
-@st.composite
+@composite
 def bilinear_samples(draw, *, features):
     """``bilinear(x1, x2, W[, b][, V1, V2])``: W in the API's layout; an API with
     ``bilinear_linear_terms`` takes V1, V2 and b all or none."""
@@ -176,7 +176,7 @@ def _conv_case(draw, config, transposed, out_shape=None):
     return case
 
 
-@st.composite
+@composite
 def conv_layer_cases(draw, *, features):
     """A 2-D convolution layer (``nn.Conv2d`` / ``L.Convolution2D``) with given W (and b):
     stride, pad, dilation, groups (incl. depthwise)."""
@@ -184,7 +184,7 @@ def conv_layer_cases(draw, *, features):
     return _conv_case(draw, config, False)
 
 
-@st.composite
+@composite
 def conv_nd_layer_cases(draw, *, features, spatial):
     """A 1-D or 3-D convolution layer (``nn.Conv1d``/``nn.Conv3d`` /
     ``L.Convolution1D``/``L.Convolution3D``) with given W (and b): groups, stride, pad,
@@ -202,7 +202,7 @@ def conv_nd_layer_cases(draw, *, features, spatial):
     return case
 
 
-@st.composite
+@composite
 def dilated_conv_layer_cases(draw, *, features):
     """A dilated 2-D convolution layer (``nn.Conv2d(dilation=d)`` /
     ``L.DilatedConvolution2D(dilate=d)``), one group, dilation 2 or 3."""
@@ -223,7 +223,7 @@ def dilated_conv_layer_cases(draw, *, features):
     return _conv_case(draw, config, False)
 
 
-@st.composite
+@composite
 def depthwise_layer_cases(draw, *, features):
     """A depthwise convolution layer (``nn.Conv2d(C, C m, k, groups=C)`` /
     ``L.DepthwiseConvolution2D(C, m, k)``), W in the API's layout."""
@@ -241,7 +241,7 @@ def depthwise_layer_cases(draw, *, features):
     return case
 
 
-@st.composite
+@composite
 def deconv_layer_cases(draw, *, features):
     """A transposed-convolution layer (``nn.ConvTranspose2d`` / ``L.Deconvolution2D``) with
     given W (and b), sometimes asked for an output size: for an API with
@@ -280,7 +280,7 @@ def deconv_layer_cases(draw, *, features):
     return case
 
 
-@st.composite
+@composite
 def bilinear_layer_cases(draw, *, features):
     """A Bilinear layer from one set of weights in torch's layout (weight (out, in1, in2), bias
     or none), which each binding maps to its own (chainer: W = weight.transpose(1, 2, 0),
@@ -296,7 +296,7 @@ def bilinear_layer_cases(draw, *, features):
     return case
 
 
-@st.composite
+@composite
 def highway_cases(draw):
     """chainer's ``L.Highway(in_size)`` with given plain/transform weights and biases."""
     size = draw(st.integers(1, 3), label="in_size")
@@ -308,7 +308,7 @@ def highway_cases(draw):
             "gy": draw(grid_values(shape=(batch, size), label="gy"))}
 
 
-@st.composite
+@composite
 def gru_cell_cases(draw, *, features):
     """A GRU cell (``nn.GRUCell`` / ``L.StatelessGRU``) with torch-layout weights (blocks r,
     z, n), given or zero initial state, batched (or unbatched where the API takes it)."""
@@ -332,7 +332,7 @@ def gru_cell_cases(draw, *, features):
     return case
 
 
-@st.composite
+@composite
 def gru_cases(draw):
     """torch ``nn.GRU`` with given weights (as ``layer_strategies.rnn_cases``: layers,
     directions, bias, batch_first, unbatched input, given or zero initial state)."""

@@ -25,7 +25,7 @@ import conformance.subjects.layer_strategies as L
 
 from .core import register
 from .layers import Functional
-from .strategies import KINK_MARGIN, Sample
+from .strategies import KINK_MARGIN, Sample, composite
 
 GRID = L.GRID
 REDUCTIONS = L.REDUCTIONS  # torch's reduction=
@@ -46,7 +46,7 @@ def _apart(draw, *, base, label):
     return base + magnitude * signs
 
 
-@st.composite
+@composite
 def huber_samples(draw):
     """``huber_loss(x, t, delta)``: x, t of 2+ dimensions (chainer sums over axis 1)."""
     shape = _shape(draw, min_dims=2)
@@ -55,7 +55,7 @@ def huber_samples(draw):
                   {"delta": draw(st.sampled_from(DELTAS), label="delta")})
 
 
-@st.composite
+@composite
 def smooth_l1_samples(draw):
     """``smooth_l1_loss(x, t, reduction, beta)``; beta 0 (the L1 loss) with x != t."""
     shape = _shape(draw, min_dims=0)
@@ -65,7 +65,7 @@ def smooth_l1_samples(draw):
                    "beta": draw(st.sampled_from((0.0,) + DELTAS), label="beta")})
 
 
-@st.composite
+@composite
 def pair_samples(draw, *, apart):
     """``f(x, t)`` of one shape; ``apart``: no element of x - t is 0 (|x - t|'s kink)."""
     shape = _shape(draw, min_dims=0)
@@ -75,7 +75,7 @@ def pair_samples(draw, *, apart):
     return Sample({"x": x, "t": t}, {})
 
 
-@st.composite
+@composite
 def nll_samples(draw):
     """``nll_loss(x, t, weight, ignore_index, reduction)``: x (N, C[, d]) of log-probability
     values (any floats: nll_loss does not check), int64 labels, some ignored."""
@@ -96,7 +96,7 @@ def nll_samples(draw):
                                            low=-3, high=0))}, kwargs)
 
 
-@st.composite
+@composite
 def gaussian_nll_samples(draw):
     """``gaussian_nll(x, mean, ln_var)``: log-variances in [-2, 2]."""
     shape = _shape(draw, min_dims=1)
@@ -105,7 +105,7 @@ def gaussian_nll_samples(draw):
                    "ln_var": draw(L.grid_values(shape=shape, label="ln_var"))}, {})
 
 
-@st.composite
+@composite
 def gaussian_nll_loss_samples(draw):
     """``gaussian_nll_loss(input, target, var, full, eps, reduction)``: variances in [1/32, 2],
     above every drawn eps (torch clamps under no_grad: where it clamps, its gradient is the
@@ -122,7 +122,7 @@ def gaussian_nll_loss_samples(draw):
                   kwargs)
 
 
-@st.composite
+@composite
 def kl_div_samples(draw):
     """``kl_div(input, target, reduction, log_target)``: input log-probability values,
     target probabilities in (0, 1] or log-probabilities in [-3, 0]."""
@@ -137,7 +137,7 @@ def kl_div_samples(draw):
                    "log_target": log_target})
 
 
-@st.composite
+@composite
 def gaussian_kl_samples(draw):
     """``gaussian_kl_divergence(mean, ln_var, reduce)``, reduce 'sum' or 'no' ('mean' came in
     chainer 6: 5.4.0 raises ValueError for it)."""
@@ -188,7 +188,7 @@ def _off_the_hinge(inputs, margins, p=2, eps=1e-6, swap=False, squared=True):
                for margin in margins for difference in differences)
 
 
-@st.composite
+@composite
 def triplet_samples(draw):
     """``triplet(anchor, positive, negative, margin)``: margin drawn or each framework's
     default (policy triplet_margin); off the hinge's kink (``_off_the_hinge``)."""
@@ -198,7 +198,7 @@ def triplet_samples(draw):
     return Sample(inputs, {} if margin is None else {"margin": margin})
 
 
-@st.composite
+@composite
 def triplet_margin_samples(draw):
     """``triplet_margin_loss``: p 2 or 3 (p = 1 has kinks at the grid), eps, swap, margin and
     reduction drawn."""
@@ -215,7 +215,7 @@ def triplet_margin_samples(draw):
     return Sample(inputs, kwargs)
 
 
-@st.composite
+@composite
 def contrastive_samples(draw):
     """``contrastive(x0, x1, y, margin, reduce)``: pairs never equal (the distance's gradient
     is infinite at 0), labels in {0, 1}."""
@@ -229,7 +229,7 @@ def contrastive_samples(draw):
     return Sample({"x0": x0, "x1": _apart(draw, base=x0, label="x1")}, kwargs)
 
 
-@st.composite
+@composite
 def hinge_samples(draw):
     """``hinge(x, t, norm, reduce)``: scores half a grid step off the grid (1 +- x is never 0)."""
     n, k = draw(st.integers(1, 3), label="N"), draw(st.integers(2, 4), label="K")
@@ -240,7 +240,7 @@ def hinge_samples(draw):
                              "reduce": draw(st.sampled_from(["mean", "no"]), label="reduce")})
 
 
-@st.composite
+@composite
 def multi_margin_samples(draw):
     """``multi_margin_loss(x, t, p, margin, weight, reduction)``: grid scores and a margin off
     the grid (margin - x_t + x_i is never 0), class weights drawn or not."""
@@ -254,7 +254,7 @@ def multi_margin_samples(draw):
     return Sample({"x": draw(L.grid_values(shape=(n, k), label="x"))}, kwargs)
 
 
-@st.composite
+@composite
 def covariance_samples(draw, *, names):
     n = draw(st.integers(1, 4), label="N")
     return Sample({name: draw(L.grid_values(shape=(n, draw(st.integers(1, 3),
@@ -263,7 +263,7 @@ def covariance_samples(draw, *, names):
                   {"reduce": draw(st.sampled_from(["half_squared_sum", "no"]), label="reduce")})
 
 
-@st.composite
+@composite
 def ctc_samples(draw):
     """``ctc_loss(x, t, input_length, label_length, blank)``: activations (T, B, C) on the
     grid, padded int32 labels (B, L) of non-blank classes, lengths that leave every alignment

@@ -25,7 +25,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from .layer_strategies import GRID, _generator, distinct_values, grid_values
-from .strategies import Sample
+from .strategies import Sample, composite
 
 EPSILONS = st.sampled_from([None, None, 1e-3, 0.1])  # None: the framework's default
 
@@ -64,7 +64,7 @@ def _eps(draw, kwargs):
         kwargs["eps"] = eps
 
 
-@st.composite
+@composite
 def batch_norm_samples(draw, *, features, fixed=False):
     """Training-mode batch normalisation (``fixed``: evaluation mode with given mean and
     variance) of x (N, C, ...) with at least two values per channel."""
@@ -84,7 +84,7 @@ def batch_norm_samples(draw, *, features, fixed=False):
     return Sample(inputs, kwargs)
 
 
-@st.composite
+@composite
 def layer_norm_samples(draw, *, features):
     """Layer normalisation over the last axes: any rank in torch's API, (N, D) in chainer's."""
     if "layer_norm_trailing_axes" in features:
@@ -102,7 +102,7 @@ def layer_norm_samples(draw, *, features):
     return Sample(inputs, kwargs)
 
 
-@st.composite
+@composite
 def group_norm_samples(draw, *, features, policy):
     """Group normalisation of (N, C, ...) with C = groups * channels per group, at least two
     values per group, of at least the policy's ``group_norm_min_ndim`` axes."""
@@ -118,7 +118,7 @@ def group_norm_samples(draw, *, features, policy):
     return Sample(inputs, kwargs)
 
 
-@st.composite
+@composite
 def lrn_samples(draw, *, features):
     """Local response normalisation of (N, C, H[, W]) with window sizes even and odd (the
     even ones tell the window rules apart), alpha large enough to matter, k default or
@@ -154,7 +154,7 @@ def _embed_table(draw, features):
     return draw(grid_values(shape=(rows, width), label="W")), ids.astype(numpy.int32), label
 
 
-@st.composite
+@composite
 def embed_samples(draw, *, features):
     """An embedding lookup: W (rows, d), integer ids of 1 or 2 axes, and the API's special
     id: torch's ``padding_idx`` (a row, maybe negative) or chainer's ``ignore_label`` (-1,
@@ -173,7 +173,7 @@ def embed_samples(draw, *, features):
     return Sample({"W": W}, kwargs)
 
 
-@st.composite
+@composite
 def embed_layer_cases(draw, *, features):
     """An embedding layer (torch ``nn.Embedding(rows, d, padding_idx)``, chainer
     ``L.EmbedID(rows, d, ignore_label)``) built from a given W: the special id is among the
@@ -190,7 +190,7 @@ def embed_layer_cases(draw, *, features):
 DROPOUT_ELEMENTS = 2000
 
 
-@st.composite
+@composite
 def dropout_samples(draw, *, features):
     """Dropout of x with elements of magnitude in [0.5, 2] (never 0: a kept element is told
     from a dropped one by its value), ratio in [0, 0.9], training on or off."""
@@ -210,7 +210,7 @@ def dropout_samples(draw, *, features):
 RRELU_ELEMENTS = 2000
 
 
-@st.composite
+@composite
 def rrelu_training_samples(draw, *, features):
     """rrelu of x with elements of magnitude in [0.5, 2] and random sign (never 0: the slope
     of an element is y / x; 0 is a behaviour case, ``rrelu_zero_input``), lower < upper < 1
@@ -248,7 +248,7 @@ def spread_channels(x):
     return numpy.moveaxis(moved, 0, 1).copy()
 
 
-@st.composite
+@composite
 def batch_norm_layer_cases(draw):
     """A BatchNormalization layer (given gamma/beta or none) over 1 to 3 training steps, then
     an evaluation step: eps and the running-average argument given or left to the default,
@@ -272,7 +272,7 @@ def batch_norm_layer_cases(draw):
     return case
 
 
-@st.composite
+@composite
 def layer_norm_layer_cases(draw):
     """A LayerNormalization layer over (N, size) with given gamma and beta; eps given or the
     layer's default."""
@@ -285,7 +285,7 @@ def layer_norm_layer_cases(draw):
             "beta": draw(grid_values(shape=(size,), label="beta"))}
 
 
-@st.composite
+@composite
 def group_norm_layer_cases(draw):
     """A GroupNormalization layer over (N, C, ...) with given gamma and beta (3 or 4 axes:
     chainer 5.4.0 takes no fewer; (N, C) is drawn for the function)."""

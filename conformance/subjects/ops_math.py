@@ -46,7 +46,7 @@ SHRINK = Domain(-2.5, 2.5, kinks=(-1.0, -0.5, -0.25, 0.25, 0.5, 1.0))
 
 # --- strategies -----------------------------------------------------------------------------
 
-@st.composite
+@S.composite
 def optional_kwargs_samples(draw, *, domain=S.REALS, min_dims=0, **optional):
     """``f(x, **kwargs)`` where each of ``optional`` (name -> strategy) is passed or left to
     the framework's default, independently."""
@@ -59,7 +59,7 @@ def optional_kwargs_samples(draw, *, domain=S.REALS, min_dims=0, **optional):
     return Sample({"x": x}, kwargs)
 
 
-@st.composite
+@S.composite
 def glu_samples(draw):
     """``glu(x, axis)``: x of 1 to 3 dimensions whose ``axis`` has an even length."""
     shape = list(draw(S.shapes(min_dims=1, max_size=S.MAX_SIZE // 2), label="shape"))
@@ -70,7 +70,7 @@ def glu_samples(draw):
                   not in (-1, len(shape) - 1) else {})
 
 
-@st.composite
+@S.composite
 def separated_pair_samples(draw, *, gap=S.KINK_MARGIN):
     """``f(a, b)`` on two arrays of one shape whose elements differ by at least ``gap``
     (maximum/minimum: no ties; the tie is a behaviour case)."""
@@ -81,7 +81,7 @@ def separated_pair_samples(draw, *, gap=S.KINK_MARGIN):
     return Sample({"a": a, "b": a + offset})
 
 
-@st.composite
+@S.composite
 def fmod_samples(draw):
     """``fmod(a, b)`` with |b| >= 0.5 and a / b at least 0.05 from an integer (fmod jumps
     where a / b is one): a = q * b for such a quotient q."""
@@ -92,7 +92,7 @@ def fmod_samples(draw):
     return Sample({"a": q * b, "b": b})
 
 
-@st.composite
+@S.composite
 def same_shape_samples(draw, **domains):
     """``f(**inputs)`` on arrays of one shape, each input in its domain."""
     shape = draw(S.shapes(), label="shape")
@@ -106,7 +106,7 @@ def arrays_with_zeros(*, shape, domain):
     return S.hnp.arrays(numpy.float64, shape, elements=elements)
 
 
-@st.composite
+@S.composite
 def prod_samples(draw):
     """``prod(x, axis, keepdims)``: axis None or one int (torch.prod takes one dim)."""
     shape = draw(S.shapes(), label="shape")
@@ -115,7 +115,7 @@ def prod_samples(draw):
     return Sample({"x": x}, {"axis": axis, "keepdims": draw(st.booleans(), label="keepdims")})
 
 
-@st.composite
+@S.composite
 def running_samples(draw, *, zeros=False):
     """``f(x, axis)`` along one int axis (torch's cumsum/cumprod need one)."""
     shape = draw(S.shapes(min_dims=1), label="shape")
@@ -125,7 +125,7 @@ def running_samples(draw, *, zeros=False):
                                           label="axis")})
 
 
-@st.composite
+@S.composite
 def tile_samples(draw):
     shape = draw(S.shapes(max_size=6), label="shape")
     reps = draw(st.lists(st.integers(1, 2), min_size=1, max_size=3).map(tuple), label="reps")
@@ -134,7 +134,7 @@ def tile_samples(draw):
     return Sample({"x": draw(S.arrays(shape=shape), label="x")}, {"reps": reps})
 
 
-@st.composite
+@S.composite
 def repeat_samples(draw):
     shape = draw(S.shapes(max_size=6), label="shape")
     options = [st.none()] + ([st.integers(-len(shape), len(shape) - 1)] if shape else [])
@@ -143,7 +143,7 @@ def repeat_samples(draw):
                    "axis": draw(st.one_of(options), label="axis")})
 
 
-@st.composite
+@S.composite
 def moveaxis_samples(draw):
     shape = draw(S.shapes(min_dims=1), label="shape")
     ndim = len(shape)
@@ -158,7 +158,7 @@ def moveaxis_samples(draw):
                   {"source": source, "destination": destination})
 
 
-@st.composite
+@S.composite
 def tensordot_samples(draw):
     """``tensordot(a, b, axes)``: an int (a's last with b's first axes) or two lists of axes
     in any order."""
@@ -185,7 +185,7 @@ EINSUM_EQUATIONS = ("ij,jk->ik", "ij->ji", "ij->", "i,i->", "bij,bjk->bik", "ij,
                     "i,j->ij", "ij->j", "ijk,ik->j", "ij,jk", "ij,kj->ik", "i->i")
 
 
-@st.composite
+@S.composite
 def einsum_samples(draw):
     equation = draw(st.sampled_from(EINSUM_EQUATIONS), label="subscripts")
     terms = equation.split("->")[0].split(",")
@@ -196,14 +196,14 @@ def einsum_samples(draw):
     return Sample({"operands": operands}, {"subscripts": equation})
 
 
-@st.composite
+@S.composite
 def bmm_samples(draw):
     batch, n, k, m = (draw(st.integers(1, 3), label=name) for name in ("batch", "n", "k", "m"))
     return Sample({"a": draw(S.arrays(shape=(batch, n, k)), label="a"),
                    "b": draw(S.arrays(shape=(batch, k, m)), label="b")})
 
 
-@st.composite
+@S.composite
 def softplus_samples(draw, *, threshold):
     """``softplus(x, beta, threshold)``; ``threshold`` (drawn only for an API that has it)
     low enough to be crossed, with beta * x kept 0.05 away from it (softplus jumps by
@@ -222,7 +222,7 @@ def softplus_samples(draw, *, threshold):
     return Sample({"x": x}, kwargs)
 
 
-@st.composite
+@S.composite
 def clipped_samples(draw, *, low=None, high_name="z", low_name=None):
     """clipped_relu(x, z) (low 0) or hardtanh(x, min_val, max_val): bounds drawn or left to
     the default, x kept away from them."""

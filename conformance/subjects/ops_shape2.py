@@ -24,7 +24,7 @@ def _fixed(strategy):
     return lambda api: strategy
 
 
-@st.composite
+@S.composite
 def diagonal_samples(draw):
     """``diagonal(x, offset, axis1, axis2)`` of a 2- or 3-d x, offsets within the sides."""
     shape = draw(S.shapes(min_dims=2, max_dims=3), label="shape")
@@ -37,7 +37,7 @@ def diagonal_samples(draw):
                   {"offset": offset, "axis1": axis1, "axis2": axis2})
 
 
-@st.composite
+@S.composite
 def select_item_samples(draw):
     """``select_item(x, t)``: x (N, C), labels t (N,) in [0, C) (int32: chainer's type)."""
     n, c = draw(st.integers(1, 4), label="N"), draw(st.integers(1, 3), label="C")
@@ -46,7 +46,7 @@ def select_item_samples(draw):
                   {"t": numpy.asarray(labels, dtype=numpy.int32)})
 
 
-@st.composite
+@S.composite
 def scatter_add_samples(draw):
     """``scatter_add(a, b, indices)``: rows of b added at a[indices] (repeats drawn)."""
     rows = draw(st.integers(1, 4), label="rows of a")
@@ -62,7 +62,7 @@ def scatter_add_samples(draw):
 WEIGHTS = Domain(0.25, 2.0)  # positive: the sum of weights stays away from 0
 
 
-@st.composite
+@S.composite
 def average_samples(draw):
     """``average(x, axis, weights, keepdims)``: weights of x's shape (axis None) or of the
     axis's length; keepdims drawn."""
@@ -78,7 +78,7 @@ def average_samples(draw):
 NORMALIZE = Domain(0.3, 3.0)  # magnitudes: no zero vector (the norm's gradient is infinite)
 
 
-@st.composite
+@S.composite
 def normalize_samples(draw):
     """``normalize(x, eps, axis)`` of a 2- or 3-d x of nonzero elements; eps drawn or left to
     the default (policy normalize_eps), axis drawn or 1."""
@@ -94,7 +94,7 @@ def normalize_samples(draw):
     return Sample({"x": magnitude * numpy.reshape(signs, shape)}, kwargs)
 
 
-@st.composite
+@S.composite
 def pad_samples(draw, *, modes):
     """``pad(x, pad_width, mode)`` in NumPy's form. 'constant': any axes (a value drawn or
     0); 'reflect'/'edge': only the last one or two axes of a (N, C, W) or (N, C, H, W) input
@@ -118,7 +118,7 @@ def pad_samples(draw, *, modes):
     return Sample({"x": draw(S.arrays(shape=shape), label="x")}, kwargs)
 
 
-@st.composite
+@S.composite
 def depth2space_samples(draw, *, inverse):
     """``depth2space(x, r)`` of (N, C r^2, H, W) or ``space2depth`` of (N, C, H r, W r)."""
     r = draw(st.integers(1, 2), label="r")
@@ -128,7 +128,7 @@ def depth2space_samples(draw, *, inverse):
     return Sample({"x": draw(S.arrays(shape=shape), label="x")}, {"r": r})
 
 
-@st.composite
+@S.composite
 def im2col_samples(draw):
     """``im2col(x, ksize, stride, pad, dilate)`` of a small (N, C, H, W) input (no
     cover_all): sizes drawn so that the kernel fits."""
@@ -147,7 +147,7 @@ def im2col_samples(draw):
                   {"ksize": ksize, "stride": stride, "pad": pad, "dilate": dilate})
 
 
-@st.composite
+@S.composite
 def resize_samples(draw):
     """``resize_images(x, output_shape, align_corners)`` of a small (N, C, H, W) input, up or
     down; ``align_corners`` always passed (the defaults differ: see the record)."""
@@ -160,7 +160,7 @@ def resize_samples(draw):
                    "align_corners": draw(st.booleans(), label="align_corners")})
 
 
-@st.composite
+@S.composite
 def affine_grid_samples(draw):
     """``affine_grid(theta, output_shape)``: theta (N, 2, 3), an output of 1-3 x 1-3 pixels."""
     n = draw(st.integers(1, 2), label="N")
@@ -169,7 +169,7 @@ def affine_grid_samples(draw):
                                     draw(st.integers(1, 3), label="W"))})
 
 
-@st.composite
+@S.composite
 def grid_sample_samples(draw, *, policy):
     """``grid_sample(x, grid)``: points drawn as pixel coordinates u = k + f (k from -1 to
     W - 1, f in [0.1, 0.9]: never on a pixel row or column, where bilinear sampling has a

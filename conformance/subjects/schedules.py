@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from .core import register
 from .layers import Run
+from .strategies import composite
 
 KINDS = ("exponential", "step", "multistep", "linear", "polynomial", "warmup", "inverse")
 GAMMA = st.floats(0.1, 1.0)
@@ -34,7 +35,7 @@ HYPERPARAMETERS = {
 }
 
 
-@st.composite
+@composite
 def schedule_cases(draw, *, kind):
     """A case of schedule ``kind``: hyperparameters, initial lr, 1 to 10 calls, and in one
     case of two an lr set by hand after one of them."""

@@ -42,6 +42,24 @@ def _reused(build):
     return reused
 
 
+def composite(function):
+    """``st.composite``, memoised like ``_reused`` on its (positional or keyword) arguments:
+    the samplers below are called once per example with the same few arguments, and each
+    call would otherwise build a fresh strategy that hypothesis validates and analyses again
+    on its first draw. ``typed``: ``1`` and ``True`` do not share an entry."""
+    build = st.composite(function)
+    cached = functools.lru_cache(maxsize=None, typed=True)(build)
+
+    @functools.wraps(function)
+    def reused(*args, **kwargs):
+        try:
+            return cached(*args, **kwargs)
+        except TypeError:  # an unhashable argument
+            return build(*args, **kwargs)
+    reused.fresh = build  # the unmemoised strategy (tests compare the two)
+    return reused
+
+
 @dataclasses.dataclass(frozen=True)
 class Domain:
     """Where inputs are drawn: ``[low, high]`` minus ``KINK_MARGIN`` around each of ``kinks``
@@ -136,7 +154,7 @@ def arrays(*, shape, domain=REALS):
     return hnp.arrays(numpy.float64, shape, elements=domain.elements())
 
 
-@st.composite
+@composite
 def distinct_arrays(draw, *, shape):
     """float64 arrays whose elements differ pairwise by at least 0.1 (no ties for max/topk)."""
     size = math.prod(shape)
@@ -169,7 +187,7 @@ def _grad_outputs(*, shapes_of_outputs):
 
 # --- samples, one function per kind of op -------------------------------------------------
 
-@st.composite
+@composite
 def unary_samples(draw, *, domain=REALS, min_dims=0, **kwargs):
     """``f(x, **kwargs)``; ``kwargs`` maps names to strategies."""
     shape = draw(shapes(min_dims=min_dims), label="shape")
@@ -177,7 +195,7 @@ def unary_samples(draw, *, domain=REALS, min_dims=0, **kwargs):
     return Sample({"x": x}, {name: draw(value, label=name) for name, value in kwargs.items()})
 
 
-@st.composite
+@composite
 def binary_samples(draw, *, domain_a=REALS, domain_b=REALS, names=("a", "b")):
     """Two arrays of mutually broadcastable shapes (either may be the smaller)."""
     pair = broadcastable_shapes(key="binary")
@@ -187,7 +205,7 @@ def binary_samples(draw, *, domain_a=REALS, domain_b=REALS, names=("a", "b")):
                    names[1]: draw(arrays(shape=b_shape, domain=domain_b), label=names[1])})
 
 
-@st.composite
+@composite
 def scalar_operand_samples(draw, *, domain_a=REALS, domain_b=REALS):
     """An array and a Python float, the scalar on either side: ``f(a=2.5, b=x)`` or
     ``f(a=x, b=2.5)``; each operand comes from its own parameter's domain."""
@@ -200,7 +218,7 @@ def scalar_operand_samples(draw, *, domain_a=REALS, domain_b=REALS):
     return Sample({array_side: x}, {scalar_side: scalar})
 
 
-@st.composite
+@composite
 def int_exponent_samples(draw):
     """``pow(a=x, b=n)`` for a small integer n: any sign of base, 0 included."""
     shape = draw(shapes(), label="shape")
@@ -208,6 +226,7 @@ def int_exponent_samples(draw):
                   {"b": draw(st.integers(0, 3), label="n")})
 
 
+@_reused
 def axis_strategy(*, kind, ndim):
     """Axes of a reduction: kind 'any' (None, int or tuple), 'int', 'int_or_none',
     'tuple_or_none', 'none'."""
@@ -221,7 +240,7 @@ def axis_strategy(*, kind, ndim):
     return st.one_of(options)
 
 
-@st.composite
+@composite
 def reduction_samples(draw, *, axes="any", distinct=False, keepdims=True, min_dims=0):
     """``f(x, axis=..., keepdims=...)``; ``distinct`` keeps elements 0.1 apart (no ties).
     ``keepdims=False`` leaves the argument out (frameworks without it)."""
@@ -233,7 +252,7 @@ def reduction_samples(draw, *, axes="any", distinct=False, keepdims=True, min_di
     return Sample({"x": x}, kwargs)
 
 
-@st.composite
+@composite
 def matmul_samples(draw, *, kinds=("1d@1d", "2d@1d", "1d@2d", "2d@2d", "batched")):
     kind = draw(st.sampled_from(kinds), label="kind")
     n, k, m = (draw(st.integers(1, 3), label=name) for name in "nkm")
@@ -253,7 +272,7 @@ def matmul_samples(draw, *, kinds=("1d@1d", "2d@1d", "1d@2d", "2d@2d", "batched"
                    "b": draw(arrays(shape=b_shape), label="b")})
 
 
-@st.composite
+@composite
 def reshape_samples(draw):
     shape = draw(shapes(), label="shape")
     size = math.prod(shape)
@@ -266,14 +285,14 @@ def reshape_samples(draw):
                   {"shape": draw(st.sampled_from(targets), label="target shape")})
 
 
-@st.composite
+@composite
 def transpose_samples(draw):
     shape = draw(shapes(), label="shape")
     axes = draw(st.none() | st.permutations(range(len(shape))).map(tuple), label="axes")
     return Sample({"x": draw(arrays(shape=shape), label="x")}, {"axes": axes})
 
 
-@st.composite
+@composite
 def permute_samples(draw):
     shape = draw(shapes(min_dims=1), label="shape")
     dims = draw(st.permutations(range(len(shape))).map(tuple), label="dims")
@@ -283,7 +302,7 @@ def permute_samples(draw):
     return Sample({"x": draw(arrays(shape=shape), label="x")}, {"dims": dims})
 
 
-@st.composite
+@composite
 def swapaxes_samples(draw):
     shape = draw(shapes(min_dims=1), label="shape")
     ndim = len(shape)
@@ -291,7 +310,7 @@ def swapaxes_samples(draw):
     return Sample({"x": draw(arrays(shape=shape), label="x")}, {"axis1": axis1, "axis2": axis2})
 
 
-@st.composite
+@composite
 def smaller_shape(draw, *, shape):
     """A shape that broadcasts to ``shape``: a suffix of it with some sides set to 1."""
     keep = draw(st.integers(0, len(shape)), label="kept dims")
@@ -301,21 +320,21 @@ def smaller_shape(draw, *, shape):
     return tuple(1 if one else n for n, one in zip(suffix, ones))
 
 
-@st.composite
+@composite
 def broadcast_to_samples(draw):
     target = draw(shapes(), label="target shape")
     shape = draw(smaller_shape(shape=target), label="shape")
     return Sample({"x": draw(arrays(shape=shape), label="x")}, {"shape": target})
 
 
-@st.composite
+@composite
 def sum_to_samples(draw):
     shape = draw(shapes(), label="shape")
     target = draw(smaller_shape(shape=shape), label="target shape")
     return Sample({"x": draw(arrays(shape=shape), label="x")}, {"shape": target})
 
 
-@st.composite
+@composite
 def squeeze_samples(draw):
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=2), label="shape")
     ones = [i for i, n in enumerate(shape) if n == 1]
@@ -326,14 +345,14 @@ def squeeze_samples(draw):
                   {"axis": draw(st.one_of(options), label="axis")})
 
 
-@st.composite
+@composite
 def expand_dims_samples(draw):
     shape = draw(shapes(), label="shape")
     axis = draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
     return Sample({"x": draw(arrays(shape=shape), label="x")}, {"axis": axis})
 
 
-@st.composite
+@composite
 def concat_samples(draw, *, default_axis=None):
     """1-3 arrays whose shapes agree except along the join axis. ``axis`` is drawn, or left
     to the framework's default (``None``) when ``default_axis`` (the framework's default) is
@@ -353,7 +372,7 @@ def concat_samples(draw, *, default_axis=None):
     return Sample({"xs": xs}, {"axis": axis_argument})
 
 
-@st.composite
+@composite
 def stack_samples(draw):
     shape = draw(shapes(), label="shape")
     count = draw(st.integers(1, 3), label="count")
@@ -361,7 +380,7 @@ def stack_samples(draw):
     return Sample({"xs": xs}, {"axis": draw(st.integers(-len(shape) - 1, len(shape)), label="axis")})
 
 
-@st.composite
+@composite
 def split_samples(draw, *, semantics):
     """``split(x, spec, axis)``: 'sizes' (torch.split: an int piece size or a list of sizes) or
     'indices' (chainer F.split_axis: an int number of sections or a list of split points)."""
@@ -384,7 +403,7 @@ def _positive_step_slices(size):
     return st.slices(size).filter(lambda s: s.step is None or s.step > 0)
 
 
-@st.composite
+@composite
 def getitem_samples(draw, *, kind, negative_steps=True):
     """``x[key]``: kind 'basic' (ints, slices, None, Ellipsis) or 'advanced' (integer arrays
     with repeats, boolean masks, integer arrays mixed with slices). ``negative_steps=False``
@@ -419,7 +438,7 @@ def getitem_samples(draw, *, kind, negative_steps=True):
     return Sample({"x": x}, {"key": key})
 
 
-@st.composite
+@composite
 def where_samples(draw, *, scalar_y=False):
     triple = broadcastable_shapes(key="where", num_shapes=3)
     condition_shape, x_shape, y_shape = draw(triple, label="shapes").input_shapes
@@ -430,7 +449,7 @@ def where_samples(draw, *, scalar_y=False):
     return Sample({"x": x, "y": draw(arrays(shape=y_shape), label="y")}, {"condition": condition})
 
 
-@st.composite
+@composite
 def softmax_samples(draw, *, default_axis_ok=False):
     """``softmax(x, axis)``; ``axis=None`` (the framework's default) only when
     ``default_axis_ok`` and x has at least 2 dimensions."""
@@ -441,7 +460,7 @@ def softmax_samples(draw, *, default_axis_ok=False):
     return Sample({"x": draw(arrays(shape=shape, domain=SOFTMAX), label="x")}, {"axis": axis})
 
 
-@st.composite
+@composite
 def topk_samples(draw):
     shape = draw(shapes(min_dims=1), label="shape")
     axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
@@ -450,7 +469,7 @@ def topk_samples(draw):
                    "largest": draw(st.booleans(), label="largest")})
 
 
-@st.composite
+@composite
 def clip_samples(draw, one_sided=True):
     """``one_sided=False``: both bounds always (an API where a None bound raises)."""
     none = st.none() if one_sided else st.nothing()
@@ -463,7 +482,7 @@ def clip_samples(draw, one_sided=True):
     return Sample({"x": x}, {"x_min": x_min, "x_max": x_max})
 
 
-@st.composite
+@composite
 def cast_samples(draw):
     shape = draw(shapes(), label="shape")
     return Sample({"x": draw(arrays(shape=shape), label="x")},

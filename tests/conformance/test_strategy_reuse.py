@@ -59,3 +59,24 @@ def test_a_reused_strategy_draws_what_a_fresh_one_draws():
 def test_unhashable_arguments_are_built_afresh():
     strategy = strategies.arrays(shape=[2, 2], domain=REALS)  # a list shape: not cached
     assert all(value.shape == (2, 2) for value in drawn(strategy, examples=5))
+
+
+def test_composite_samplers_are_built_once_and_draw_what_a_fresh_one_draws():
+    assert strategies.unary_samples(domain=NONZERO) is strategies.unary_samples(domain=NONZERO)
+    assert strategies.unary_samples(domain=NONZERO) is not strategies.unary_samples(domain=REALS)
+    assert strategies.reduction_samples(axes="int") is strategies.reduction_samples(axes="int")
+    assert strategies.axis_strategy(kind="any", ndim=2) is strategies.axis_strategy(kind="any", ndim=2)
+    for reused, fresh in (
+            (strategies.unary_samples(domain=NONZERO), strategies.unary_samples.fresh(domain=NONZERO)),
+            (strategies.reduction_samples(axes="any"), strategies.reduction_samples.fresh(axes="any")),
+            (strategies.matmul_samples(), strategies.matmul_samples.fresh())):
+        drawn(reused, examples=5)  # drawn from before: no state kept
+        a, b = drawn(reused), drawn(fresh)
+        assert len(a) == len(b) and all(
+            x.kwargs == y.kwargs and same_values(x.leaves(), y.leaves()) for x, y in zip(a, b))
+
+
+def test_composite_with_an_unhashable_argument_is_built_afresh():
+    strategy = strategies.distinct_arrays(shape=[2, 2])  # a list: not cached
+    assert strategy is not strategies.distinct_arrays(shape=[2, 2])
+    assert all(value.shape == (2, 2) for value in drawn(strategy, examples=5))
