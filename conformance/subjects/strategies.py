@@ -9,12 +9,19 @@ parameter names to the arrays that are differentiated (a list of arrays for ops 
 sequence, such as ``concat(xs)``); ``kwargs`` holds every other argument. Arrays are drawn in
 float64 inside the op's ``Domain``; the property rounds them to the cell's dtype.
 
+Shapes, axes and other arguments are hypothesis choices; an array's elements are not: each
+array is one drawn seed, from which ``Domain.sample`` makes the elements with NumPy, keeping
+what hypothesis' element-by-element arrays gave (special values such as 0, 1 and tiny
+numbers, the bounds, ties) at a fraction of the cost (issue 19). Seed 0 is the domain's
+simplest array, so hypothesis' first example and its shrink target stay simple.
+
 Samples keep away from the op's kinks (``KINK_MARGIN``) and from ties (``distinct_arrays``):
 random inputs dodge the non-differentiable points; the exact behaviour there is tested by
 ``conformance/behaviours.py`` and ``tests/refimpl/test_ops_exact.py``.
 """
 import dataclasses
 import functools
+import itertools
 import math
 
 import numpy
@@ -23,6 +30,16 @@ from hypothesis.extra import numpy as hnp
 
 KINK_MARGIN = 0.05  # far more than the central-difference step (1e-6) and float16 rounding
 MAX_SIZE = 12  # elements per drawn array: keeps central differences cheap
+SEEDS = st.integers(0, 2 ** 32 - 1)  # an array's NumPy generator (``arrays``)
+# Magnitudes that hypothesis' floats favour (its "nasty floats" within [-3, 3]): where edge
+# cases live. 0 and 1; tiny normal numbers, which underflow when multiplied; the float32 and
+# float64 epsilons and smallest normals; values just inside 1 and just beyond 2. Each element
+# of an array is one of them (either sign), or a bound of its domain, with probability
+# SPECIAL_RATE, where the domain allows it.
+NASTY = (0.0, 0.5, 1.0, 1.5, 1.1, 1.9, 1 / 3, 0.99999, 2.00001, 1e-5, 1e-6, 2.0 ** -23,
+         2.0 ** -52, 2.0 ** -126, 2.0 ** -1022)
+SPECIAL_RATE = 0.125
+TIE_RATE = 0.5  # the share of arrays in which about half the elements share one value
 
 
 def _reused(build):
@@ -78,8 +95,71 @@ class Domain:
                              f"min_magnitude={self.min_magnitude}, low={self.low}, "
                              f"high={self.high}")
 
+    def allows(self, value):
+        return (self.low <= value <= self.high and abs(value) >= self.min_magnitude
+                and all(abs(value - kink) >= KINK_MARGIN for kink in self.kinks))
+
+    @functools.cached_property
+    def _pieces(self):
+        """(starts, ends): the closed intervals the domain is made of, in order."""
+        holes = sorted([(k - KINK_MARGIN, k + KINK_MARGIN) for k in self.kinks]
+                       + ([(-self.min_magnitude, self.min_magnitude)] if self.min_magnitude else []))
+        pieces, start = [], self.low
+        for hole_start, hole_end in holes:
+            if hole_start > start:
+                pieces.append((start, min(hole_start, self.high)))
+            start = max(start, hole_end)
+        if start < self.high:
+            pieces.append((start, self.high))
+        return numpy.array(pieces).T
+
+    @functools.cached_property
+    def _specials(self):
+        """(values, probabilities): the special values the domain allows; 0 and then 1 and
+        -1 weigh more (hypothesis' floats draw 0, its simplest float, far more often than any
+        other)."""
+        candidates = {self.low, self.high} | {sign * v for v in NASTY for sign in (1.0, -1.0)}
+        values = numpy.array(sorted(v for v in candidates if self.allows(v)))
+        weights = numpy.select([values == 0.0, numpy.abs(values) == 1.0], [8.0, 3.0], 1.0)
+        return values, weights / weights.sum()
+
+    @functools.cached_property
+    def simplest(self):
+        """The value of seed 0's array: the first of 0, 1, -1, 0.5, -0.5, 2, -2 the domain
+        allows, else its low bound (hypothesis tries the simplest example first, where
+        floats are 0, and shrinks towards it)."""
+        return next((v for v in (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0) if self.allows(v)),
+                    self.low)
+
+    def array(self, seed, shape):
+        """The array of ``seed``: ``simplest`` everywhere for seed 0, else ``sample``."""
+        if seed == 0:
+            return numpy.full(shape, self.simplest)
+        return self.sample(numpy.random.default_rng(seed), shape)
+
+    def sample(self, generator, shape):
+        """A float64 array of ``shape`` in the domain, drawn by ``generator`` the way
+        hypothesis draws arrays of floats, vectorised: uniform over the domain; each element
+        a special value (``NASTY`` or a bound) with probability ``SPECIAL_RATE``; and in a
+        share ``TIE_RATE`` of the arrays of two or more elements, about half of them equal
+        to the first (ties, as hypothesis' fill value makes)."""
+        starts, ends = self._pieces
+        widths = ends - starts
+        edges = numpy.cumsum(widths)
+        u = generator.uniform(0.0, edges[-1], size=shape)
+        piece = numpy.minimum(numpy.searchsorted(edges, u, side="right"), len(widths) - 1)
+        values = numpy.minimum(starts[piece] + (u - (edges[piece] - widths[piece])), ends[piece])
+        specials, probabilities = self._specials
+        if specials.size:
+            special = generator.random(shape) < SPECIAL_RATE
+            values = numpy.where(special, generator.choice(specials, size=shape, p=probabilities),
+                                 values)
+        if values.size > 1 and generator.random() < TIE_RATE:
+            values = numpy.where(generator.random(shape) < 0.5, values.flat[0], values)
+        return numpy.asarray(values, dtype=numpy.float64)
+
     def elements(self):
-        """The strategy of the elements (built once per domain: ``_reused``)."""
+        """The strategy of one element, a Python float (built once per domain: ``_reused``)."""
         return _elements(domain=self)
 
     def build_elements(self):
@@ -143,24 +223,48 @@ class Sample:
 
 @_reused
 def shapes(*, min_dims=0, max_dims=3, min_side=1, max_side=3, max_size=MAX_SIZE):
-    """Array shapes with at most ``max_size`` elements."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side).filter(lambda shape: math.prod(shape) <= max_size)
+    """Array shapes with at most ``max_size`` elements: the number of dimensions, then one
+    of the shapes with that many (two choices, as hypothesis' ``array_shapes`` draws ndim
+    first; each list smallest first, where shrinking goes)."""
+    by_ndim = []
+    for ndim in range(min_dims, max_dims + 1):
+        listed = sorted((shape for shape in itertools.product(range(min_side, max_side + 1),
+                                                              repeat=ndim)
+                         if math.prod(shape) <= max_size), key=lambda shape: (math.prod(shape), shape))
+        if listed:
+            by_ndim.append(st.sampled_from(listed))
+    return _one_of_lists(lists=tuple(by_ndim))
+
+
+@composite
+def _one_of_lists(draw, *, lists):
+    return draw(lists[draw(st.integers(0, len(lists) - 1), label="ndim")], label="sides")
 
 
 @_reused
 def arrays(*, shape, domain=REALS):
-    """float64 arrays of ``shape`` with elements in ``domain``."""
-    return hnp.arrays(numpy.float64, shape, elements=domain.elements())
+    """float64 arrays of ``shape`` with elements in ``domain`` (``Domain.sample``), from one
+    drawn seed: one hypothesis choice per array instead of one or more per element, which
+    made drawing most of an example's time (issue 19). Seed 0, hypothesis' first example and
+    where a failing one shrinks to, is the domain's simplest array (``Domain.array``)."""
+    return _seeded_arrays(shape=tuple(shape), domain=domain)
+
+
+@composite
+def _seeded_arrays(draw, *, shape, domain):
+    return domain.array(draw(SEEDS, label="seed"), shape)
 
 
 @composite
 def distinct_arrays(draw, *, shape):
     """float64 arrays whose elements differ pairwise by at least 0.1 (no ties for max/topk)."""
     size = math.prod(shape)
-    values = draw(st.lists(st.integers(-30, 30), min_size=size, max_size=size, unique=True),
-                  label="distinct values (tenths)")
-    return (numpy.asarray(values, dtype=numpy.float64) / 10).reshape(shape)
+    seed = draw(SEEDS, label="distinct values (seed)")
+    if seed == 0:  # the simplest: 0, 0.1, -0.1, 0.2, ... (hypothesis' first, shrink target)
+        tenths = numpy.arange(1, size + 1) // 2 * (-1) ** numpy.arange(size)
+    else:  # distinct tenths in [-3, 3]
+        tenths = numpy.random.default_rng(seed).choice(numpy.arange(-30, 31), size, replace=False)
+    return (tenths / 10).astype(numpy.float64).reshape(shape)
 
 
 def broadcastable_shapes(*, key, num_shapes=2, min_dims=0, max_dims=3, max_side=3):
