@@ -16,6 +16,7 @@ where the kinds really differ (``KINDS``):
 No framework is named here: absences come from the framework's plugin, the reference from
 ``session.is_reference``/``frameworks.reference()``."""
 import dataclasses
+import random
 
 import numpy
 import pytest
@@ -324,11 +325,12 @@ SEEDS = st.integers(0, 2 ** 32 - 1)  # built once: st.integers looks up its cach
 
 def draw_directions(data, like, label="direction seed"):
     """A random direction: one array per array of ``like``, elements of magnitude in [0.5, 1]
-    and random sign (a seeded NumPy generator: directions need no shrinking, and drawing
-    them element by element through hypothesis was the slowest part of an example)."""
-    generator = numpy.random.default_rng(data.draw(SEEDS, label=label))
-    return [generator.uniform(0.5, 1.0, numpy.shape(a)) * generator.choice([-1.0, 1.0], numpy.shape(a))
-            for a in like]
+    and random sign (a seeded generator: directions need no shrinking, and drawing them
+    element by element through hypothesis was the slowest part of an example; Python's, as
+    it is faster than NumPy's for these few elements)."""
+    rng = random.Random(data.draw(SEEDS, label=label))
+    return [numpy.array([(0.5 + 0.5 * rng.random()) * (1.0 if rng.random() < 0.5 else -1.0)
+                         for _ in range(numpy.size(a))]).reshape(numpy.shape(a)) for a in like]
 
 
 def reference_call(function, description):
