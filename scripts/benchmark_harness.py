@@ -145,6 +145,25 @@ def compare_outcomes(name, ours, theirs):
     return not changed
 
 
+def common_cell_rates(name, ours, theirs):
+    """Examples per cell-second (summed cell durations: start-up, collection and idle workers
+    left out) over the cells both trees ran, and their ratio: the per-example cost alone, on
+    the same cells even where the trees' cell sets differ."""
+    ours = {tuple(c[k] for k in KEY): c for c in ours}
+    theirs = {tuple(c[k] for k in KEY): c for c in theirs}
+    common = set(ours) & set(theirs)
+    rates = []
+    for cells in (ours, theirs):
+        examples = sum(cells[k].get("examples") or 0 for k in common)
+        seconds = sum(cells[k].get("duration_s") or 0.0 for k in common)
+        rates.append((examples, seconds))
+    (e1, s1), (e2, s2) = rates
+    if s1 and s2:
+        print(f"common cells ({len(common)}): examples per cell-second this tree "
+              f"{e1 / s1:.1f} ({e1} in {s1:.1f} s), {name} {e2 / s2:.1f} ({e2} in {s2:.1f} s): "
+              f"ratio {(e1 / s1) / (e2 / s2):.2f}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frameworks", default="refimpl,torch,chainer")
@@ -204,6 +223,8 @@ def main(argv=None):
                           f"{status}")
                     compare_outcomes(args.against, cells_of[("this tree", scale)],
                                      cells_of[(args.against, scale)])
+                    common_cell_rates(args.against, cells_of[("this tree", scale)],
+                                      cells_of[(args.against, scale)])
             if len(scales) > 1:
                 for name, _ in trees:
                     base = median[(name, scales[0])]
