@@ -82,9 +82,9 @@ def grad_outputs(*, shapes, label="grad_outputs"):
 def _pair_or_int(draw, values, label):
     """An int, or a pair of ints (each from ``values``)."""
     if draw(st.booleans(), label=f"{label} as a pair"):
-        return (draw(st.sampled_from(values), label=f"{label}[0]"),
-                draw(st.sampled_from(values), label=f"{label}[1]"))
-    return draw(st.sampled_from(values), label=label)
+        return (draw(st.sampled_from(tuple(values)), label=f"{label}[0]"),
+                draw(st.sampled_from(tuple(values)), label=f"{label}[1]"))
+    return draw(st.sampled_from(tuple(values)), label=label)  # a tuple: hypothesis caches it
 
 
 def pair(value):

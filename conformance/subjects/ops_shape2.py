@@ -84,7 +84,7 @@ def normalize_samples(draw):
     the default (policy normalize_eps), axis drawn or 1."""
     shape = draw(S.shapes(min_dims=2), label="shape")
     magnitude = draw(S.arrays(shape=shape, domain=NORMALIZE), label="|x|")
-    signs = draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=magnitude.size,
+    signs = draw(st.lists(st.sampled_from((-1.0, 1.0)), min_size=magnitude.size,
                           max_size=magnitude.size), label="signs")
     kwargs = {}
     if draw(st.booleans(), label="pass eps"):

@@ -274,6 +274,7 @@ def distinct_arrays(draw, *, shape):
     return (tenths / 10).astype(numpy.float64).reshape(shape)
 
 
+@_reused
 def broadcastable_shapes(*, key, num_shapes=2, min_dims=0, max_dims=3, max_side=3):
     """Shapes that broadcast together, shared under ``key`` across draws of one example."""
     return st.shared(hnp.mutually_broadcastable_shapes(
@@ -510,6 +511,23 @@ def split_samples(draw, *, semantics):
                   {"indices_or_sections": spec, "axis": axis})
 
 
+@_reused
+def _basic_keys(*, shape, negative_steps):
+    """Basic indices of ``shape`` (ints, slices, None, Ellipsis); without negative slice steps
+    unless ``negative_steps``."""
+    return hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).filter(
+        lambda k: negative_steps or all(s.step is None or s.step > 0 for s in
+                                        (k if isinstance(k, tuple) else (k,))
+                                        if isinstance(s, slice)))
+
+
+@_reused
+def bool_arrays(*, shape):
+    """Boolean arrays of ``shape`` (masks, conditions), element by element: shrinking a mask
+    towards all False matters more than the speed of these few draws."""
+    return hnp.arrays(numpy.bool_, shape)
+
+
 def _positive_step_slices(size):
     return st.slices(size).filter(lambda s: s.step is None or s.step > 0)
 
@@ -522,10 +540,7 @@ def getitem_samples(draw, *, kind, negative_steps=True):
     shape = draw(shapes(min_dims=1 if kind != "basic" else 0), label="shape")
     x = draw(arrays(shape=shape), label="x")
     if kind == "basic":
-        key = draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).filter(
-            lambda k: negative_steps or all(s.step is None or s.step > 0 for s in
-                                            (k if isinstance(k, tuple) else (k,))
-                                            if isinstance(s, slice))), label="key")
+        key = draw(_basic_keys(shape=shape, negative_steps=negative_steps), label="key")
         return Sample({"x": x}, {"key": key})
     slices = st.slices if negative_steps else _positive_step_slices
     form = draw(st.sampled_from(["int_array", "bool_mask", "mixed"]), label="form")
@@ -534,7 +549,7 @@ def getitem_samples(draw, *, kind, negative_steps=True):
             shape, result_shape=hnp.array_shapes(min_dims=1, max_dims=2, max_side=4)), label="key")
     elif form == "bool_mask":
         mask_dims = draw(st.integers(1, len(shape)), label="mask dims")
-        key = draw(hnp.arrays(numpy.bool_, shape[:mask_dims]), label="mask")
+        key = draw(bool_arrays(shape=shape[:mask_dims]), label="mask")
     else:
         def indices(axis):
             n = shape[axis]
@@ -553,7 +568,7 @@ def getitem_samples(draw, *, kind, negative_steps=True):
 def where_samples(draw, *, scalar_y=False):
     triple = broadcastable_shapes(key="where", num_shapes=3)
     condition_shape, x_shape, y_shape = draw(triple, label="shapes").input_shapes
-    condition = draw(hnp.arrays(numpy.bool_, condition_shape), label="condition")
+    condition = draw(bool_arrays(shape=condition_shape), label="condition")
     x = draw(arrays(shape=x_shape), label="x")
     if scalar_y:
         return Sample({"x": x}, {"condition": condition, "y": draw(REALS.elements(), label="y")})
