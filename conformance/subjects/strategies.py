@@ -10,10 +10,11 @@ sequence, such as ``concat(xs)``); ``kwargs`` holds every other argument. Arrays
 float64 inside the op's ``Domain``; the property rounds them to the cell's dtype.
 
 Shapes, axes and other arguments are hypothesis choices; an array's elements are not: each
-array is one drawn seed, from which ``Domain.sample`` makes the elements with NumPy, keeping
-what hypothesis' element-by-element arrays gave (special values such as 0, 1 and tiny
-numbers, the bounds, ties) at a fraction of the cost (issue 19). Seed 0 is the domain's
-simplest array, so hypothesis' first example and its shrink target stay simple.
+array is one drawn seed, from which ``Domain.sample`` makes the elements (Python's
+``random.Random``), keeping what hypothesis' element-by-element arrays gave (special values
+such as 0, 1 and tiny numbers, the bounds, ties) at a fraction of the cost (issue 19). Seed 0
+is the domain's simplest array, so hypothesis' first example and its shrink target stay
+simple.
 
 Samples keep away from the op's kinks (``KINK_MARGIN``) and from ties (``distinct_arrays``):
 random inputs dodge the non-differentiable points; the exact behaviour there is tested by
@@ -31,7 +32,7 @@ from hypothesis.extra import numpy as hnp
 
 KINK_MARGIN = 0.05  # far more than the central-difference step (1e-6) and float16 rounding
 MAX_SIZE = 12  # elements per drawn array: keeps central differences cheap
-SEEDS = st.integers(0, 2 ** 32 - 1)  # an array's NumPy generator (``arrays``)
+SEEDS = st.integers(0, 2 ** 32 - 1)  # the seed of an array's generator (``arrays``)
 # Magnitudes that hypothesis' floats favour (its "nasty floats" within [-3, 3]): where edge
 # cases live. 0 and 1; tiny normal numbers, which underflow when multiplied; the float32 and
 # float64 epsilons and smallest normals; values just inside 1 and just beyond 2. Each element
