@@ -20,11 +20,11 @@ import random
 
 import numpy
 import pytest
-from hypothesis import strategies as st
 
 from .. import frameworks, subjects
 from ..checks import layers, repro, tolerances
 from ..checks.numeric import as_tuple, call_op, round_to
+from ..subjects.strategies import SEEDS
 from ..harness import Cell, HarnessError
 from ..frameworks.base import NotSupported
 
@@ -320,7 +320,6 @@ def prepare(session, cell, stats, *, gradgrad=False, run_of=None, gradient=False
                    drawn_for, session.is_reference(cell.framework))
 
 
-SEEDS = st.integers(0, 2 ** 32 - 1)  # built once: st.integers looks up its cache per call
 
 
 def draw_directions(data, like, label="direction seed"):

@@ -43,7 +43,7 @@ import numpy
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from .strategies import Sample, composite
+from .strategies import SEEDS, Sample, composite
 
 GRID = 32  # values are multiples of 1/GRID
 MAX_ELEMENTS = 160  # elements of a drawn input: keeps an example well under 10 ms
@@ -54,7 +54,7 @@ MAX_ELEMENTS = 160  # elements of a drawn input: keeps an example well under 10 
 # =============================================================================================
 
 def _generator(draw, label):
-    return numpy.random.default_rng(draw(st.integers(0, 2 ** 32 - 1), label=f"{label} (seed)"))
+    return numpy.random.default_rng(draw(SEEDS, label=f"{label} (seed)"))
 
 
 @composite

@@ -9,10 +9,6 @@ differ, a refimpl policy field models it (``binary_extremum_tie_gradient``,
 default differs (clipped_relu's z). Samples keep away from kinks and ties; what happens
 exactly there is a behaviour case.
 """
-import math
-import random
-
-import numpy
 from hypothesis import strategies as st
 
 import conformance.subjects.strategies as S
@@ -107,12 +103,7 @@ def same_shape_samples(draw, **domains):
 def arrays_with_zeros(draw, *, shape, domain):
     """float64 arrays of ``shape`` in ``domain``, about a third of the elements exactly 0
     (products); seed 0 gives the domain's simplest array, as ``S.arrays``."""
-    seed = draw(S.SEEDS, label="seed")
-    if seed == 0:
-        return domain.array(seed, shape)
-    rng = random.Random(seed)
-    values = [0.0 if rng.random() < 1 / 3 else v for v in domain.sample(rng, math.prod(shape))]
-    return numpy.array(values).reshape(shape)
+    return domain.array(draw(S.SEEDS, label="seed"), shape, zero_rate=1 / 3)
 
 
 @S.composite

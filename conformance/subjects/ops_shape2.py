@@ -179,7 +179,7 @@ def grid_sample_samples(draw, *, policy):
     n, c = draw(st.integers(1, 2), label="N"), draw(st.integers(1, 2), label="C")
     height, width = draw(st.integers(2, 3), label="H"), draw(st.integers(2, 3), label="W")
     points = (n, draw(st.integers(1, 3), label="Ho"), draw(st.integers(1, 3), label="Wo"))
-    generator = numpy.random.default_rng(draw(st.integers(0, 2 ** 32 - 1), label="points"))
+    generator = numpy.random.default_rng(draw(S.SEEDS, label="points"))
     coordinates = []
     for size in (width, height):  # x (columns) first, then y
         pixel = generator.integers(-1, size, size=points) + generator.uniform(0.1, 0.9, points)

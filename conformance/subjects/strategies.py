@@ -32,7 +32,7 @@ from hypothesis.extra import numpy as hnp
 
 KINK_MARGIN = 0.05  # far more than the central-difference step (1e-6) and float16 rounding
 MAX_SIZE = 12  # elements per drawn array: keeps central differences cheap
-SEEDS = st.integers(0, 2 ** 32 - 1)  # the seed of an array's generator (``arrays``)
+SEEDS = st.integers(0, 2 ** 32 - 1)  # the seed of a drawn array's (or direction's) generator
 # Magnitudes that hypothesis' floats favour (its "nasty floats" within [-3, 3]): where edge
 # cases live. 0 and 1; tiny normal numbers, which underflow when multiplied; the float32 and
 # float64 epsilons and smallest normals; values just inside 1 and just beyond 2. Each element
@@ -45,38 +45,27 @@ TIE_RATE = 0.5  # the share of arrays in which about half the elements share one
 
 
 def _reused(build):
-    """``build`` (keyword arguments only) memoised: a strategy is built and validated once
-    per distinct set of arguments instead of once per example (the composites below build
-    their inner strategies from drawn shapes; building one costs more than drawing from it).
-    Drawing from the same strategy object or from a fresh, equal one draws the same values
-    from the same choices. Unhashable arguments are built afresh."""
-    cached = functools.cache(build)
-
-    @functools.wraps(build)
-    def reused(**kwargs):
-        try:
-            return cached(**kwargs)
-        except TypeError:  # an unhashable argument (a list shape)
-            return build(**kwargs)
-    return reused
-
-
-def composite(function):
-    """``st.composite``, memoised like ``_reused`` on its (positional or keyword) arguments:
-    the samplers below are called once per example with the same few arguments, and each
-    call would otherwise build a fresh strategy that hypothesis validates and analyses again
-    on its first draw. ``typed``: ``1`` and ``True`` do not share an entry."""
-    build = st.composite(function)
+    """``build`` memoised on its arguments: a strategy is built and validated once per
+    distinct set of arguments instead of once per example (the samplers are called once per
+    example, and hypothesis validates and analyses a fresh strategy on its first draw; that
+    costs more than drawing from it). Drawing from the same strategy object or from a fresh,
+    equal one draws the same values from the same choices. Unhashable arguments (a list
+    shape) are built afresh; ``typed``: ``1`` and ``True`` do not share an entry.
+    ``__wrapped__`` is the unmemoised builder (tests compare the two)."""
     cached = functools.lru_cache(maxsize=None, typed=True)(build)
 
-    @functools.wraps(function)
+    @functools.wraps(build)
     def reused(*args, **kwargs):
         try:
             return cached(*args, **kwargs)
         except TypeError:  # an unhashable argument
             return build(*args, **kwargs)
-    reused.fresh = build  # the unmemoised strategy (tests compare the two)
     return reused
+
+
+def composite(function):
+    """``st.composite``, memoised (``_reused``)."""
+    return _reused(st.composite(function))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,11 +122,16 @@ class Domain:
         return next((v for v in (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0) if self.allows(v)),
                     self.low)
 
-    def array(self, seed, shape):
-        """The array of ``seed``: ``simplest`` everywhere for seed 0, else ``sample``."""
+    def array(self, seed, shape, zero_rate=0.0):
+        """The array of ``seed``: ``simplest`` everywhere for seed 0, else ``sample``, with
+        each element then 0 with probability ``zero_rate`` (products)."""
         if seed == 0:
             return numpy.full(shape, self.simplest)
-        return numpy.array(self.sample(random.Random(seed), math.prod(shape))).reshape(shape)
+        rng = random.Random(seed)
+        values = self.sample(rng, math.prod(shape))
+        if zero_rate:
+            values = [0.0 if rng.random() < zero_rate else v for v in values]
+        return numpy.array(values).reshape(shape)
 
     def sample(self, rng, size):
         """``size`` floats in the domain, drawn by ``rng`` (a ``random.Random``) the way

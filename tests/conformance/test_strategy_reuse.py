@@ -47,7 +47,7 @@ def test_a_reused_strategy_draws_what_a_fresh_one_draws():
         reused = strategies.arrays(shape=shape, domain=domain)
         strategies.arrays(shape=shape, domain=domain)  # drawn from before: no state kept
         drawn(reused, examples=5)
-        fresh = strategies._seeded_arrays.fresh(shape=shape, domain=domain)
+        fresh = strategies._seeded_arrays.__wrapped__(shape=shape, domain=domain)
         assert same_values(drawn(reused), drawn(fresh)), (shape, domain)
     shapes = strategies.shapes(min_dims=1)
     fresh_shapes = strategies.shapes.__wrapped__(min_dims=1)
@@ -66,9 +66,9 @@ def test_composite_samplers_are_built_once_and_draw_what_a_fresh_one_draws():
     assert strategies.reduction_samples(axes="int") is strategies.reduction_samples(axes="int")
     assert strategies.axis_strategy(kind="any", ndim=2) is strategies.axis_strategy(kind="any", ndim=2)
     for reused, fresh in (
-            (strategies.unary_samples(domain=NONZERO), strategies.unary_samples.fresh(domain=NONZERO)),
-            (strategies.reduction_samples(axes="any"), strategies.reduction_samples.fresh(axes="any")),
-            (strategies.matmul_samples(), strategies.matmul_samples.fresh())):
+            (strategies.unary_samples(domain=NONZERO), strategies.unary_samples.__wrapped__(domain=NONZERO)),
+            (strategies.reduction_samples(axes="any"), strategies.reduction_samples.__wrapped__(axes="any")),
+            (strategies.matmul_samples(), strategies.matmul_samples.__wrapped__())):
         drawn(reused, examples=5)  # drawn from before: no state kept
         a, b = drawn(reused), drawn(fresh)
         assert len(a) == len(b) and all(
