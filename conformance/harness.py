@@ -187,7 +187,11 @@ class Session:
         """The adapter, or the reason (a string) it is unavailable."""
         if framework not in self._adapters:
             try:
-                self._adapters[framework] = frameworks.get(framework).adapter()
+                plugin = frameworks.get(framework)
+                # the reference's cells use its oracle's adapter (one object: checks.shared
+                # keys calls by adapter)
+                self._adapters[framework] = (self.reference(plugin.default_policy)
+                                             if plugin.reference else plugin.adapter())
             except (AdapterUnavailable, PluginError) as reason:
                 self._adapters[framework] = str(reason)
         return self._adapters[framework]
@@ -290,7 +294,11 @@ def cell_record(cell, stats, outcome, message, duration, exception=None, version
 
 
 def run_cell(module, session, cell):
-    """Run ``cell`` of property ``module`` in this process; returns its result record."""
+    """Run ``cell`` of property ``module`` in this process; returns its result record. It
+    shares no call's result with a cell run before (``checks.shared``): a test may have
+    patched a framework since."""
+    from .checks.shared import SHARED
+    SHARED.forget()
     stats = CellStats(cell)
     started = time.perf_counter()
     exception = None

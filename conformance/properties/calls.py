@@ -39,6 +39,7 @@ from ..checks.numeric import (
     second_order,
     sensitivity,
 )
+from ..checks.shared import SHARED
 from ..checks.tolerances import CENTRAL_DIFFERENCE, Tolerance, conditioned_allowance
 from ..harness import run_examples
 from ..subjects import layer_strategies
@@ -70,6 +71,13 @@ def in_dtype(sample, dtype):
     kwargs = {name: value.astype(dtype) if isinstance(value, numpy.ndarray)
               and value.dtype.kind == "f" else value for name, value in sample.kwargs.items()}
     return Sample(dict(sample.inputs), kwargs)
+
+
+def float_outputs(adapter, function, sample, *, dtype, device):
+    """(dtypes, shapes) of an op's float outputs."""
+    _, outputs = call_op(adapter, function, sample, dtype=dtype, device=device)
+    return ([adapter.dtype_of(y) for y in outputs if adapter.dtype_of(y)[0] == "f"],
+            float_output_shapes(adapter, outputs))
 
 
 def op_outputs(adapter, function, sample, *, dtype, device):
@@ -106,12 +114,9 @@ class _OpCall:
     def draw_grad_outputs(data, ctx, sample, where):
         """Output gradients for the float outputs refimpl gives, rounded to the outputs'
         dtypes."""
-        _, outputs = reference_call(lambda: call_op(ctx.reference, ctx.reference_function,
-                                                    sample, dtype=ctx.cell.dtype, device="cpu"),
-                                    where)
-        dtypes = [ctx.reference.dtype_of(y) for y in outputs
-                  if ctx.reference.dtype_of(y)[0] == "f"]
-        shapes = float_output_shapes(ctx.reference, outputs)
+        dtypes, shapes = reference_call(lambda: SHARED.call(
+            float_outputs, ctx.reference, ctx.reference_function, sample, dtype=ctx.cell.dtype,
+            device="cpu"), where)
         drawn = data.draw(grad_output_strategy(shapes_of_outputs=shapes), label="grad_outputs")
         return [g.astype(dtype).astype("float64") for g, dtype in zip(drawn, dtypes)]
 
@@ -141,9 +146,9 @@ class _FunctionCall:
     @staticmethod
     def draw_grad_outputs(data, ctx, sample, where, label="grad_outputs"):
         """Output gradients on the grid for refimpl's float outputs (exact in every dtype)."""
-        outputs, dtypes = reference_call(lambda: forward_arrays(
-            ctx.reference, ctx.reference_function, sample, dtype=ctx.cell.dtype, device="cpu"),
-            where)
+        outputs, dtypes = reference_call(lambda: SHARED.call(
+            forward_arrays, ctx.reference, ctx.reference_function, sample, dtype=ctx.cell.dtype,
+            device="cpu"), where)
         shapes = [y.shape for y, dtype in zip(outputs, dtypes) if dtype.startswith("float")]
         return list(data.draw(layer_strategies.grad_outputs(shapes=shapes, label=label),
                               label=label))
@@ -231,14 +236,17 @@ def check_values(session, cell, stats):
         stats.begin_example()
         sample, high = kind.rounded(sample, cell.dtype)
         where = ctx.describe(sample)
-        _, expected_dtypes = reference_call(lambda: kind.outputs(
-            ctx.reference, ctx.reference_function, sample, dtype=cell.dtype, device=device), where)
-        expected, _ = reference_call(lambda: kind.outputs(
-            ctx.reference, ctx.reference_function, high, dtype="float64", device=device), where)
+        _, expected_dtypes = reference_call(lambda: SHARED.call(
+            kind.outputs, ctx.reference, ctx.reference_function, sample, dtype=cell.dtype,
+            device=device), where)
+        expected, _ = reference_call(lambda: SHARED.call(
+            kind.outputs, ctx.reference, ctx.reference_function, high, dtype="float64",
+            device=device), where)
         tolerance = bound_tolerance(ctx, base, high, lambda s: kind.outputs(
             ctx.reference, ctx.reference_function, s, dtype="float64", device=device)[0])
-        result = framework_call(stats, f"{cell.framework} {cell.subject}", lambda: kind.outputs(
-            ctx.adapter, ctx.function, sample, dtype=cell.dtype, device=cell.device))
+        result = framework_call(stats, f"{cell.framework} {cell.subject}", lambda: SHARED.call(
+            kind.outputs, ctx.adapter, ctx.function, sample, dtype=cell.dtype,
+            device=cell.device))
         actual = None
         if result is not None:
             actual, dtypes = result
@@ -255,8 +263,9 @@ def check_values(session, cell, stats):
                                    dtype=cell.dtype, device=device)[0]))
         if kind.cross_checks:
             cross_check(session, ctx, stats, sample, actual, expected, tolerance,
-                        lambda other, function: kind.outputs(
-                            other, function, sample, dtype=cell.dtype, device=cell.device)[0])
+                        lambda other, function: SHARED.call(
+                            kind.outputs, other, function, sample, dtype=cell.dtype,
+                            device=cell.device)[0])
         stats.end_example(lambda: where, lambda: ctx.repro(
             "forward", sample, expected, tolerance, expected_dtypes=expected_dtypes))
 
@@ -275,14 +284,15 @@ def check_grad(session, cell, stats):
         sample, high = kind.rounded(sample, cell.dtype)
         where = ctx.describe(sample)
         grad_outputs = kind.draw_grad_outputs(data, ctx, sample, where)
-        expected = reference_call(lambda: first_order(
-            ctx.reference, ctx.reference_function, high, grad_outputs, dtype="float64",
-            device="cpu"), where)
+        expected = reference_call(lambda: SHARED.call(
+            first_order, ctx.reference, ctx.reference_function, high, grad_outputs,
+            dtype="float64", device="cpu"), where)
         tolerance = bound_tolerance(ctx, base, high, lambda s: first_order(
             ctx.reference, ctx.reference_function, s, [numpy.abs(g) for g in grad_outputs],
             dtype="float64", device="cpu"))
-        actual = framework_call(stats, f"{cell.framework} gradient", lambda: first_order(
-            own, ctx.function, sample, grad_outputs, dtype=cell.dtype, device=cell.device))
+        actual = framework_call(stats, f"{cell.framework} gradient", lambda: SHARED.call(
+            first_order, own, ctx.function, sample, grad_outputs, dtype=cell.dtype,
+            device=cell.device))
         count = len(high.leaves())
         allowance = conditioning(
             ctx, lambda arrays: first_order(
@@ -306,9 +316,9 @@ def check_grad(session, cell, stats):
                                     allowance)
         if kind.cross_checks:
             cross_check(session, ctx, stats, sample, actual, expected, tolerance,
-                        lambda other, function: first_order(
-                            other, function, sample, grad_outputs, dtype=cell.dtype,
-                            device=cell.device))
+                        lambda other, function: SHARED.call(
+                            first_order, other, function, sample, grad_outputs,
+                            dtype=cell.dtype, device=cell.device))
         stats.end_example(lambda: f"{where}, grad_outputs={[g.tolist() for g in grad_outputs]}",
                           lambda: ctx.repro("grad", sample, expected, tolerance,
                                             grad_outputs=grad_outputs))
@@ -330,15 +340,15 @@ def check_double_backward(session, cell, stats):
         where = ctx.describe(sample)
         grad_outputs = kind.draw_grad_outputs(data, ctx, sample, where)
         grad_grad_inputs = kind.draw_grad_grad_inputs(data, ctx, sample)
-        expected = reference_call(lambda: second_order(
-            ctx.reference, ctx.reference_function, high, grad_outputs, grad_grad_inputs,
-            dtype="float64", device="cpu"), where)
+        expected = reference_call(lambda: SHARED.call(
+            second_order, ctx.reference, ctx.reference_function, high, grad_outputs,
+            grad_grad_inputs, dtype="float64", device="cpu"), where)
         tolerance = bound_tolerance(ctx, base, high, lambda s: second_order(
             ctx.reference, ctx.reference_function, s, [numpy.abs(g) for g in grad_outputs],
             [numpy.abs(g) for g in grad_grad_inputs], dtype="float64", device="cpu"))
-        actual = framework_call(stats, f"{cell.framework} double backward", lambda: second_order(
-            own, ctx.function, sample, grad_outputs, grad_grad_inputs, dtype=cell.dtype,
-            device=cell.device))
+        actual = framework_call(stats, f"{cell.framework} double backward", lambda: SHARED.call(
+            second_order, own, ctx.function, sample, grad_outputs, grad_grad_inputs,
+            dtype=cell.dtype, device=cell.device))
         count, outputs = len(high.leaves()), len(grad_outputs)
         allowance = conditioning(
             ctx, lambda arrays: second_order(

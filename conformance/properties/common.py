@@ -24,6 +24,7 @@ import pytest
 from .. import frameworks, subjects
 from ..checks import layers, repro, tolerances
 from ..checks.numeric import as_tuple, call_op, round_to
+from ..checks.shared import SHARED
 from ..subjects.strategies import SEEDS
 from ..harness import Cell, HarnessError
 from ..frameworks.base import NotSupported
@@ -307,6 +308,7 @@ def prepare(session, cell, stats, *, gradgrad=False, run_of=None, gradient=False
     backprop absent; with ``gradient``: an op outside the graph under the framework's policy).
     A run's binding is ``run_of(plugin)``."""
     unavailable(session, cell)
+    SHARED.enter((cell.property, cell.subject), cell)
     entry = layers.layer_entry(cell.subject)
     kind = KINDS[entry.kind]
     adapter, reference, policy, drawn_for = kind.resolve(session, cell, entry, gradgrad, run_of)
@@ -466,7 +468,7 @@ def same_meaning(session, ctx, sample):
             reference = session.reference(policy)
             function = ctx.binding(reference, ("reference", policy))
             cache[policy] = (None if isinstance(function, Exception)  # it binds no such op
-                             else _float64_outputs(reference, function, sample))
+                             else SHARED.call(_float64_outputs, reference, function, sample))
         return cache[policy]
 
     return lambda policy: _equal_lists(outputs(policy), outputs(ctx.policy))

@@ -35,6 +35,8 @@ class RefimplAdapter(Adapter):
         self.semantics = self.policy.name
         self.framework = self.policy.framework
         self.version = refimpl.__version__
+        self._ops = {}  # name -> the op under the policy: one object per name, so that
+        # checks.shared can key a call by the function's identity
 
     @property
     def features(self):
@@ -80,13 +82,15 @@ class RefimplAdapter(Adapter):
         return {"numpy": lambda x: x.numpy(), "unchain": lambda x: x.unchain()}
 
     def op(self, name):
-        function = super().op(name)
+        if name not in self._ops:
+            function = super().op(name)
 
-        @functools.wraps(function)
-        def under_policy(*args, **kwargs):
-            with refimpl.semantics(self.policy):
-                return function(*args, **kwargs)
-        return under_policy
+            @functools.wraps(function)
+            def under_policy(*args, **kwargs):
+                with refimpl.semantics(self.policy):
+                    return function(*args, **kwargs)
+            self._ops[name] = under_policy
+        return self._ops[name]
 
     @_under_policy
     def tensor(self, array, requires_grad=False, dtype=None, device="cpu"):
