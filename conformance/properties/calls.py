@@ -34,7 +34,6 @@ from ..checks.numeric import (
     contracted_forward,
     directional_difference,
     first_order,
-    float_output_shapes,
     round_to,
     second_order,
     sensitivity,
@@ -73,13 +72,6 @@ def in_dtype(sample, dtype):
     return Sample(dict(sample.inputs), kwargs)
 
 
-def float_outputs(adapter, function, sample, *, dtype, device):
-    """(dtypes, shapes) of an op's float outputs."""
-    _, outputs = call_op(adapter, function, sample, dtype=dtype, device=device)
-    return ([adapter.dtype_of(y) for y in outputs if adapter.dtype_of(y)[0] == "f"],
-            float_output_shapes(adapter, outputs))
-
-
 def op_outputs(adapter, function, sample, *, dtype, device):
     """(outputs as NumPy arrays, their dtypes) of an op."""
     _, outputs = call_op(adapter, function, sample, dtype=dtype, device=device)
@@ -114,11 +106,14 @@ class _OpCall:
     def draw_grad_outputs(data, ctx, sample, where):
         """Output gradients for the float outputs refimpl gives, rounded to the outputs'
         dtypes."""
-        dtypes, shapes = reference_call(lambda: SHARED.call(
-            float_outputs, ctx.reference, ctx.reference_function, sample, dtype=ctx.cell.dtype,
+        outputs, dtypes = reference_call(lambda: SHARED.call(
+            op_outputs, ctx.reference, ctx.reference_function, sample, dtype=ctx.cell.dtype,
             device="cpu"), where)
-        drawn = data.draw(grad_output_strategy(shapes_of_outputs=shapes), label="grad_outputs")
-        return [g.astype(dtype).astype("float64") for g, dtype in zip(drawn, dtypes)]
+        floats = [(y.shape, dtype) for y, dtype in zip(outputs, dtypes)
+                  if dtype.startswith("float")]
+        drawn = data.draw(grad_output_strategy(shapes_of_outputs=[shape for shape, _ in floats]),
+                          label="grad_outputs")
+        return [g.astype(dtype).astype("float64") for g, (_, dtype) in zip(drawn, floats)]
 
     @staticmethod
     def draw_grad_grad_inputs(data, ctx, sample):
