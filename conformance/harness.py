@@ -2,8 +2,10 @@
 
 A *cell* is (property, subject, framework, device, dtype); its framework version is known
 once the adapter is loaded. One pytest test item runs one cell: many hypothesis examples,
-each compared with one or more oracles. ``CellStats`` counts them and keeps the largest
-errors; the pytest plugin (``conformance.pytest_plugin``) turns it into one result record.
+each compared with one or more oracles (sibling cells, the same property, subject, device and
+dtype on other frameworks, share one hypothesis run: ``conformance.siblings``).
+``CellStats`` counts them and keeps the largest errors; the pytest plugin
+(``conformance.pytest_plugin``) turns it into one result record.
 
 Outcomes: ``pass`` (every example agreed with every primary oracle; at least one example
 compared), ``fail`` (a ``CellFailure``: an example disagreed), ``error`` (anything else: the
@@ -102,6 +104,7 @@ class CellStats:
         self.version = None
         self.semantics = None
         self.extra = {}
+        self.seconds_shift = 0.0  # time moved between the cells of a shared run (siblings)
         self._searching = True
         self._problems = []
 
@@ -163,8 +166,19 @@ class CellStats:
 
 def run_examples(stats, strategy, check):
     """Run ``check(data, value, stats)`` on hypothesis examples of ``strategy`` under the
-    loaded profile. ``check`` calls ``stats.begin_example()`` ... ``stats.end_example()``."""
+    loaded profile. ``check`` calls ``stats.begin_example()`` ... ``stats.end_example()``.
+    In a pytest item, the cell's siblings on the other frameworks share its hypothesis run
+    (``conformance.siblings``): the cell may take the record of an earlier one instead."""
+    from .siblings import SIBLINGS
+    shared = SIBLINGS.gather_or_adopt(stats, strategy, check)
+    if shared is True or (shared is not None and SIBLINGS.run(
+            shared, lambda each: _examples(strategy, each, stats))):
+        return
+    _examples(strategy, check, stats)
 
+
+def _examples(strategy, check, stats):
+    # hypothesis' derandomized seed comes from this function's source: keep it as it is
     @given(data=st.data())
     def property_examples(data):
         check(data, data.draw(strategy, label="sample"), stats)

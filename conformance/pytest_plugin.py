@@ -12,6 +12,9 @@
   that the runner knows every cell that should have finished;
 - with ``--conformance-only FILE``, runs only the node ids listed in FILE (the runner's
   restart after a crash);
+- names each item's sibling cells among the selected ones (the same property, subject,
+  device and dtype on the other frameworks), which share one hypothesis run
+  (``conformance.siblings``); a record's ``duration_s`` is its share of that run;
 - started by the runner, dies with it: the controller and every xdist worker get the
   parent-death signal (Linux; elsewhere a thread watching the parent pid).
 
@@ -26,6 +29,7 @@ from hypothesis import settings
 from . import frameworks, harness, known_issues
 from .checks import repro
 from .recorder import dumps
+from .siblings import SIBLINGS
 
 
 def pytest_addoption(parser):
@@ -88,7 +92,10 @@ def conformance_session(request):
 def cell_stats(request, cell):
     stats = harness.CellStats(cell)
     request.node._conformance_stats = stats
-    return stats
+    SIBLINGS.begin(cell, request.module.check_cell, request.config._conformance_session,
+                   getattr(request.config, "_conformance_siblings", {}).get(cell, ()))
+    yield stats
+    SIBLINGS.end()
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -108,6 +115,16 @@ def pytest_collection_modifyitems(session, config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+    config._conformance_siblings = siblings_of(_cell_of(item) for item in selected)
+
+
+def siblings_of(cells):
+    """{cell: the selected cells of its property, subject, device and dtype, in order}: the
+    cells that may share its hypothesis run (``conformance.siblings``)."""
+    groups = {}
+    for cell in cells:
+        groups.setdefault((cell.property, cell.subject, cell.device, cell.dtype), []).append(cell)
+    return {cell: tuple(group) for group in groups.values() for cell in group}
 
 
 def _cell_of(item):
@@ -186,8 +203,8 @@ def make_record(item, cell, call):
     session = item.config._conformance_session
     adapter = session.adapter(cell.framework)
     version = None if isinstance(adapter, str) else adapter.version
-    record = harness.cell_record(cell, stats, outcome, message, call.stop - call.start,
-                                 exception, version)
+    record = harness.cell_record(cell, stats, outcome, message,
+                                 call.stop - call.start + stats.seconds_shift, exception, version)
     record["nodeid"] = item.nodeid
     if isinstance(record.get("repro"), str):  # where the failing input came from (issue 15)
         record["repro"] = repro.with_provenance(record["repro"], **drawn_where(item, cell, record))

@@ -15,6 +15,7 @@ registry family (the cell's subject), or use one op (subject = op) where the beh
 depends on the op (``retain_graph.second_backward``: torch frees the tensors an op saved).
 """
 import dataclasses
+import functools
 
 import numpy
 import pytest
@@ -166,18 +167,11 @@ class Context:
             skip(f"no differentiable op of {cell.subject!r} on {cell.framework}")
 
     def graphs(self):
-        """Strategy of (entry, rounded sample)."""
-        entries, api, dtype = self.entries, self.api, self.cell.dtype
-        samples = {}  # each op's sample strategy, built once per cell (not once per example)
-        ops = st.sampled_from(entries)
-
-        @st.composite
-        def draw(draw_):
-            entry = draw_(ops, label="op")
-            if entry.subject not in samples:
-                samples[entry.subject] = entry.strategy(api)
-            return entry, round_to(draw_(samples[entry.subject], label="sample"), dtype)
-        return draw()
+        """Strategy of (entry, rounded sample): one object for the cells with the same ops,
+        the same sample strategies and dtype (sibling cells share their hypothesis run when
+        their strategies are one object: ``conformance.siblings``)."""
+        return _graphs(tuple(self.entries),
+                       tuple(entry.strategy(self.api) for entry in self.entries), self.cell.dtype)
 
     def graph(self, data, entry, sample):
         """The Graph of a drawn sample, with output gradients for refimpl's float outputs."""
@@ -193,6 +187,19 @@ class Context:
         return Graph(entry.subject, sample,
                      tuple(g.astype(self.cell.dtype).astype("float64") for g in drawn),
                      self.cell.dtype, self.cell.device, self.reference.policy)
+
+
+@functools.lru_cache(maxsize=None)
+def _graphs(entries, samples, dtype):
+    """(entry, its sample rounded to ``dtype``), ``samples`` the entries' sample strategies."""
+    strategy_of = {entry.subject: sample for entry, sample in zip(entries, samples)}
+    ops = st.sampled_from(entries)
+
+    @st.composite
+    def draw(draw_):
+        entry = draw_(ops, label="op")
+        return entry, round_to(draw_(strategy_of[entry.subject], label="sample"), dtype)
+    return draw()
 
 
 def run_scenario(session, cell, stats, scenario, invariants=None, *, requires=None,
