@@ -42,6 +42,16 @@ class Tolerance:
     reason: str
 
     def allclose(self, actual, expected):
+        """``numpy.allclose(actual, expected, rtol, atol, equal_nan=True)``. Where
+        ``expected`` is finite, that is ``|actual - expected| <= atol + rtol |expected|``
+        everywhere: tested first, in a third of numpy.allclose's time on these small arrays
+        (it has no ``errstate``: where ``expected`` is finite, only a difference beyond the
+        float range can warn, and it then disagrees, as it should). Infinities, NaNs and
+        disagreements are left to numpy.allclose itself."""
+        expected = numpy.asarray(expected)
+        if numpy.isfinite(expected).all() and (numpy.abs(actual - expected) <= self.atol
+                                               + self.rtol * numpy.abs(expected)).all():
+            return True
         return bool(numpy.allclose(actual, expected, rtol=self.rtol, atol=self.atol, equal_nan=True))
 
     def loosest(self, other):

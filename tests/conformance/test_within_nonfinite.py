@@ -25,3 +25,16 @@ def test_the_allowance_is_added_element_by_element():
     assert within([1.0, 2.5], [1.0, 2.0], TOLERANCE, numpy.array([0.0, 0.6]))
     assert not within([1.5, 2.0], [1.0, 2.0], TOLERANCE, numpy.array([0.0, 0.6]))
     assert within([1.0 + 1e-9], [1.0], TOLERANCE)  # no allowance: the tolerance alone
+
+
+def test_tolerance_allclose_is_numpy_allclose_with_equal_nan():
+    """Its fast path (finite expected values) must agree with numpy.allclose everywhere."""
+    values = [0.0, -0.0, 1.0, 1.0 + 1e-7, 1.0 + 2e-6, 5e-9, 2e-8, numpy.inf, -numpy.inf,
+              numpy.nan, 1e300, -1e300]
+    with numpy.errstate(all="ignore"):
+        for actual in values:
+            for expected in values:
+                for a, e in (([actual], [expected]), ([actual, 1.0], [expected, 1.0]),
+                             (numpy.full((2, 2), actual), numpy.float32(expected))):
+                    assert TOLERANCE.allclose(a, e) == numpy.allclose(
+                        a, e, rtol=TOLERANCE.rtol, atol=TOLERANCE.atol, equal_nan=True), (a, e)
