@@ -169,22 +169,8 @@ def test_sibling_cells_give_the_records_of_cells_run_alone(session, needs, deter
 def test_a_wrong_framework_leaves_the_shared_run_and_fails_as_alone(
         session, needs, deterministic_profile, fresh_siblings, monkeypatch):
     needs("torch", "chainer")
-    torch = pytest.importorskip("torch")
-
-    class WrongTanh(torch.autograd.Function):
-        """tanh whose first derivative is 1.5 (1 - y**2)."""
-
-        @staticmethod
-        def forward(ctx, x):
-            y = torch.ops.aten.tanh(x)
-            ctx.save_for_backward(y)
-            return y
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            (y,) = ctx.saved_tensors
-            return grad_output * (1 - y * y) * 1.5
-
+    import torch
+    from tests.conformance.test_harness_can_fail import WrongTanh
     monkeypatch.setattr(torch, "tanh", WrongTanh.apply)
     cells = [(module, cell) for module, cell in CELLS
              if cell.subject == "tanh" and module is not test_forward]
