@@ -29,11 +29,23 @@ rest of the shared run (hypothesis, the draws, the gathering); the leader's item
 shared run's time back (``CellStats.seconds_shift``), so cell durations still add up to the
 time spent.
 
-Only pytest items run this way: the plugin names each item's siblings (``begin``);
-``harness.run_cell`` and anything else outside an item runs its cell alone.
+Only pytest items run this way, under a seed that every run shares (``reproducible``): the
+plugin names each item's siblings (``begin``); ``harness.run_cell`` and anything else outside
+an item runs its cell alone.
 """
 import copy
 import time
+
+
+def reproducible():
+    """Whether every hypothesis run in this process starts from one seed: the derandomized
+    profile, or ``--hypothesis-seed`` (the runner always gives one). Only then does a sibling
+    that leaves see again, in its own run, the failure it met in the shared run; with a fresh
+    random seed per run it might not, so siblings run alone."""
+    import hypothesis.core
+    from hypothesis import settings
+    return bool(settings.default.derandomize
+                or getattr(hypothesis.core, "global_force_seed", None) is not None)
 
 
 class _Gathered(BaseException):
@@ -121,8 +133,9 @@ class Siblings:
             self.gathering.append(_Member(stats, strategy, check))
             raise _Gathered()
         self.runs += 1
-        if self.item is None or self.item[0] != stats.cell or self.runs > 1:
-            return None  # outside an item, or a second run in one cell: alone
+        if self.item is None or self.item[0] != stats.cell or self.runs > 1 \
+                or not reproducible():
+            return None  # outside an item, a second run in one cell, or random seeds: alone
         kept = self.kept.pop(stats.cell, None)
         if kept is not None:
             stats.__dict__.update(kept.__dict__)

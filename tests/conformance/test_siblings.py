@@ -8,6 +8,7 @@ gives its record (shrunk failure included) as before.
 import time
 
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from conformance import harness, pytest_plugin, siblings
@@ -93,6 +94,38 @@ def test_the_shared_run_time_is_shared_out(deterministic_profile):
 
 def test_outside_a_pytest_item_a_cell_runs_alone():
     assert Siblings().gather_or_adopt(CellStats(_cell("f0")), SAMPLES, a_check([])) is None
+
+
+def test_siblings_share_a_run_only_under_one_seed_for_every_run(monkeypatch):
+    """With a random seed per run, a sibling that failed in a shared run might not meet its
+    failure again in its own run: then siblings run alone."""
+    import hypothesis.core
+    harness.register_profiles()
+    previous = settings.get_current_profile_name()
+    try:
+        monkeypatch.setattr(hypothesis.core, "global_force_seed", None)
+        settings.load_profile("conformance-dev")  # not derandomized
+        assert not siblings.reproducible()
+        monkeypatch.setattr(hypothesis.core, "global_force_seed", 7)  # --hypothesis-seed
+        assert siblings.reproducible()
+        monkeypatch.setattr(hypothesis.core, "global_force_seed", None)
+        settings.load_profile("conformance-ci")  # derandomized
+        assert siblings.reproducible()
+        settings.load_profile("conformance-dev")
+        gathered = []
+        together = Siblings()
+        cell = _cell("f0")
+        together.begin(cell, lambda session, sibling, stats: gathered.append(sibling), None,
+                       (cell, _cell("f1")))
+        assert together.gather_or_adopt(CellStats(cell), SAMPLES, a_check([])) is None
+        assert gathered == []  # its sibling was not even gathered
+        monkeypatch.setattr(hypothesis.core, "global_force_seed", 7)
+        together.begin(cell, lambda session, sibling, stats: gathered.append(sibling), None,
+                       (cell, _cell("f1")))
+        together.gather_or_adopt(CellStats(cell), SAMPLES, a_check([]))
+        assert gathered == [_cell("f1")]  # under one seed it is
+    finally:
+        settings.load_profile(previous)
 
 
 def test_the_plugin_groups_siblings_by_property_subject_device_and_dtype():
