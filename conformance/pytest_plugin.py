@@ -92,8 +92,11 @@ def conformance_session(request):
 def cell_stats(request, cell):
     stats = harness.CellStats(cell)
     request.node._conformance_stats = stats
-    SIBLINGS.begin(cell, request.module.check_cell, request.config._conformance_session,
-                   getattr(request.config, "_conformance_siblings", {}).get(cell, ()))
+    # siblings are gathered through the module's check_cell (a module without one: alone)
+    check_cell = getattr(request.module, "check_cell", None)
+    siblings = getattr(request.config, "_conformance_siblings", {}).get(cell, ())
+    SIBLINGS.begin(cell, check_cell, request.config._conformance_session,
+                   siblings if check_cell is not None else ())
     yield stats
     SIBLINGS.end()
 
