@@ -206,8 +206,11 @@ def make_record(item, cell, call):
     session = item.config._conformance_session
     adapter = session.adapter(cell.framework)
     version = None if isinstance(adapter, str) else adapter.version
+    # a shared run's time is moved to the siblings that stayed in it (never below 0: pytest's
+    # clock and the shared run's are not one)
     record = harness.cell_record(cell, stats, outcome, message,
-                                 call.stop - call.start + stats.seconds_shift, exception, version)
+                                 max(0.0, call.stop - call.start + stats.seconds_shift),
+                                 exception, version)
     record["nodeid"] = item.nodeid
     if isinstance(record.get("repro"), str):  # where the failing input came from (issue 15)
         record["repro"] = repro.with_provenance(record["repro"], **drawn_where(item, cell, record))
