@@ -74,6 +74,10 @@ def pytest_configure(config):
     frameworks = [f for f in config.getoption("conformance_frameworks").split(",") if f]
     devices = [d for d in config.getoption("conformance_devices").split(",") if d]
     config._conformance_session = harness.Session(frameworks, devices)
+    progress = config.getoption("conformance_progress")
+    if progress:
+        SIBLINGS.on_shared = lambda cells: mark_shared(progress, config._conformance_nodeids,
+                                                       cells)
 
 
 def pytest_generate_tests(metafunc):
@@ -119,6 +123,7 @@ def pytest_collection_modifyitems(session, config, items):
         config.hook.pytest_deselected(items=deselected)
     items[:] = selected
     config._conformance_siblings = siblings_of(_cell_of(item) for item in selected)
+    config._conformance_nodeids = {_cell_of(item): item.nodeid for item in selected}
 
 
 def siblings_of(cells):
@@ -158,6 +163,17 @@ def append_line(path, text):
         os.write(fd, (text + "\n").encode("utf-8"))
     finally:
         os.close(fd)
+
+
+def mark_shared(progress, nodeids, cells):
+    """'started' markers for the cells of a hypothesis run about to be shared (each naming
+    the others, ``shared_with``): a process that dies during it may be checking any of them.
+    A cell alone (``cells`` of one) gets a plain marker again."""
+    names = [nodeids[cell] for cell in cells]
+    for name in names:
+        append_line(progress, json.dumps({"started": name, "worker": _worker(), "pid": os.getpid(),
+                                          "shared_with": [other for other in names
+                                                          if other != name]}))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -547,6 +547,18 @@ def crash_lines(log_path, nodeid):
                 (nodeid in line or "Fatal" in line)][:3]
 
 
+def died_reason(marker, crash_status, lines):
+    """Why a started cell has no result: its process died. ``marker`` is its last 'started'
+    marker; one written for a hypothesis run shared with sibling cells (``shared_with``) says
+    so, since the process may have died checking any of them (``conformance.siblings``)."""
+    shared = marker.get("shared_with") or []
+    return (f"the test process ({marker['worker']}, pid {marker['pid']}) died while running "
+            f"this cell" + (f" or a sibling sharing its hypothesis run ({', '.join(shared)}; "
+                            f"run each alone with -k to tell which)" if shared else "")
+            + (f" (pytest {describe_status(crash_status)})" if crash_status else "")
+            + (f": {' | '.join(lines)}" if lines else ""))
+
+
 def error_cell(cell, versions, reason):
     return {"schema": SCHEMA, "kind": "cell",
             **{k: cell[k] for k in ("property", "subject", "framework", "device", "dtype")},
@@ -839,12 +851,8 @@ def conclude(state, versions, args, status, crash_status, log_path, elapsed):
             if nodeid not in started:
                 missing.append(nodeid)
                 continue
-            lines = crash_lines(log_path, nodeid)
-            reason = (f"the test process ({started[nodeid]['worker']}, pid "
-                      f"{started[nodeid]['pid']}) died while running this cell"
-                      + (f" (pytest {describe_status(crash_status)})" if crash_status else "")
-                      + (f": {' | '.join(lines)}" if lines else ""))
-            handle.write(dumps(error_cell(cell, versions, reason)) + "\n")
+            handle.write(dumps(error_cell(cell, versions, died_reason(
+                started[nodeid], crash_status, crash_lines(log_path, nodeid)))) + "\n")
     records = read_records(paths.partial)
     planned = len(cells)
     done = len({r.get("nodeid") for r in records if r.get("kind") == "cell"} & set(cells))

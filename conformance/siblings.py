@@ -114,6 +114,9 @@ class Siblings:
         self.gathering = None
         self.runs = 0  # run_examples calls of the running item
         self.shared = self.stayed = 0  # counts: shared runs, siblings that stayed in one
+        # called with the cells of a run about to be shared, and with the leader alone when
+        # it goes on alone (the plugin's progress markers: a crash names every member)
+        self.on_shared = None
 
     def begin(self, cell, check_cell, session, siblings):
         """A pytest item starts ``cell``: ``check_cell(session, cell, stats)`` runs any
@@ -178,6 +181,8 @@ class Siblings:
         their items."""
         leader = members[0]
         saved = copy.deepcopy(leader.stats.__dict__)
+        if self.on_shared is not None:
+            self.on_shared([member.stats.cell for member in members])
         started = time.perf_counter()
         try:
             examples(lambda data, sample, _: self._example(members, data, sample))
@@ -200,6 +205,8 @@ class Siblings:
         self.left.update(member.stats.cell for member in members if not member.staying)
         if leader.staying:
             return True
+        if self.on_shared is not None:
+            self.on_shared([leader.stats.cell])
         shift = leader.stats.seconds_shift
         leader.stats.__dict__.clear()
         leader.stats.__dict__.update(saved)

@@ -5,6 +5,7 @@ and draws its own run would have given it, and so gets the record its own run wo
 given; a sibling that fails, errs, skips or draws differently leaves, and its own run then
 gives its record (shrunk failure included) as before.
 """
+import json
 import time
 
 import pytest
@@ -213,3 +214,36 @@ def test_a_wrong_framework_leaves_the_shared_run_and_fails_as_alone(
     assert all(record["outcome"] == "pass" for cell, record in records.items()
                if cell.framework != "torch")
     compare_with_alone(session, cells, records)
+
+
+def test_a_crash_during_a_shared_run_names_every_sibling_in_it(tmp_path, deterministic_profile):
+    """The process may die checking any member: each gets a 'started' marker naming the others,
+    and the runner's error cell says so; the leader going on alone gets a plain marker."""
+    from conformance import runner
+    cells = [_cell(f"f{index}") for index in range(3)]
+    nodeids = {cell: f"test[{cell.framework}]" for cell in cells}
+    progress = tmp_path / "progress.jsonl"
+    calls = []
+
+    def on_shared(shared):
+        calls.append(shared)
+        pytest_plugin.mark_shared(str(progress), nodeids, shared)
+
+    seen = [[], [], []]
+    members = [_Member(CellStats(cell), SAMPLES, a_check(seen[index], fail_at=2 if index == 0
+                                                         else None))
+               for index, cell in enumerate(cells)]
+    together = Siblings()
+    together.on_shared = on_shared
+    assert together.run(members, lambda check: harness._examples(SAMPLES, check, None)) is False
+    assert calls == [cells, [cells[0]]]  # the leader left (its failure): it goes on alone
+    markers = {}
+    for line in progress.read_text().splitlines():
+        marker = json.loads(line)
+        markers[marker["started"]] = marker
+    assert markers["test[f1]"]["shared_with"] == ["test[f0]", "test[f2]"]
+    assert markers["test[f0]"]["shared_with"] == []
+    reason = runner.died_reason(markers["test[f1]"], None, [])
+    assert "died while running this cell or a sibling sharing its hypothesis run " \
+           "(test[f0], test[f2]" in reason
+    assert "sibling" not in runner.died_reason(markers["test[f0]"], None, [])
