@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from . import frameworks
 from .frameworks import AdapterUnavailable, PluginError
 from .recorder import SCHEMA, examples_scale
+from .siblings import SIBLINGS
 
 SKIP_EXCEPTION = pytest.skip.Exception
 
@@ -169,7 +170,6 @@ def run_examples(stats, strategy, check):
     loaded profile. ``check`` calls ``stats.begin_example()`` ... ``stats.end_example()``.
     In a pytest item, the cell's siblings on the other frameworks share its hypothesis run
     (``conformance.siblings``): the cell may take the record of an earlier one instead."""
-    from .siblings import SIBLINGS
     shared = SIBLINGS.gather_or_adopt(stats, strategy, check)
     if shared is True or (shared is not None and SIBLINGS.run(
             shared, lambda each: _examples(strategy, each, stats))):

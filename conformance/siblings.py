@@ -36,14 +36,15 @@ an item runs its cell alone.
 import copy
 import time
 
+import hypothesis.core
+from hypothesis import settings
+
 
 def reproducible():
     """Whether every hypothesis run in this process starts from one seed: the derandomized
     profile, or ``--hypothesis-seed`` (the runner always gives one). Only then does a sibling
     that leaves see again, in its own run, the failure it met in the shared run; with a fresh
     random seed per run it might not, so siblings run alone."""
-    import hypothesis.core
-    from hypothesis import settings
     return bool(settings.default.derandomize
                 or getattr(hypothesis.core, "global_force_seed", None) is not None)
 
@@ -199,8 +200,8 @@ class Siblings:
             common = (total - sum(member.seconds for member in staying)) / len(staying)
             for member in staying:
                 member.stats.seconds_shift = member.seconds + common
-                self.kept[member.stats.cell] = member.stats
-            self.kept.pop(leader.stats.cell, None)
+                if member is not leader:  # the leader's own item is running: it has its stats
+                    self.kept[member.stats.cell] = member.stats
             leader.stats.seconds_shift -= total  # its item's time includes the shared run
         self.left.update(member.stats.cell for member in members if not member.staying)
         if leader.staying:
@@ -216,7 +217,8 @@ class Siblings:
     @staticmethod
     def _example(members, data, sample):
         staying = [member for member in members if member.staying]
-        samples = [copy.deepcopy(sample) for _ in staying]
+        # each check gets its own sample, all copied before any check runs (one may change it)
+        samples = [sample] + [copy.deepcopy(sample) for _ in staying[1:]]
         tape = _Tape(data)
         readers = []
         for member, own in zip(staying, samples):
