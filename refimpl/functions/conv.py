@@ -10,19 +10,22 @@ Three Functions share one ``ConvGeometry`` and are each other's gradients, as Ch
 * ``Convolution2DGradW(x, gy) -> W-shaped``: gradients ``ConvTranspose2D(gy, gW)`` and
   ``Convolution2D(x, gW)``.
 
-The convolution and its gradient in W are one batched matrix product each over the im2col
-columns (gathered once, in one strided copy); the transposed convolution is one batched
-matrix product per kernel offset, added into the shifted input window. No loop over pixels.
+The columns are gathered once, in one strided copy, channel-major: ``(C, kh, kw, N, oh, ow)``.
+Each direction is then one matrix product per group over all the images at once: the
+convolution ``W col``, its gradient in W ``gy col^T`` and the transposed convolution's columns
+``W^T gy``, which a col2im of kh * kw slice-adds puts at the input pixels they read. No loop
+over pixels or images. The forward's columns are kept for the gradient in W and dropped as soon
+as it is computed, before the transposed convolution makes columns of its own (a second
+backward through a retained graph gathers them again).
 
-Why per-image products (batched over N) and a per-tap transposed convolution: on the 2-core
-benchmark machine (OpenBLAS sgemm, x (8, 16, 32, 32), W (32, 16, 3, 3), one BLAS thread,
-interleaved minima) they beat the alternatives that were measured. Channel-major columns
-``(C kh kw, N oh ow)`` with one large GEMM per direction: the same forward time, a slower
-step overall (6.3 against 5.2 ms). For the transposed convolution, all taps in one product
-followed by a col2im of kh * kw slice-adds: 2.1 against 1.5 ms (the small per-tap products and
-their adds stay in cache). A full convolution of the padded gy with the flipped kernel (stride 1
-only) would need columns twice the forward's while those are still held for the gradient in W:
-peak memory above Chainer's.
+Why this layout: on the 2-core benchmark machine (AMD EPYC Zen 1, OpenBLAS sgemm at its default
+2 threads, x (8, 16, 32, 32), W (32, 16, 3, 3), interleaved medians) the three large products
+run at about 25 GFLOPS, where the earlier per-image batched products (8 small ones per
+direction) and per-tap transposed convolution (72 small ones) ran at 12 to 15: the step went
+from 18.7 to 15.9 ms, and its peak memory from 8.5 to 6.9 MB (Chainer's: 11.1 MB). For
+``gy col^T`` against ``col gy^T``: 3.6 against 6.1 ms at 2 threads (with one thread the other
+orientation wins, 5.1 against 7.3 ms). A full convolution of the padded gy with the flipped
+kernel would need columns twice the forward's: peak memory above Chainer's.
 """
 import numbers
 from dataclasses import dataclass
@@ -93,16 +96,17 @@ def _padded(x, geometry):
 
 
 def im2col(x, geometry):
-    """Columns ``(N, C, kh, kw, oh, ow)``: ``col[n, c, i, j, p, q]`` is the input pixel tap
-    (i, j) of output pixel (p, q) reads (contiguous, so the matmul that follows uses BLAS)."""
+    """Columns ``(C, kh, kw, N, oh, ow)``: ``col[c, i, j, n, p, q]`` is the input pixel that
+    tap (i, j) of output pixel (p, q) of image n reads. Contiguous and channel-major, so that
+    each direction is one matrix product per group over all the images at once."""
     xp = _backend.get_array_module(x)
     padded = _padded(x, geometry)
     n, c, row, column = padded.strides
     (dy, dx), (sy, sx) = geometry.dilation, geometry.stride
     # A read-only view of every (tap, output pixel) pair inside the padded buffer, copied once.
     windows = xp.lib.stride_tricks.as_strided(
-        padded, x.shape[:2] + geometry.kernel + geometry.out_size,
-        (n, c, row * dy, column * dx, row * sy, column * sx))
+        padded, x.shape[1:2] + geometry.kernel + x.shape[:1] + geometry.out_size,
+        (c, row * dy, column * dx, n, row * sy, column * sx))
     return xp.ascontiguousarray(windows)
 
 
@@ -111,58 +115,52 @@ def _grouped_weight(W, groups):
     return W.reshape(groups, W.shape[0] // groups, -1)
 
 
+def _channel_major(y, groups):
+    """``(N, O, oh, ow)`` as a contiguous ``(g, O/g, N * oh * ow)``."""
+    xp = _backend.get_array_module(y)
+    return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(groups, y.shape[1] // groups, -1)
+
+
+def _image_major(y_cm, n, geometry):
+    """A channel-major ``(..., N * oh * ow)`` product as a contiguous ``(N, O, oh, ow)``."""
+    xp = _backend.get_array_module(y_cm)
+    return xp.ascontiguousarray(y_cm.reshape((-1, n) + geometry.out_size).swapaxes(0, 1))
+
+
 def _conv_forward(col, W, geometry):
-    """``y[n, o] = sum_{c, i, j} W[o, c, i, j] x[n, c, tap]`` per group, as one batched matmul
-    over the columns ``col = im2col(x)``."""
+    """``y[n, o] = sum_{c, i, j} W[o, c, i, j] x[n, c, tap]`` per group: one matrix product
+    ``(O/g, C/g kh kw) @ (C/g kh kw, N oh ow)`` per group over the columns ``col = im2col(x)``."""
     xp = _backend.get_array_module(col, W)
-    groups, n = geometry.groups, col.shape[0]
-    col = col.reshape(n, groups, -1, _prod(geometry.out_size))
-    y = xp.matmul(_grouped_weight(xp.ascontiguousarray(W), groups), col)  # (N, g, O/g, oh*ow)
-    return y.reshape((n, W.shape[0]) + geometry.out_size)
+    groups, n = geometry.groups, col.shape[3]
+    col = col.reshape(groups, -1, n * _prod(geometry.out_size))
+    return _image_major(xp.matmul(_grouped_weight(xp.ascontiguousarray(W), groups), col), n,
+                        geometry)
 
 
 def _conv_transpose_forward(y, W, geometry):
-    """The adjoint of ``_conv_forward`` in x: for each kernel tap (i, j), ``W[:, :, i, j]^T y``
-    per group (one batched matmul) is added at the input pixels that tap reads (col2im without
-    materialising the columns)."""
+    """The adjoint of ``_conv_forward`` in x: the columns ``W^T y`` per group (one matrix
+    product over all the images), each tap's added at the input pixels it reads (col2im)."""
     xp = _backend.get_array_module(y, W)
     groups, n = geometry.groups, y.shape[0]
-    out_channels, in_per_group, kh, kw = W.shape
-    # Contiguous operands (not, e.g., the zero-stride gradient of a sum), so matmul uses BLAS.
-    y = xp.ascontiguousarray(y).reshape(n, groups, out_channels // groups, _prod(geometry.out_size))
-    taps = xp.ascontiguousarray(  # (kh, kw, g, C/g, O/g)
-        W.reshape(groups, out_channels // groups, in_per_group, kh, kw).transpose(3, 4, 0, 2, 1))
-    padded = xp.zeros((n, in_per_group * groups) + geometry.padded_size(), dtype=y.dtype)
-    contribution = xp.empty((n, groups, in_per_group, y.shape[-1]), dtype=y.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            xp.matmul(taps[i, j], y, out=contribution)
-            padded[(Ellipsis,) + geometry.tap_slices(i, j)] += contribution.reshape(
-                padded.shape[:2] + geometry.out_size)
-    if padded.shape[2:] == geometry.in_size:
-        return padded
-    return xp.ascontiguousarray(padded[(Ellipsis,) + geometry.interior()])
+    channels = W.shape[1] * groups
+    col = xp.matmul(_grouped_weight(xp.ascontiguousarray(W), groups).swapaxes(1, 2),
+                    _channel_major(y, groups))  # (g, C/g kh kw, N oh ow)
+    col = col.reshape((channels,) + geometry.kernel + (n,) + geometry.out_size)
+    padded = xp.zeros((channels, n) + geometry.padded_size(), dtype=col.dtype)
+    for i in range(geometry.kernel[0]):
+        for j in range(geometry.kernel[1]):
+            padded[(Ellipsis,) + geometry.tap_slices(i, j)] += col[:, i, j]
+    return xp.ascontiguousarray(padded[(Ellipsis,) + geometry.interior()].swapaxes(0, 1))
 
 
 def _conv_grad_w_forward(col, gy, geometry):
-    """``gW[o, c, i, j] = sum_{n, p, q} gy[n, o, p, q] x[n, c, tap]`` per group, over the
-    columns ``col = im2col(x)``: per image the matrix product ``col gy^T``
-    ``(C/g kh kw, oh ow) @ (oh ow, O/g)``, summed over the images, then transposed to W's
-    layout.
-
-    Why ``col gy^T`` and not ``gy col^T``: the same dot products over the pixels, in the same
-    order (so float16 and integer results are unchanged), but OpenBLAS runs this orientation
-    (the long column matrix as the left, untransposed operand) about 1.5x faster: 1.05 ms
-    against 1.7 ms for the benchmark's 8 x (144 x 1024 x 32) on one core.
-    """
+    """``gW[o, c, i, j] = sum_{n, p, q} gy[n, o, p, q] x[n, c, tap]`` per group: one matrix
+    product ``(O/g, N oh ow) @ (N oh ow, C/g kh kw)`` per group over ``col = im2col(x)``."""
     xp = _backend.get_array_module(col, gy)
-    groups, n, channels = geometry.groups, col.shape[0], col.shape[1]
-    length = _prod(geometry.out_size)
-    col = col.reshape(n, groups, -1, length)
-    grouped_gy = xp.ascontiguousarray(gy).reshape(n, groups, -1, length)
-    gW_t = xp.matmul(col, grouped_gy.transpose(0, 1, 3, 2)).sum(axis=0)  # (g, C/g*kh*kw, O/g)
-    return xp.ascontiguousarray(gW_t.transpose(0, 2, 1)).reshape(
-        (gy.shape[1], channels // groups) + geometry.kernel)
+    groups, channels = geometry.groups, col.shape[0]
+    col = col.reshape(groups, -1, gy.shape[0] * _prod(geometry.out_size))
+    gW = xp.matmul(_channel_major(gy, groups), col.swapaxes(1, 2))  # (g, O/g, C/g kh kw)
+    return gW.reshape((gy.shape[1], channels // groups) + geometry.kernel)
 
 
 def _prod(values):
@@ -201,9 +199,12 @@ class Convolution2D(_ColumnsCache, Function):
 
     def backward(self, gy):
         x, W = self.inputs[:2]
+        # The gradient in W first, then the columns go: the transposed convolution's own
+        # columns are as large, and a second backward (retain_graph) gathers them again.
+        columns, self.columns = self.columns, None
+        gW = Convolution2DGradW(self.geometry, columns)(x, gy) if W.requires_grad else None
+        del columns
         gx = ConvTranspose2D(self.geometry)(gy, W) if x.requires_grad else None
-        gW = (Convolution2DGradW(self.geometry, self.columns)(x, gy) if W.requires_grad
-              else None)
         if len(self.inputs) == 2:
             return gx, gW
         gb = _sum(gy, (0, 2, 3)) if self.inputs[2].requires_grad else None

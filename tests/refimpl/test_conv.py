@@ -288,6 +288,25 @@ def test_zero_stride_output_gradient_is_handled():
     np.testing.assert_allclose(x.grad, conv_transpose2d(ones, W.data, pad=1).data, rtol=1e-12)
 
 
+@given(config=conv_configs(max_side=4))
+def test_a_second_backward_through_a_retained_graph_gathers_the_columns_again(config):
+    """The backward drops the forward's columns once the gradient in W has them; a second
+    backward (retain_graph) gathers them again: it adds exactly the first one's gradients."""
+    rng = np.random.default_rng(12)
+    config = dict(config)
+    arrays = {name: config.pop(name) for name in ("x", "W", "b")}
+    leaves = {name: refimpl.Variable(a, requires_grad=True) for name, a in arrays.items()
+              if a is not None}
+    y = conv2d(leaves["x"], leaves["W"], leaves.get("b"), **config)
+    loss = F.sum(y * rng.standard_normal(y.shape))
+    loss.backward(retain_graph=True)
+    assert y.creator.columns is None  # not held while the graph is
+    first = {name: v.grad.copy() for name, v in leaves.items()}
+    loss.backward()
+    for name, v in leaves.items():
+        np.testing.assert_array_equal(v.grad, 2 * first[name], err_msg=name)
+
+
 # --------------------------------------------------------------------------------------
 # Invalid configurations
 # --------------------------------------------------------------------------------------
