@@ -139,17 +139,21 @@ def _conv_forward(col, W, geometry):
 
 def _conv_transpose_forward(y, W, geometry):
     """The adjoint of ``_conv_forward`` in x: the columns ``W^T y`` per group (one matrix
-    product over all the images), each tap's added at the input pixels it reads (col2im)."""
+    product over all the images), rows ordered (tap, channel) so that each tap's block is
+    contiguous, each added at the input pixels that tap reads (col2im)."""
     xp = _backend.get_array_module(y, W)
     groups, n = geometry.groups, y.shape[0]
-    channels = W.shape[1] * groups
-    col = xp.matmul(_grouped_weight(xp.ascontiguousarray(W), groups).swapaxes(1, 2),
-                    _channel_major(y, groups))  # (g, C/g kh kw, N oh ow)
-    col = col.reshape((channels,) + geometry.kernel + (n,) + geometry.out_size)
-    padded = xp.zeros((channels, n) + geometry.padded_size(), dtype=col.dtype)
-    for i in range(geometry.kernel[0]):
-        for j in range(geometry.kernel[1]):
+    out_channels, in_per_group, kh, kw = W.shape
+    taps = xp.ascontiguousarray(  # (g, kh kw C/g, O/g)
+        W.reshape(groups, out_channels // groups, in_per_group, kh, kw).transpose(0, 3, 4, 2, 1)
+    ).reshape(groups, -1, out_channels // groups)
+    col = xp.matmul(taps, _channel_major(y, groups)).reshape(
+        (groups, kh, kw, in_per_group, n) + geometry.out_size)
+    padded = xp.zeros((groups, in_per_group, n) + geometry.padded_size(), dtype=col.dtype)
+    for i in range(kh):
+        for j in range(kw):
             padded[(Ellipsis,) + geometry.tap_slices(i, j)] += col[:, i, j]
+    padded = padded.reshape((groups * in_per_group, n) + geometry.padded_size())
     return xp.ascontiguousarray(padded[(Ellipsis,) + geometry.interior()].swapaxes(0, 1))
 
 
