@@ -341,6 +341,16 @@ class Policy:
         """relu's gradient at a NaN input. torch 2.13: 1 (``threshold_backward`` zeroes only
         where ``x <= 0``). chainer 7.8.1: 0 (ReLUGrad2 passes only where ``y > 0``).""")
 
+    zero_slope_gradient: str = _doc(
+        """The gradient of a piecewise-linear activation where its slope is 0 (relu at x <= 0;
+        clip, hardtanh, relu6, clipped_relu and hard_sigmoid outside their bounds; hardshrink
+        and softshrink inside [-lambd, lambd]), for a NaN or infinite output gradient. 'zero'
+        (torch 2.13: its backward kernels select, e.g. ``threshold_backward``: ``x <= 0 ? 0 :
+        grad``, and clamp's ``where(mask, grad, 0)``): 0. 'product' (chainer 7.8.1:
+        ``gy * (y > 0)``, ``gy * mask``): the output gradient times 0, NaN. leaky_relu
+        multiplies in both (torch: ``grad * negval``). torch's hardswish selects in its own
+        kernel (refimpl ``HardSwish``, under every policy: chainer has no hardswish).""")
+
     abs_nan_gradient: str = _doc(
         """abs's gradient at a NaN input. 'zero' (torch 2.13: ``sgn(nan)`` is 0). 'nan'
         (chainer 7.8.1: ``numpy.sign(nan)``).""")
@@ -924,6 +934,7 @@ TORCH = Policy(
     pow_gradient_masks=True,
     slope_in_graph=True,
     relu_nan_gradient=1.0,
+    zero_slope_gradient="zero",
     abs_nan_gradient="zero",
     empty_softmax_axis="identity",
     number_operands="tensor",
@@ -1024,6 +1035,7 @@ CHAINER = Policy(
     pow_gradient_masks=False,
     slope_in_graph=False,
     relu_nan_gradient=0.0,
+    zero_slope_gradient="product",
     abs_nan_gradient="nan",
     empty_softmax_axis="raise",
     number_operands="raise",

@@ -66,3 +66,44 @@ def clip_boundary_gradient(adapter, record):
     x = adapter.tensor(numpy.array([-0.5, 0.0, 0.5, 1.0]), requires_grad=True)
     adapter.backward(adapter.call("sum", adapter.call("clip", x, -0.5, 0.5)))
     record_grads(adapter, record, "clip", x=x)
+
+
+# x in the flat (zero-slope) parts of each op and in its passing part, with NaN and infinite
+# output gradients: torch's backward kernels select (0 where the slope is 0), chainer's
+# multiply (NaN there). refimpl: the policy's ``zero_slope_gradient``.
+_ZERO_SLOPE_X = [-4.0, -1.0, 0.25, 4.0]
+_ZERO_SLOPE_SEED = [numpy.nan, numpy.inf, numpy.nan, -numpy.inf]
+
+
+def _zero_slope_grads(adapter, record, calls):
+    for label, call in calls:
+        x = adapter.tensor(numpy.array(_ZERO_SLOPE_X), requires_grad=True)
+        adapter.seeded_backward(call(x), numpy.array(_ZERO_SLOPE_SEED))
+        record(f"{label}.x.grad", adapter.grad_of(x))
+
+
+@behaviour("zero_slope_gradient")
+def zero_slope_gradient(adapter, record):
+    """relu, clip(x, -2, 2) and hard_sigmoid at x = [-4, -1, 0.25, 4] from the output gradient
+    [NaN, inf, NaN, -inf]: where the slope is 0, torch 2.13 gives 0 (its kernels select) and
+    chainer 7.8.1 NaN (``gy * mask``)."""
+    call = adapter.call
+    _zero_slope_grads(adapter, record, [
+        ("relu", lambda x: call("relu", x)),
+        ("clip", lambda x: call("clip", x, -2.0, 2.0)),
+        ("hard_sigmoid", lambda x: call("hard_sigmoid", x))])
+
+
+@behaviour("zero_slope_gradient", ops=("hardtanh", "relu6", "hardshrink", "softshrink",
+                                       "hardswish"))
+def zero_slope_gradient_torch_ops(adapter, record):
+    """hardtanh, relu6, hardshrink(x, 2), softshrink(x, 2) and hardswish, as
+    ``zero_slope_gradient``, for the frameworks that have them all (torch: 0 where the slope
+    is 0; its hardswish selects in one kernel, 0 below -3)."""
+    call = adapter.call
+    _zero_slope_grads(adapter, record, [
+        ("hardtanh", lambda x: call("hardtanh", x)),
+        ("relu6", lambda x: call("relu6", x)),
+        ("hardshrink", lambda x: call("hardshrink", x, 2.0)),
+        ("softshrink", lambda x: call("softshrink", x, 2.0)),
+        ("hardswish", lambda x: call("hardswish", x))])

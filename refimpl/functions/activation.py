@@ -4,6 +4,7 @@ from .. import _backend, _mode, policies as _semantics
 from ..function import Function, same_float_dtype, unrecorded
 from ._util import argument_error, as_variable, result_dtype
 from .arithmetic import convert
+from .indexing import where
 
 
 class _Masked(Function):
@@ -12,19 +13,32 @@ class _Masked(Function):
     With ``slope_tracks_input`` and the policy's ``slope_in_graph`` the slope is itself a node
     on x (with a zero derivative), as torch's ``threshold_backward(grad, self)`` is: a
     gradient made with ``create_graph`` then requires grad even for a constant zero seed.
-    torch's clamp builds its mask outside the graph (``slope_tracks_input`` False)."""
+    torch's clamp builds its mask outside the graph (``slope_tracks_input`` False).
+
+    With ``selects`` and the policy's ``zero_slope_gradient`` 'zero' the gradient is 0 where
+    the slope is, whatever the output gradient (NaN and inf included), as torch's backward
+    kernels select; otherwise it is the product ``gy * slope``."""
 
     slope_tracks_input = True
+    selects = True
 
     def backward(self, gy):
         x = self.inputs[0]
         in_graph = self.slope_tracks_input and _semantics.current().slope_in_graph
+        slope = self.slope(x.data)
+        passes = None
+        if self.selects and _semantics.current().zero_slope_gradient == "zero":
+            passes = slope if slope.dtype.kind == "b" else slope != 0
         if not _mode.is_grad_enabled() and same_float_dtype(gy, x):  # no graph: arrays
-            # a bool slope multiplies as its 0/1 of gy's dtype (the astype below)
-            return unrecorded(gy.data * self.slope(x.data), *((gy, x) if in_graph else (gy,)))
-        if in_graph:
-            return gy * _Slope(self)(x)
-        return gy * self.slope(x.data).astype(gy.dtype, copy=False)
+            inputs = (gy, x) if in_graph else (gy,)
+            if passes is None:  # a bool slope multiplies as its 0/1 of gy's dtype
+                return unrecorded(gy.data * slope, *inputs)
+            xp, zero = _backend.get_array_module(gy.data), gy.dtype.type(0)
+            if slope is passes:  # a mask: the gradient itself where it passes
+                return unrecorded(xp.where(passes, gy.data, zero), *inputs)
+            return unrecorded(xp.where(passes, gy.data * slope, zero), *inputs)
+        gx = gy * (_Slope(self)(x) if in_graph else slope.astype(gy.dtype, copy=False))
+        return gx if passes is None else where(passes, gx, gy.dtype.type(0))
 
 
 class _Slope(Function):
@@ -54,6 +68,8 @@ class ReLU(_Masked):
 
 
 class LeakyReLU(_Masked):
+    selects = False  # torch's leaky_relu_backward multiplies too: ``grad * negval``
+
     def __init__(self, negative_slope):
         self.negative_slope = negative_slope
 

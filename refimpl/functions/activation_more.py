@@ -284,11 +284,44 @@ def mish(x):
     return x * tanh(softplus(x))
 
 
+class HardSwish(Function):
+    """torch's hardswish kernel, ``x * clip(x + 3, 0, 6) / 6``; its gradient is one node
+    (``HardSwishGrad``), as torch's ``hardswish_backward``, not the product rule of the
+    composite (which gives NaN for an infinite or NaN output gradient where torch selects 0,
+    below -3, and inf - inf between -3 and 0)."""
+
+    def forward(self, x):
+        t = x.dtype.type
+        return x * _backend.get_array_module(x).clip(x + t(3), t(0), t(6)) / t(6)
+
+    def backward(self, gy):
+        return HardSwishGrad()(gy, self.inputs[0])
+
+
+class HardSwishGrad(Function):
+    """torch's ``hardswish_backward(gy, x)``: 0 up to -3, ``gy (x / 3 + 0.5)`` strictly between,
+    ``gy`` from 3 (the kinks as torch 2.13's kernel, observed); its own gradients as torch's derivatives.yaml: ``hardswish_backward`` in gy and
+    ``ggx gy / 3`` in x strictly between -3 and 3 (0 elsewhere)."""
+
+    def forward(self, gy, x):
+        xp, t = _backend.get_array_module(gy, x), x.dtype.type
+        return xp.where(x <= t(-3), t(0), xp.where(x < t(3), gy * (x / t(3) + t(0.5)), gy))
+
+    def backward(self, ggx):
+        gy, x = self.inputs
+        g_gy = HardSwishGrad()(ggx, x) if gy.requires_grad else None
+        g_x = None
+        if x.requires_grad:
+            inside = (x.data > -3) & (x.data < 3)
+            g_x = where(inside, ggx * gy / 3.0, x.dtype.type(0))
+        return g_gy, g_x
+
+
 def hardswish(x):
     """``x relu6(x + 3) / 6`` (torch ``F.hardswish``): 0 below -3, x above 3; its gradient
-    ``(2 x + 3) / 6`` strictly between."""
+    ``x / 3 + 0.5`` between."""
     x = float_input(x, "hardswish", "kernel_dtype")
-    return x * _Clamped(0.0, 6.0)(x + 3.0) * (1.0 / 6.0)
+    return HardSwish()(x)
 
 
 class _Shrink(_Masked):

@@ -576,6 +576,31 @@ def test_relu_nan_gradient(policy):
     np.testing.assert_array_equal(gx.data, [1.0 if policy == "torch" else 0.0, 1.0, 0.0])
 
 
+@field("zero_slope_gradient")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_zero_slope_gradient(policy, create_graph):
+    """A NaN or infinite output gradient where the slope is 0: torch selects 0, chainer
+    multiplies (NaN), with or without a graph for the gradient (create_graph takes the
+    graph path of the backward). leaky_relu multiplies under every policy (torch's
+    ``grad * negval``)."""
+    nan, inf = np.nan, np.inf
+    torch_like = policy == "torch"
+    expected = {  # x = [-4, -1, 0.25, 4], gy = [NaN, inf, NaN, -inf]
+        "relu": [0, 0, nan, -inf] if torch_like else [nan, nan, nan, -inf],
+        "clip": [0, inf, nan, 0] if torch_like else [nan, inf, nan, nan],
+        "hardtanh": [0, inf, nan, 0] if torch_like else [nan, inf, nan, nan],
+        "leaky_relu0": [nan, nan, nan, -inf]}
+    ops = {"relu": F.relu, "clip": lambda x: F.clip(x, -2.0, 2.0),
+           "hardtanh": lambda x: F.hardtanh(x, -2.0, 2.0),
+           "leaky_relu0": lambda x: F.leaky_relu(x, 0.0)}
+    with refimpl.semantics(policy), np.errstate(invalid="ignore"):
+        for name, op in ops.items():
+            x = V([-4.0, -1.0, 0.25, 4.0], policy)
+            gy = V([nan, inf, nan, -inf], policy, requires_grad=create_graph)
+            (gx,) = refimpl.grad([op(x)], [x], [gy], create_graph=create_graph)
+            np.testing.assert_array_equal(gx.data, expected[name], err_msg=name)
+
+
 @field("abs_nan_gradient")
 def test_abs_nan_gradient(policy):
     x = V([np.nan, 2.0, -2.0], policy)
