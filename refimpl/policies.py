@@ -491,6 +491,17 @@ class Policy:
         leaf replaces it (a NumPy-based engine that clears the grads of the graph before each backward:
         the example gives 3).""")
 
+    extremum_gradient_selects: frozenset = _doc(
+        """The extremum ops (``maximum``/``minimum`` of two arrays, ``max``/``min`` over all
+        elements, no axis) whose gradient selects: 0 at the elements that are not the
+        extreme whatever the output gradient holds (NaN, inf), where the others multiply it
+        by a 0/1 mask (NaN there). torch 2.13 (CPU): all four (``masked_fill``; ``max(x)``:
+        ``evenly_distribute_backward``'s CPU branch; its CUDA branch multiplies, read in the
+        source, not run here); ``amax``/``amin`` over a tuple of axes multiply, and
+        ``max(x, dim)`` scatters by index (no mask). chainer 7.8.1: maximum only
+        (``MaximumGrad``: ``numpy.where``; Minimum: ``gy * (x1 <= x2)``; Max/Min:
+        ``gy * cond``).""")
+
     binary_extremum_tie_gradient: str = _doc(
         """Gradient of the elementwise ``maximum(a, b)``/``minimum(a, b)`` where a == b.
         'split' (torch 2.13: ``torch.maximum(a, b)`` gives each operand half the gradient at
@@ -956,6 +967,7 @@ TORCH = Policy(
     cast_differentiable=True,
     grad_accumulation="accumulate",
     binary_extremum_tie_gradient="split",
+    extremum_gradient_selects=frozenset({"maximum", "minimum", "max", "min"}),
     hard_sigmoid_slope=1.0 / 6.0,
     softplus_threshold=20.0,
     step_functions_in_graph=True,
@@ -1061,6 +1073,7 @@ CHAINER = Policy(
     cast_differentiable=True,
     grad_accumulation="accumulate",
     binary_extremum_tie_gradient="first",
+    extremum_gradient_selects=frozenset({"maximum"}),
     hard_sigmoid_slope=0.2,
     softplus_threshold=None,
     step_functions_in_graph=False,

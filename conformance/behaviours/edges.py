@@ -107,3 +107,21 @@ def zero_slope_gradient_torch_ops(adapter, record):
         ("hardshrink", lambda x: call("hardshrink", x, 2.0)),
         ("softshrink", lambda x: call("softshrink", x, 2.0)),
         ("hardswish", lambda x: call("hardswish", x))])
+
+
+@behaviour("extremum_gradient_selects")
+def extremum_gradient_selects(adapter, record):
+    """maximum and minimum of a = [-4, -1, 0.25, 4] and b = [0, 1, 0.25, 2] from the output
+    gradient [NaN, inf, NaN, -inf], and max and min over all of a from a NaN: torch 2.13
+    gives 0 where an operand is not the extreme (it selects), chainer 7.8.1 too for maximum
+    (``numpy.where``) but NaN for minimum, max and min (``gy * mask``)."""
+    call = adapter.call
+    for op in ("maximum", "minimum"):
+        a = adapter.tensor(numpy.array(_ZERO_SLOPE_X), requires_grad=True)
+        b = adapter.tensor(numpy.array([0.0, 1.0, 0.25, 2.0]), requires_grad=True)
+        adapter.seeded_backward(call(op, a, b), numpy.array(_ZERO_SLOPE_SEED))
+        record_grads(adapter, record, op, a=a, b=b)
+    for op in ("max", "min"):
+        x = adapter.tensor(numpy.array(_ZERO_SLOPE_X), requires_grad=True)
+        adapter.seeded_backward(call(op, x), numpy.array(numpy.nan))
+        record_grads(adapter, record, op, x=x)

@@ -16,6 +16,7 @@ from . import _special
 from ._util import argument_error, as_variable, float_input, prepare_operands
 from .arithmetic import _apply
 from .broadcast import unbroadcast
+from .indexing import masked_gradient
 from .math import exp
 
 _LOG_2 = math.log(2.0)
@@ -399,7 +400,8 @@ def sign(x):
 class _Extremum(Function):
     """maximum/minimum of two broadcastable arrays. Where they tie, the policy's
     ``binary_extremum_tie_gradient`` splits the gradient ('split') or gives it to ``a``
-    ('first')."""
+    ('first'); where an operand is not the extreme its gradient is 0 or ``gy * 0`` (policy
+    ``extremum_gradient_selects``)."""
 
     def __init__(self, largest):
         self.largest = largest
@@ -421,8 +423,12 @@ class _Extremum(Function):
         else:  # 'first': a takes the tie (chainer: x1 >= x2 for maximum, x1 <= x2 minimum)
             a_share = xp.where(a_wins | tie, one, zero)
             b_share = xp.where(b_wins, one, zero)
-        ga = unbroadcast(gy * a_share, a.shape) if a.requires_grad else None
-        gb = unbroadcast(gy * b_share, b.shape) if b.requires_grad else None
+        selects = ("maximum" if self.largest else "minimum") in (
+            _semantics.current().extremum_gradient_selects)
+        ga = (unbroadcast(masked_gradient(gy, a_share, selects), a.shape) if a.requires_grad
+              else None)
+        gb = (unbroadcast(masked_gradient(gy, b_share, selects), b.shape) if b.requires_grad
+              else None)
         return ga, gb
 
 

@@ -139,3 +139,11 @@ def where(condition, x, y):
                                             f"x.shape={x.shape} and y.shape={y.shape} do not "
                                             f"broadcast", "Where") from None
     return Where(condition)(x, y)
+
+
+def masked_gradient(gy, factor, selects):
+    """``gy * factor`` for a gradient through a mask ``factor`` (an array, 0 where nothing
+    passes), or with ``selects`` (torch's kernels, ``masked_fill``/``where``) 0 where the factor
+    is 0 whatever gy holds there (NaN and inf included). Differentiable in gy."""
+    gx = gy * factor
+    return where(factor != 0, gx, gx.dtype.type(0)) if selects else gx

@@ -6,6 +6,7 @@ from ..function import Function
 from ..variable import Variable
 from ._util import argument_error, as_variable, check_zero_dim_axis, normalize_axis
 from .broadcast import broadcast_to
+from .indexing import masked_gradient
 from .math import exp
 from .shape import reshape
 
@@ -104,10 +105,13 @@ def mean(x, axis=None, keepdims=False):
 
 
 class _Extreme(Function):
-    """max/min with the gradient at ties given by ``tie``: 'all' or 'distribute'."""
+    """max/min with the gradient at ties given by ``tie``: 'all' or 'distribute'; at the
+    other elements, over all of x (``whole``), 0 or ``gy * 0`` (policy
+    ``extremum_gradient_selects``), else ``gy * 0``."""
 
-    def __init__(self, axes, keepdims, tie, largest):
+    def __init__(self, axes, keepdims, tie, largest, whole=False):
         self.axes, self.keepdims, self.tie, self.largest = axes, keepdims, tie, largest
+        self.whole = whole  # over all elements, no axis given (torch ``max(x)``, not ``amax``)
 
     def forward(self, x):
         reduce = x.max if self.largest else x.min
@@ -124,7 +128,9 @@ class _Extreme(Function):
             mask = _first_true((x == y) | (xp.isnan(x) & xp.isnan(y)), self.axes).astype(gy.dtype)
         else:
             mask = (x == y).astype(gy.dtype)
-        return _expand_back(gy, x.shape, self.axes) * xp.asarray(mask)
+        selects = self.whole and ("max" if self.largest else "min") in (
+            _semantics.current().extremum_gradient_selects)
+        return masked_gradient(_expand_back(gy, x.shape, self.axes), xp.asarray(mask), selects)
 
 
 def _first_true(hit, axes):
@@ -207,7 +213,7 @@ def _extreme(x, axis, keepdims, largest):
     policy = _semantics.current()
     if axis is None or not isinstance(axis, numbers.Integral):
         return _Extreme(_reduction_axes(axis, x, name), bool(keepdims), policy.max_tie_gradient,
-                        largest)(x)
+                        largest, whole=axis is None)(x)
     axis = normalize_axis(axis, x.ndim)[0]
     if x.ndim == 0:  # torch.max(scalar, 0) is (scalar, 0)
         check_zero_dim_axis(x, axis, name)

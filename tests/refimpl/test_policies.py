@@ -1807,3 +1807,31 @@ def test_lstm_cell_biases(policy):
         for b in biases:
             b.data -= 0.1 * b.grad
     np.testing.assert_allclose(sum(b.data for b in biases) - total, -0.1 * len(biases) * grad)
+
+
+@field("extremum_gradient_selects")
+def test_extremum_gradient_selects(policy):
+    """maximum/minimum and max/min over all elements from NaN and infinite output gradients:
+    0 where an operand is not the extreme (torch; chainer's maximum) or gy * 0 (NaN)."""
+    nan, inf = np.nan, np.inf
+    selected = policies.get_policy(policy).extremum_gradient_selects
+    with refimpl.semantics(policy), np.errstate(invalid="ignore"):
+        for name, op in (("maximum", F.maximum), ("minimum", F.minimum)):
+            a = V([-4.0, -1.0, 2.0], policy)
+            b = V([0.0, 1.0, 1.0], policy)
+            ga, gb = refimpl.grad([op(a, b)], [a, b], [np.array([nan, inf, -inf], np.float32)])
+            lost = 0.0 if name in selected else nan  # the operand that is not the extreme
+            if name == "maximum":
+                np.testing.assert_array_equal(ga.data, [lost, lost, -inf])
+                np.testing.assert_array_equal(gb.data, [nan, inf, lost])
+            else:
+                np.testing.assert_array_equal(ga.data, [nan, inf, lost])
+                np.testing.assert_array_equal(gb.data, [lost, lost, -inf])
+        for name, op in (("max", F.max), ("min", F.min)):
+            x = V([-4.0, 1.0, 3.0], policy)
+            (gx,) = refimpl.grad([op(x)], [x], [np.array(inf, np.float32)])
+            lost = 0.0 if name in selected else nan
+            np.testing.assert_array_equal(gx.data, [lost, lost, inf] if name == "max"
+                                          else [inf, lost, lost])
+    assert selected == ({"maximum", "minimum", "max", "min"} if policy == "torch"
+                        else {"maximum"})
