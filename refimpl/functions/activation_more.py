@@ -299,9 +299,10 @@ class HardSwish(Function):
 
 
 class HardSwishGrad(Function):
-    """torch's ``hardswish_backward(gy, x)``: 0 up to -3, ``gy (x / 3 + 0.5)`` strictly between,
-    ``gy`` from 3 (the kinks as torch 2.13's kernel, observed); its own gradients as torch's derivatives.yaml: ``hardswish_backward`` in gy and
-    ``ggx gy / 3`` in x strictly between -3 and 3 (0 elsewhere)."""
+    """torch's ``hardswish_backward(gy, x)``: 0 up to -3, ``gy (x / 3 + 0.5)`` strictly
+    between, ``gy`` from 3 (the kinks as torch 2.13's kernel, observed); its own gradients as
+    torch's derivatives.yaml: ``hardswish_backward`` in gy, and ``ggx gy / 3`` in x strictly
+    between -3 and 3 (0 elsewhere)."""
 
     def forward(self, gy, x):
         xp, t = _backend.get_array_module(gy, x), x.dtype.type
