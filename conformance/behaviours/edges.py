@@ -96,7 +96,7 @@ def zero_slope_gradient(adapter, record):
 
 @behaviour("zero_slope_gradient", ops=("hardtanh", "relu6", "hardshrink", "softshrink",
                                        "hardswish"))
-def zero_slope_gradient_torch_ops(adapter, record):
+def zero_slope_gradient_more_ops(adapter, record):
     """hardtanh, relu6, hardshrink(x, 2), softshrink(x, 2) and hardswish, as
     ``zero_slope_gradient``, for the frameworks that have them all (torch: 0 where the slope
     is 0; its hardswish selects in one kernel, 0 below -3)."""
