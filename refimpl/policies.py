@@ -493,11 +493,11 @@ class Policy:
 
     extremum_gradient_selects: frozenset = _doc(
         """The extremum ops (``maximum``/``minimum`` of two arrays, ``max``/``min`` over all
-        elements, no axis) whose gradient selects: 0 at the elements that are not the
+        elements: no axis, no keepdims) whose gradient selects: 0 at the elements that are not the
         extreme whatever the output gradient holds (NaN, inf), where the others multiply it
         by a 0/1 mask (NaN there). torch 2.13 (CPU): all four (``masked_fill``; ``max(x)``:
         ``evenly_distribute_backward``'s CPU branch; its CUDA branch multiplies, read in the
-        source, not run here); ``amax``/``amin`` over a tuple of axes multiply, and
+        source, not run here); ``amax``/``amin`` (axes or keepdims) multiply, and
         ``max(x, dim)`` scatters by index (no mask). chainer 7.8.1: maximum only
         (``MaximumGrad``: ``numpy.where``; Minimum: ``gy * (x1 <= x2)``; Max/Min:
         ``gy * cond``).""")

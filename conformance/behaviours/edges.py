@@ -112,8 +112,9 @@ def zero_slope_gradient_more_ops(adapter, record):
 @behaviour("extremum_gradient_selects")
 def extremum_gradient_selects(adapter, record):
     """maximum and minimum of a = [-4, -1, 0.25, 4] and b = [0, 1, 0.25, 2] from the output
-    gradient [NaN, inf, NaN, -inf], and max and min over all of a from a NaN: torch 2.13
-    gives 0 where an operand is not the extreme (it selects), chainer 7.8.1 too for maximum
+    gradient [NaN, inf, NaN, -inf], and max and min over all of a (with and without
+    keepdims) from a NaN: torch 2.13 gives 0 where an operand is not the extreme (it selects;
+    but amax, which keepdims calls, multiplies), chainer 7.8.1 too for maximum
     (``numpy.where``) but NaN for minimum, max and min (``gy * mask``)."""
     call = adapter.call
     for op in ("maximum", "minimum"):
@@ -122,6 +123,8 @@ def extremum_gradient_selects(adapter, record):
         adapter.seeded_backward(call(op, a, b), numpy.array(_ZERO_SLOPE_SEED))
         record_grads(adapter, record, op, a=a, b=b)
     for op in ("max", "min"):
-        x = adapter.tensor(numpy.array(_ZERO_SLOPE_X), requires_grad=True)
-        adapter.seeded_backward(call(op, x), numpy.array(numpy.nan))
-        record_grads(adapter, record, op, x=x)
+        for keepdims in (False, True):  # torch: max(x) selects, amax(x, keepdim) multiplies
+            x = adapter.tensor(numpy.array(_ZERO_SLOPE_X), requires_grad=True)
+            y = call(op, x, None, keepdims)
+            adapter.seeded_backward(y, numpy.full(adapter.to_numpy(y).shape, numpy.nan))
+            record_grads(adapter, record, f"{op}(keepdims={keepdims})", x=x)

@@ -111,7 +111,7 @@ class _Extreme(Function):
 
     def __init__(self, axes, keepdims, tie, largest, whole=False):
         self.axes, self.keepdims, self.tie, self.largest = axes, keepdims, tie, largest
-        self.whole = whole  # over all elements, no axis given (torch ``max(x)``, not ``amax``)
+        self.whole = whole  # all elements, no axis, no keepdims (torch ``max(x)``, not ``amax``)
 
     def forward(self, x):
         reduce = x.max if self.largest else x.min
@@ -213,7 +213,7 @@ def _extreme(x, axis, keepdims, largest):
     policy = _semantics.current()
     if axis is None or not isinstance(axis, numbers.Integral):
         return _Extreme(_reduction_axes(axis, x, name), bool(keepdims), policy.max_tie_gradient,
-                        largest, whole=axis is None)(x)
+                        largest, whole=axis is None and not keepdims)(x)
     axis = normalize_axis(axis, x.ndim)[0]
     if x.ndim == 0:  # torch.max(scalar, 0) is (scalar, 0)
         check_zero_dim_axis(x, axis, name)
