@@ -62,8 +62,8 @@ def flatten_returns_input(adapter, record):
 @behaviour("step_functions_in_graph")
 def step_functions_in_graph(adapter, record):
     """floor/ceil/sign of an x that requires grad: torch records a node (requires grad,
-    gradient 0); chainer returns a Variable outside the graph (no creator, no grad), so
-    grad() gives None for x."""
+    gradient 0, zeros even from a NaN or infinite output gradient); chainer returns a
+    Variable outside the graph (no creator, no grad), so grad() gives None for x."""
     call = adapter.call
     for op in ("floor", "ceil", "sign"):
         x = adapter.tensor(f32([1.5, -2.5, 0.25]), requires_grad=True)
@@ -74,3 +74,8 @@ def step_functions_in_graph(adapter, record):
         loss = call("sum", call("mul", y, x))  # d/dx = y (+ x * 0 where y is a node)
         adapter.backward(loss)
         record(f"{op}.x.grad", adapter.grad_of(x))
+        z = adapter.tensor(f32([1.5, -2.5, 0.25]), requires_grad=True)
+        w = call(op, z)
+        if adapter.has_graph(w):  # torch: zeros_like(grad), whatever the seed holds
+            adapter.seeded_backward(w, f32([numpy.nan, numpy.inf, -numpy.inf]))
+            record(f"{op}.nonfinite_seed.x.grad", adapter.grad_of(z))

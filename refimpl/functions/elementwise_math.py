@@ -231,7 +231,10 @@ class _Step(Function):
     saves_tensors = False
 
     def backward(self, gy):
-        return gy * gy.dtype.type(0)
+        # torch's FloorBackward etc.: zeros_like(grad), 0 whatever gy holds (NaN, inf) and
+        # outside the graph even under create_graph (not gy * 0)
+        xp = _xp(gy.data)
+        return Variable._constant(xp.zeros(gy.shape, dtype=gy.dtype))
 
 
 class Floor(_Step):
