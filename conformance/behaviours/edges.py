@@ -128,3 +128,19 @@ def extremum_gradient_selects(adapter, record):
             y = call(op, x, None, keepdims)
             adapter.seeded_backward(y, numpy.full(adapter.to_numpy(y).shape, numpy.nan))
             record_grads(adapter, record, f"{op}(keepdims={keepdims})", x=x)
+
+
+@behaviour(ops=("nll_loss",))
+def ignored_target_gradient(adapter, record):
+    """nll_loss of log-probabilities x (3 samples, 4 classes) with the middle target ignored
+    (-100), from NaN and infinite output gradients: the frameworks that have it (torch 2.13)
+    skip the ignored sample, so its gradient is 0, not the output gradient times 0 (NaN)."""
+    log_p = numpy.log(numpy.array([[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25],
+                                   [0.7, 0.1, 0.1, 0.1]]))
+    t = numpy.array([3, -100, 2])
+    for reduction, seed in (("none", [numpy.inf, numpy.nan, -numpy.inf]), ("mean", numpy.nan)):
+        x = adapter.tensor(log_p, requires_grad=True)
+        y = functional_call(adapter, "nll_loss", x, t, None, -100, reduction)
+        record(f"nll_loss({reduction})", y)
+        adapter.seeded_backward(y, numpy.array(seed))
+        record_grads(adapter, record, f"nll_loss({reduction})", x=x)

@@ -30,6 +30,7 @@ from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
 from ._util import argument_error, as_variable
+from .indexing import where
 from .math import sigmoid
 from .reduction import GatherAlongAxis, logsumexp as _logsumexp, mean, sum as _sum
 from .shape import reshape
@@ -422,6 +423,12 @@ def _torch_targets(x, labels, weight, ignore_index):
     return safe_labels, target_weight
 
 
+def _zero_where_ignored(loss, labels, ignore_index):
+    """``loss`` with 0 at the ignored targets, selected (torch's kernels skip them): its
+    gradient there is 0 whatever the output gradient holds (NaN, inf), not ``gy * 0``."""
+    return where(labels != ignore_index, loss, loss.dtype.type(0))
+
+
 def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean",
                           label_smoothing=0.0):
     """Cross entropy of ``softmax(x, axis=1)`` against class indices or class probabilities;
@@ -486,6 +493,7 @@ def softmax_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean"
         smooth = -_sum(log_probability * class_weight, axis=1) * (
             (labels != ignore_index).astype(x.dtype) * x.dtype.type(1.0 / x.shape[1]))
         loss = loss * (1 - eps) + smooth * eps
+    loss = _zero_where_ignored(loss, labels, ignore_index)
     if reduction != "mean":
         return _reduce(loss, reduction)
     return DivideByTotal(xp.asarray(target_weight.sum()))(_sum(loss))

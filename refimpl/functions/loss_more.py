@@ -37,7 +37,7 @@ from ._util import as_variable
 from .indexing import getitem, where
 from .loss import (DivideByTotal, _check_torch_reduction, _constant_array, _label_array,
                    _picked_log_probability, _reduce, _require_float, _torch_class_weight,
-                   _torch_targets)
+                   _torch_targets, _zero_where_ignored)
 from .math import abs as _abs, exp, log, sqrt
 from .elementwise_math import minimum
 from .activation import relu
@@ -191,7 +191,8 @@ def nll_loss(x, t, weight=None, ignore_index=-100, reduction="mean"):
     weight = None if weight is None else _torch_class_weight(weight, x)
     safe_labels, target_weight = _torch_targets(x, labels, weight, ignore_index)
     xp = _backend.get_array_module(x.data)
-    loss = -_picked_log_probability(x, safe_labels) * target_weight
+    loss = _zero_where_ignored(-_picked_log_probability(x, safe_labels) * target_weight, labels,
+                               ignore_index)
     if reduction != "mean":
         return _reduce(loss, reduction)
     return DivideByTotal(xp.asarray(target_weight.sum()))(_sum(loss))
