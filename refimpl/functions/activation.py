@@ -24,21 +24,20 @@ class _Masked(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
-        in_graph = self.slope_tracks_input and _semantics.current().slope_in_graph
+        policy = _semantics.current()
+        in_graph = self.slope_tracks_input and policy.slope_in_graph
+        selects = self.selects and policy.zero_slope_gradient == "zero"
         slope = self.slope(x.data)
-        passes = None
-        if self.selects and _semantics.current().zero_slope_gradient == "zero":
-            passes = slope if slope.dtype.kind == "b" else slope != 0
         if not _mode.is_grad_enabled() and same_float_dtype(gy, x):  # no graph: arrays
             inputs = (gy, x) if in_graph else (gy,)
-            if passes is None:  # a bool slope multiplies as its 0/1 of gy's dtype
+            if not selects:  # a bool slope multiplies as its 0/1 of gy's dtype
                 return unrecorded(gy.data * slope, *inputs)
             xp, zero = _backend.get_array_module(gy.data), gy.dtype.type(0)
-            if slope is passes:  # a mask: the gradient itself where it passes
-                return unrecorded(xp.where(passes, gy.data, zero), *inputs)
-            return unrecorded(xp.where(passes, gy.data * slope, zero), *inputs)
+            if slope.dtype.kind == "b":  # a mask: the gradient itself where it passes
+                return unrecorded(xp.where(slope, gy.data, zero), *inputs)
+            return unrecorded(xp.where(slope != 0, gy.data * slope, zero), *inputs)
         gx = gy * (_Slope(self)(x) if in_graph else slope.astype(gy.dtype, copy=False))
-        return gx if passes is None else where(passes, gx, gy.dtype.type(0))
+        return where(slope != 0, gx, gy.dtype.type(0)) if selects else gx
 
 
 class _Slope(Function):
