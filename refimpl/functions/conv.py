@@ -21,8 +21,9 @@ backward through a retained graph gathers them again).
 Why this layout: on the 2-core benchmark machine (AMD EPYC Zen 1, OpenBLAS sgemm at its default
 2 threads, x (8, 16, 32, 32), W (32, 16, 3, 3), interleaved medians) the three large products
 run at about 25 GFLOPS, where the earlier per-image batched products (8 small ones per
-direction) and per-tap transposed convolution (72 small ones) ran at 12 to 15: the step went
-from 18.7 to 15.9 ms, and its peak memory from 8.5 to 6.9 MB (Chainer's: 11.1 MB). For
+direction) and per-tap transposed convolution (72 small ones) ran at 12 to 15: the step took
+0.60 to 0.83 of its earlier time in three side-by-side runs (e.g. 18.2 -> 15.1 ms), and its
+peak memory went from 8.5 to 6.9 MB (Chainer's: 11.1 MB). For
 ``gy col^T`` against ``col gy^T``: 3.6 against 6.1 ms at 2 threads (with one thread the other
 orientation wins, 5.1 against 7.3 ms). A full convolution of the padded gy with the flipped
 kernel would need columns twice the forward's: peak memory above Chainer's.
