@@ -524,7 +524,9 @@ class Policy:
 
     step_functions_in_graph: bool = _doc(
         """Whether floor, ceil and sign record a node. True (torch 2.13: ``torch.floor(x)``
-        of an x that requires grad requires grad and has a grad_fn; its gradient is 0).
+        of an x that requires grad requires grad and has a grad_fn; its gradient is
+        ``zeros_like(grad)``: 0 even for a NaN or infinite output gradient, and no graph
+        under create_graph).
         False (chainer 7.8.1: ``F.floor(x)`` returns ``chainer.as_variable`` of the array: no
         creator, ``requires_grad`` False, so ``chainer.grad([F.floor(x)], [x])`` gives
         [None]).""")

@@ -4,7 +4,7 @@ from .. import _backend, _mode, policies as _semantics
 from ..function import Function, same_float_dtype, unrecorded
 from ._util import argument_error, as_variable, result_dtype
 from .arithmetic import convert
-from .indexing import where
+from .indexing import masked_gradient
 
 
 class _Masked(Function):
@@ -37,7 +37,7 @@ class _Masked(Function):
                 return unrecorded(xp.where(slope, gy.data, zero), *inputs)
             return unrecorded(xp.where(slope != 0, gy.data * slope, zero), *inputs)
         gx = gy * (_Slope(self)(x) if in_graph else slope.astype(gy.dtype, copy=False))
-        return where(slope != 0, gx, gy.dtype.type(0)) if selects else gx
+        return masked_gradient(gx, slope, selects)
 
 
 class _Slope(Function):

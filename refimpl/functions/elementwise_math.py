@@ -428,10 +428,10 @@ class _Extremum(Function):
             b_share = xp.where(b_wins, one, zero)
         selects = ("maximum" if self.largest else "minimum") in (
             _semantics.current().extremum_gradient_selects)
-        ga = (unbroadcast(masked_gradient(gy, a_share, selects), a.shape) if a.requires_grad
-              else None)
-        gb = (unbroadcast(masked_gradient(gy, b_share, selects), b.shape) if b.requires_grad
-              else None)
+        ga = (unbroadcast(masked_gradient(gy * a_share, a_share, selects), a.shape)
+              if a.requires_grad else None)
+        gb = (unbroadcast(masked_gradient(gy * b_share, b_share, selects), b.shape)
+              if b.requires_grad else None)
         return ga, gb
 
 

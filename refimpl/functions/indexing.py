@@ -141,9 +141,8 @@ def where(condition, x, y):
     return Where(condition)(x, y)
 
 
-def masked_gradient(gy, factor, selects):
-    """``gy * factor`` for a gradient through a mask ``factor`` (an array, 0 where nothing
-    passes), or with ``selects`` (torch's kernels, ``masked_fill``/``where``) 0 where the factor
-    is 0 whatever gy holds there (NaN and inf included). Differentiable in gy."""
-    gx = gy * factor
+def masked_gradient(gx, factor, selects):
+    """A gradient ``gx = gy * factor`` through a mask (``factor``: an array, 0 where nothing
+    passes) as it is, or with ``selects`` (torch's kernels: ``masked_fill``/``where``) 0 where
+    the factor is 0, whatever gy held there (NaN and inf included). Differentiable in gy."""
     return where(factor != 0, gx, gx.dtype.type(0)) if selects else gx

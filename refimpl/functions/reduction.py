@@ -130,7 +130,8 @@ class _Extreme(Function):
             mask = (x == y).astype(gy.dtype)
         selects = self.whole and ("max" if self.largest else "min") in (
             _semantics.current().extremum_gradient_selects)
-        return masked_gradient(_expand_back(gy, x.shape, self.axes), xp.asarray(mask), selects)
+        mask = xp.asarray(mask)
+        return masked_gradient(_expand_back(gy, x.shape, self.axes) * mask, mask, selects)
 
 
 def _first_true(hit, axes):
