@@ -146,16 +146,19 @@ def _propagate(outputs, seeds, *, create_graph, retain_graph, wanted=None,
                 raise RuntimeError(FREED_GRAPH_MESSAGE)
             if function._epoch < DISMANTLED[0]:
                 _check_not_dismantled(function)
-            function.check_saved_versions()
+            if function._saved_versions:
+                function.check_saved_versions()
             grad_outputs = [_take_grad(grads, ref(), wanted_ids, captured, on_intermediate)
                             for ref in function._outputs]
-            if all([gy is None for gy in grad_outputs]):
-                continue
+            if (grad_outputs[0] is None if len(grad_outputs) == 1
+                    else all([gy is None for gy in grad_outputs])):
+                continue  # no gradient reached it: nothing to run
             inputs = function.inputs  # held while its backward runs, which reads them too
-            for index, gy in enumerate(grad_outputs):
-                if gy is None:
-                    shape, dtype = function._output_meta[index]
-                    grad_outputs[index] = _zeros(shape, dtype, inputs[0].data)
+            if len(grad_outputs) > 1:  # a missing output gradient is zeros
+                for index, gy in enumerate(grad_outputs):
+                    if gy is None:
+                        shape, dtype = function._output_meta[index]
+                        grad_outputs[index] = _zeros(shape, dtype, inputs[0].data)
             grad_inputs = function.backward(*grad_outputs)
             if type(grad_inputs) is not tuple:
                 grad_inputs = (grad_inputs,)
@@ -237,7 +240,10 @@ def _take_grad(grads, y, wanted_ids, captured, on_intermediate):
 def _run_hooks(variable, gradient):
     """``gradient`` passed through ``variable``'s hooks (``Variable.register_hook``), in
     registration order; a hook returning None leaves it unchanged."""
-    for hook in variable.__dict__.get("_hooks", {}).values():
+    hooks = variable.__dict__.get("_hooks")
+    if not hooks:
+        return gradient
+    for hook in hooks.values():
         result = hook(gradient)
         if result is not None:
             gradient = result if isinstance(result, Variable) else Variable._constant(result)

@@ -162,13 +162,14 @@ class Function:
                     y._is_inference = True
             return results if len(results) > 1 else results[0]
         self._inputs = inputs
-        if any([inputs[i]._is_inference for i in self.saved_inputs()]):
+        saved = self.saved_inputs()
+        if any([inputs[i]._is_inference for i in saved]):
             raise RuntimeError(INFERENCE_SAVED_MESSAGE)
         self.generation = max([x.generation for x in inputs])
         self._freed = False
         self._epoch = DISMANTLED[0]
         # (index, version) of each input the backward reads (policy in_place_version_check)
-        self._saved_versions = (tuple([(i, inputs[i]._version) for i in self.saved_inputs()])
+        self._saved_versions = (tuple([(i, inputs[i]._version) for i in saved])
                                 if policy.in_place_version_check else ())
         if torch_style:  # an output that cannot have a gradient (integers) gets no creator
             results = tuple([Variable._make_output(y, self, True) if y.dtype.kind in "fc"

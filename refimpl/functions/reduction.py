@@ -1,8 +1,8 @@
 """Reductions: sum, mean, max, min (with indices), argmax, argmin, topk, logsumexp."""
 import numbers
 
-from .. import _backend, policies as _semantics
-from ..function import Function
+from .. import _backend, _mode, policies as _semantics
+from ..function import Function, unrecorded
 from ..variable import Variable
 from ._util import argument_error, as_variable, check_zero_dim_axis, normalize_axis
 from .broadcast import broadcast_to
@@ -35,8 +35,12 @@ def _keepdims_shape(shape, axes):
 
 def _expand_back(gy, shape, axes):
     """Broadcast the gradient of a reduction over ``axes`` back to ``shape`` (no node for a
-    step that changes nothing: this is a gradient, not a user's op)."""
+    step that changes nothing: this is a gradient, not a user's op). Without a graph it is
+    the same view made from the arrays, without the two ops' calls and checks."""
     kept = _keepdims_shape(shape, axes)
+    if kept != shape and not _mode.is_grad_enabled():
+        xp = _backend.get_array_module(gy.data)
+        return unrecorded(xp.broadcast_to(gy.data.reshape(kept), shape), gy)
     if gy.shape != kept:
         gy = reshape(gy, kept)
     return gy if kept == shape else broadcast_to(gy, shape)
