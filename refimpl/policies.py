@@ -341,6 +341,15 @@ class Policy:
         """relu's gradient at a NaN input. torch 2.13: 1 (``threshold_backward`` zeroes only
         where ``x <= 0``). chainer 7.8.1: 0 (ReLUGrad2 passes only where ``y > 0``).""")
 
+    sigmoid_form: str = _doc(
+        """The formula of sigmoid (and of every refimpl op built on it). 'exp' (torch 2.13's
+        CPU kernel: ``1 / (1 + exp(-x))``, gradient ``gy * (1 - y) * y``): small values down
+        to the float's smallest (float32 sigmoid(-20) is 2.06e-9; 0 only where exp(-x)
+        overflows, x < -88.7). 'tanh' (chainer 7.8.1: ``tanh(x / 2) / 2 + 1 / 2``, gradient
+        ``gy * y * (1 - y)``): 0 wherever tanh(x / 2) rounds to -1 (float32 x below about
+        -17, float64 below about -37), so ``log(sigmoid(x))`` is -inf there and its gradient
+        NaN.""")
+
     zero_slope_gradient: str = _doc(
         """The gradient of a piecewise-linear activation where its slope is 0 (relu at x <= 0;
         clip, hardtanh, relu6, clipped_relu and hard_sigmoid outside their bounds; hardshrink
@@ -947,6 +956,7 @@ TORCH = Policy(
     pow_gradient_masks=True,
     slope_in_graph=True,
     relu_nan_gradient=1.0,
+    sigmoid_form="exp",
     zero_slope_gradient="zero",
     abs_nan_gradient="zero",
     empty_softmax_axis="identity",
@@ -1049,6 +1059,7 @@ CHAINER = Policy(
     pow_gradient_masks=False,
     slope_in_graph=False,
     relu_nan_gradient=0.0,
+    sigmoid_form="tanh",
     zero_slope_gradient="product",
     abs_nan_gradient="nan",
     empty_softmax_axis="raise",

@@ -68,6 +68,22 @@ def clip_boundary_gradient(adapter, record):
     record_grads(adapter, record, "clip", x=x)
 
 
+@behaviour("sigmoid_form")
+def sigmoid_form(adapter, record):
+    """log(sigmoid(x)) at x = [-120, -50, -20, -1, 0, 20], float32 and float64, and the
+    float64 gradient of its sum: torch 2.13's ``1 / (1 + exp(-x))`` keeps the small values
+    (log gives x), chainer 7.8.1's ``tanh(x / 2) / 2 + 1 / 2`` rounds them to 0 (float32
+    below about -17, float64 below about -37), so log gives -inf and its gradient NaN."""
+    x_values = numpy.array([-120.0, -50.0, -20.0, -1.0, 0.0, 20.0])
+    for dtype in ("float32", "float64"):
+        x = adapter.tensor(x_values, requires_grad=True, dtype=dtype)
+        y = adapter.call("log", adapter.call("sigmoid", x))
+        record(f"log(sigmoid(x)) {dtype}", y)
+        if dtype == "float64":
+            adapter.backward(adapter.call("sum", y))
+            record_grads(adapter, record, "log(sigmoid(x))", x=x)
+
+
 # x in the flat (zero-slope) parts of each op and in its passing part, with NaN and infinite
 # output gradients: torch's backward kernels select (0 where the slope is 0), chainer's
 # multiply (NaN there). refimpl: the policy's ``zero_slope_gradient``.

@@ -99,16 +99,23 @@ class _Clamped(_Masked):
 
 
 class SiLU(Function):
-    """``x * sigmoid(x)``; d/dx = s (1 + x (1 - s)) with s = sigmoid(x) (torch silu_backward)."""
+    """``x * sigmoid(x)``; d/dx = s (1 + x (1 - s)) with s = sigmoid(x) (torch silu_backward).
+    Under the policy's ``sigmoid_form`` 'exp' these are torch's kernels, ``x / (1 + exp(-x))``
+    and ``gy * s * (1 + x * (1 - s))``; under 'tanh', ``x * (tanh(x / 2) / 2 + 1 / 2)``."""
 
     def forward(self, x):
         xp = _backend.get_array_module(x)
+        if _semantics.current().sigmoid_form == "exp":
+            with numpy.errstate(over="ignore"):  # exp(-x) is inf for x < -88.7 (float32): y = -0
+                return x / (x.dtype.type(1) + xp.exp(-x))
         half = x.dtype.type(0.5)
         return x * (xp.tanh(x * half) * half + half)
 
     def backward(self, gy):
         x = self.inputs[0]
         s = sigmoid(x)
+        if _semantics.current().sigmoid_form == "exp":
+            return gy * s * (x * (1.0 - s) + 1.0)
         return gy * (s * (x * (1.0 - s) + 1.0))
 
 

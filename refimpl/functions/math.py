@@ -102,6 +102,10 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    """The policy's ``sigmoid_form``: 'exp', ``1 / (1 + exp(-x))`` with the gradient
+    ``gy * (1 - y) * y`` (torch's kernels), or 'tanh', ``tanh(x / 2) / 2 + 1 / 2`` with
+    ``gy * y * (1 - y)`` (chainer's)."""
+
     retained_outputs = (0,)
 
     def retained_inputs(self):
@@ -109,10 +113,17 @@ class Sigmoid(Function):
 
     def forward(self, x):
         xp = _backend.get_array_module(x)
-        # tanh form: exact for large |x| in both directions, no overflow warning.
+        if _semantics.current().sigmoid_form == "exp":
+            with _backend.numpy.errstate(over="ignore"):  # exp(-x) is inf for x < -88.7 (float32): y = 0
+                e = xp.exp(xp.negative(x))
+            one = x.dtype.type(1)
+            if type(e) is not type(x):  # a 0-d x gives a scalar
+                return one / (one + e)
+            xp.add(e, one, out=e)
+            return xp.reciprocal(e, out=e)
         half = x.dtype.type(0.5)
         y = xp.multiply(x, half)
-        if type(y) is not type(x):  # a 0-d x gives a scalar
+        if type(y) is not type(x):
             return xp.tanh(y) * half + half
         xp.tanh(y, out=y)
         xp.multiply(y, half, out=y)
@@ -120,12 +131,16 @@ class Sigmoid(Function):
 
     def backward(self, gy):
         y = self.output()
-        if _fused(gy, y):  # gy * y * (1 - y)
+        exp_form = _semantics.current().sigmoid_form == "exp"
+        if _fused(gy, y):
             xp = _backend.get_array_module(y.data)
-            gx = xp.multiply(gy.data, y.data)
-            return unrecorded(xp.multiply(gx, xp.subtract(gx.dtype.type(1), y.data), out=gx),
-                              gy, y)
-        return gy * y * (1 - y)
+            one_minus_y = xp.subtract(y.dtype.type(1), y.data)
+            if exp_form:  # gy * (1 - y) * y
+                gx = xp.multiply(gy.data, one_minus_y, out=one_minus_y)
+                return unrecorded(xp.multiply(gx, y.data, out=gx), gy, y)
+            gx = xp.multiply(gy.data, y.data)  # gy * y * (1 - y)
+            return unrecorded(xp.multiply(gx, one_minus_y, out=gx), gy, y)
+        return gy * (1 - y) * y if exp_form else gy * y * (1 - y)
 
 
 class Abs(Function):

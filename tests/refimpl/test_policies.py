@@ -576,6 +576,36 @@ def test_relu_nan_gradient(policy):
     np.testing.assert_array_equal(gx.data, [1.0 if policy == "torch" else 0.0, 1.0, 0.0])
 
 
+@field("sigmoid_form")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_form(policy, dtype):
+    """torch's 1 / (1 + exp(-x)) keeps sigmoid's small values (0 only where exp(-x)
+    overflows); chainer's tanh form is 0 wherever tanh(x / 2) rounds to -1. Each form's values
+    and gradient are its framework's formula, operation for operation (float64: one rounding
+    of exp or tanh apart from the formula evaluated here)."""
+    x_values = [-120.0, -50.0, -20.0, -1.5, 0.0, 0.75, 20.0]
+    gy_values = [1.0, -2.0, 0.5, 3.0, -1.0, 0.25, 2.0]
+    x = V(x_values, policy, dtype=dtype)
+    with refimpl.semantics(policy):
+        y = F.sigmoid(x)
+        (gx,) = refimpl.grad([y], [x], [V(gy_values, policy, False, dtype)])
+    xs, gys = np.array(x_values, dtype), np.array(gy_values, dtype)
+    one, half = dtype(1), dtype(0.5)
+    if policy.startswith("torch"):
+        with np.errstate(over="ignore"):
+            expected = one / (one + np.exp(-xs))
+        assert y.data[1] > 0  # sigmoid(-50) = 1.9e-22
+        assert (y.data[0] == 0) == (dtype == np.float32)  # exp(120) overflows in float32
+        expected_gx = gys * (one - expected) * expected
+    else:
+        expected = np.tanh(xs * half) * half + half
+        assert y.data[1] == 0  # tanh(-25) rounds to -1
+        assert (y.data[2] == 0) == (dtype == np.float32)  # tanh(-10): -1 in float32 only
+        expected_gx = gys * expected * (one - expected)
+    np.testing.assert_array_equal(y.data, expected)
+    np.testing.assert_array_equal(gx.data, expected_gx)
+
+
 @field("zero_slope_gradient")
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_zero_slope_gradient(policy, create_graph):
