@@ -139,10 +139,17 @@ class Function:
         outputs = self.forward(*arrays)
         if type(outputs) is not tuple:
             outputs = (outputs,)
-        if not all([type(y) is numpy.ndarray for y in outputs]):  # NumPy turns 0-d results into scalars
-            xp = _backend.get_array_module(*arrays)
-            outputs = tuple(y if _backend.is_cupy_array(y) else xp.asarray(y) for y in outputs)
-        inputs_require_grad = any([x.requires_grad for x in inputs])
+        for y in outputs:
+            if type(y) is not numpy.ndarray:  # NumPy turns 0-d results into scalars
+                xp = _backend.get_array_module(*arrays)
+                outputs = tuple(y if _backend.is_cupy_array(y) else xp.asarray(y) for y in outputs)
+                break
+        # (plain loops here, not comprehensions: this runs for every op, and on Python 3.11
+        # each comprehension is a function call)
+        inputs_require_grad, generation = False, 0
+        for x in inputs:
+            inputs_require_grad = inputs_require_grad or x.requires_grad
+            generation = max(generation, x.generation)
         policy = _policies.current()
         # torch records only where some input requires grad; chainer whenever backprop is on
         torch_style = policy.outputs_require_grad == "when_recorded"
@@ -163,24 +170,27 @@ class Function:
             return results if len(results) > 1 else results[0]
         self._inputs = inputs
         saved = self.saved_inputs()
-        if any([inputs[i]._is_inference for i in saved]):
-            raise RuntimeError(INFERENCE_SAVED_MESSAGE)
-        self.generation = max([x.generation for x in inputs])
+        for i in saved:
+            if inputs[i]._is_inference:
+                raise RuntimeError(INFERENCE_SAVED_MESSAGE)
+        self.generation = generation
         self._freed = False
         self._epoch = DISMANTLED[0]
         # (index, version) of each input the backward reads (policy in_place_version_check)
         self._saved_versions = (tuple([(i, inputs[i]._version) for i in saved])
                                 if policy.in_place_version_check else ())
-        if torch_style:  # an output that cannot have a gradient (integers) gets no creator
-            results = tuple([Variable._make_output(y, self, True) if y.dtype.kind in "fc"
-                             else Variable._make_output(y, None, False) for y in outputs])
-        elif policy.outputs_require_grad == "inputs_floats":
-            results = tuple([Variable._make_output(y, self, inputs_require_grad)
-                             if y.dtype.kind in "fc" else Variable._make_output(y, None, False)
-                             for y in outputs])
-        else:
-            results = tuple([Variable._make_output(y, self, inputs_require_grad) for y in outputs])
-        self._outputs = tuple([weakref.ref(y) for y in results])
+        # torch's outputs require grad (it records only then); an output that cannot have a
+        # gradient (integers) gets no creator, except under 'inputs' (chainer)
+        requires_grad = torch_style or inputs_require_grad
+        floats_only = policy.outputs_require_grad != "inputs"
+        results, refs = [], []
+        for y in outputs:
+            if floats_only and y.dtype.kind not in "fc":
+                results.append(Variable._make_output(y, None, False))
+            else:
+                results.append(Variable._make_output(y, self, requires_grad))
+            refs.append(weakref.ref(results[-1]))
+        results, self._outputs = tuple(results), tuple(refs)
         # What a missing output gradient is zero-filled with; never needed for one output (a
         # function whose only output has no gradient is skipped).
         self._output_meta = (tuple([(y.shape, y.dtype) for y in outputs]) if len(outputs) > 1

@@ -13,7 +13,10 @@ The elementwise chain is the same maths in every framework::
     y = sigmoid(y); y = sin(y); y = exp(y); y = cos(y); y = relu(y); loss = sum(y)
 
 Before timing, the loss and the leaf gradients of every framework are compared with
-refimpl's (``numpy.allclose``); the script aborts (exit status 2) if they differ.
+refimpl's (``numpy.allclose``); the script aborts (exit status 2) if they differ. In the 1e6
+chain a few elements reach relu within rounding of 0, where the frameworks' last-bit
+differences decide whether the gradient passes: those (``relu_kinks``) are counted, not
+compared.
 
 Methodology (timeit-style): each iteration clears the leaf grads, runs the forward pass
 and ``backward()``. After a warm-up, the number of inner loops is calibrated so that one
@@ -369,28 +372,49 @@ def label(column, fws):
     return column
 
 
-def check_agreement(case_name, case, results):
-    """Abort unless every framework's loss and grads match refimpl's."""
+#: How close to relu's kink (in float64) a chain element's input to relu may be for the
+#: frameworks' last-bit differences in tanh/sigmoid/sin/exp/cos (float32 rounding, about
+#: 1e-7 of the values near 1 the chain passes through) to put it on either side of 0.
+KINK_WIDTH = 1e-5
+
+
+def relu_kinks(x):
+    """The elements of chain input ``x`` whose relu input is within ``KINK_WIDTH`` of 0 (the
+    chain evaluated in float64): there the gradient is the other ops' product on one side and
+    0 on the other, so a framework may take either; they are left out of the comparison."""
+    y = numpy.tanh(x.astype(numpy.float64) * 1.5 + 0.5) ** 2 - 0.25
+    y = numpy.cos(numpy.exp(numpy.sin(1 / (1 + numpy.exp(-y)))))
+    return numpy.abs(y) < KINK_WIDTH
+
+
+def check_agreement(case_name, case, results, arrays):
+    """Abort unless every framework's loss and grads match refimpl's (for the chain, except
+    at relu's kink: ``relu_kinks``)."""
     if "refimpl" not in results:
         return []
     ref_loss, ref_grads = results["refimpl"]
     rtol, atol = (1e-4, 1e-5) if case["kind"] == "chain" else (1e-4, 1e-4)
-    notes = []
+    compared = ([~relu_kinks(arrays[0])] if case["kind"] == "chain"
+                else [numpy.ones(a.shape, bool) for a in arrays])
+    notes = [f"{int((~compared[0]).sum())} elements within {KINK_WIDTH:g} of relu's kink "
+             f"not compared"] if case["kind"] == "chain" else []
     for name, (loss, grads) in results.items():
         if name == "refimpl":
             continue
         problems = []
         if not numpy.isclose(loss, ref_loss, rtol=rtol, atol=atol):
             problems.append(f"loss {loss!r} != refimpl {ref_loss!r}")
-        for i, (g, r) in enumerate(zip(grads, ref_grads)):
-            if g.shape != r.shape or not numpy.allclose(g, r, rtol=rtol, atol=atol):
-                diff = numpy.max(numpy.abs(g - r)) if g.shape == r.shape else "shape mismatch"
+        for i, (g, r, mask) in enumerate(zip(grads, ref_grads, compared)):
+            if g.shape != r.shape or not numpy.allclose(g[mask], r[mask], rtol=rtol, atol=atol):
+                diff = (numpy.max(numpy.abs(g[mask] - r[mask])) if g.shape == r.shape
+                        else "shape mismatch")
                 problems.append(f"grad of leaf {i}: max |diff| = {diff}")
         if problems:
             print(f"ABORT: case {case_name}: {name} and refimpl computed different results "
                   f"(rtol={rtol}, atol={atol}): " + "; ".join(problems), file=sys.stderr)
             sys.exit(2)
-        max_diff = max(float(numpy.max(numpy.abs(g - r))) for g, r in zip(grads, ref_grads))
+        max_diff = max(float(numpy.max(numpy.abs(g[mask] - r[mask])))
+                       for g, r, mask in zip(grads, ref_grads, compared))
         notes.append(f"{name}: max |grad diff| = {max_diff:.2e}")
     return notes
 
@@ -438,7 +462,7 @@ def run_case(case_name, fws, args):
         if column in fws:
             step, leaves, read = make_case(column, fws[column], case, arrays)
             values[column] = read(step(), leaves)
-    notes = check_agreement(case_name, case, values)
+    notes = check_agreement(case_name, case, values, arrays)
 
     def prepare(column):
         if torch is not None:

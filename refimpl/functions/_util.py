@@ -129,7 +129,8 @@ def numbers_only(a, b, name, allowed=True):
     ``number_operands``: 0-d constant Variables of the numbers' default dtype (torch:
     ``torch.add(2, 3)``), or TypeError (chainer; and any op with ``allowed=False``, as
     ``torch.pow(2, 3)``). None when an operand is not a Python number."""
-    if not all(isinstance(v, numbers.Number) and not hasattr(v, "dtype") for v in (a, b)):
+    if type(a) is Variable or type(b) is Variable or not all(
+            isinstance(v, numbers.Number) and not hasattr(v, "dtype") for v in (a, b)):
         return None
     rule = _semantics.current().number_operands
     if not allowed or rule == "raise":
