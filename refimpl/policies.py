@@ -350,6 +350,13 @@ class Policy:
         -17, float64 below about -37), so ``log(sigmoid(x))`` is -inf there and its gradient
         NaN.""")
 
+    lerp_start_gradient: str = _doc(
+        """The gradient of lerp(start, end, weight) in start. 'factored' (torch 2.13's lerp
+        derivative: ``gy * (1 - weight)``). 'difference' (chainer 7.8.1's
+        LinearInterpolateGrad, ``linear_interpolate(p, x, y)`` = lerp(y, x, p): ``g - p * g``):
+        NaN for an infinite output gradient (inf - inf), where torch's is infinite. The other
+        two gradients, ``gy * weight`` and ``gy * (end - start)``, are alike.""")
+
     zero_slope_gradient: str = _doc(
         """The gradient of a piecewise-linear activation where its slope is 0 (relu at x <= 0;
         clip, hardtanh, relu6, clipped_relu and hard_sigmoid outside their bounds; hardshrink
@@ -957,6 +964,7 @@ TORCH = Policy(
     slope_in_graph=True,
     relu_nan_gradient=1.0,
     sigmoid_form="exp",
+    lerp_start_gradient="factored",
     zero_slope_gradient="zero",
     abs_nan_gradient="zero",
     empty_softmax_axis="identity",
@@ -1060,6 +1068,7 @@ CHAINER = Policy(
     slope_in_graph=False,
     relu_nan_gradient=0.0,
     sigmoid_form="tanh",
+    lerp_start_gradient="difference",
     zero_slope_gradient="product",
     abs_nan_gradient="nan",
     empty_softmax_axis="raise",

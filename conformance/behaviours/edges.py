@@ -84,6 +84,20 @@ def sigmoid_form(adapter, record):
             record_grads(adapter, record, "log(sigmoid(x))", x=x)
 
 
+@behaviour("lerp_start_gradient", ops=("lerp",))
+def lerp_start_gradient(adapter, record):
+    """lerp(start, end, weight) at start = [0, 1, -2], end = [2, 3, 4], weight = [0.25,
+    0.5, 2] from the output gradient [inf, -inf, NaN]: the gradient in start is
+    ``gy * (1 - weight)`` in torch 2.13 (inf, -inf, NaN) and ``gy - gy * weight`` in chainer
+    7.8.1's linear_interpolate (inf - inf: NaN everywhere); end's and weight's agree."""
+    start = adapter.tensor(numpy.array([0.0, 1.0, -2.0]), requires_grad=True)
+    end = adapter.tensor(numpy.array([2.0, 3.0, 4.0]), requires_grad=True)
+    weight = adapter.tensor(numpy.array([0.25, 0.5, 2.0]), requires_grad=True)
+    adapter.seeded_backward(adapter.call("lerp", start, end, weight),
+                            numpy.array([numpy.inf, -numpy.inf, numpy.nan]))
+    record_grads(adapter, record, "lerp", start=start, end=end, weight=weight)
+
+
 # x in the flat (zero-slope) parts of each op and in its passing part, with NaN and infinite
 # output gradients: torch's backward kernels select (0 where the slope is 0), chainer's
 # multiply (NaN there). refimpl: the policy's ``zero_slope_gradient``.

@@ -13,6 +13,7 @@ import numbers
 import numpy
 
 from .. import _backend, policies as _semantics
+from .._mode import no_grad
 from ..function import Function
 from ..variable import Variable
 from ._util import argument_error, float_input
@@ -270,25 +271,75 @@ def crelu(x, axis=1):
     return concat([relu(x), relu(-x)], axis)
 
 
-# --- torch's own activations (chainer 7.8.1 has none of them): compositions of refimpl ops,
-# so every order of derivative is exact ---------------------------------------------------
+# --- torch's own activations (chainer 7.8.1 has none of them): values and derivatives are
+# compositions of refimpl ops, so every order of derivative is exact ----------------------
+
+class _OneProduct(Function):
+    """``value(x)``, whose gradient is one product ``gy * derivative(x)``, as torch's backward
+    kernels compute it (``gelu_backward``, ``mish_backward``): an infinite or NaN output
+    gradient meets the derivative once, where the product rule of the composite ``value``
+    would add ``gy a + gy b`` (inf - inf = NaN)."""
+
+    def __init__(self, value, derivative):
+        self.value, self.derivative = value, derivative
+
+    def forward(self, x):
+        with no_grad():
+            return self.value(Variable._constant(x)).data
+
+    def backward(self, gy):
+        return gy * self.derivative(self.inputs[0])
+
+
+_SQRT_HALF = 1.0 / math.sqrt(2.0)
+_SQRT_TWO_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu(x):
+    return x * (erf(x * _SQRT_HALF) + 1.0) * 0.5
+
+
+def _gelu_derivative(x):  # cdf + x pdf
+    return (erf(x * _SQRT_HALF) + 1.0) * 0.5 + x * (exp(x * x * -0.5) * (0.5 * _SQRT_TWO_OVER_PI))
+
+
+def _gelu_tanh(x):
+    return x * (tanh((x + x * x * x * 0.044715) * _SQRT_TWO_OVER_PI) + 1.0) * 0.5
+
+
+def _gelu_tanh_derivative(x):  # (1 + t) / 2 + x / 2 (1 - t^2) d(inner)/dx
+    t = tanh((x + x * x * x * 0.044715) * _SQRT_TWO_OVER_PI)
+    return ((t + 1.0) * 0.5
+            + x * 0.5 * (1.0 - t * t) * ((x * x * (3 * 0.044715) + 1.0) * _SQRT_TWO_OVER_PI))
+
 
 def gelu(x, approximate="none"):
     """``x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`` (torch ``F.gelu``), or with
-    ``approximate='tanh'`` ``x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2``."""
+    ``approximate='tanh'`` ``x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2``; the
+    gradient is ``gy`` times the derivative, as torch's ``gelu_backward``."""
     x = float_input(x, "gelu", "kernel_dtype")
     if approximate == "none":
-        return x * (erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+        return _OneProduct(_gelu, _gelu_derivative)(x)
     if approximate == "tanh":
-        return x * (tanh((x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)) + 1.0) * 0.5
+        return _OneProduct(_gelu_tanh, _gelu_tanh_derivative)(x)
     raise argument_error("value", f"gelu: approximate must be 'none' or 'tanh', got "
                                   f"approximate={approximate!r}", "gelu")
 
 
-def mish(x):
-    """``x tanh(softplus(x))`` (torch ``F.mish``; softplus without a threshold)."""
-    x = float_input(x, "mish", "kernel_dtype")
+def _mish(x):
     return x * tanh(softplus(x))
+
+
+def _mish_derivative(x):  # tanh(softplus(x)) + x sigmoid(x) (1 - tanh(softplus(x))^2)
+    t = tanh(softplus(x))
+    return t + x * sigmoid(x) * (1.0 - t * t)
+
+
+def mish(x):
+    """``x tanh(softplus(x))`` (torch ``F.mish``); the gradient is ``gy`` times the
+    derivative, as torch's ``mish_backward``."""
+    x = float_input(x, "mish", "kernel_dtype")
+    return _OneProduct(_mish, _mish_derivative)(x)
 
 
 class HardSwish(Function):

@@ -504,12 +504,33 @@ def arctan2(a, b):
     return _apply(Arctan2(), a, b, "Arctan2", "unchecked_shape")
 
 
+class Lerp(Function):
+    """``start + weight * (end - start)``, with the gradients as the frameworks write them
+    (torch's lerp derivatives, chainer's LinearInterpolateGrad): ``gy * weight`` in end,
+    ``gy * (end - start)`` in weight, and in start the policy's ``lerp_start_gradient``:
+    ``gy * (1 - weight)`` (torch), or ``gy - gy * weight`` (chainer: inf - inf, NaN, for an
+    infinite output gradient)."""
+
+    def forward(self, start, end, weight):
+        return start + weight * (end - start)
+
+    def backward(self, gy):
+        start, end, weight = self.inputs
+        factored = _semantics.current().lerp_start_gradient == "factored"
+        g_start = gy * (1 - weight) if factored else gy - gy * weight
+        return (unbroadcast(g_start, start.shape) if start.requires_grad else None,
+                unbroadcast(gy * weight, end.shape) if end.requires_grad else None,
+                unbroadcast(gy * (end - start), weight.shape) if weight.requires_grad else None)
+
+
 def lerp(start, end, weight):
     """``start + weight * (end - start)`` (torch.lerp; chainer's ``linear_interpolate(p, x,
     y)`` is ``lerp(y, x, p)``), broadcasting all three."""
     start, end = _binary_floats(start, end, "Lerp")
     if isinstance(weight, numbers.Real) and not isinstance(weight, bool):
-        return start + float(weight) * (end - start)  # a Python weight keeps the dtype (torch)
+        # a Python weight keeps the dtype (torch)
+        weight = Variable._constant(_xp(start.data).asarray(float(weight), dtype=start.dtype))
+        return Lerp()(start, end, weight)
     weight = as_variable(weight, "weight")
     if weight.dtype.kind != "f":
         raise argument_error("dtype", f"lerp needs a floating-point weight, got "
@@ -520,7 +541,9 @@ def lerp(start, end, weight):
         raise argument_error("shape", f"lerp: start.shape={start.shape}, end.shape={end.shape} "
                                       f"and weight.shape={weight.shape} do not broadcast",
                              "Lerp") from None
-    return start + weight * (end - start)
+    if weight.dtype != start.dtype:  # the composite promotes as the policy's arithmetic does
+        return start + weight * (end - start)
+    return Lerp()(start, end, weight)
 
 
 __all__ = ["arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "ceil",

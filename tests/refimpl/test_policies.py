@@ -606,6 +606,26 @@ def test_sigmoid_form(policy, dtype):
     np.testing.assert_array_equal(gx.data, expected_gx)
 
 
+@field("lerp_start_gradient")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_lerp_start_gradient(policy, create_graph):
+    """lerp's gradient in start from the seed [inf, -inf, 2]: torch's gy * (1 - weight)
+    keeps the infinities, chainer's gy - gy * weight makes them inf - inf = NaN; end's
+    (gy * weight) and weight's (gy * (end - start)) are alike."""
+    nan, inf = np.nan, np.inf
+    start, end = V([0.0, 1.0, -2.0], policy), V([2.0, 3.0, 4.0], policy)
+    weight = V([0.25, 0.5, 2.0], policy)
+    gy = V([inf, -inf, 2.0], policy, requires_grad=create_graph)
+    with refimpl.semantics(policy), np.errstate(invalid="ignore"):
+        g_start, g_end, g_weight = refimpl.grad([F.lerp(start, end, weight)],
+                                                [start, end, weight], [gy],
+                                                create_graph=create_graph)
+    expected = [inf, -inf, -2.0] if policy.startswith("torch") else [nan, nan, -2.0]
+    np.testing.assert_array_equal(g_start.data, expected)
+    np.testing.assert_array_equal(g_end.data, [inf, -inf, 4.0])
+    np.testing.assert_array_equal(g_weight.data, [inf, -inf, 12.0])
+
+
 @field("zero_slope_gradient")
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_zero_slope_gradient(policy, create_graph):
