@@ -98,6 +98,21 @@ def lerp_start_gradient(adapter, record):
     record_grads(adapter, record, "lerp", start=start, end=end, weight=weight)
 
 
+@behaviour(ops=("kl_div",))
+def kl_div_zero_target_gradient(adapter, record):
+    """kl_div(input, target, reduction='none') with a target of 0 among positive ones, from
+    the output gradient [1, 2, inf]: the frameworks that have it (torch 2.13) compute it as
+    ``xlogy(target, target) - target * input``, so the target's gradient is NaN where the
+    target is 0 (xlogy's ``gy * target / target``: 0 / 0), even for a finite output
+    gradient, and NaN again for an infinite one (inf log t + inf)."""
+    x = adapter.tensor(numpy.array([-0.5, -1.0, -2.0]), requires_grad=True)
+    t = adapter.tensor(numpy.array([0.0, 0.5, 0.25]), requires_grad=True)
+    y = functional_call(adapter, "kl_div", x, t, "none")
+    record("kl_div", y)
+    adapter.seeded_backward(y, numpy.array([1.0, 2.0, numpy.inf]))
+    record_grads(adapter, record, "kl_div", input=x, target=t)
+
+
 # x in the flat (zero-slope) parts of each op and in its passing part, with NaN and infinite
 # output gradients: torch's backward kernels select (0 where the slope is 0), chainer's
 # multiply (NaN there). refimpl: the policy's ``zero_slope_gradient``.

@@ -278,9 +278,27 @@ def gaussian_kl_divergence(mean, ln_var, reduce="sum"):
     return _reduce(loss, _CHAINER_ALIASES.get(reduce, reduce))
 
 
+class _XLogY(Function):
+    """torch's ``xlogy(x, y)``: ``x log y``, and 0 where x == 0 (unless y is NaN); its
+    gradients are torch's, ``gy * xlogy(x != 0, y)`` in x and ``gy * x / y`` in y (NaN at
+    x == y == 0)."""
+
+    def forward(self, x, y):
+        xp = _backend.get_array_module(x)
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # log(0), 0 * -inf: replaced
+            return xp.where((x == 0) & ~xp.isnan(y), x.dtype.type(0), x * xp.log(y))
+
+    def backward(self, gy):
+        x, y = self.inputs
+        nonzero = Variable._constant(_constant_like(x.data != 0, x))
+        return (gy * _XLogY()(nonzero, y) if x.requires_grad else None,
+                gy * x / y if y.requires_grad else None)
+
+
 def kl_div(input, target, reduction="mean", log_target=False):
     """torch ``F.kl_div(input, target, reduction='mean', log_target=False)``: ``input`` holds
-    log-probabilities; elementwise ``target (log target - input)`` (0 where target == 0), or
+    log-probabilities; elementwise ``xlogy(target, target) - target * input`` (torch's
+    composite: 0 where target == 0, where its target gradient is NaN), or
     ``exp(target) (target - input)`` with ``log_target``. 'batchmean' divides the sum by
     ``input.shape[0]``; 'mean' by the number of elements (torch warns that this is not the
     KL divergence). Both inputs are differentiated. Chainer has no counterpart."""
@@ -288,11 +306,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
     _reduction("reduction", reduction, ("none", "mean", "sum", "batchmean"))
     if log_target:
         loss = exp(target) * (target - input)
-    else:
-        xp = _backend.get_array_module(target.data)
-        positive = target.data > 0
-        safe = where(positive, target, _constant_like(xp.ones(target.shape), target))
-        loss = where(positive, target * (log(safe) - input), target * 0.0)
+    else:  # torch's composite, whose target gradient is NaN where target == 0 (0 / 0)
+        loss = _XLogY()(target, target) - target * input
     if reduction == "batchmean":
         return _sum(loss) * (1.0 / input.shape[0]) if input.ndim else _sum(loss)
     return _reduce(loss, reduction)
