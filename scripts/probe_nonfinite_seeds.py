@@ -6,8 +6,9 @@ subject of the registry.
 The property suites draw finite output gradients only, so a backward that multiplies by a
 0/1 mask (``gy * mask``: NaN where gy is NaN or inf) where the framework's kernel selects
 (``where(mask, gy, 0)``), or that distributes ``gy (a + b)`` as ``gy a + gy b`` (inf - inf),
-passes them. This probe finds such differences: the policy fields ``zero_slope_gradient``
-and ``extremum_gradient_selects`` came from it.
+passes them. This probe finds such differences: the policy fields ``zero_slope_gradient``,
+``extremum_gradient_selects`` and ``lerp_start_gradient`` came from it, and the one-node
+gradients of gelu, mish, binary_cross_entropy_with_logits and sigmoid_cross_entropy.
 
 Inputs: per subject, samples drawn (derandomized hypothesis) from the subject's own strategy
 (its domain, kinks avoided, its argument conventions), up to 6 call configurations. Seeds:
