@@ -4,7 +4,9 @@ import numbers
 import numpy
 
 from .. import _backend, policies as _semantics
+from .._mode import no_grad
 from ..errors import InvalidType
+from ..function import Function
 from ..variable import Variable, check_array
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
@@ -206,3 +208,24 @@ def check_zero_dim_axis(x, axis, function_name, expect="x.ndim > 0"):
         return
     if isinstance(axis, numbers.Integral) or len(tuple(axis)):
         raise InvalidType(expect, "0 <= 0", function_name)
+
+
+class OneProduct(Function):
+    """``value(*inputs)``, a composite of refimpl ops, whose gradient in each input is one
+    product ``gy * derivative(*inputs)``, as the frameworks' backward kernels compute it
+    (torch's ``gelu_backward``, ``mish_backward``, binary_cross_entropy_with_logits'; chainer's
+    SigmoidCrossEntropyGrad): an infinite or NaN output gradient meets the derivative once,
+    where the product rule of the composite would add ``gy a + gy b`` (inf - inf = NaN).
+    ``derivatives``: one per input, written with refimpl ops (so differentiable again)."""
+
+    def __init__(self, value, *derivatives):
+        self.value, self.derivatives = value, derivatives
+
+    def forward(self, *arrays):
+        with no_grad():
+            return self.value(*[Variable._constant(a) for a in arrays]).data
+
+    def backward(self, gy):
+        inputs = self.inputs
+        return tuple([gy * derivative(*inputs) if x.requires_grad else None
+                      for x, derivative in zip(inputs, self.derivatives)])

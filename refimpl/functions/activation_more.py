@@ -13,13 +13,12 @@ import numbers
 import numpy
 
 from .. import _backend, policies as _semantics
-from .._mode import no_grad
 from ..function import Function
 from ..variable import Variable
-from ._util import argument_error, float_input
+from ._util import OneProduct, argument_error, float_input
 from .activation import _Masked, leaky_relu, relu
 from .indexing import where
-from .math import abs, exp, sigmoid, tanh
+from .math import abs, exp, sigmoid, sigmoid_values, tanh
 from .indexing import getitem
 from .shape import concat
 from .shape_more import _one_axis
@@ -105,12 +104,10 @@ class SiLU(Function):
     and ``gy * s * (1 + x * (1 - s))``; under 'tanh', ``x * (tanh(x / 2) / 2 + 1 / 2)``."""
 
     def forward(self, x):
-        xp = _backend.get_array_module(x)
-        if _semantics.current().sigmoid_form == "exp":
+        if _semantics.current().sigmoid_form == "exp":  # torch's silu kernel: one division
             with numpy.errstate(over="ignore"):  # exp(-x) is inf for x < -88.7 (float32): y = -0
-                return x / (x.dtype.type(1) + xp.exp(-x))
-        half = x.dtype.type(0.5)
-        return x * (xp.tanh(x * half) * half + half)
+                return x / (x.dtype.type(1) + _backend.get_array_module(x).exp(-x))
+        return x * sigmoid_values(x)
 
     def backward(self, gy):
         x = self.inputs[0]
@@ -274,23 +271,6 @@ def crelu(x, axis=1):
 # --- torch's own activations (chainer 7.8.1 has none of them): values and derivatives are
 # compositions of refimpl ops, so every order of derivative is exact ----------------------
 
-class _OneProduct(Function):
-    """``value(x)``, whose gradient is one product ``gy * derivative(x)``, as torch's backward
-    kernels compute it (``gelu_backward``, ``mish_backward``): an infinite or NaN output
-    gradient meets the derivative once, where the product rule of the composite ``value``
-    would add ``gy a + gy b`` (inf - inf = NaN)."""
-
-    def __init__(self, value, derivative):
-        self.value, self.derivative = value, derivative
-
-    def forward(self, x):
-        with no_grad():
-            return self.value(Variable._constant(x)).data
-
-    def backward(self, gy):
-        return gy * self.derivative(self.inputs[0])
-
-
 _SQRT_HALF = 1.0 / math.sqrt(2.0)
 _SQRT_TWO_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -319,9 +299,9 @@ def gelu(x, approximate="none"):
     gradient is ``gy`` times the derivative, as torch's ``gelu_backward``."""
     x = float_input(x, "gelu", "kernel_dtype")
     if approximate == "none":
-        return _OneProduct(_gelu, _gelu_derivative)(x)
+        return OneProduct(_gelu, _gelu_derivative)(x)
     if approximate == "tanh":
-        return _OneProduct(_gelu_tanh, _gelu_tanh_derivative)(x)
+        return OneProduct(_gelu_tanh, _gelu_tanh_derivative)(x)
     raise argument_error("value", f"gelu: approximate must be 'none' or 'tanh', got "
                                   f"approximate={approximate!r}", "gelu")
 
@@ -339,7 +319,7 @@ def mish(x):
     """``x tanh(softplus(x))`` (torch ``F.mish``); the gradient is ``gy`` times the
     derivative, as torch's ``mish_backward``."""
     x = float_input(x, "mish", "kernel_dtype")
-    return _OneProduct(_mish, _mish_derivative)(x)
+    return OneProduct(_mish, _mish_derivative)(x)
 
 
 class HardSwish(Function):

@@ -26,11 +26,10 @@ import warnings
 import numpy
 
 from .. import _backend, policies as _policies
-from .._mode import no_grad
 from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
-from ._util import argument_error, as_variable
+from ._util import OneProduct, argument_error, as_variable
 from .indexing import where
 from .math import sigmoid
 from .reduction import GatherAlongAxis, logsumexp as _logsumexp, mean, sum as _sum
@@ -235,48 +234,26 @@ def mean_squared_error(x0, x1):
 # Sigmoid (binary) cross entropy
 # --------------------------------------------------------------------------------------
 
-def _binary_cross_entropy_value(x, t, pos_weight=None):
-    positive = t * softplus(-x)
-    if pos_weight is not None:
-        positive = positive * pos_weight
-    return positive + (1 - t) * softplus(x)
-
-
-class _BinaryCrossEntropyElements(Function):
+def _binary_cross_entropy_elements(x, t, pos_weight=None):
     """``pos_weight * t * softplus(-x) + (1 - t) * softplus(x)``: two non-negative terms, no
     cancellation (for t in {0, 1} this is exact even where ``|x|`` is large). Its gradients
-    are one product each, as torch's binary_cross_entropy_with_logits backward and chainer's
-    SigmoidCrossEntropyGrad compute them (so an infinite output gradient stays infinite,
-    where the composite's sum of products gave inf - inf): ``gy * (sigmoid(x) - t)`` in x
-    (``((p t + 1 - t) sigmoid(x) - p t)`` with a pos_weight p), ``gy * -x`` in t
-    (``log_sigmoid(-x) - p log_sigmoid(x)`` with p)."""
+    are one product each (``OneProduct``), as torch's binary_cross_entropy_with_logits
+    backward and chainer's SigmoidCrossEntropyGrad compute them: ``gy (sigmoid(x) - t)`` in x
+    (``gy ((p t + 1 - t) sigmoid(x) - p t)`` with a pos_weight p), ``gy * -x`` in t
+    (``gy (p softplus(-x) - softplus(x))``, i.e. log_sigmoid(-x) - p log_sigmoid(x), with p)."""
+    def value(x, t):
+        positive = t * softplus(-x)
+        if pos_weight is not None:
+            positive = positive * pos_weight
+        return positive + (1 - t) * softplus(x)
 
-    def __init__(self, pos_weight):
-        self.pos_weight = pos_weight  # a constant Variable, or None
-
-    def forward(self, x, t):
-        with no_grad():
-            value = _binary_cross_entropy_value(Variable._constant(x), Variable._constant(t),
-                                                self.pos_weight)
-        return value.data
-
-    def backward(self, gy):
-        x, t = self.inputs
-        p = self.pos_weight
-        gx = gt = None
-        if x.requires_grad:
-            if p is None:
-                gx = (sigmoid(x) - t) * gy
-            else:
-                pt = p * t
-                gx = ((pt + 1 - t) * sigmoid(x) - pt) * gy
-        if t.requires_grad:
-            gt = -x * gy if p is None else (p * softplus(-x) - softplus(x)) * gy
-        return gx, gt
-
-
-def _binary_cross_entropy_elements(x, t, pos_weight=None):
-    return _BinaryCrossEntropyElements(pos_weight)(x, as_variable(t, "t"))
+    if pos_weight is None:
+        return OneProduct(value, lambda x, t: sigmoid(x) - t, lambda x, t: -x)(
+            x, as_variable(t, "t"))
+    return OneProduct(value,
+                      lambda x, t: (pos_weight * t + 1 - t) * sigmoid(x) - pos_weight * t,
+                      lambda x, t: pos_weight * softplus(-x) - softplus(x))(
+        x, as_variable(t, "t"))
 
 
 def binary_cross_entropy_with_logits(x, t, reduction="mean", pos_weight=None, weight=None):

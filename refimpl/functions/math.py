@@ -101,10 +101,30 @@ class Tanh(Function):
         return gy * (1 - y * y)
 
 
+def sigmoid_values(x):
+    """sigmoid of the array ``x`` in the policy's ``sigmoid_form``: 'exp', ``1 / (1 +
+    exp(-x))`` (torch's kernel), or 'tanh', ``tanh(x / 2) / 2 + 1 / 2`` (chainer's)."""
+    xp = _backend.get_array_module(x)
+    if _semantics.current().sigmoid_form == "exp":
+        with _backend.numpy.errstate(over="ignore"):  # exp(-x) = inf below -88.7 (float32): y = 0
+            e = xp.exp(xp.negative(x))
+        one = x.dtype.type(1)
+        if type(e) is not type(x):  # a 0-d x gives a scalar
+            return one / (one + e)
+        xp.add(e, one, out=e)
+        return xp.reciprocal(e, out=e)
+    half = x.dtype.type(0.5)
+    y = xp.multiply(x, half)
+    if type(y) is not type(x):
+        return xp.tanh(y) * half + half
+    xp.tanh(y, out=y)
+    xp.multiply(y, half, out=y)
+    return xp.add(y, half, out=y)
+
+
 class Sigmoid(Function):
-    """The policy's ``sigmoid_form``: 'exp', ``1 / (1 + exp(-x))`` with the gradient
-    ``gy * (1 - y) * y`` (torch's kernels), or 'tanh', ``tanh(x / 2) / 2 + 1 / 2`` with
-    ``gy * y * (1 - y)`` (chainer's)."""
+    """``sigmoid_values`` (the policy's ``sigmoid_form``), with the gradient ``gy * (1 - y) *
+    y`` under 'exp' (torch's kernels) and ``gy * y * (1 - y)`` under 'tanh' (chainer's)."""
 
     retained_outputs = (0,)
 
@@ -112,22 +132,7 @@ class Sigmoid(Function):
         return ()
 
     def forward(self, x):
-        xp = _backend.get_array_module(x)
-        if _semantics.current().sigmoid_form == "exp":
-            with _backend.numpy.errstate(over="ignore"):  # exp(-x) is inf for x < -88.7 (float32): y = 0
-                e = xp.exp(xp.negative(x))
-            one = x.dtype.type(1)
-            if type(e) is not type(x):  # a 0-d x gives a scalar
-                return one / (one + e)
-            xp.add(e, one, out=e)
-            return xp.reciprocal(e, out=e)
-        half = x.dtype.type(0.5)
-        y = xp.multiply(x, half)
-        if type(y) is not type(x):
-            return xp.tanh(y) * half + half
-        xp.tanh(y, out=y)
-        xp.multiply(y, half, out=y)
-        return xp.add(y, half, out=y)
+        return sigmoid_values(x)
 
     def backward(self, gy):
         y = self.output()
