@@ -47,6 +47,24 @@ def writeable(array):
     return all(stride != 0 or size <= 1 for stride, size in zip(array.strides, array.shape))
 
 
+def select(mask, values):
+    """``where(mask, values, 0)`` for a bool array ``mask`` and a float array ``values``, bit for
+    bit: the selected elements as they are (NaN, inf and -0 included), +0 elsewhere.
+
+    On NumPy it is the values' bits AND a word of all ones or all zeros per element: NumPy
+    1.26's ``where`` branches per element, and a gradient mask (relu's) is as unpredictable as
+    its input's signs: 6.7 ms against 1.7 ms per 1e6 float32 on the 2-core benchmark machine.
+    CuPy (and anything else) uses ``where``."""
+    xp = get_array_module(mask, values)
+    if not (xp is numpy and isinstance(values, numpy.ndarray) and isinstance(mask, numpy.ndarray)
+            and mask.dtype == numpy.bool_ and values.dtype.kind == "f" and values.ndim):
+        return xp.where(mask, values, values.dtype.type(0))
+    word = numpy.dtype(f"u{values.dtype.itemsize}")
+    words = numpy.negative(mask.view(numpy.uint8), dtype=word)  # True -> all ones
+    out = words if words.shape == numpy.broadcast_shapes(mask.shape, values.shape) else None
+    return numpy.bitwise_and(words, values.view(word), out=out).view(values.dtype)
+
+
 def to_numpy(array):
     """A NumPy array with ``array``'s values (an explicit device-to-host copy for CuPy)."""
     return array.get() if is_cupy_array(array) else numpy.asarray(array)

@@ -30,6 +30,13 @@ iteration during the timed repeats: large arrays that glibc returns to the kerne
 and re-faults on the next allocation show up there (tune with MALLOC_TRIM_THRESHOLD_ /
 MALLOC_MMAP_THRESHOLD_ to see the effect; the script prints any MALLOC_* variables set).
 
+For the chains, a "numpy floor" column times the same forward and backward written directly as
+NumPy passes, in place wherever a value is not needed again, without autograd
+(``numpy_chain_step``; its loss and gradient are checked like the frameworks'). It is what
+NumPy's single-threaded ufuncs allow on this machine: "refimpl/numpy" is refimpl's own
+overhead over it, and "numpy/torch" above 1 means that no NumPy implementation of the
+chain, refimpl or another, reaches torch's time here.
+
 PyTorch is timed twice: with its default intra-op thread count, and with
 ``torch.set_num_threads(1)`` (NumPy's elementwise ufuncs are single-threaded; its BLAS may
 not be). A framework that cannot be imported is reported and its columns are skipped.
@@ -77,7 +84,7 @@ CASES = {
           "kind": "matmul", "size": 512, "targets": {"torch": 1.5, "chainer": 1.0}},
 }
 
-COLUMNS = ["refimpl", "torch", "torch1", "chainer"]
+COLUMNS = ["refimpl", "torch", "torch1", "chainer", "numpy"]
 
 
 # ---------------------------------------------------------------------------
@@ -245,9 +252,53 @@ def make_case(framework_name, fw, case, arrays):
 
         def read(loss, leaves):
             return float(loss.array), [numpy.asarray(v.grad, dtype=numpy.float64) for v in leaves]
+    elif framework_name == "numpy":
+        leaves = [a.copy() for a in arrays]
+
+        def step():
+            return numpy_chain_step(leaves[0])
+
+        def read(result, leaves):
+            return float(result[0]), [numpy.asarray(result[1], dtype=numpy.float64)]
     else:
         raise ValueError(framework_name)
     return step, leaves, read
+
+
+def numpy_chain_step(x):
+    """(loss, gradient) of ``chain`` on the float32 array ``x`` in as few NumPy passes as its
+    formulas allow, in place wherever a value is not needed again, without autograd: the floor
+    that NumPy's single-threaded ufuncs set for refimpl (the "numpy" column; chain cases only).
+    The formulas are refimpl's under the torch policy (sigmoid ``1 / (1 + exp(-y))`` with the
+    gradient ``g (1 - s) s``, relu's gradient ``where(y > 0, g, 0)``); the products of the
+    backward are those of the chain rule in the same order, so its values equal refimpl's."""
+    f32 = numpy.float32
+    y = numpy.multiply(x, f32(1.5))
+    numpy.add(y, f32(0.5), out=y)
+    t = numpy.tanh(y)                                   # kept: tanh' = 1 - t^2
+    y = numpy.multiply(t, t)
+    numpy.subtract(y, f32(0.25), out=y)
+    s = numpy.negative(y, out=y)
+    numpy.exp(s, out=s)
+    numpy.add(s, f32(1), out=s)
+    numpy.reciprocal(s, out=s)                          # kept: sigmoid' = (1 - s) s
+    u = numpy.sin(s)                                    # kept: sin' = cos(u_in) at s
+    e = numpy.exp(u)                                    # kept: exp' = e; cos' = -sin(e)
+    c = numpy.cos(e)
+    passes = c > 0
+    loss = numpy.maximum(c, f32(0), out=c).sum()
+    g = passes.astype(f32)                              # relu' times sum's seed 1
+    numpy.multiply(g, numpy.negative(numpy.sin(e, out=c), out=c), out=g)   # cos'
+    numpy.multiply(g, e, out=g)                                            # exp'
+    numpy.multiply(g, numpy.cos(s, out=e), out=g)                          # sin'
+    numpy.multiply(g, numpy.subtract(f32(1), s, out=u), out=g)             # sigmoid'
+    numpy.multiply(g, s, out=g)
+    numpy.multiply(g, t, out=s)                                            # (y y)' = 2 g y
+    numpy.add(s, s, out=g)
+    numpy.multiply(t, t, out=t)                                            # tanh'
+    numpy.multiply(g, numpy.subtract(f32(1), t, out=t), out=g)
+    numpy.multiply(g, f32(1.5), out=g)                                     # (1.5 x)'
+    return loss, g
 
 
 def make_arrays(case, seed=0):
@@ -369,6 +420,8 @@ def label(column, fws):
         return f"torch ({fws['torch'].default_threads} thr)"
     if column == "torch1":
         return "torch (1 thr)"
+    if column == "numpy":
+        return "numpy floor"
     return column
 
 
@@ -455,13 +508,14 @@ def run_case(case_name, fws, args):
     other_load = OtherLoad()
     arrays = make_arrays(case)
     torch = fws["torch"].module if "torch" in fws else None
-    columns = [c for c in COLUMNS if (c[:5] if c.startswith("torch") else c) in fws]
+    columns = [c for c in COLUMNS if (c[:5] if c.startswith("torch") else c) in fws
+               or (c == "numpy" and case["kind"] == "chain")]
 
     # Correctness first: one iteration per framework on identical data.
     values = {}
-    for column in ("refimpl", "torch", "chainer"):
-        if column in fws:
-            step, leaves, read = make_case(column, fws[column], case, arrays)
+    for column in ("refimpl", "torch", "chainer", "numpy"):
+        if column in columns:
+            step, leaves, read = make_case(column, fws.get(column), case, arrays)
             values[column] = read(step(), leaves)
     notes = check_agreement(case_name, case, values, arrays)
 
@@ -469,7 +523,7 @@ def run_case(case_name, fws, args):
         if torch is not None:
             torch.set_num_threads(1 if column == "torch1" else fws["torch"].default_threads)
 
-    steps = {column: make_case(column, fws["torch"] if column.startswith("torch") else fws[column],
+    steps = {column: make_case(column, fws["torch"] if column.startswith("torch") else fws.get(column),
                                case, arrays)[0]
              for column in columns}
     timing = measure(steps, warmup=args.warmup, min_time=args.min_time, repeats=args.repeats,
@@ -488,7 +542,7 @@ def ratios(timing, targets):
     """refimpl's median and minimum time over each other column's, with the target verdict."""
     result = {}
     if "refimpl" in timing:
-        for other in ("torch", "torch1", "chainer"):
+        for other in ("torch", "torch1", "chainer", "numpy"):
             if other in timing:
                 target = targets.get(other)
                 median = timing["refimpl"]["median_s"] / timing[other]["median_s"]
@@ -496,6 +550,11 @@ def ratios(timing, targets):
                 result[f"refimpl/{other}"] = {
                     "median_ratio": median, "min_ratio": minimum, "target": target,
                     "status": None if target is None else ("MET" if median <= target else "MISSED")}
+    if "numpy" in timing and "torch" in timing:  # the best refimpl's NumPy could do: no target
+        result["numpy/torch"] = {
+            "median_ratio": timing["numpy"]["median_s"] / timing["torch"]["median_s"],
+            "min_ratio": timing["numpy"]["min_s"] / timing["torch"]["min_s"],
+            "target": None, "status": None}
     return result
 
 

@@ -32,10 +32,9 @@ class _Masked(Function):
             inputs = (gy, x) if in_graph else (gy,)
             if not selects:  # a bool slope multiplies as its 0/1 of gy's dtype
                 return unrecorded(gy.data * slope, *inputs)
-            xp, zero = _backend.get_array_module(gy.data), gy.dtype.type(0)
             if slope.dtype.kind == "b":  # a mask: the gradient itself where it passes
-                return unrecorded(xp.where(slope, gy.data, zero), *inputs)
-            return unrecorded(xp.where(slope != 0, gy.data * slope, zero), *inputs)
+                return unrecorded(_backend.select(slope, gy.data), *inputs)
+            return unrecorded(_backend.select(slope != 0, gy.data * slope), *inputs)
         gx = gy * (_Slope(self)(x) if in_graph else slope.astype(gy.dtype, copy=False))
         return masked_gradient(gx, slope, selects)
 
