@@ -113,6 +113,26 @@ def kl_div_zero_target_gradient(adapter, record):
     record_grads(adapter, record, "kl_div", input=x, target=t)
 
 
+@behaviour(ops=("multi_margin_loss",))
+def multi_margin_loss_nonfinite_seed(adapter, record):
+    """multi_margin_loss(x, t, p, margin 1, class weights, reduction='none') with margins
+    violated and met, from the output gradient [2, inf, NaN], p 1 and 2: the frameworks that
+    have it (torch 2.13) compute the local gradient first and multiply it by the output
+    gradient once (``grad_input *= grad_output``), so an infinite one gives +-inf where the
+    margin is violated, NaN where it is met (0 * inf), -inf/+inf at the target (not inf - inf),
+    and a NaN one NaN throughout its row."""
+    scores = numpy.array([[0.5, 2.0, -1.0, 0.25], [1.0, -0.5, 0.75, -2.0],
+                          [0.0, 1.5, -0.25, 0.5]])
+    for p in (1, 2):
+        x = adapter.tensor(scores, requires_grad=True)
+        y = functional_call(adapter, "multi_margin_loss", x, numpy.array([1, 2, 0]), p=p,
+                            margin=1.0, weight=numpy.array([0.5, 1.0, 2.0, 1.5]),
+                            reduction="none")
+        record(f"multi_margin_loss.p{p}", y)
+        adapter.seeded_backward(y, numpy.array([2.0, numpy.inf, numpy.nan]))
+        record_grads(adapter, record, f"multi_margin_loss.p{p}", x=x)
+
+
 # x in the flat (zero-slope) parts of each op and in its passing part, with NaN and infinite
 # output gradients: torch's backward kernels select (0 where the slope is 0), chainer's
 # multiply (NaN there). refimpl: the policy's ``zero_slope_gradient``.

@@ -33,7 +33,7 @@ import numpy
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
-from ._util import as_variable
+from ._util import OneProduct, as_variable
 from .indexing import getitem, where
 from .loss import (DivideByTotal, _check_torch_reduction, _constant_array, _label_array,
                    _picked_log_probability, _reduce, _require_float, _torch_class_weight,
@@ -459,14 +459,39 @@ def multi_margin_loss(x, t, p=1, margin=1.0, weight=None, reduction="mean"):
     classes = x.shape[1]
     if bool(((labels < 0) | (labels >= classes)).any()):
         raise IndexError(f"target out of range: t={labels.tolist()} for {classes} classes")
-    others = _constant_like(xp.arange(classes)[None, :] != labels[:, None], x)
-    true_score = getitem(x, (xp.arange(x.shape[0]), labels))
-    violation = relu(float(margin) - reshape(true_score, (-1, 1)) + x)
-    terms = violation if p == 1 else violation * violation
+    is_target = xp.arange(classes)[None, :] == labels[:, None]
+    others = _constant_like(~is_target, x)
+    rows = xp.arange(x.shape[0])
     if weight is not None:
-        weight = _constant_array("weight", weight, x, x.dtype)
-        terms = terms * reshape(weight[labels], (-1, 1))
-    return _reduce(_sum(terms * others, axis=1) * (1.0 / classes), reduction)
+        weight = reshape(_constant_array("weight", weight, x, x.dtype)[labels], (-1, 1))
+
+    def margins(x):  # margin - x[n, t_n] + x[n, i]
+        return float(margin) - reshape(getitem(x, (rows, labels)), (-1, 1)) + x
+
+    def value(x):
+        violation = relu(margins(x))
+        terms = violation if p == 1 else violation * violation
+        if weight is not None:
+            terms = terms * weight
+        loss = _sum(terms * others, axis=1) * (1.0 / classes)
+        return reshape(loss, (-1, 1)) if reduction == "none" else _reduce(loss, reduction)
+
+    def derivative(x):
+        # torch's multi_margin_loss_backward: h = g (p 1) or 2 g z (p 2), times w[t], where
+        # z > 0 off the target, 0 elsewhere; the target's entry is -sum(h). g = 1 / (N C)
+        # for 'mean', 1 / C otherwise, in x's dtype.
+        g = x.dtype.type(1.0 / (x.shape[0] * classes if reduction == "mean" else classes))
+        z = margins(x)
+        h = z * (2 * g) if p == 2 else Variable._constant(xp.full(x.shape, g, dtype=x.dtype))
+        if weight is not None:
+            h = h * weight
+        h = where((z.data > 0) & ~is_target, h, x.dtype.type(0))
+        return where(is_target, -_sum(h, axis=1, keepdims=True), h)
+
+    # One product per element with the output gradient, as torch's kernel (``grad_input *=
+    # grad_output``): an infinite or NaN output gradient meets each local derivative once.
+    loss = OneProduct(value, derivative)(x)
+    return reshape(loss, (-1,)) if reduction == "none" else loss
 
 
 # --------------------------------------------------------------------------------------
