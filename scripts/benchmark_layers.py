@@ -25,6 +25,9 @@ disabled. Reported: median, minimum and maximum time per iteration, and the proc
 page faults per iteration (fresh pages of large temporaries: see benchmark_core's notes on
 MALLOC_* variables); ratios use the medians.
 PyTorch is timed with its default intra-op thread count and with one thread.
+For conv2d, a "numpy floor" column times only the three matrix products refimpl's conv2d
+makes (``conv_products_step``): "refimpl/numpy" is what everything else costs refimpl, and
+"numpy/torch" how close NumPy's BLAS alone comes to torch's whole step.
 
 Targets (issue 19): (a) refimpl <= 1.5x torch and <= 1.0x chainer, and refimpl's peak memory
 <= chainer's ("peak MB": tracemalloc, as in benchmark_core); (b) refimpl <= 1.5x torch (torch
@@ -65,7 +68,7 @@ CASES = {
           "kind": "linear", "targets": {"torch": 1.5}},
 }
 
-COLUMNS = ["refimpl", "torch", "torch1", "chainer"]
+COLUMNS = ["refimpl", "torch", "torch1", "chainer", "numpy"]
 
 
 def make_arrays(case, seed=0):
@@ -134,6 +137,8 @@ def make_case(framework_name, fw, case, arrays):
 
         def read(loss, leaves):
             return float(loss.array), [numpy.asarray(v.grad, dtype=numpy.float64) for v in leaves]
+    elif framework_name == "numpy":  # conv only: the three products, nothing else
+        return conv_products_step(arrays), [], None
     else:
         raise ValueError(framework_name)
 
@@ -144,6 +149,32 @@ def make_case(framework_name, fw, case, arrays):
         return loss
 
     return step, leaves, read
+
+
+def conv_products_step(arrays):
+    """A step of the three matrix products that refimpl's conv2d does for the case, on
+    NumPy arrays of their shapes, into preallocated outputs: ``W col`` (forward), ``gy col^T``
+    (gradient in W) and ``W^T gy`` (the columns of the gradient in x), ``col`` the (C kh kw,
+    N oh ow) columns of x. No im2col, col2im, layout copy, bias or autograd: the "numpy
+    floor" column, the least time any formulation on NumPy's BLAS with these products could
+    take (values are not compared: nothing else is computed)."""
+    x, W, _ = arrays
+    n, _, h, w = x.shape
+    out_channels = W.shape[0]
+    rng = numpy.random.default_rng(1)
+    weight = numpy.ascontiguousarray(W.reshape(out_channels, -1))
+    weight_t = numpy.ascontiguousarray(weight.T)
+    col = rng.standard_normal((weight.shape[1], n * h * w)).astype(numpy.float32)
+    gy = rng.standard_normal((out_channels, n * h * w)).astype(numpy.float32)
+    outputs = [numpy.empty((out_channels, col.shape[1]), numpy.float32),
+               numpy.empty(weight.shape, numpy.float32), numpy.empty(col.shape, numpy.float32)]
+
+    def step():
+        numpy.matmul(weight, col, out=outputs[0])
+        numpy.matmul(gy, col.T, out=outputs[1])
+        numpy.matmul(weight_t, gy, out=outputs[2])
+
+    return step
 
 
 def _close(value, reference):
@@ -184,7 +215,8 @@ def run_case(case_name, fws, args):
     other_load = OtherLoad()
     arrays = make_arrays(case)
     torch = fws["torch"].module if "torch" in fws else None
-    columns = [c for c in COLUMNS if (c[:5] if c.startswith("torch") else c) in fws]
+    columns = [c for c in COLUMNS if (c[:5] if c.startswith("torch") else c) in fws
+               or (c == "numpy" and case["kind"] == "conv")]
 
     values = {}  # correctness first: one iteration per framework on identical data
     for column in ("refimpl", "torch", "chainer"):
@@ -197,7 +229,7 @@ def run_case(case_name, fws, args):
         if torch is not None:
             torch.set_num_threads(1 if column == "torch1" else fws["torch"].default_threads)
 
-    steps = {column: make_case(column, fws["torch"] if column.startswith("torch") else fws[column],
+    steps = {column: make_case(column, fws["torch"] if column.startswith("torch") else fws.get(column),
                                case, arrays)[0]
              for column in columns}
     timing = measure(steps, warmup=args.warmup, min_time=args.min_time, repeats=args.repeats,
