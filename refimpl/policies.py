@@ -357,6 +357,20 @@ class Policy:
         NaN for an infinite output gradient (inf - inf), where torch's is infinite. The other
         two gradients, ``gy * weight`` and ``gy * (end - start)``, are alike.""")
 
+    product_zero_gradient: str = _doc(
+        """prod's and cumprod's gradient terms that a zero input makes 0 (the product of the
+        other factors has a zero), for a NaN or infinite output gradient. 'skip_unrecorded'
+        (torch 2.13, where the backward is not recorded, i.e. without create_graph): prod over
+        all elements (no dim) of an input with two or more zeros gives zeros
+        (FunctionsManual.cpp ``prod_backward``: ``zeros_like(input)``); cumprod of an input
+        with a zero leaves out each such term (ReduceOps.cpp ``cumprod_backward``'s O(n)
+        masked path): 0 after the first zero along the axis, and before it and at it only the
+        output gradients up to the first zero (up to the second zero) count. prod with one
+        zero or along a dim, and both under create_graph, multiply every term
+        (``prod_safe_zeros_backward``, cumprod's O(n^2) omitted products), as 'multiply' does.
+        'multiply' (chainer 7.8.1's Prod and Cumprod backward, every term a product with the
+        output gradient): 0 * NaN = NaN.""")
+
     zero_slope_gradient: str = _doc(
         """The gradient of a piecewise-linear activation where its slope is 0 (relu at x <= 0;
         clip, hardtanh, relu6, clipped_relu and hard_sigmoid outside their bounds; hardshrink
@@ -628,6 +642,27 @@ class Policy:
         channels). 3 (chainer 5.4.0: ValueError 'Input dimension must be grater than 2,
         including batch size dimension (first dimension).').""")
 
+    layer_norm_gradient: str = _doc(
+        """The formula of layer normalisation's input gradient, seen where the output gradient
+        holds inf or NaN. 'moments' (torch 2.13 ``F.layer_norm``, CPU kernel
+        layer_norm_kernel.cpp: per row ``ds = sum(gy gamma x)``, ``db = sum(gy gamma)``, then
+        ``dx = rstd gy gamma + b x + c`` with ``b = (db mean - ds) rstd^3 / n``, ``c = -b mean
+        - db rstd / n``: an infinite gy gives inf or NaN by the signs of x and mean). 'composite'
+        (chainer 7.8.1 ``F.layer_normalization``: LayerNormalization.backward, chainer
+        functions through the mean, the variance and the inverse std: NaN in most of the
+        row). Finite output gradients give the same values.""")
+
+    group_norm_gradient: str = _doc(
+        """The formula of group normalisation's gradients in x and gamma, seen where the output
+        gradient holds inf or NaN. 'moments' (torch 2.13 ``F.group_norm``, CPU kernel
+        group_norm_kernel.cpp: from the per-channel sums ``ds = sum(gy x)``, ``db = sum(gy)``,
+        ``dx = c1 gy + c2 x + c3`` as layer_norm's, ``dgamma = sum over N of (ds - db mean)
+        rstd``: inf or NaN by the signs of x and mean). 'centred' (chainer 7.8.1
+        ``F.group_normalization``, _XHatGrad: with g = gy gamma, ``dx = (g - mean(g) - x_hat
+        mean(g x_hat)) inv_std``, ``dgamma = sum(gy x_hat)``: by the signs of x - mean, as
+        batch normalisation's in both frameworks). Finite output gradients give the same
+        values.""")
+
     # --- engine semantics and learning-rate schedules (issue 17) --------------------------
     in_place_version_check: bool = _doc(
         """Whether a backward checks that the tensors an op saved were not modified in place
@@ -772,6 +807,15 @@ class Policy:
         7.8.1 ``L.Bilinear(in1, in2, out)``: W, V1 (in1, out), V2 (in2, out) and b; with
         ``nobias=True`` W alone; its ``F.bilinear`` takes V1, V2 and b all or none).""")
 
+    bilinear_x2_gradient: str = _doc(
+        """How the bilinear form's gradient in x2 meets the output gradient gy.
+        'contracted' (torch 2.13 ``_trilinear_backward``: ``_trilinear(x1, W, gy)`` sums
+        x1 W over in1 first, then ``sum_o gy[n, o] (x1 W)[n, o, j]``: one product per gy
+        entry, so an infinite gy gives +-inf). 'expanded' (chainer 7.8.1
+        BilinearFunctionGrad: ``einsum('ij,ijk->ik', e1, tensordot(gy, W))``: gy meets
+        each x1[n, i] W[i, j, o] product, NaN where their signs differ). The gradients in
+        x1 and W are alike.""")
+
     gru_cell_reset_gate: str = _doc(
         """Where a GRU *cell* applies its reset gate r. 'after_matmul' (torch 2.13
         ``nn.GRUCell``: ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; also torch's
@@ -859,6 +903,17 @@ class Policy:
         2.13 ``F.affine_grid``/``F.grid_sample`` default ``align_corners=False``: at the
         image's edges, pixel i's centre at (2 i + 1) / W - 1). True (chainer 7.8.1, no option:
         at the centres of the corner pixels, linspace(-1, 1, W)).""")
+
+    grid_sample_gradient: str = _doc(
+        """The gradients of grid_sample (bilinear, zeros outside). 'masked' (torch 2.13
+        ``grid_sampler_2d_backward``, its CPU kernel ``ApplyGridSample``): x gets ``weight *
+        gy`` at the taps inside the image only; the grid ``gx_mult sum_c ((ne - nw) s + (se -
+        sw) n) gy_c``, outside taps' values 0. 'clipped' (chainer 7.8.1
+        SpatialTransformerSampler): the coordinate clipped to the image padded by 1, all four
+        taps get ``gy * wu * wv``, zero weights included (NaN for an infinite gy at the edge
+        pixel next to a point outside); the grid ``sum_c (...) gy_c / 2 (W - 1)`` times the
+        0/1 mask of the unclipped coordinate (NaN outside, and for W = 1). Both multiply gy
+        once into each weight and each channel's finite derivative.""")
 
     # edge inputs (issue 15, conformance/subjects/edge_inputs.py)
     leaky_relu_nan_gradient: str = _doc(
@@ -965,6 +1020,7 @@ TORCH = Policy(
     relu_nan_gradient=1.0,
     sigmoid_form="exp",
     lerp_start_gradient="factored",
+    product_zero_gradient="skip_unrecorded",
     zero_slope_gradient="zero",
     abs_nan_gradient="zero",
     empty_softmax_axis="identity",
@@ -998,11 +1054,13 @@ TORCH = Policy(
     im2col_layout="flat",
     ctc_mean_normalisation="target_length",
     spatial_grid_layout="channels_last", spatial_align_corners=False,
+    grid_sample_gradient="masked",
     # normalisation and regularisation (issue 17)
     batch_norm_eps=1e-5, batch_norm_average_argument="momentum", norm_single_value="raise",
     layer_norm_layer_eps=1e-5, lrn_k=1.0, lrn_alpha_over_size=True, lrn_window="size",
     lrn_min_ndim=3, dropout_ratio_one="zeros", embed_ignore_label="zero_grad",
     embed_negative_index="raise", group_norm_min_ndim=2,
+    layer_norm_gradient="moments", group_norm_gradient="moments",
     dropout_train_default="always",
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=True, grad_assignment_errors="torch", leaf_grad_storage="own_buffer",
@@ -1014,6 +1072,7 @@ TORCH = Policy(
     conv_transpose_output_size="output_padding", depthwise_weight_layout="grouped",
     prelu_slope_shape="channels", prelu_zero_gradient="slope",
     bilinear_weight_layout="out_in1_in2", bilinear_linear_terms=False,
+    bilinear_x2_gradient="contracted",
     gru_cell_reset_gate="after_matmul", gru_cell_update_gate="keeps_state",
     leaky_relu_nan_gradient="slope", label_loss_soft_targets=True,  # edge inputs (issue 15)
     clip_boundary_gradient="pass",
@@ -1069,6 +1128,7 @@ CHAINER = Policy(
     relu_nan_gradient=0.0,
     sigmoid_form="tanh",
     lerp_start_gradient="difference",
+    product_zero_gradient="multiply",
     zero_slope_gradient="product",
     abs_nan_gradient="nan",
     empty_softmax_axis="raise",
@@ -1106,11 +1166,13 @@ CHAINER = Policy(
     depth2space_channel_order="block_major", im2col_layout="grid",
     ctc_mean_normalisation="batch",
     spatial_grid_layout="channels_first", spatial_align_corners=True,
+    grid_sample_gradient="clipped",
     # normalisation and regularisation (issue 17)
     batch_norm_eps=2e-5, batch_norm_average_argument="decay", norm_single_value="allow",
     layer_norm_layer_eps=1e-6, lrn_k=2.0, lrn_alpha_over_size=False, lrn_window="symmetric",
     lrn_min_ndim=2, dropout_ratio_one="raise", embed_ignore_label="zero_output",
     embed_negative_index="wrap", group_norm_min_ndim=2,
+    layer_norm_gradient="composite", group_norm_gradient="centred",
     dropout_train_default="global_train_mode",
     # engine semantics and learning-rate schedules (issue 17)
     in_place_version_check=False, grad_assignment_errors="chainer", leaf_grad_storage="computed",
@@ -1122,6 +1184,7 @@ CHAINER = Policy(
     conv_transpose_output_size="outsize", depthwise_weight_layout="multiplier_first",
     prelu_slope_shape="leading_axes", prelu_zero_gradient="one",
     bilinear_weight_layout="in1_in2_out", bilinear_linear_terms=True,
+    bilinear_x2_gradient="expanded",
     gru_cell_reset_gate="before_matmul", gru_cell_update_gate="takes_candidate",
     leaky_relu_nan_gradient="one", label_loss_soft_targets=True,  # edge inputs (issue 15)
     clip_boundary_gradient="pass",

@@ -19,6 +19,8 @@ from . import engine_more  # noqa: F401  (engine semantics of issue 17)
 from . import layers_more  # noqa: F401  (convolutions, PReLU, Bilinear, GRU, issue 17)
 from . import edges  # noqa: F401  (edge inputs, issue 15)
 from . import port  # noqa: F401  (differences found by the port checker, issue 18)
+from . import nonfinite_norms, nonfinite_products  # noqa: F401  (non-finite output gradients)
+from . import nonfinite_losses, nonfinite_layers  # noqa: F401  (non-finite output gradients)
 from .core import CASES, Case, applicable, behaviour, by_name, f32
 
 

@@ -126,7 +126,12 @@ def bilinear(x1, x2, W, b=None, V1=None, V2=None, *, layout=None):
     if (V1 is None) != (V2 is None):
         raise ValueError(f"bilinear: give V1 and V2 together, got V1 {'None' if V1 is None else 'given'}"
                          f" and V2 {'None' if V2 is None else 'given'}")
-    y = einsum("ni,oij,nj->no" if layout == "out_in1_in2" else "ni,ijo,nj->no", x1, W, x2)
+    w = "oij" if layout == "out_in1_in2" else "ijo"
+    if _policies.current().bilinear_x2_gradient == "contracted":
+        # torch's _trilinear: x1 W first, so the x2 gradient is gy times that finite sum
+        y = einsum("noj,nj->no", einsum(f"ni,{w}->noj", x1, W), x2)
+    else:  # chainer: each gy entry meets each product x1[n, i] W (inf - inf = NaN)
+        y = einsum(f"ni,{w},nj->no", x1, W, x2)
     out = y.shape[1]
     if V1 is not None:
         for name, x, V in (("V1", x1, V1), ("V2", x2, V2)):

@@ -3,7 +3,9 @@
 Each is a composition of refimpl ops (so first and second derivatives come for free) plus two
 small Functions where numerics demand one: ``Softplus`` (a stable ``log(1 + exp(x))`` whose
 derivative is ``sigmoid`` everywhere, also at the kink of ``max(x, 0)``) and ``DivideByTotal``
-(torch's mean over a total weight that may be 0). PyTorch's and Chainer's variants differ in
+(torch's mean over a total weight that may be 0); chainer's softmax_cross_entropy has its
+hand-written gradient (``HandWrittenBackward``: one product with the output gradient, which
+differs from the composite's only where that gradient is infinite or NaN). PyTorch's and Chainer's variants differ in
 names, defaults and normalisation, so each framework's function is its own public function
 here, named as the framework names it, with every argument documented:
 
@@ -26,13 +28,14 @@ import warnings
 import numpy
 
 from .. import _backend, policies as _policies
+from .._mode import no_grad
 from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
 from ._util import OneProduct, argument_error, as_variable
 from .indexing import where
-from .math import sigmoid
-from .reduction import GatherAlongAxis, logsumexp as _logsumexp, mean, sum as _sum
+from .math import exp, sigmoid
+from .reduction import GatherAlongAxis, mean, sum as _sum
 from .shape import reshape
 from .softmax import log_softmax
 
@@ -85,6 +88,28 @@ class DivideByTotal(Function):
         nonzero = total != 0
         scale = xp.where(nonzero, 1.0 / xp.where(nonzero, total, 1.0), 0.0)  # 1/total, or 0
         return gy * Variable._constant(scale.astype(gy.dtype))
+
+
+class HandWrittenBackward(Function):
+    """``value(*inputs)``, a composite of refimpl ops run without a graph, whose gradients are
+    ``gradients(gy, *inputs)`` (one per input): a framework's own backward formula, written
+    with refimpl ops (so differentiable again). Where the formula differs from the chain rule
+    of the composite only in how it spreads an infinite or NaN output gradient (one product
+    where the composite adds ``gy a + gy b``, inf - inf = NaN; a gradient left uncentred where
+    the centring's mean is 0 for finite values; a selection where the composite multiplies
+    by 0), the gradients are the framework's, NaN and inf included."""
+
+    def __init__(self, value, gradients):
+        self.value, self.gradients = value, gradients
+
+    def forward(self, *arrays):
+        with no_grad():
+            return self.value(*[Variable._constant(a) for a in arrays]).data
+
+    def backward(self, gy):
+        inputs = self.inputs
+        return tuple([g if x.requires_grad else None
+                      for x, g in zip(inputs, self.gradients(gy, *inputs))])
 
 
 class FirstOrderOnly(Function):
@@ -623,12 +648,46 @@ def chainer_softmax_cross_entropy(x, t, normalize=True, cache_score=True, class_
     if class_weight is not None:
         class_weight = _on_device_of("class_weight", class_weight, x)
         target_weight = target_weight * xp.asarray(class_weight, dtype=x.dtype)[safe_labels]
-    if not enable_double_backprop:
+    coefficient = None if reduce == "no" else \
+        _reciprocal_count(valid.sum() if normalize else x.shape[0], x)
+
+    def elements(x):
+        return -_picked_log_probability(log_softmax(x, axis=1), safe_labels) * target_weight
+
+    if enable_double_backprop:  # chainer's composite: log_softmax, select_item, products
+        return _chainer_reduce(elements(x), coefficient)
+    one_hot = safe_labels[:, None] == _class_axis_view(xp.arange(x.shape[1]), x.ndim)
+    weight = target_weight[:, None]
+    return _chainer_one_product(
+        x, elements, lambda x: (exp(log_softmax(x, axis=1)) - one_hot.astype(x.dtype)) * weight,
+        coefficient, first_order_only=True)
+
+
+def _chainer_reduce(loss, coefficient):
+    """chainer's reduce: 'no' (``coefficient`` None) keeps the elements, 'mean' multiplies
+    their sum by ``coefficient``."""
+    return loss if coefficient is None else _sum(loss) * coefficient
+
+
+def _chainer_one_product(x, elements, local_derivative, coefficient, first_order_only):
+    """chainer's ``softmax_cross_entropy(enable_double_backprop=False)``: the value of
+    ``elements(x)`` (per sample, reduced by ``_chainer_reduce``); the gradient as
+    ``_SoftmaxCrossEntropyGrad_NoDoubleBackprop.forward_cpu`` (chainer 7.8.1,
+    chainer/functions/loss/softmax_cross_entropy.py) computes it, the local derivative
+    multiplied once by the output gradient: ``local_derivative(x) * (gy * coefficient)``
+    ('mean') or ``* gy[:, None]`` ('no'). So an infinite output gradient stays infinite,
+    NaN only where the local derivative is 0 (an ignored label, a class weight 0, a softmax
+    of exactly 0 or 1), where the composite's chain rule gives inf - inf = NaN at the target
+    class. ``first_order_only``: the gradient is not differentiable again (as chainer's)."""
+    def gradients(gy, x):
+        if coefficient is None:
+            return (local_derivative(x) * reshape(gy, gy.shape[:1] + (1,) + gy.shape[1:]),)
+        return (local_derivative(x) * (gy * coefficient),)
+
+    if first_order_only:
         x = FirstOrderOnly()(x)
-    loss = -_picked_log_probability(log_softmax(x, axis=1), safe_labels) * target_weight
-    if reduce == "no":
-        return loss
-    return _sum(loss) * _reciprocal_count(valid.sum() if normalize else x.shape[0], x)
+    return HandWrittenBackward(lambda x: _chainer_reduce(elements(x), coefficient),
+                               gradients)(x)
 
 
 def _chainer_soft_target(x, t, reduce, enable_double_backprop):
@@ -636,9 +695,10 @@ def _chainer_soft_target(x, t, reduce, enable_double_backprop):
     probabilities (a constant: chainer gives it no gradient); ``l = -sum_c t log_softmax(x)``
     over axis 1, ``reduce='mean'``: ``sum(l) / (x.size / x.shape[1])`` (``normalize``,
     ``class_weight`` and ``ignore_label`` take no part). chainer's backward is ``(softmax(x) -
-    t) gy``, the derivative of the value only where each ``t`` sums to 1 over the classes:
-    modelled exactly, the value as ``-sum t x + lse + (sum t - 1) lse`` with the last
-    ``lse`` a constant."""
+    t) (gy * coefficient)`` (``* gy[:, None]`` for 'no'), the derivative of the value only
+    where each ``t`` sums to 1 over the classes: modelled exactly (``_chainer_one_product``).
+    With ``enable_double_backprop=True`` the same gradient, differentiable again (chainer
+    7.8.1 raises InvalidType there: its composite's select_item wants integer labels)."""
     if x.ndim < 2 or x.dtype.kind != "f" or t.shape != x.shape:
         raise RuntimeError(f"An Expr instance cannot be evaluated as bool. (chainer's "
                            f"softmax_cross_entropy type check failed: soft targets need float x "
@@ -646,14 +706,10 @@ def _chainer_soft_target(x, t, reduce, enable_double_backprop):
                            f"{t.shape})")
     xp = _backend.get_array_module(x.data)
     t = Variable._constant(xp.asarray(t, dtype=x.dtype))
-    if not enable_double_backprop:
-        x = FirstOrderOnly()(x)
-    lse = _logsumexp(x, axis=1)
-    extra = _sum(t, axis=1) - x.dtype.type(1)
-    loss = -_sum(t * x, axis=1) + lse + extra * Variable._constant(lse.data)
-    if reduce == "no":
-        return loss
-    return _sum(loss) * _reciprocal_count(x.size // x.shape[1], x)
+    coefficient = None if reduce == "no" else _reciprocal_count(x.size // x.shape[1], x)
+    return _chainer_one_product(x, lambda x: -_sum(t * log_softmax(x, axis=1), axis=1),
+                                lambda x: exp(log_softmax(x, axis=1)) - t, coefficient,
+                                first_order_only=not enable_double_backprop)
 
 
 __all__ = ["binary_cross_entropy_with_logits", "chainer_softmax_cross_entropy",

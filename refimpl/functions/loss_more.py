@@ -3,7 +3,9 @@ divergence, triplet, contrastive, hinge, cross-covariance and DeCov.
 
 Each is a composition of refimpl ops, so first and second derivatives come for free (one
 small Function, ``ClampForwardOnly``, models torch's clamp of the variance under
-``no_grad``). Where one function exists in both frameworks with the same arguments but
+``no_grad``; chainer's triplet, cross_covariance and decov have chainer's hand-written
+gradients, ``HandWrittenBackward``, which differ from the composite's only for non-finite
+output gradients). Where one function exists in both frameworks with the same arguments but
 other defaults, refimpl has one function whose default is a policy field:
 
 ================================  ===================================  ===============================
@@ -35,9 +37,9 @@ from ..function import Function
 from ..variable import Variable
 from ._util import OneProduct, as_variable
 from .indexing import getitem, where
-from .loss import (DivideByTotal, _check_torch_reduction, _constant_array, _label_array,
-                   _picked_log_probability, _reduce, _require_float, _torch_class_weight,
-                   _torch_targets, _zero_where_ignored)
+from .loss import (DivideByTotal, HandWrittenBackward, _check_torch_reduction, _constant_array,
+                   _label_array, _picked_log_probability, _reduce, _require_float,
+                   _torch_class_weight, _torch_targets, _zero_where_ignored)
 from .math import abs as _abs, exp, log, sqrt
 from .elementwise_math import minimum
 from .activation import relu
@@ -355,7 +357,14 @@ def triplet(anchor, positive, negative, margin=None, reduce="mean"):
     ``max(||a - p||^2 - ||a - n||^2 + margin, 0)``) or 'pairwise' (torch
     ``F.triplet_margin_loss`` with p=2, eps=1e-6: ``max(||a - p + eps|| - ||a - n + eps|| +
     margin, 0)``); ``margin`` None: the policy's ``triplet_margin`` (torch 1.0, chainer 0.2).
-    ``reduce``: 'mean' or 'no' (per sample)."""
+    ``reduce``: 'mean' or 'no' (per sample).
+
+    chainer's gradient (``Triplet.backward``, chainer 7.8.1 chainer/functions/loss/triplet.py)
+    is one product per input: with ``s = 2 g m`` (``g = gy / N`` for 'mean', ``gy[:, None]``
+    for 'no'; ``m`` 1 where the hinge is positive, else 0, multiplied, so an infinite or NaN
+    gy gives NaN on the inactive rows), ``s (n - p)`` for the anchor, ``s (p - a)`` for the
+    positive and ``s (a - n)`` for the negative: an infinite gy meets each difference once,
+    where the composite's anchor gradient ``2 g (a - p) - 2 g (a - n)`` gives inf - inf."""
     policy = _semantics.current()
     margin = policy.triplet_margin if margin is None else margin
     reduction = _reduction("reduce", reduce, ("none", "mean"))
@@ -368,9 +377,22 @@ def triplet(anchor, positive, negative, margin=None, reduce="mean"):
     if anchor.ndim != 2 or anchor.shape[0] == 0:
         raise ValueError(f"triplet needs (N, D) inputs with N > 0, got anchor.shape="
                          f"{anchor.shape}")
-    to_positive, to_negative = anchor - positive, anchor - negative
-    distance = _sum(to_positive * to_positive - to_negative * to_negative, axis=1)
-    return _reduce(relu(distance + float(margin)), reduction)
+    margin = float(margin)
+
+    def value(a, p, n):
+        to_positive, to_negative = a - p, a - n
+        distance = _sum(to_positive * to_positive - to_negative * to_negative, axis=1)
+        return _reduce(relu(distance + margin), reduction)
+
+    def gradients(gy, a, p, n):
+        xp = _backend.get_array_module(a.data)
+        distance = xp.sum((a.data - p.data) ** 2 - (a.data - n.data) ** 2, axis=1) + margin
+        active = Variable._constant((distance > 0).astype(a.dtype)[:, None])
+        g = gy / a.shape[0] if reduction == "mean" else reshape(gy, (a.shape[0], 1))
+        scale = 2 * g * active
+        return scale * (n - p), scale * (p - a), scale * (a - n)
+
+    return HandWrittenBackward(value, gradients)(anchor, positive, negative)
 
 
 def _binary_labels(name, y, like):
@@ -502,42 +524,81 @@ def _centered(v):
     return v - mean(v, axis=0, keepdims=True)
 
 
-def _half_squared_sum(matrix, reduce):
-    if reduce == "half_squared_sum":
-        return 0.5 * _sum(matrix * matrix)
-    if reduce != "no":
+def _check_covariance_reduce(reduce):
+    if reduce not in ("half_squared_sum", "no"):
         raise ValueError(f"only 'half_squared_sum' and 'no' are valid for 'reduce', but "
                          f"'{reduce}' is given")
-    return matrix
+
+
+def _half_squared_sum(matrix, reduce):
+    return 0.5 * _sum(matrix * matrix) if reduce == "half_squared_sum" else matrix
 
 
 def cross_covariance(y, z, reduce="half_squared_sum"):
     """chainer ``F.cross_covariance(y, z, reduce='half_squared_sum')`` on (N, A) and (N, B):
     ``C = (y - mean_0 y)^T (z - mean_0 z) / N``; 'half_squared_sum' gives ``0.5 sum C^2``,
-    'no' gives C. Both are differentiated. torch has no counterpart."""
+    'no' gives C. Both are differentiated. torch has no counterpart.
+
+    The gradient is chainer's (``CrossCovariance.backward``, chainer 7.8.1
+    chainer/functions/loss/cross_covariance.py), with ``yc``, ``zc`` the centred inputs and
+    ``g = gy / N``: 'half_squared_sum' ``(zc C^T) g`` and ``(yc C) g`` (one product with the
+    scalar g), 'no' ``zc g^T`` and ``yc g``. The gradient is not centred again (the
+    composite's centring subtracts a column mean that is 0 for finite g, but NaN where the
+    column holds an infinity: inf - inf)."""
     y, z = as_variable(y, "y"), as_variable(z, "z")
     _require_float("y", y)
     _require_float("z", z)
     if y.ndim != 2 or z.ndim != 2 or y.shape[0] != z.shape[0] or y.dtype != z.dtype:
         raise ValueError(f"cross_covariance needs (N, A) and (N, B) inputs of one dtype, got "
                          f"y {y.dtype} {y.shape}, z {z.dtype} {z.shape}")
-    covariance = matmul(transpose(_centered(y)), _centered(z)) * (1.0 / y.shape[0])
-    return _half_squared_sum(covariance, reduce)
+    _check_covariance_reduce(reduce)
+    n = y.shape[0]
+
+    def value(y, z):
+        return _half_squared_sum(matmul(transpose(_centered(y)), _centered(z)) / n, reduce)
+
+    def gradients(gy, y, z):
+        y_centered, z_centered, g = _centered(y), _centered(z), gy / n
+        if reduce == "no":
+            return matmul(z_centered, transpose(g)), matmul(y_centered, g)
+        covariance = matmul(transpose(y_centered), z_centered) / n
+        return (matmul(z_centered, transpose(covariance)) * g,
+                matmul(y_centered, covariance) * g)
+
+    return HandWrittenBackward(value, gradients)(y, z)
 
 
 def decov(h, reduce="half_squared_sum"):
     """chainer ``F.decov(h, reduce='half_squared_sum')`` (Cogswell et al. 2016) on (N, K):
     ``C = (h - mean_0 h)^T (h - mean_0 h) / N`` with its diagonal set to 0;
-    'half_squared_sum' gives ``0.5 sum C^2``, 'no' gives C. torch has no counterpart."""
+    'half_squared_sum' gives ``0.5 sum C^2``, 'no' gives C. torch has no counterpart.
+
+    The gradient is chainer's (``DeCov.backward``, chainer 7.8.1
+    chainer/functions/loss/decov.py), with ``hc`` the centred input and ``g = gy / N``:
+    'half_squared_sum' ``(2 hc C) g`` (one product with the scalar g), 'no' ``hc (g' +
+    g'^T)`` with ``g'`` = g with its diagonal set to 0 (selected: a NaN or infinite gy on the
+    diagonal leaves no trace), not centred again (see ``cross_covariance``)."""
     h = as_variable(h, "h")
     _require_float("h", h)
     if h.ndim != 2:
         raise ValueError(f"decov needs h of shape (N, K), got h.shape={h.shape}")
+    _check_covariance_reduce(reduce)
     xp = _backend.get_array_module(h.data)
-    centered = _centered(h)
-    off_diagonal = _constant_like(1.0 - xp.eye(h.shape[1]), h)
-    covariance = matmul(transpose(centered), centered) * off_diagonal * (1.0 / h.shape[0])
-    return _half_squared_sum(covariance, reduce)
+    n, off_diagonal = h.shape[0], ~xp.eye(h.shape[1], dtype=bool)
+
+    def covariance(h):
+        centered = _centered(h)
+        return matmul(transpose(centered), centered) * _constant_like(off_diagonal, h) / n
+
+    def gradients(gy, h):
+        g = gy / n
+        if reduce == "no":
+            g = where(off_diagonal, g, g.dtype.type(0))
+            return (matmul(_centered(h), g + transpose(g)),)
+        return (2.0 * matmul(_centered(h), covariance(h)) * g,)
+
+    return HandWrittenBackward(lambda h: _half_squared_sum(covariance(h), reduce),
+                               gradients)(h)
 
 
 # --------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 dropout and embedding lookup.
 
 Each function is a composition of refimpl's differentiable ops (mean, sqrt, getitem, where,
-...), so its gradient, and the gradient of its gradient, come from theirs: exact, readable,
-vectorised. Where the frameworks differ the active policy decides (``refimpl.policies``):
+...), so its gradient, and the gradient of its gradient, come from theirs (the batch, layer
+and group normalisations' gradients: see below): exact, readable, vectorised. Where the
+frameworks differ the active policy decides (``refimpl.policies``):
 
 ======================================  =====================================  ========================================
 refimpl                                 torch                                  chainer
@@ -16,8 +17,10 @@ refimpl                                 torch                                  c
 mean, var, eps)``                       training=False, eps=eps)``             mean, var, eps)``
 ``layer_normalization(x, g, b, eps,     ``F.layer_norm(x, x.shape[-n:], g, b,  ``F.layer_normalization(x, g, b, eps)``
 normalized_ndim=n)``                    eps)``                                 (2-D x only)
+  gradient (``layer_norm_gradient``)    'moments': from uncentred sums         'composite': chainer functions
 ``group_normalization(x, groups, g, b,  ``F.group_norm(x, groups, g, b, eps)`` ``F.group_normalization(x, groups, g, b,
 eps)``                                                                         eps)``
+  gradient (``group_norm_gradient``)    'moments': from uncentred sums         'centred': from x - mean
 ``local_response_normalization(x, n,    ``F.local_response_norm(x, size=n,     ``F.local_response_normalization(x, n, k,
 k, alpha, beta)``                       alpha, beta, k)``: alpha / n, a        alpha, beta)``: alpha, a window of
                                         window of n channels, k=1              2 (n // 2) + 1 channels, k=2
@@ -26,6 +29,11 @@ k, alpha, beta)``                       alpha, beta, k)``: alpha / n, a        a
 ``embed_id(x, W, ignore_label)``        ``F.embedding(x, W, padding_idx)``:    ``F.embed_id(x, W, ignore_label)``:
                                         the row is used, its gradient 0        zeros for the label, no gradient
 ======================================  =====================================  ========================================
+
+Batch, layer and group normalisation's gradients are written out as the frameworks' backward
+kernels compute them (``_Normalization``, refimpl ops too): sums of the output gradient per
+channel, row or group, then one expression per element, so that infinite and NaN output
+gradients give the frameworks' inf/NaN patterns; their values are the composite's gradients.
 """
 import contextlib
 import contextvars
@@ -34,11 +42,13 @@ import numbers
 import numpy
 
 from .. import _backend, policies as _semantics
+from .._mode import no_grad
+from ..function import Function
 from ..variable import Variable
 from ._util import argument_error, as_variable, float_input
 from .indexing import getitem, where
 from .math import sqrt
-from .reduction import mean
+from .reduction import mean, sum as _sum
 from .shape import concat, reshape
 
 __all__ = ["batch_normalization", "dropout", "embed_id", "fixed_batch_normalization",
@@ -87,6 +97,90 @@ def _normalize(x, axes, eps):
     return centred / sqrt(variance + eps), variance
 
 
+class _Normalization(Function):
+    """A normalisation's output ``y`` (an array, computed by its composite of refimpl ops)
+    with the gradients of the frameworks' backward kernels, ``gradient(gy, x, gamma, beta)``
+    -> (gx, ggamma, gbeta), written with refimpl ops (so differentiable again). The kernels
+    sum the output gradient per channel or group once, then form each element's gradient
+    from those sums, so an infinite or NaN output gradient reaches each element through a
+    few terms (an infinite one gives inf of either sign, or NaN where terms of both signs
+    meet), where the composite's gradient would carry it through every mean (the whole
+    channel NaN). Inputs: x and the present ones of gamma, beta."""
+
+    def __init__(self, y, gradient, has_gamma, has_beta):
+        self.y, self.gradient = y, gradient
+        self.has_gamma, self.has_beta = has_gamma, has_beta
+
+    def forward(self, *arrays):
+        return self.y
+
+    def backward(self, gy):
+        inputs = iter(self.inputs)
+        x = next(inputs)
+        gamma = next(inputs) if self.has_gamma else None
+        beta = next(inputs) if self.has_beta else None
+        pairs = zip((x, gamma, beta), self.gradient(gy, x, gamma, beta))
+        return tuple([g if v.requires_grad else None for v, g in pairs if v is not None])
+
+
+def _normalization(x, gamma, beta, value, view, axes, outer, eps, form):
+    """``value(x, gamma, beta)`` (the composite) with the kernels' gradients
+    (``_Normalization``).
+
+    In ``view`` (x's shape, or group normalisation's (N, G, C // G, spatial size)) the
+    statistics are over ``axes``, and gamma/beta (of the other axes' sizes) broadcast over the
+    axes ``outer``, which their gradients sum over. ``form``: the formulas of the gradient in
+    x and in gamma, 'centred' or 'moments' each:
+
+    - 'centred' (torch's batch_norm_backward; chainer's BatchNormalizationGrad and group
+      normalisation's _XHatGrad): with g = gy * gamma and x_hat = (x - mean) / std,
+      ``gx = (g - mean(g) - x_hat * mean(g * x_hat)) / std``; ``ggamma = sum(gy * x_hat)``.
+    - 'moments' (torch's layer_norm and group_norm CPU kernels): from the uncentred sums
+      ``ds = sum(g * x)`` and ``db = sum(g)``, ``gx = g / std + b * x + c`` with ``b = (db *
+      mean - ds) / (n std^3)`` and ``c = -b * mean - db / (n std)``; group_norm's ggamma is
+      the sum over N of ``(ds_c - db_c * mean) / std``, ``ds_c``/``db_c`` the sums of
+      ``gy * x``/``gy`` per channel. Their non-finite entries are taken from this form (the
+      terms that meet there follow the signs of x and mean, not of x - mean), the finite ones
+      from the centred form: the same values, without the cancellation of ``b * x + c`` (by
+      which torch loses float32 precision, a known issue).
+    """
+    params = tuple(1 if i in outer else size for i, size in enumerate(view))
+    count = int(numpy.prod([view[i] for i in axes]))
+    inner = tuple(i for i in axes if i in outer)  # the axes of one channel's values
+
+    def gradient(gy, x, gamma, beta):
+        shape, x, gy = x.shape, reshape(x, view), reshape(gy, view)
+        xp = _backend.get_array_module(x.data)
+        average = mean(x, axes, keepdims=True)
+        centred = x - average
+        std = sqrt(mean(centred * centred, axes, keepdims=True) + eps)
+        normalized = centred / std
+        g = gy if gamma is None else gy * reshape(gamma, params)
+        gx = (g - mean(g, axes, keepdims=True)
+              - normalized * mean(g * normalized, axes, keepdims=True)) / std
+        if form[0] == "moments":
+            ds, db = _sum(g * x, axes, keepdims=True), _sum(g, axes, keepdims=True)
+            b = (db * average - ds) / (std * std * std) / count
+            moments = g / std + b * x + (-b * average - db / std / count)
+            gx = where(xp.isfinite(moments.data), gx, moments)
+        ggamma = None
+        if gamma is not None:
+            ggamma = _sum(gy * normalized, outer)
+            if form[1] == "moments":
+                per_channel = _sum((_sum(gy * x, inner, keepdims=True)
+                                    - _sum(gy, inner, keepdims=True) * average) / std, outer)
+                ggamma = where(xp.isfinite(per_channel.data), ggamma, per_channel)
+            ggamma = reshape(ggamma, gamma.shape)
+        gbeta = None if beta is None else reshape(_sum(gy, outer), beta.shape)
+        return reshape(gx, shape), ggamma, gbeta
+
+    with no_grad():
+        y = value(x, gamma, beta).data
+    present = [as_variable(p, label) for p, label in ((gamma, "gamma"), (beta, "beta"))
+               if p is not None]
+    return _Normalization(y, gradient, gamma is not None, beta is not None)(x, *present)
+
+
 def _check_several_values(count, shape, name):
     """Under ``norm_single_value='raise'`` (torch) a statistic over one value raises ValueError,
     as torch's ``_verify_batch_size``."""
@@ -113,9 +207,14 @@ def batch_normalization(x, gamma=None, beta=None, eps=None):
     axes = (0,) + tuple(range(2, x.ndim))
     _check_several_values(x.size // max(x.shape[1], 1) if x.shape[1] else 0, x.shape,
                           "batch_normalization")
-    normalized, _ = _normalize(x, axes, _eps(eps, _semantics.current().batch_norm_eps,
-                                             "batch_normalization"))
-    return _affine(normalized, gamma, beta, (x.shape[1],), shape, "batch_normalization")
+    eps = _eps(eps, _semantics.current().batch_norm_eps, "batch_normalization")
+
+    def value(x, gamma, beta):
+        normalized, _ = _normalize(x, axes, eps)
+        return _affine(normalized, gamma, beta, (x.shape[1],), shape, "batch_normalization")
+    # torch's batch_norm_backward and chainer's BatchNormalizationGrad: the centred form
+    return _normalization(x, gamma, beta, value, x.shape, axes, axes, eps,
+                          ("centred", "centred"))
 
 
 def batch_statistics(x):
@@ -160,10 +259,20 @@ def layer_normalization(x, gamma=None, beta=None, eps=1e-5, normalized_ndim=1):
                                       f"x.ndim={x.ndim}], got normalized_ndim={normalized_ndim!r}",
                              "layer_normalization")
     axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
-    normalized, _ = _normalize(x, axes, _eps(eps, 1e-5, "layer_normalization"))
+    eps = _eps(eps, 1e-5, "layer_normalization")
     shape = (1,) * (x.ndim - normalized_ndim) + tuple(x.shape[x.ndim - normalized_ndim:])
-    return _affine(normalized, gamma, beta, shape[x.ndim - normalized_ndim:], shape,
-                   "layer_normalization")
+
+    def value(x, gamma, beta):
+        normalized, _ = _normalize(x, axes, eps)
+        return _affine(normalized, gamma, beta, shape[x.ndim - normalized_ndim:], shape,
+                       "layer_normalization")
+    if _semantics.current().layer_norm_gradient == "composite":
+        return value(x, gamma, beta)  # chainer's LayerNormalization.backward: its composite
+    # torch's layer_norm kernel: dx in the moments form, dgamma = sum(gy (rstd x - rstd mean)),
+    # the centred form. Not modelled: where x == mean, torch's FMA-contracted rstd x - rstd mean
+    # is a rounding residue (not 0), and a row's mean of 0 is a Welford residue there.
+    return _normalization(x, gamma, beta, value, x.shape, axes,
+                          tuple(range(x.ndim - normalized_ndim)), eps, ("moments", "centred"))
 
 
 def group_normalization(x, groups, gamma=None, beta=None, eps=1e-5):
@@ -182,11 +291,18 @@ def group_normalization(x, groups, gamma=None, beta=None, eps=1e-5):
         raise argument_error("value", f"group_normalization: the number of channels "
                                       f"{x.shape[1]} is not divisible by groups={groups!r}",
                              "group_normalization")
-    grouped = reshape(x, (x.shape[0], groups, -1))
-    _check_several_values(grouped.shape[2], x.shape, "group_normalization")
-    normalized, _ = _normalize(grouped, (2,), _eps(eps, 1e-5, "group_normalization"))
-    return _affine(reshape(normalized, x.shape), gamma, beta, (x.shape[1],), shape,
-                   "group_normalization")
+    spatial = int(numpy.prod(x.shape[2:]))
+    _check_several_values(x.shape[1] // groups * spatial, x.shape, "group_normalization")
+    eps = _eps(eps, 1e-5, "group_normalization")
+
+    def value(x, gamma, beta):
+        grouped = reshape(x, (x.shape[0], groups, -1))
+        normalized, _ = _normalize(grouped, (2,), eps)
+        return _affine(reshape(normalized, x.shape), gamma, beta, (x.shape[1],), shape,
+                       "group_normalization")
+    view = (x.shape[0], groups, x.shape[1] // groups, spatial)
+    form = _semantics.current().group_norm_gradient  # torch: moments; chainer: centred
+    return _normalization(x, gamma, beta, value, view, (2, 3), (0, 3), eps, (form, form))
 
 
 # =============================================================================================

@@ -7,8 +7,9 @@ so every order of derivative stays exact; ``cumprod`` is a ``prod`` over a trian
 """
 import numbers
 
-from .. import _backend
+from .. import _backend, _mode, policies as _semantics
 from ..function import Function
+from ..variable import Variable
 from ._util import (argument_error, as_variable, float_input, normalize_axis, prepare_operands,
                     returns_input)
 from .indexing import where
@@ -38,9 +39,18 @@ def _others_product(x):
     return prod(where(xp.eye(n, dtype=bool), 1.0, rows), axis=-1)
 
 
+def _skips_zero_terms():
+    """Whether prod's and cumprod's gradients leave out the terms a zero input makes 0 where
+    the backward is not recorded (policy ``product_zero_gradient`` 'skip_unrecorded')."""
+    return _semantics.current().product_zero_gradient == "skip_unrecorded"
+
+
 class Prod(Function):
-    def __init__(self, axes, keepdims):
-        self.axes, self.keepdims = axes, keepdims
+    def __init__(self, axes, keepdims, skipped=None):
+        # skipped: the gradient terms gy * (product of the others) that torch's backward
+        # leaves out (gives 0) where it is not recorded (policy product_zero_gradient): a
+        # bool array, True for all of them, or None (it computes every term)
+        self.axes, self.keepdims, self.skipped = axes, keepdims, skipped
 
     def forward(self, x):
         xp = _backend.get_array_module(x)
@@ -51,19 +61,27 @@ class Prod(Function):
         spread = _expand_back(gy, x.shape, self.axes)
         if x.size == 0 or not self.axes:
             return spread if self.axes else gy
+        skipped = None if _mode.is_grad_enabled() else self.skipped
+        if skipped is True:  # torch's zeros_like(input), whatever gy holds
+            return Variable._constant(_backend.get_array_module(x.data).zeros_like(x.data))
         kept = tuple(i for i in range(x.ndim) if i not in self.axes)
         order = kept + self.axes
         moved = _permute(x, order)
         rows = reshape(moved, moved.shape[:len(kept)] + (-1,))
         others = _permute(reshape(_others_product(rows), moved.shape), _inverse(order))
-        return spread * others
+        return spread * others if skipped is None else where(skipped, 0.0, spread * others)
 
 
 def prod(x, axis=None, keepdims=False):
     """Product over ``axis`` (an int, a tuple, or None for all); its gradient at element j
-    is the product of the other elements (exact with zeros, as both frameworks)."""
+    is the product of the other elements (exact with zeros, as both frameworks).
+
+    torch's ``prod_backward`` over all elements (axis None) of an input with two or more
+    zeros gives zeros where it is not recorded (no create_graph), whatever the output gradient
+    holds (policy ``product_zero_gradient``); along a dim, or with one zero, it multiplies."""
     x = float_input(x, "prod")
-    return Prod(_reduction_axes(axis, x, "Prod"), bool(keepdims))(x)
+    skipped = True if axis is None and _skips_zero_terms() and (x.data == 0).sum() >= 2 else None
+    return Prod(_reduction_axes(axis, x, "Prod"), bool(keepdims), skipped)(x)
 
 
 def _one_axis(axis, x, name, kind="axis"):
@@ -110,7 +128,8 @@ def cumsum(x, axis=None):
 
 def cumprod(x, axis=None):
     """Running products along ``axis`` (None: of the flattened input): element i is the
-    ``prod`` of the elements 0..i, so gradients are exact with zeros."""
+    ``prod`` of the elements 0..i, so gradients are exact with zeros (torch's leaves out the
+    terms a zero makes 0 where it is not recorded: policy ``product_zero_gradient``)."""
     x = float_input(x, "cumprod")
     flattened = axis is None
     if flattened:
@@ -133,7 +152,20 @@ def cumprod(x, axis=None):
     n = moved.shape[-1]
     rows = broadcast_to(expand_dims(moved, -2), moved.shape[:-1] + (n, n))
     upto = xp.tril(xp.ones((n, n), dtype=bool))  # row i keeps elements 0..i
-    return _permute(prod(where(upto, rows, 1.0), axis=-1), _inverse(order))
+    factors = where(upto, rows, 1.0)
+    skipped = None
+    if _skips_zero_terms() and (x.data == 0).any():
+        # torch 2.13's cumprod_backward (aten/src/ATen/native/ReduceOps.cpp) for an input
+        # with a zero, where it is not recorded (no create_graph), takes an O(n) masked path
+        # that leaves out every term gy_i * dy_i/dx_k (the product of row i's factors but
+        # x_k) that another zero factor makes 0: before the first zero z1 it sums
+        # gy_i * y_i / x_k over i < z1 only; at z1, y_(z1-1) * sum(gy_i * prod(x_(z1+1..i)))
+        # over z1 <= i < z2 (the second zero); after z1, 0 whatever gy holds. Recorded, it
+        # multiplies every term (its O(n^2) omitted products), as chainer (0 * NaN = NaN).
+        zeros = factors.data == 0
+        skipped = zeros.sum(axis=-1, keepdims=True) - zeros > 0
+    products = Prod((factors.ndim - 1,), False, skipped)(factors)
+    return _permute(products, _inverse(order))
 
 
 class Flip(Function):

@@ -8,13 +8,17 @@ saves nothing, as torch's view). Where torch and chainer differ, a policy field 
 ``normalize_eps_rule`` / ``normalize_eps``, ``depth2space_channel_order``, ``im2col_layout``.
 """
 import numbers
+from fractions import Fraction
+
+import numpy
 
 from .. import _backend, policies as _semantics
+from .._mode import no_grad
 from ..function import Function
 from ..variable import Variable
 from ._util import argument_error, as_variable, float_input, normalize_axis
 from .activation import clip
-from .indexing import GetItemGrad, getitem
+from .indexing import GetItemGrad, getitem, where
 from .math import sqrt
 from .reduction import mean, sum as _sum
 from .broadcast import broadcast_to
@@ -376,34 +380,42 @@ def im2col(x, ksize, stride=1, pad=0, dilate=1):
 # resize_images (bilinear)
 # --------------------------------------------------------------------------------------
 
-def _interpolation_matrix(size_in, size_out, align_corners, xp, dtype):
-    """(size_out, size_in) weights of linear interpolation along one axis: row i holds
-    ``1 - f`` at ``floor(s)`` and ``f`` at ``floor(s) + 1`` (clipped to the last pixel),
-    ``s`` the source coordinate of output pixel i and ``f = s - floor(s)``: ``s = i (in - 1)
-    / (out - 1)`` with ``align_corners`` (0 for one output pixel), else ``max((i + 0.5) in /
-    out - 0.5, 0)`` (torch's half-pixel rule)."""
-    index = xp.arange(size_out, dtype=xp.float64)
+def _interpolation_taps(size_in, size_out, align_corners, dtype):
+    """torch's ``compute_source_index_and_lambda`` along one axis, in ``dtype`` (its opmath
+    for float32 and float64): per output index i, the two input indices and their weights
+    ``(low, high, 1 - f, f)``. The source coordinate is ``s = i scale``, scale = (in - 1) /
+    (out - 1), with ``align_corners`` (0 for one output pixel), else ``max(scale (i + 0.5) -
+    0.5, 0)``, scale = in / out, one fused multiply-add (torch 2.13's AVX2/AVX512 CPU kernels
+    contract it: ``s`` just above an integer keeps a weight ``f`` above 0); ``low = floor(s)``
+    (as float32: torch's ``floorf``) clipped to the last pixel, ``high = low + 1`` clipped too,
+    ``f = clip(s - low, 0, 1)``. Equal sizes copy: ``low = high = i``, ``f = 0``."""
+    index = numpy.arange(size_out)
+    if size_out == size_in:
+        return index, index, numpy.ones(size_out, dtype), numpy.zeros(size_out, dtype)
     if align_corners:
-        scale = (size_in - 1) / (size_out - 1) if size_out > 1 else 0.0
-        source = index * scale
+        scale = (dtype.type(size_in - 1) / dtype.type(size_out - 1) if size_out > 1
+                 else dtype.type(0))
+        source = scale * index.astype(dtype)
     else:
-        source = xp.maximum((index + 0.5) * (size_in / size_out) - 0.5, 0.0)
-    low = xp.minimum(xp.floor(source), size_in - 1).astype(xp.int64)
-    high = xp.minimum(low + 1, size_in - 1)
-    fraction = source - low
-    columns = xp.arange(size_in)
-    weights = ((columns[None, :] == low[:, None]) * (1 - fraction)[:, None]
-               + (columns[None, :] == high[:, None]) * fraction[:, None])
-    return weights.astype(dtype)
+        scale = Fraction(float(dtype.type(size_in) / dtype.type(size_out)))
+        source = numpy.array([float(scale * Fraction(2 * i + 1, 2) - Fraction(1, 2))
+                              for i in index]).astype(dtype)
+        source = numpy.maximum(source, dtype.type(0))
+    low = numpy.minimum(numpy.floor(source.astype(numpy.float32)), size_in - 1).astype(int)
+    fraction = numpy.clip(source - low.astype(dtype), 0, 1).astype(dtype)
+    return low, numpy.minimum(low + 1, size_in - 1), (1 - fraction).astype(dtype), fraction
 
 
 def resize_images(x, output_shape, align_corners):
-    """Bilinear resize of (N, C, H, W) to (N, C, out_h, out_w): ``A_h x A_w^T`` with the
-    interpolation matrices of ``_interpolation_matrix``. torch ``F.interpolate(x,
-    size=output_shape, mode='bilinear', align_corners=...)`` (default False: half-pixel
-    centres), chainer ``F.resize_images(x, output_shape, align_corners=...)`` (default True;
-    chainer 7.8.1's fails on NumPy 1.24 and later: it calls ``numpy.float``). Both defaults
-    are passed explicitly here, so ``align_corners`` is required."""
+    """Bilinear resize of (N, C, H, W) to (N, C, out_h, out_w): each output pixel the sum
+    over its four taps (``_interpolation_taps`` along H times along W) of weight times input
+    pixel. torch ``F.interpolate(x, size=output_shape, mode='bilinear', align_corners=...)``
+    (default False: half-pixel centres), chainer ``F.resize_images(x, output_shape,
+    align_corners=...)`` (default True; chainer 7.8.1's fails on NumPy 1.24 and later: it
+    calls ``numpy.float``). Both defaults are passed explicitly here, so ``align_corners`` is
+    required. The gradient scatters ``weight * gy`` to every tap (torch's
+    ``upsample_bilinear2d_backward``), a zero weight included: an infinite gy gives NaN
+    there (0 * inf), also where a tap repeats the other one's pixel."""
     x = float_input(x, "resize_images")
     if x.ndim != 4:
         raise argument_error("spatial_shape", f"resize_images needs x of shape (N, C, H, W), "
@@ -413,25 +425,52 @@ def resize_images(x, output_shape, align_corners):
         raise ValueError(f"resize_images needs a positive output size, got "
                          f"output_shape={output_shape!r}")
     xp = _backend.get_array_module(x.data)
-    rows = _interpolation_matrix(x.shape[2], out_h, bool(align_corners), xp, x.dtype)
-    columns = _interpolation_matrix(x.shape[3], out_w, bool(align_corners), xp, x.dtype)
-    return SeparableLinear(rows, columns.T.copy())(x)
+    opmath = numpy.dtype(numpy.float32 if x.dtype.itemsize < 4 else x.dtype)  # as torch's
+    rows = _interpolation_taps(x.shape[2], out_h, bool(align_corners), opmath)
+    columns = _interpolation_taps(x.shape[3], out_w, bool(align_corners), opmath)
+    taps = [tuple(xp.asarray(a) for a in (row[:, None], column[None, :],
+                                          row_weight[:, None] * column_weight[None, :]))
+            for row, row_weight in ((rows[0], rows[2]), (rows[1], rows[3]))
+            for column, column_weight in ((columns[0], columns[2]), (columns[1], columns[3]))]
+    return BilinearTaps(taps)(x)
 
 
-class SeparableLinear(Function):
-    """``left @ x @ right`` over the last two axes, for constant matrices: its gradient is
-    the same map with the transposes, so it saves no tensor (torch's upsample_bilinear2d
-    backward keeps only sizes)."""
+class BilinearTaps(Function):
+    """``y[..., i, j] = sum over taps (row, column, weight) of weight[i, j] x[..., row[i, j],
+    column[i, j]]`` for constant taps (summed in the weights' dtype, float32 for float16):
+    its gradient scatters ``weight * gy`` to the taps, the same map transposed, so it saves
+    no tensor (torch's upsample_bilinear2d backward keeps only sizes)."""
     saves_tensors = False
 
-    def __init__(self, left, right):
-        self.left, self.right = left, right
+    def __init__(self, taps):
+        self.taps = taps
 
     def forward(self, x):
-        return self.left @ x @ self.right
+        self.shape, y = x.shape, None
+        for row, column, weight in self.taps:
+            term = weight * x[..., row, column]
+            y = term if y is None else y + term
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        return SeparableLinear(self.left.T.copy(), self.right.T.copy())(gy)
+        return BilinearTapsGrad(self.taps, self.shape)(gy)
+
+
+class BilinearTapsGrad(Function):
+    saves_tensors = False
+
+    def __init__(self, taps, shape):
+        self.taps, self.shape = taps, shape
+
+    def forward(self, gy):
+        xp = _backend.get_array_module(gy)
+        gx = xp.zeros(self.shape, dtype=self.taps[0][2].dtype)
+        for row, column, weight in self.taps:
+            xp.add.at(gx, (Ellipsis, row, column), weight * gy)
+        return gx.astype(gy.dtype, copy=False)
+
+    def backward(self, ggx):
+        return BilinearTaps(self.taps)(ggx)
 
 
 # --------------------------------------------------------------------------------------
@@ -507,7 +546,9 @@ def grid_sample(x, grid):
     grid)`` with grid (N, 2, Ho, Wo) and -+1 at the corner pixels' centres (policy fields
     ``spatial_grid_layout``, ``spatial_align_corners``). The pixel coordinate is ``u = (g +
     1) (W - 1) / 2`` (aligned) or ``((g + 1) W - 1) / 2``; both x and grid are
-    differentiated (the weights are linear in u within a cell)."""
+    differentiated (the weights are linear in u within a cell), as the frameworks' backward
+    kernels compute it (policy field ``grid_sample_gradient``): gy times each tap weight for
+    x, and per channel gy times the coordinate derivative for the grid."""
     x, grid = float_input(x, "grid_sample"), float_input(grid, "grid_sample")
     policy = _semantics.current()
     last = policy.spatial_grid_layout == "channels_last"
@@ -519,27 +560,88 @@ def grid_sample(x, grid):
                                       f"{x.shape}, grid.shape={grid.shape}", "GridSample")
     if not last:
         grid = Transpose((0, 2, 3, 1))(grid)
-    xp = _backend.get_array_module(x.data)
-    n, _, height, width = x.shape
-    gx, gy = getitem(grid, (Ellipsis, 0)), getitem(grid, (Ellipsis, 1))
-    if policy.spatial_align_corners:
-        u, v = (gx + 1.0) * ((width - 1) / 2.0), (gy + 1.0) * ((height - 1) / 2.0)
-    else:
-        u, v = ((gx + 1.0) * width - 1.0) * 0.5, ((gy + 1.0) * height - 1.0) * 0.5
-    u0, v0 = xp.floor(u.data).astype(xp.int64), xp.floor(v.data).astype(xp.int64)
-    fu, fv = u - u0.astype(x.dtype), v - v0.astype(x.dtype)  # in [0, 1): linear in the grid
-    pixels = Transpose((0, 2, 3, 1))(x)  # (N, H, W, C)
-    batch = xp.arange(n)[:, None, None]
-    result = None
-    for row, row_weight in ((v0, 1.0 - fv), (v0 + 1, fv)):
-        for column, column_weight in ((u0, 1.0 - fu), (u0 + 1, fu)):
-            inside = (row >= 0) & (row < height) & (column >= 0) & (column < width)
-            values = getitem(pixels, (batch, xp.clip(row, 0, height - 1),
-                                      xp.clip(column, 0, width - 1)))  # (N, Ho, Wo, C)
-            weight = row_weight * column_weight * inside.astype(x.dtype)
-            term = values * broadcast_to(reshape(weight, weight.shape + (1,)), values.shape)
-            result = term if result is None else result + term
-    return Transpose((0, 3, 1, 2))(result)
+    return GridSample(policy.spatial_align_corners, policy.grid_sample_gradient)(x, grid)
+
+
+class GridSample(Function):
+    """grid_sample of x (N, C, H, W) at grid (N, Ho, Wo, 2), with the gradients of the
+    frameworks' kernels, written with refimpl ops (so differentiable again): x's adds gy
+    times each tap weight at the tap (torch ``grid_sampler_2d_backward``: in-image taps only;
+    chainer SpatialTransformerSampler: all four taps of the clipped coordinate, a zero weight
+    included), the grid's is ``sum_c gy D_c`` times the coordinate scale, D_c the finite
+    derivative of the sample in u (or v) (chainer: times its 0/1 mask of u in the padded
+    image too)."""
+
+    def __init__(self, aligned, form):
+        self.aligned, self.form = aligned, form
+
+    def _axis(self, g, size):
+        """Along one axis: the lower tap's index (may lie outside), the weights of the lower
+        and upper taps (Variables of g) and the constant scale of the coordinate gradient."""
+        xp = _backend.get_array_module(g.data)
+        if self.form == "clipped":  # chainer: in the image padded by 1, clipped to it
+            padded = (g + 1.0) * (size - 1) / 2.0 + 1.0
+            clipped = clip(padded, 0.0, size + 1.0)
+            low = xp.clip(xp.floor(clipped.data), 0, size)
+            inside = (padded.data > 0) & (padded.data < size + 1)
+            return (low.astype(int) - 1, -(clipped - (low + 1).astype(g.dtype)),
+                    clipped - low.astype(g.dtype), (inside * ((size - 1) / 2.0)).astype(g.dtype))
+        if self.aligned:
+            u, scale = (g + 1.0) * ((size - 1) / 2.0), (size - 1) / 2.0
+        else:
+            u, scale = ((g + 1.0) * size - 1.0) * 0.5, size / 2.0
+        low = xp.floor(u.data)
+        upper = u - low.astype(g.dtype)
+        return low.astype(int), 1.0 - upper, upper, g.dtype.type(scale)
+
+    def _taps(self, x, grid):
+        """The four taps nw, ne, sw, se: their values (N, Ho, Wo, C; 0 outside the image),
+        their weights, the axes' weights and scales, and the keys into (N, H, W, C) pixels."""
+        xp = _backend.get_array_module(x.data)
+        n, _, height, width = x.shape
+        column, west, east, scale_u = self._axis(getitem(grid, (Ellipsis, 0)), width)
+        row, north, south, scale_v = self._axis(getitem(grid, (Ellipsis, 1)), height)
+        pixels = Transpose((0, 2, 3, 1))(x)  # (N, H, W, C)
+        batch = xp.arange(n)[:, None, None]
+        values, weights, keys = [], [], []
+        for r, row_weight in ((row, north), (row + 1, south)):
+            for c, column_weight in ((column, west), (column + 1, east)):
+                inside = ((r >= 0) & (r < height) & (c >= 0) & (c < width))[..., None]
+                key = (batch, xp.clip(r, 0, height - 1), xp.clip(c, 0, width - 1))
+                values.append(where(inside, getitem(pixels, key), x.dtype.type(0)))
+                weights.append(reshape(row_weight * column_weight, row.shape + (1,)))
+                keys.append((key, inside))
+        return values, weights, (west, east, north, south, scale_u, scale_v), keys
+
+    def forward(self, x, grid):
+        with no_grad():
+            values, weights, _, _ = self._taps(Variable._constant(x), Variable._constant(grid))
+            y = values[0] * weights[0]
+            for value, weight in zip(values[1:], weights[1:]):
+                y = y + value * weight
+            return y.data.transpose(0, 3, 1, 2)
+
+    def backward(self, gy):
+        x, grid = self.inputs
+        values, weights, axes, keys = self._taps(x, grid)
+        g = Transpose((0, 2, 3, 1))(gy)  # (N, Ho, Wo, C)
+        gx = ggrid = None
+        if x.requires_grad:
+            shape = (x.shape[0], x.shape[2], x.shape[3], x.shape[1])
+            pixels = None
+            for weight, (key, inside) in zip(weights, keys):
+                added = GetItemGrad(key, shape)(where(inside, g * weight, x.dtype.type(0)))
+                pixels = added if pixels is None else pixels + added
+            gx = Transpose((0, 3, 1, 2))(pixels)
+        if grid.requires_grad:
+            nw, ne, sw, se = values
+            west, east, north, south, scale_u, scale_v = (
+                reshape(a, a.shape + (1,)) if isinstance(a, Variable) else a for a in axes)
+            du = (ne - nw) * north + (se - sw) * south
+            dv = (sw - nw) * west + (se - ne) * east
+            ggrid = stack([_sum(du * g, axis=3) * scale_u, _sum(dv * g, axis=3) * scale_v],
+                          axis=3)
+        return gx, ggrid
 
 
 __all__ = ["affine_grid", "average", "depth2space", "diagonal", "grid_sample", "im2col",

@@ -626,6 +626,34 @@ def test_lerp_start_gradient(policy, create_graph):
     np.testing.assert_array_equal(g_weight.data, [inf, -inf, 12.0])
 
 
+@field("product_zero_gradient")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_product_zero_gradient(policy, create_graph):
+    """prod and cumprod of inputs with zeros from NaN/inf seeds: torch, where the backward is
+    not recorded, gives prod over everything with two zeros zeros, and leaves out cumprod's
+    terms a zero factor makes 0; chainer (and torch under create_graph) multiply them by the
+    seed (0 * NaN = NaN). prod with one zero, or along an axis, multiplies in both."""
+    nan, inf = np.nan, np.inf
+    skips = policy.startswith("torch") and not create_graph
+    cases = [  # (function, x, seed, gradient where skipped, gradient where multiplied)
+        (F.prod, [0.0, 2.0, 0.0, 3.0], nan, [0.0, 0.0, 0.0, 0.0], [nan, nan, nan, nan]),
+        (F.prod, [0.0, 2.0, 1.0, 3.0], nan, [nan, nan, nan, nan], [nan, nan, nan, nan]),
+        (lambda x: F.prod(x, axis=0), [0.0, 2.0, 0.0], inf, [nan, nan, nan], [nan, nan, nan]),
+        (lambda x: F.cumprod(x, axis=0), [2.0, 0.0, 3.0, 0.0, 5.0], [1.0, 1.0, nan, 1.0, 1.0],
+         [1.0, nan, 0.0, 0.0, 0.0], [nan, nan, nan, 0.0, 0.0]),
+        (lambda x: F.cumprod(x, axis=0), [2.0, 0.0, 3.0, 0.0, 5.0], [1.0, inf, 1.0, 1.0, 1.0],
+         [1.0, inf, 0.0, 0.0, 0.0], [nan, inf, 0.0, 0.0, 0.0]),
+    ]
+    for function, x, seed, skipped, multiplied in cases:
+        x = V(x, policy, dtype=np.float64)
+        with refimpl.semantics(policy), np.errstate(invalid="ignore"):
+            y = function(x)
+            gy = V(np.broadcast_to(seed, y.shape), policy, requires_grad=create_graph,
+                   dtype=np.float64)
+            gx, = refimpl.grad([y], [x], [gy], create_graph=create_graph)
+        np.testing.assert_array_equal(gx.data, skipped if skips else multiplied)
+
+
 @field("zero_slope_gradient")
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_zero_slope_gradient(policy, create_graph):
@@ -1347,6 +1375,71 @@ def test_group_norm_min_ndim(policy):
                 grouped.var(2, keepdims=True) + 1e-5)
             np.testing.assert_allclose(y, expected.reshape(2, 4), rtol=1e-12)
         assert F.group_normalization(refimpl.Variable(x[:, :, None]), 2).shape == (2, 4, 1)
+
+
+def _nonfinite_marks(array):
+    """'n' (NaN), '+' (+inf), '-' (-inf) or 'f' (finite) per element, as nested lists."""
+    return np.select([np.isnan(array), np.isposinf(array), np.isneginf(array)],
+                     ["n", "+", "-"], "f").tolist()
+
+
+@field("layer_norm_gradient")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_layer_norm_gradient(policy, create_graph):
+    """layer_normalization's gradients from the seed rows (+inf at 0, -inf at 2, NaN at 1):
+    torch's dx = rstd g + b x + c from the uncentred sums gives -inf at row 0's other
+    negative x (mean > 0) and +inf at row 1's other positive x (mean < 0), NaN elsewhere;
+    chainer's composite backward NaN throughout. Finite seeds give the same values."""
+    nan, inf = np.nan, np.inf
+    x = [[-1.0, -0.5, 3.5, 2.5], [-3.0, 1.0, 0.5, -0.25], [1.0, -2.0, 0.5, 3.0]]
+    finite_seed = np.array([[2.0, 1.0, -0.5, 2.0], [0.5, 1.5, -1.0, 1.0],
+                            [-1.0, 0.75, 0.25, 0.5]])
+
+    def grads(semantics, seed):
+        leaves = [V(v, semantics, dtype=np.float64)
+                  for v in (x, [1.5, -0.5, 1.0, 2.0], [0.25, 0.0, -1.0, 0.5])]
+        with refimpl.semantics(semantics), np.errstate(invalid="ignore"):
+            return [g.data for g in refimpl.grad([F.layer_normalization(*leaves, eps=1e-3)],
+                                                 leaves, [seed], create_graph=create_graph)]
+    gx, ggamma, gbeta = grads(policy, np.array([[inf, 1.0, -0.5, 2.0], [0.5, 1.5, -inf, 1.0],
+                                                [-1.0, nan, 0.25, 0.5]]))
+    moments = [["n", "-", "n", "n"], ["n", "+", "n", "n"], ["n"] * 4]
+    assert _nonfinite_marks(gx) == (moments if policy.startswith("torch")
+                                    else [["n"] * 4] * 3)
+    assert _nonfinite_marks(ggamma) == ["-", "n", "-", "f"]
+    assert _nonfinite_marks(gbeta) == ["+", "n", "-", "f"]
+    for mine, other in zip(grads(policy, finite_seed), grads("torch", finite_seed)):
+        np.testing.assert_allclose(mine, other, rtol=1e-12, atol=1e-12)
+
+
+@field("group_norm_gradient")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_group_norm_gradient(policy, create_graph):
+    """group_normalization (2 groups) from a seed with +inf in sample 0's group 0 and -inf in
+    sample 1's group 1: torch's uncentred sums give NaN throughout both groups and NaN in
+    gamma's gradient for the channels hit (ds - db mean: inf - inf); chainer's centred
+    _XHatGrad gives -inf or NaN by the signs of x - mean and -inf in gamma's gradient."""
+    inf = np.inf
+    x = [[[0.5, 1.5], [2.5, 3.25], [-1.0, 0.25], [-2.5, 1.0]],
+         [[-0.75, 2.0], [1.25, 0.5], [-3.0, -1.5], [-0.5, -2.25]]]
+    seed = [[[1.0, inf], [0.5, -1.0], [2.0, -0.5], [1.0, 0.25]],
+            [[-1.0, 1.5], [0.75, 2.0], [0.5, 1.0], [-inf, -0.25]]]
+    leaves = [V(v, policy, dtype=np.float64) for v in (x, [1.5, -0.5, 1.0, 2.0],
+                                                       [0.25, 0.0, -1.0, 0.5])]
+    with refimpl.semantics(policy), np.errstate(invalid="ignore"):
+        gx, ggamma, gbeta = [g.data for g in refimpl.grad(
+            [F.group_normalization(leaves[0], 2, leaves[1], leaves[2], eps=1e-3)], leaves,
+            [np.array(seed)], create_graph=create_graph)]
+    finite = [["f", "f"], ["f", "f"]]
+    if policy.startswith("torch"):
+        assert _nonfinite_marks(gx) == [[["n", "n"], ["n", "n"]] + finite,
+                                        finite + [["n", "n"], ["n", "n"]]]
+        assert _nonfinite_marks(ggamma) == ["n", "f", "f", "n"]
+    else:
+        assert _nonfinite_marks(gx) == [[["-", "n"], ["n", "n"]] + finite,
+                                        finite + [["n", "+"], ["n", "n"]]]
+        assert _nonfinite_marks(ggamma) == ["-", "f", "f", "-"]
+    assert _nonfinite_marks(gbeta) == ["+", "f", "f", "-"]
 # --- engine semantics and learning-rate schedules (issue 17) -------------------------------
 
 @field("in_place_version_check")
@@ -1549,6 +1642,25 @@ def test_bilinear_layout_and_linear_terms(policy):
         assert [n for n, _ in Bilinear(2, 3, 4, bias=False).named_parameters()] == ["weight"]
 
 
+@field("bilinear_x2_gradient")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_bilinear_x2_gradient(policy, create_graph):
+    """bilinear from the seed [[inf]]: torch's x2 gradient is gy times the finite x1 W
+    ([0.5, -1.5, 0.75]), chainer's sums gy x1[i] W[i, j] over i (products 1 and -0.5 at j = 0:
+    inf - inf = NaN); the x1 and W gradients are alike."""
+    nan, inf = np.nan, np.inf
+    x1, x2 = V([[1.0, -0.5]], policy), V([[0.5, -1.0, 2.0]], policy)
+    W = V([[[1.0, -1.0, 0.5], [1.0, 1.0, -0.5]]], policy)
+    gy = V([[inf]], policy, requires_grad=create_graph)
+    with refimpl.semantics(policy), np.errstate(invalid="ignore"):
+        g1, g2, gW = refimpl.grad([F.bilinear(x1, x2, W, layout="out_in1_in2")], [x1, x2, W],
+                                  [gy], create_graph=create_graph)
+    expected = [[inf, -inf, inf]] if policy == "torch" else [[nan, -inf, inf]]
+    np.testing.assert_array_equal(g2.data, expected)
+    np.testing.assert_array_equal(g1.data, [[inf, nan]])
+    np.testing.assert_array_equal(gW.data, [[[inf, -inf, inf], [-inf, inf, -inf]]])
+
+
 @field("gru_cell_reset_gate", "gru_cell_update_gate")
 def test_gru_cell_formula(policy):
     """One unit, one input; weights chosen so that r = z = sigmoid(0) = 1/2 and the hidden
@@ -1686,6 +1798,26 @@ def test_spatial_transformer(policy):
         assert grid.shape == (1, 2, 3, 2)
         np.testing.assert_allclose(grid[0, 0, :, 0], [-2 / 3, 0, 2 / 3])
     np.testing.assert_allclose(resampled, image)  # each convention samples its pixel centres
+
+
+@field("grid_sample_gradient")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grid_sample_gradient(policy, create_graph):
+    """grid_sample of a 2x3 image at the point (-3, 0), left of it, from the seed inf: torch
+    adds nothing at taps outside the image (its grid gradient 0 * inf = NaN, the taps read 0);
+    chainer clips the point to the padded image's edge and adds inf * 0 = NaN at the zero-weight
+    tap on the left column (rows 0 and 1, weight 1/2 each); its grid gradient is NaN too."""
+    nan = np.nan
+    chainer_like = _chainer_like(policy)
+    image = V(np.arange(6.0).reshape(1, 1, 2, 3), policy)
+    grid = V(np.array([[[[-3.0]], [[0.0]]]]) if chainer_like else [[[[-3.0, 0.0]]]], policy)
+    gy = V([[[[np.inf]]]], policy, requires_grad=create_graph)
+    with refimpl.semantics(policy), np.errstate(invalid="ignore"):
+        g_image, g_grid = refimpl.grad([F.grid_sample(image, grid)], [image, grid], [gy],
+                                       create_graph=create_graph)
+    expected = [[nan, 0, 0], [nan, 0, 0]] if chainer_like else [[0, 0, 0], [0, 0, 0]]
+    np.testing.assert_array_equal(g_image.data[0, 0], expected)
+    assert np.isnan(g_grid.data).all()
 
 
 @field("adam_eps_placement")
