@@ -1,11 +1,11 @@
-"""Behaviour cases of non-finite output gradients (NaN, +-inf seeds) through the layers subjects
-that ``scripts/probe_nonfinite_seeds.py`` found diverging from refimpl: each case records
+"""Behaviour cases of non-finite output gradients (NaN, +-inf seeds) through bilinear, resize_images and grid_sample,
+which ``scripts/probe_nonfinite_seeds.py`` found diverging from refimpl: each case records
 what each framework gives, and refimpl models it."""
-import numpy  # noqa: F401
+import numpy
 
-from ..checks.layers import functional_call  # noqa: F401
+from ..checks.layers import functional_call
 from ..frameworks.base import NotSupported
-from .core import behaviour, f32, record_grads  # noqa: F401
+from .core import behaviour, f32, record_grads
 
 
 def _bilinear_either_layout(adapter, x1, x2, weight):

@@ -1,5 +1,5 @@
-"""Behaviour cases of non-finite output gradients (NaN, +-inf seeds) through the losses subjects
-that ``scripts/probe_nonfinite_seeds.py`` found diverging from refimpl: each case records
+"""Behaviour cases of non-finite output gradients (NaN, +-inf seeds) through chainer's softmax_cross_entropy, triplet, cross_covariance and decov,
+which ``scripts/probe_nonfinite_seeds.py`` found diverging from refimpl: each case records
 what each framework gives, and refimpl models it."""
 import numpy
 

@@ -1,5 +1,5 @@
-"""Behaviour cases of non-finite output gradients (NaN, +-inf seeds) through the norms subjects
-that ``scripts/probe_nonfinite_seeds.py`` found diverging from refimpl: each case records
+"""Behaviour cases of non-finite output gradients (NaN, +-inf seeds) through batch, layer and group normalisation,
+which ``scripts/probe_nonfinite_seeds.py`` found diverging from refimpl: each case records
 what each framework gives, and refimpl models it.
 
 The frameworks' backward kernels sum the output gradient per channel, row or group once and

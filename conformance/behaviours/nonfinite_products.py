@@ -1,10 +1,9 @@
-"""Behaviour cases of non-finite output gradients (NaN, +-inf seeds) through the products subjects
-that ``scripts/probe_nonfinite_seeds.py`` found diverging from refimpl: each case records
+"""Behaviour cases of non-finite output gradients (NaN, +-inf seeds) through prod and cumprod,
+which ``scripts/probe_nonfinite_seeds.py`` found diverging from refimpl: each case records
 what each framework gives, and refimpl models it."""
-import numpy  # noqa: F401
+import numpy
 
-from ..checks.layers import functional_call  # noqa: F401
-from .core import behaviour, record_grads  # noqa: F401
+from .core import behaviour, record_grads
 
 
 # Inputs with zeros, and output gradients with NaN and inf where a zero makes the term of the

@@ -210,16 +210,17 @@ def check_zero_dim_axis(x, axis, function_name, expect="x.ndim > 0"):
         raise InvalidType(expect, "0 <= 0", function_name)
 
 
-class OneProduct(Function):
-    """``value(*inputs)``, a composite of refimpl ops, whose gradient in each input is one
-    product ``gy * derivative(*inputs)``, as the frameworks' backward kernels compute it
-    (torch's ``gelu_backward``, ``mish_backward``, binary_cross_entropy_with_logits'; chainer's
-    SigmoidCrossEntropyGrad): an infinite or NaN output gradient meets the derivative once,
-    where the product rule of the composite would add ``gy a + gy b`` (inf - inf = NaN).
-    ``derivatives``: one per input, written with refimpl ops (so differentiable again)."""
+class HandWrittenBackward(Function):
+    """``value(*inputs)``, a composite of refimpl ops run without a graph, whose gradients are
+    ``gradients(gy, *inputs)`` (one per input; None where it needs none): a framework's own
+    backward formula, written with refimpl ops (so differentiable again). It differs from the
+    chain rule of the composite only in how an infinite or NaN output gradient spreads: one
+    product where the composite adds ``gy a + gy b`` (inf - inf = NaN), a gradient left
+    uncentred where the centring's mean is 0 for finite values, a selection where the
+    composite multiplies by 0."""
 
-    def __init__(self, value, *derivatives):
-        self.value, self.derivatives = value, derivatives
+    def __init__(self, value, gradients):
+        self.value, self.gradients = value, gradients
 
     def forward(self, *arrays):
         with no_grad():
@@ -227,5 +228,19 @@ class OneProduct(Function):
 
     def backward(self, gy):
         inputs = self.inputs
-        return tuple([gy * derivative(*inputs) if x.requires_grad else None
-                      for x, derivative in zip(inputs, self.derivatives)])
+        return tuple([g if x.requires_grad else None
+                      for x, g in zip(inputs, self.gradients(gy, *inputs))])
+
+
+class OneProduct(HandWrittenBackward):
+    """``value(*inputs)`` whose gradient in each input is one product ``gy *
+    derivative(*inputs)``, as the frameworks' backward kernels compute it (torch's
+    ``gelu_backward``, ``mish_backward``, binary_cross_entropy_with_logits',
+    multi_margin_loss'; chainer's SigmoidCrossEntropyGrad): an infinite or NaN output
+    gradient meets the derivative once. ``derivatives``: one per input."""
+
+    def __init__(self, value, *derivatives):
+        def gradients(gy, *inputs):
+            return [gy * derivative(*inputs) if x.requires_grad else None
+                    for x, derivative in zip(inputs, derivatives)]
+        super().__init__(value, gradients)

@@ -5,9 +5,10 @@ small Functions where numerics demand one: ``Softplus`` (a stable ``log(1 + exp(
 derivative is ``sigmoid`` everywhere, also at the kink of ``max(x, 0)``) and ``DivideByTotal``
 (torch's mean over a total weight that may be 0); chainer's softmax_cross_entropy has its
 hand-written gradient (``HandWrittenBackward``: one product with the output gradient, which
-differs from the composite's only where that gradient is infinite or NaN). PyTorch's and Chainer's variants differ in
-names, defaults and normalisation, so each framework's function is its own public function
-here, named as the framework names it, with every argument documented:
+differs from the composite's only where that gradient is infinite or NaN). PyTorch's and
+Chainer's variants differ in names, defaults and normalisation, so each framework's function
+is its own public function here, named as the framework names it, with every argument
+documented:
 
 ================================  ==============================================================
 torch                             chainer
@@ -28,11 +29,10 @@ import warnings
 import numpy
 
 from .. import _backend, policies as _policies
-from .._mode import no_grad
 from ..errors import InvalidType
 from ..function import Function
 from ..variable import Variable
-from ._util import OneProduct, argument_error, as_variable
+from ._util import HandWrittenBackward, OneProduct, argument_error, as_variable
 from .indexing import where
 from .math import exp, sigmoid
 from .reduction import GatherAlongAxis, mean, sum as _sum
@@ -88,28 +88,6 @@ class DivideByTotal(Function):
         nonzero = total != 0
         scale = xp.where(nonzero, 1.0 / xp.where(nonzero, total, 1.0), 0.0)  # 1/total, or 0
         return gy * Variable._constant(scale.astype(gy.dtype))
-
-
-class HandWrittenBackward(Function):
-    """``value(*inputs)``, a composite of refimpl ops run without a graph, whose gradients are
-    ``gradients(gy, *inputs)`` (one per input): a framework's own backward formula, written
-    with refimpl ops (so differentiable again). Where the formula differs from the chain rule
-    of the composite only in how it spreads an infinite or NaN output gradient (one product
-    where the composite adds ``gy a + gy b``, inf - inf = NaN; a gradient left uncentred where
-    the centring's mean is 0 for finite values; a selection where the composite multiplies
-    by 0), the gradients are the framework's, NaN and inf included."""
-
-    def __init__(self, value, gradients):
-        self.value, self.gradients = value, gradients
-
-    def forward(self, *arrays):
-        with no_grad():
-            return self.value(*[Variable._constant(a) for a in arrays]).data
-
-    def backward(self, gy):
-        inputs = self.inputs
-        return tuple([g if x.requires_grad else None
-                      for x, g in zip(inputs, self.gradients(gy, *inputs))])
 
 
 class FirstOrderOnly(Function):

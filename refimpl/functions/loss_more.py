@@ -35,9 +35,9 @@ import numpy
 from .. import _backend, policies as _semantics
 from ..function import Function
 from ..variable import Variable
-from ._util import OneProduct, as_variable
+from ._util import HandWrittenBackward, OneProduct, as_variable
 from .indexing import getitem, where
-from .loss import (DivideByTotal, HandWrittenBackward, _check_torch_reduction, _constant_array,
+from .loss import (DivideByTotal, _check_torch_reduction, _constant_array,
                    _label_array, _picked_log_probability, _reduce, _require_float,
                    _torch_class_weight, _torch_targets, _zero_where_ignored)
 from .math import abs as _abs, exp, log, sqrt

@@ -31,7 +31,7 @@ k, alpha, beta)``                       alpha, beta, k)``: alpha / n, a        a
 ======================================  =====================================  ========================================
 
 Batch, layer and group normalisation's gradients are written out as the frameworks' backward
-kernels compute them (``_Normalization``, refimpl ops too): sums of the output gradient per
+kernels compute them (``_normalization``, refimpl ops too): sums of the output gradient per
 channel, row or group, then one expression per element, so that infinite and NaN output
 gradients give the frameworks' inf/NaN patterns; their values are the composite's gradients.
 """
@@ -42,10 +42,8 @@ import numbers
 import numpy
 
 from .. import _backend, policies as _semantics
-from .._mode import no_grad
-from ..function import Function
 from ..variable import Variable
-from ._util import argument_error, as_variable, float_input
+from ._util import HandWrittenBackward, argument_error, as_variable, float_input
 from .indexing import getitem, where
 from .math import sqrt
 from .reduction import mean, sum as _sum
@@ -97,35 +95,13 @@ def _normalize(x, axes, eps):
     return centred / sqrt(variance + eps), variance
 
 
-class _Normalization(Function):
-    """A normalisation's output ``y`` (an array, computed by its composite of refimpl ops)
-    with the gradients of the frameworks' backward kernels, ``gradient(gy, x, gamma, beta)``
-    -> (gx, ggamma, gbeta), written with refimpl ops (so differentiable again). The kernels
-    sum the output gradient per channel or group once, then form each element's gradient
-    from those sums, so an infinite or NaN output gradient reaches each element through a
-    few terms (an infinite one gives inf of either sign, or NaN where terms of both signs
-    meet), where the composite's gradient would carry it through every mean (the whole
-    channel NaN). Inputs: x and the present ones of gamma, beta."""
-
-    def __init__(self, y, gradient, has_gamma, has_beta):
-        self.y, self.gradient = y, gradient
-        self.has_gamma, self.has_beta = has_gamma, has_beta
-
-    def forward(self, *arrays):
-        return self.y
-
-    def backward(self, gy):
-        inputs = iter(self.inputs)
-        x = next(inputs)
-        gamma = next(inputs) if self.has_gamma else None
-        beta = next(inputs) if self.has_beta else None
-        pairs = zip((x, gamma, beta), self.gradient(gy, x, gamma, beta))
-        return tuple([g if v.requires_grad else None for v, g in pairs if v is not None])
-
-
 def _normalization(x, gamma, beta, value, view, axes, outer, eps, form):
-    """``value(x, gamma, beta)`` (the composite) with the kernels' gradients
-    (``_Normalization``).
+    """``value(x, gamma, beta)`` (the composite) with the gradients of the frameworks'
+    backward kernels (``HandWrittenBackward``): they sum the output gradient per channel or
+    group once, then form each element's gradient from those sums, so an infinite or NaN
+    output gradient reaches each element through a few terms (inf of either sign, or NaN
+    where terms of both signs meet), where the composite's gradient would carry it through
+    every mean (the whole channel NaN).
 
     In ``view`` (x's shape, or group normalisation's (N, G, C // G, spatial size)) the
     statistics are over ``axes``, and gamma/beta (of the other axes' sizes) broadcast over the
@@ -174,11 +150,18 @@ def _normalization(x, gamma, beta, value, view, axes, outer, eps, form):
         gbeta = None if beta is None else reshape(_sum(gy, outer), beta.shape)
         return reshape(gx, shape), ggamma, gbeta
 
-    with no_grad():
-        y = value(x, gamma, beta).data
+    def unpacked(x, *present):  # (x, gamma or None, beta or None)
+        present = iter(present)
+        return (x,) + tuple(None if p is None else next(present) for p in (gamma, beta))
+
+    def gradients(gy, *inputs):
+        pairs = zip(unpacked(*inputs), gradient(gy, *unpacked(*inputs)))
+        return [g for v, g in pairs if v is not None]
+
     present = [as_variable(p, label) for p, label in ((gamma, "gamma"), (beta, "beta"))
                if p is not None]
-    return _Normalization(y, gradient, gamma is not None, beta is not None)(x, *present)
+    return HandWrittenBackward(lambda *inputs: value(*unpacked(*inputs)), gradients)(
+        x, *present)
 
 
 def _check_several_values(count, shape, name):
