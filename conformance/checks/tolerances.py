@@ -129,17 +129,20 @@ def tolerance(dtype, quantity, overrides=()):
 
 
 def errors(actual, expected):
-    """(max abs error, max relative error) between two float arrays (NaN-aware; relative error
-    is measured where ``expected`` is not 0)."""
+    """(max abs error, max relative error) between two float arrays (NaN-aware: NaN against
+    NaN, and an infinity against the same infinity, is no error; relative error is measured
+    where ``expected`` is not 0)."""
     actual = numpy.asarray(actual, dtype=numpy.float64)
     expected = numpy.asarray(expected, dtype=numpy.float64)
     if actual.size == 0:
         return 0.0, 0.0
-    both_nan = numpy.isnan(actual) & numpy.isnan(expected)
-    difference = numpy.where(both_nan, 0.0, numpy.abs(actual - expected))
+    alike = (numpy.isnan(actual) & numpy.isnan(expected)) | (actual == expected)  # equal infs too
+    with numpy.errstate(invalid="ignore"):  # inf - inf where they are alike
+        difference = numpy.where(alike, 0.0, numpy.abs(actual - expected))
     difference = numpy.where(numpy.isnan(difference), numpy.inf, difference)
     scale = numpy.abs(expected)
-    relative = numpy.where(scale > 0, difference / numpy.where(scale > 0, scale, 1.0), 0.0)
+    finite = (scale > 0) & numpy.isfinite(scale)  # an infinity: its difference, inf or 0
+    relative = numpy.where(scale > 0, difference / numpy.where(finite, scale, 1.0), 0.0)
     return float(numpy.max(difference)), float(numpy.max(relative))
 
 

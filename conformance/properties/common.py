@@ -256,9 +256,13 @@ class _Function:
     def resolve(session, cell, entry, gradgrad, run_of):
         is_reference = session.is_reference(cell.framework)
         if not is_reference:
-            found = layers.binding(session.plugin(cell.framework), "FUNCTIONS", cell.subject)
+            plugin = session.plugin(cell.framework)
+            found = layers.binding(plugin, "FUNCTIONS", cell.subject)
             if isinstance(found, layers.Absent):
                 skip(found.reason)
+            reason = plugin.absent_dtype(cell.subject, cell.dtype)
+            if reason:
+                skip(reason)
         adapter = session.adapter(cell.framework)
         policy = reference_policy(session, cell.framework, entry.feature)
         reference = session.reference(policy)

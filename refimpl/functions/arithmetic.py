@@ -163,7 +163,12 @@ class Pow(Function):
             # stays a^(b-1) (torch masks every b == 0 and gets 0 there: its documented defect).
             mask = xp.broadcast_to((a.data == 0) & (b.data == 0), gy.shape)
             safe_a = where(mask, xp.ones((), dtype=gy.dtype), a)  # finite derivatives there
-            ga = where(mask, zero, gy * (b * safe_a ** (b - 1)))
+            g = gy
+            if masks:  # torch's where(b == 0, 0, gy * ..): 0 at b == 0 for an infinite or NaN
+                # gy too; a finite gy stays, so the derivative in b there is still gy a^(b-1)
+                flat = xp.broadcast_to(b.data == 0, gy.shape) & ~xp.isfinite(gy.data)
+                g = where(flat, zero, gy)
+            ga = where(mask, zero, g * (b * safe_a ** (b - 1)))
             ga = unbroadcast(ga, a.shape)
         if b.requires_grad:
             gb = self.output() * log(a)

@@ -102,6 +102,10 @@ def test_errors_measures_nan_and_relative_error():
     assert tolerances.errors(numpy.array([1.0, 2.0]), numpy.array([1.0, 2.5])) == (0.5, 0.2)
     assert tolerances.errors(numpy.array([numpy.nan]), numpy.array([0.0]))[0] == float("inf")
     assert tolerances.errors(numpy.array([numpy.nan]), numpy.array([numpy.nan])) == (0.0, 0.0)
+    inf = numpy.inf
+    assert tolerances.errors(numpy.array([inf, -inf]), numpy.array([inf, -inf])) == (0.0, 0.0)
+    assert tolerances.errors(numpy.array([-inf]), numpy.array([inf])) == (inf, inf)
+    assert tolerances.errors(numpy.array([1.0]), numpy.array([inf])) == (inf, inf)
 
 
 @settings(max_examples=30, deadline=None)

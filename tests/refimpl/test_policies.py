@@ -568,6 +568,20 @@ def test_pow_gradient_masks(policy):
         np.testing.assert_array_equal(gb.data, [-np.inf, np.nan, np.nan])
 
 
+@field("pow_gradient_masks")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_pow_gradient_masks_nonfinite_seed(policy, create_graph):
+    """d/da of a ** b at b == 0 from the output gradient [NaN, inf, 2]: torch's
+    ``where(b == 0, 0, grad * b * a^(b - 1))`` is 0 whatever the output gradient holds;
+    chainer's ``gy * b * a^(b - 1)`` is NaN (0 * NaN, 0 * inf). Where b != 0 both multiply."""
+    with refimpl.semantics(policy), np.errstate(all="ignore"):
+        a, b = V([1.0, 2.0, 3.0], policy, dtype=np.float64), V([0.0, 0.0, 2.0], policy, dtype=np.float64)
+        gy = V([np.nan, np.inf, 2.0], policy, requires_grad=create_graph, dtype=np.float64)
+        (ga,) = refimpl.grad([a ** b], [a], [gy], create_graph=create_graph)
+    expected = [0.0, 0.0, 12.0] if policy.startswith("torch") else [np.nan, np.nan, 12.0]
+    np.testing.assert_array_equal(ga.data, expected)
+
+
 @field("relu_nan_gradient")
 def test_relu_nan_gradient(policy):
     x = V([np.nan, 1.0, -1.0], policy)
