@@ -41,12 +41,12 @@ FAMILIES = ("loss", "normalization", "conv", "conv_nd", "pooling", "linear", "la
 #: subjects whose frameworks' backward refimpl does not model for non-finite output gradients
 #: yet, with the evidence: their cells skip with the reason (they run in grad.first_order)
 NOT_MODELLED = {
-    "ctc_loss": "refimpl's ctc_loss is a composite of logsumexp recursions; torch's "
-                "ctc_loss_backward_cpu and chainer's ConnectionistTemporalClassification.backward "
-                "compute the gradient from the alpha-beta products in one kernel, which spreads "
-                "an infinite or NaN output gradient otherwise (T=1, one label, seed inf: torch "
-                "[nan, nan, nan], refimpl [inf, inf, nan]; scripts/probe_nonfinite_seeds.py "
-                "--only ctc_loss): not modelled yet",
+    "ctc_loss": "the reference's ctc_loss is a composite of logsumexp recursions, and the "
+                "frameworks' CTC backward kernels compute the gradient from the alpha-beta "
+                "products in one pass, which spreads an infinite or NaN output gradient "
+                "otherwise (T=1, one label, seed inf: a framework [nan, nan, nan], the "
+                "reference [inf, inf, nan]; scripts/probe_nonfinite_seeds.py --only "
+                "ctc_loss): not modelled yet",
 }
 
 
