@@ -7,8 +7,14 @@ The property suites draw finite output gradients only, so a backward that multip
 0/1 mask (``gy * mask``: NaN where gy is NaN or inf) where the framework's kernel selects
 (``where(mask, gy, 0)``), or that distributes ``gy (a + b)`` as ``gy a + gy b`` (inf - inf),
 passes them. This probe finds such differences: the policy fields ``zero_slope_gradient``,
-``extremum_gradient_selects`` and ``lerp_start_gradient`` came from it, and the one-node
-gradients of gelu, mish, binary_cross_entropy_with_logits and sigmoid_cross_entropy.
+``extremum_gradient_selects``, ``lerp_start_gradient``, ``product_zero_gradient``,
+``layer_norm_gradient``, ``group_norm_gradient``, ``bilinear_x2_gradient`` and
+``grid_sample_gradient`` came from it, and the frameworks' own gradients of gelu, mish,
+binary_cross_entropy_with_logits, sigmoid_cross_entropy, multi_margin_loss, batch
+normalization, resize_images, and chainer's softmax_cross_entropy, triplet, cross_covariance
+and decov (each with a behaviour case). Its differences are now checked by the property
+``grad.nonfinite_seed`` (``conformance/properties/test_nonfinite_seed.py``) in every run;
+ctc_loss is the one subject left unmodelled.
 
 Inputs: per subject, samples drawn (derandomized hypothesis) from the subject's own strategy
 (its domain, kinks avoided, its argument conventions), up to 6 call configurations. Seeds:
