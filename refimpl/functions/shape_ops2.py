@@ -457,6 +457,9 @@ class BilinearTaps(Function):
 
 
 class BilinearTapsGrad(Function):
+    """The gradient of ``BilinearTaps``: zeros of the input's shape with ``weight * gy``
+    added at each tap (repeated pixels add up; a zero weight adds 0 * gy, NaN for an infinite
+    gy, as torch's upsample_bilinear2d backward); its gradient is ``BilinearTaps`` again."""
     saves_tensors = False
 
     def __init__(self, taps, shape):
