@@ -7,8 +7,9 @@ derivative gives inf where the product rule of a composite adds ``gy a + gy b`` 
 NaN); a kernel that selects (``where(mask, gy, 0)``) gives 0 where another multiplies by the
 mask (0 * NaN = NaN); a kernel that sums the output gradient per channel first spreads it
 through other terms than one that centres it. ``scripts/probe_nonfinite_seeds.py`` found 24
-such differences between refimpl and torch 2.13 or chainer 7.8.1; each is modelled now (a
-policy field where the two frameworks differ), with a behaviour case.
+such subject-framework pairs between refimpl and torch 2.13 or chainer 7.8.1, and this
+property pow on torch; all but ctc_loss's two are modelled now (a policy field where the two
+frameworks differ), each with a behaviour case or a policy test.
 
 Each example takes the subject's drawn inputs and output gradients (as ``grad.first_order``
 draws them) and puts NaN, +inf or -inf at one to three drawn positions of the output
