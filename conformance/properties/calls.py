@@ -267,6 +267,22 @@ def check_values(session, cell, stats):
     run_examples(stats, ctx.strategy(), check)
 
 
+def reference_gradient(ctx, high, grad_outputs, where):
+    """refimpl's first-order gradient of the float64 sample ``high`` (shared by the cells)."""
+    return reference_call(lambda: SHARED.call(
+        first_order, ctx.reference, ctx.reference_function, high, grad_outputs,
+        dtype="float64", device="cpu"), where)
+
+
+def framework_gradient(ctx, stats, sample, grad_outputs):
+    """The cell's framework's first-order gradient in its dtype and device (None, with a
+    problem recorded, where it raises)."""
+    cell = ctx.cell
+    return framework_call(stats, f"{cell.framework} gradient", lambda: SHARED.call(
+        first_order, ctx.adapter, ctx.function, sample, grad_outputs, dtype=cell.dtype,
+        device=cell.device))
+
+
 def check_grad(session, cell, stats):
     """First-order gradients vs refimpl float64 and vs central differences."""
     ctx = prepare(session, cell, stats, gradient=True)
@@ -279,15 +295,11 @@ def check_grad(session, cell, stats):
         sample, high = kind.rounded(sample, cell.dtype)
         where = ctx.describe(sample)
         grad_outputs = kind.draw_grad_outputs(data, ctx, sample, where)
-        expected = reference_call(lambda: SHARED.call(
-            first_order, ctx.reference, ctx.reference_function, high, grad_outputs,
-            dtype="float64", device="cpu"), where)
+        expected = reference_gradient(ctx, high, grad_outputs, where)
         tolerance = bound_tolerance(ctx, base, high, lambda s: first_order(
             ctx.reference, ctx.reference_function, s, [numpy.abs(g) for g in grad_outputs],
             dtype="float64", device="cpu"))
-        actual = framework_call(stats, f"{cell.framework} gradient", lambda: SHARED.call(
-            first_order, own, ctx.function, sample, grad_outputs, dtype=cell.dtype,
-            device=cell.device))
+        actual = framework_gradient(ctx, stats, sample, grad_outputs)
         count = len(high.leaves())
         allowance = conditioning(
             ctx, lambda arrays: first_order(
@@ -386,5 +398,5 @@ def check_functional(session, cell, stats):
 
 
 __all__ = ["CALLS", "CHECKS", "bound_tolerance", "check_double_backward", "check_functional",
-           "check_grad", "check_values", "draw_grad_outputs", "forward_arrays", "in_dtype",
-           "op_outputs"]
+           "check_grad", "check_values", "draw_grad_outputs", "forward_arrays",
+           "framework_gradient", "in_dtype", "op_outputs", "reference_gradient"]

@@ -24,12 +24,10 @@ behaviour refimpl does not model yet skips with the evidence (``NOT_MODELLED``).
 import numpy
 from hypothesis import strategies as st
 
-from ..checks.numeric import first_order
-from ..checks.shared import SHARED
 from ..harness import run_examples
-from .calls import CALLS
+from .calls import CALLS, framework_gradient, reference_gradient
 from .common import cells as subject_cells
-from .common import compare_arrays, framework_call, prepare, reference_call, skip
+from .common import compare_arrays, prepare, skip
 from .layers import functional_subjects
 from .. import subjects
 
@@ -88,12 +86,8 @@ def check_cell(session, cell, stats):
         where = ctx.describe(sample)
         seeds = with_nonfinite(data, kind.draw_grad_outputs(data, ctx, sample, where))
         with numpy.errstate(all="ignore"):  # inf - inf, 0 * inf: the values under test
-            expected = reference_call(lambda: SHARED.call(
-                first_order, ctx.reference, ctx.reference_function, high, seeds,
-                dtype="float64", device="cpu"), where)
-            actual = framework_call(stats, f"{cell.framework} gradient", lambda: SHARED.call(
-                first_order, ctx.adapter, ctx.function, sample, seeds, dtype=cell.dtype,
-                device=cell.device))
+            expected = reference_gradient(ctx, high, seeds, where)
+            actual = framework_gradient(ctx, stats, sample, seeds)
         if actual is not None:
             compare_arrays(stats, "gradient of input", actual, expected, tolerance,
                            ctx.float64_oracle)

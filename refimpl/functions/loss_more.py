@@ -33,6 +33,7 @@ import math
 import numpy
 
 from .. import _backend, policies as _semantics
+from .._mode import no_grad
 from ..function import Function
 from ..variable import Variable
 from ._util import HandWrittenBackward, OneProduct, as_variable
@@ -379,15 +380,17 @@ def triplet(anchor, positive, negative, margin=None, reduce="mean"):
                          f"{anchor.shape}")
     margin = float(margin)
 
-    def value(a, p, n):
+    def hinge_input(a, p, n):  # ||a - p||^2 - ||a - n||^2 + margin, per sample
         to_positive, to_negative = a - p, a - n
-        distance = _sum(to_positive * to_positive - to_negative * to_negative, axis=1)
-        return _reduce(relu(distance + margin), reduction)
+        return _sum(to_positive * to_positive - to_negative * to_negative, axis=1) + margin
+
+    def value(a, p, n):
+        return _reduce(relu(hinge_input(a, p, n)), reduction)
 
     def gradients(gy, a, p, n):
-        xp = _backend.get_array_module(a.data)
-        distance = xp.sum((a.data - p.data) ** 2 - (a.data - n.data) ** 2, axis=1) + margin
-        active = Variable._constant((distance > 0).astype(a.dtype)[:, None])
+        with no_grad():
+            active = hinge_input(a, p, n).data > 0
+        active = Variable._constant(active.astype(a.dtype)[:, None])
         g = gy / a.shape[0] if reduction == "mean" else reshape(gy, (a.shape[0], 1))
         scale = 2 * g * active
         return scale * (n - p), scale * (p - a), scale * (a - n)
